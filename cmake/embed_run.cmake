@@ -1,0 +1,12 @@
+# Script mode: writes OUT with `std::vector<EmbeddedFile> SYMBOL()` listing FILES as raw string data.
+set(body "#include <string_view>\n#include <vector>\n#include \"fleet/embedded.h\"\nnamespace fleet {\nconst std::vector<EmbeddedFile>& ${SYMBOL}() {\n  static const std::vector<EmbeddedFile> files = {\n")
+foreach(f ${FILES})
+  file(READ "${f}" hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," bytes "${hex}")
+  get_filename_component(name "${f}" NAME)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR len "${hexlen} / 2")
+  set(body "${body}    {\"${name}\", std::string_view([]{ static const char d[] = {${bytes} 0}; return d; }(), ${len})},\n")
+endforeach()
+set(body "${body}  };\n  return files;\n}\n}  // namespace fleet\n")
+file(WRITE "${OUT}" "${body}")

@@ -1,0 +1,42 @@
+#include "fleet/status.h"
+
+namespace fleet {
+
+int HttpStatusFor(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kInvalid: return 422;
+    case Code::kNotFound: return 404;
+    case Code::kAlreadyExists: return 409;
+    case Code::kConflict: return 409;
+    case Code::kUnauthorized: return 401;
+    case Code::kForbidden: return 403;
+    case Code::kUnavailable: return 503;
+    case Code::kDeadlineExceeded: return 504;
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+const char* ReasonFor(Code code) {
+  switch (code) {
+    case Code::kOk: return "Success";
+    case Code::kInvalid: return "Invalid";
+    case Code::kNotFound: return "NotFound";
+    case Code::kAlreadyExists: return "AlreadyExists";
+    case Code::kConflict: return "Conflict";
+    case Code::kUnauthorized: return "Unauthorized";
+    case Code::kForbidden: return "Forbidden";
+    case Code::kUnavailable: return "ServiceUnavailable";
+    case Code::kDeadlineExceeded: return "Timeout";
+    case Code::kInternal: return "InternalError";
+  }
+  return "InternalError";
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "OK";
+  return std::string(ReasonFor(code_)) + ": " + message_;
+}
+
+}  // namespace fleet

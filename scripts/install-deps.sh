@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package vpsfleet builds, tests or benchmarks with.
+# Idempotent: packages already present are skipped by apt; safe to run again.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: run as root (it uses apt-get)" >&2
+  exit 2
+fi
+packages=(
+  # build
+  build-essential cmake pkg-config git
+  # libraries (see README "Dependencies" for why each is there)
+  libcpprest-dev libssl-dev libboost-system-dev libyaml-cpp-dev libssh-dev
+  libprotobuf-dev protobuf-compiler libsnappy-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev zlib1g-dev
+  # real peers for tests, demo and benchmarks
+  openssh-server openssh-client prometheus prometheus-node-exporter etcd-server
+  docker.io busybox-static ansible curl procps iproute2 diffutils python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # Services from these packages must not start at install time: tests start their own on free ports.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+echo "install-deps: all ${#packages[@]} packages present"
