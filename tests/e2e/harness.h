@@ -1,0 +1,82 @@
+// The e2e harness: starts real processes on free loopback ports, always stops them (RAII), and
+// gives tests a scratch directory that is removed afterwards.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace e2e {
+
+std::string SourceDir();  // repository root
+std::string BinaryDir();  // CMake build root
+std::string Bin(const std::string& name);  // path of a built binary, e.g. Bin("fleetctl")
+
+// A free TCP port on 127.0.0.1 (bound, then released; the kernel will not hand it out again soon).
+int FreePort();
+
+// A scratch directory under /tmp, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string Write(const std::string& relative, const std::string& content, int mode = 0644) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A child process with stdout+stderr captured to a log file; killed (SIGTERM, then SIGKILL) when
+// destroyed unless it already exited.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::map<std::string, std::string> extra_env = {},
+          std::string log_path = "");
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  int pid() const { return pid_; }
+  bool Running();
+  // Sends sig and waits up to timeout for exit; returns the exit status (as from waitpid) or -1.
+  int Stop(int sig = 15, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::string Log() const;  // everything the process printed so far
+
+ private:
+  int pid_ = -1;
+  int status_ = -1;
+  bool reaped_ = false;
+  std::string log_path_;
+  bool own_log_ = false;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+// Runs a command to completion (bounded by timeout; killed past it) with optional stdin.
+CommandResult Run(const std::vector<std::string>& argv, const std::string& stdin_data = "",
+                  std::map<std::string, std::string> extra_env = {},
+                  std::chrono::seconds timeout = std::chrono::seconds(60));
+
+struct HttpResponse {
+  int status = 0;  // 0 when the connection failed
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+};
+// Plain HTTP/1.1 request to 127.0.0.1:port (no TLS), bounded by timeout.
+HttpResponse Http(const std::string& method, int port, const std::string& target,
+                  const std::string& body = "", std::map<std::string, std::string> headers = {},
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Polls pred every 50 ms until it is true or timeout passes; returns its last value.
+bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+
+}  // namespace e2e
