@@ -2,6 +2,9 @@
 // controller (/metrics), and the text exposition format 0.0.4 writer.
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,75 @@ struct Family {
   std::string help;
   Type type = Type::kUntyped;
   std::vector<Sample> samples;
+};
+
+// Appends families to *out in the text exposition format 0.0.4: "# HELP", "# TYPE", then one line
+// per sample. Families are written in the order given; a family with no samples is skipped (a
+// HELP/TYPE pair with nothing under it is legal but noise, and node_exporter omits them too).
+void WriteText(const std::vector<Family>& families, std::string* out);
+// The Content-Type header value that goes with WriteText's output.
+inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// Formats a sample value as the text format wants it: "+Inf", "-Inf", "NaN", integers without
+// an exponent up to 2^53, otherwise the shortest round-trip form.
+std::string FormatValue(double v);
+
+// Thread-safe labelled metrics for a program's own instrumentation. Each vector has fixed label
+// names; the values passed to Add/Set/Observe must match them in number and order (a mismatch is
+// a programming error and aborts in debug builds, is ignored in release builds).
+class CounterVec {
+ public:
+  CounterVec(std::string name, std::string help, std::vector<std::string> label_names = {});
+  void Add(const std::vector<std::string>& label_values, double delta = 1);
+  double Value(const std::vector<std::string>& label_values) const;
+  Family Collect() const;
+
+ private:
+  const std::string name_, help_;
+  const std::vector<std::string> label_names_;
+  mutable std::mutex mu_;
+  std::map<std::vector<std::string>, double> values_;
+};
+
+class GaugeVec {
+ public:
+  GaugeVec(std::string name, std::string help, std::vector<std::string> label_names = {});
+  void Set(const std::vector<std::string>& label_values, double value);
+  void Add(const std::vector<std::string>& label_values, double delta);
+  // Forgets one series (e.g. a sink that was removed by a reload).
+  void Remove(const std::vector<std::string>& label_values);
+  double Value(const std::vector<std::string>& label_values) const;
+  Family Collect() const;
+
+ private:
+  const std::string name_, help_;
+  const std::vector<std::string> label_names_;
+  mutable std::mutex mu_;
+  std::map<std::vector<std::string>, double> values_;
+};
+
+class HistogramVec {
+ public:
+  // bounds: upper bounds of the buckets, ascending; +Inf is implicit.
+  HistogramVec(std::string name, std::string help, std::vector<double> bounds,
+               std::vector<std::string> label_names = {});
+  void Observe(const std::vector<std::string>& label_values, double value);
+  Family Collect() const;
+
+  // 0.005 .. 10 seconds, the Prometheus client libraries' default latency buckets.
+  static std::vector<double> DefaultBuckets();
+
+ private:
+  struct Series {
+    std::vector<uint64_t> counts;  // per bucket, not cumulative; counts.back() is +Inf
+    double sum = 0;
+    uint64_t count = 0;
+  };
+  const std::string name_, help_;
+  const std::vector<double> bounds_;
+  const std::vector<std::string> label_names_;
+  mutable std::mutex mu_;
+  std::map<std::vector<std::string>, Series> series_;
 };
 
 }  // namespace fleet::metrics

@@ -1,0 +1,189 @@
+#include "fleet/metrics.h"
+
+#include <cassert>
+#include <charconv>
+#include <cmath>
+
+namespace fleet::metrics {
+namespace {
+
+const char* TypeName(Type t) {
+  switch (t) {
+    case Type::kCounter: return "counter";
+    case Type::kGauge: return "gauge";
+    case Type::kHistogram: return "histogram";
+    case Type::kSummary: return "summary";
+    case Type::kUntyped: return "untyped";
+  }
+  return "untyped";
+}
+
+// HELP text escapes backslash and newline; label values additionally escape the double quote.
+void AppendEscaped(std::string_view s, bool quote, std::string* out) {
+  for (char c : s) {
+    switch (c) {
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '"':
+        if (quote) {
+          out->append("\\\"");
+        } else {
+          out->push_back(c);
+        }
+        break;
+      default: out->push_back(c);
+    }
+  }
+}
+
+Labels Zip(const std::vector<std::string>& names, const std::vector<std::string>& values) {
+  Labels labels;
+  labels.reserve(names.size());
+  for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
+    labels.push_back({names[i], values[i]});
+  }
+  return labels;
+}
+
+bool Matches(const std::vector<std::string>& names, const std::vector<std::string>& values) {
+  assert(names.size() == values.size() && "label values do not match label names");
+  return names.size() == values.size();
+}
+
+}  // namespace
+
+std::string FormatValue(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  // Integral values up to 2^53 print exactly, without an exponent (counters read best that way).
+  if (v == std::floor(v) && std::fabs(v) < 9007199254740992.0) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v));
+    return std::string(buf, end);
+  }
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+void WriteText(const std::vector<Family>& families, std::string* out) {
+  for (const Family& f : families) {
+    if (f.samples.empty()) continue;
+    out->append("# HELP ").append(f.name).push_back(' ');
+    AppendEscaped(f.help, /*quote=*/false, out);
+    out->append("\n# TYPE ").append(f.name).push_back(' ');
+    out->append(TypeName(f.type)).push_back('\n');
+    for (const Sample& s : f.samples) {
+      out->append(f.name).append(s.suffix);
+      if (!s.labels.empty()) {
+        out->push_back('{');
+        for (size_t i = 0; i < s.labels.size(); ++i) {
+          if (i > 0) out->push_back(',');
+          out->append(s.labels[i].name).append("=\"");
+          AppendEscaped(s.labels[i].value, /*quote=*/true, out);
+          out->push_back('"');
+        }
+        out->push_back('}');
+      }
+      out->push_back(' ');
+      out->append(FormatValue(s.value)).push_back('\n');
+    }
+  }
+}
+
+CounterVec::CounterVec(std::string name, std::string help, std::vector<std::string> label_names)
+    : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}
+
+void CounterVec::Add(const std::vector<std::string>& label_values, double delta) {
+  if (!Matches(label_names_, label_values) || delta < 0) return;  // counters only go up
+  std::lock_guard lock(mu_);
+  values_[label_values] += delta;
+}
+
+double CounterVec::Value(const std::vector<std::string>& label_values) const {
+  std::lock_guard lock(mu_);
+  auto it = values_.find(label_values);
+  return it == values_.end() ? 0 : it->second;
+}
+
+Family CounterVec::Collect() const {
+  Family f{name_, help_, Type::kCounter, {}};
+  std::lock_guard lock(mu_);
+  for (const auto& [values, v] : values_) f.samples.push_back({"", Zip(label_names_, values), v});
+  return f;
+}
+
+GaugeVec::GaugeVec(std::string name, std::string help, std::vector<std::string> label_names)
+    : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}
+
+void GaugeVec::Set(const std::vector<std::string>& label_values, double value) {
+  if (!Matches(label_names_, label_values)) return;
+  std::lock_guard lock(mu_);
+  values_[label_values] = value;
+}
+
+void GaugeVec::Add(const std::vector<std::string>& label_values, double delta) {
+  if (!Matches(label_names_, label_values)) return;
+  std::lock_guard lock(mu_);
+  values_[label_values] += delta;
+}
+
+void GaugeVec::Remove(const std::vector<std::string>& label_values) {
+  std::lock_guard lock(mu_);
+  values_.erase(label_values);
+}
+
+double GaugeVec::Value(const std::vector<std::string>& label_values) const {
+  std::lock_guard lock(mu_);
+  auto it = values_.find(label_values);
+  return it == values_.end() ? 0 : it->second;
+}
+
+Family GaugeVec::Collect() const {
+  Family f{name_, help_, Type::kGauge, {}};
+  std::lock_guard lock(mu_);
+  for (const auto& [values, v] : values_) f.samples.push_back({"", Zip(label_names_, values), v});
+  return f;
+}
+
+HistogramVec::HistogramVec(std::string name, std::string help, std::vector<double> bounds,
+                           std::vector<std::string> label_names)
+    : name_(std::move(name)),
+      help_(std::move(help)),
+      bounds_(std::move(bounds)),
+      label_names_(std::move(label_names)) {}
+
+std::vector<double> HistogramVec::DefaultBuckets() {
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
+
+void HistogramVec::Observe(const std::vector<std::string>& label_values, double value) {
+  if (!Matches(label_names_, label_values)) return;
+  size_t bucket = 0;
+  while (bucket < bounds_.size() && value > bounds_[bucket]) ++bucket;
+  std::lock_guard lock(mu_);
+  Series& s = series_[label_values];
+  if (s.counts.empty()) s.counts.assign(bounds_.size() + 1, 0);
+  ++s.counts[bucket];
+  s.sum += value;
+  ++s.count;
+}
+
+Family HistogramVec::Collect() const {
+  Family f{name_, help_, Type::kHistogram, {}};
+  std::lock_guard lock(mu_);
+  for (const auto& [values, s] : series_) {
+    const Labels labels = Zip(label_names_, values);
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i <= bounds_.size(); ++i) {
+      cumulative += s.counts[i];
+      Labels bucket_labels = labels;
+      bucket_labels.push_back({"le", i < bounds_.size() ? FormatValue(bounds_[i]) : "+Inf"});
+      f.samples.push_back({"_bucket", std::move(bucket_labels), static_cast<double>(cumulative)});
+    }
+    f.samples.push_back({"_sum", labels, s.sum});
+    f.samples.push_back({"_count", labels, static_cast<double>(s.count)});
+  }
+  return f;
+}
+
+}  // namespace fleet::metrics
