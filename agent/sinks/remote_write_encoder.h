@@ -1,0 +1,27 @@
+// Collected metric families -> Prometheus remote write 1.0 WriteRequest bytes (uncompressed; the
+// sender snappy-compresses the whole batch). Each encoded collection is one buffer record.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleet/metrics.h"
+
+namespace agent {
+
+struct EncodedWrite {
+  std::string write_request;  // serialized prometheus.WriteRequest
+  size_t samples = 0;
+};
+
+// One series per sample, with one Sample at timestamp_ms. Labels: the sample's own, `__name__`
+// (family name + suffix), then external labels for names the series does not already carry (as
+// Prometheus does, a series' own label wins), sorted by name as the spec requires. Collections
+// larger than max_samples are split into several requests of at most max_samples series each.
+std::vector<EncodedWrite> EncodeWriteRequests(const std::vector<fleet::metrics::Family>& families,
+                                              const fleet::metrics::Labels& external_labels,
+                                              int64_t timestamp_ms, size_t max_samples);
+
+}  // namespace agent

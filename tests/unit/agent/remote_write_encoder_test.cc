@@ -1,0 +1,69 @@
+// EncodeWriteRequests: the remote write 1.0 series shape (sorted labels, __name__, external
+// labels, one sample at the collection time) and splitting by max_samples.
+#include "agent/sinks/remote_write_encoder.h"
+
+#include <gtest/gtest.h>
+
+#include "prompb/remote.pb.h"
+
+namespace agent {
+namespace {
+
+using fleet::metrics::Family;
+using fleet::metrics::Labels;
+
+std::vector<std::pair<std::string, std::string>> LabelsOf(const prometheus::TimeSeries& ts) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& l : ts.labels()) out.emplace_back(l.name(), l.value());
+  return out;
+}
+
+prometheus::WriteRequest Decode(const EncodedWrite& w) {
+  prometheus::WriteRequest request;
+  EXPECT_TRUE(request.ParseFromString(w.write_request));
+  return request;
+}
+
+TEST(RemoteWriteEncoder, SeriesCarrySortedLabelsNameAndExternalLabels) {
+  std::vector<Family> families = {
+      {"node_load1", "", fleet::metrics::Type::kGauge, {{"", {}, 0.5}}},
+      {"http_seconds", "", fleet::metrics::Type::kHistogram,
+       {{"_bucket", {{"le", "+Inf"}, {"code", "200"}, {"instance", "own"}}, 3}}},
+  };
+  Labels external = {{"job", "node"}, {"instance", "host-1"}};
+  auto out = EncodeWriteRequests(families, external, 1700000000123, 100);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].samples, 2u);
+  auto request = Decode(out[0]);
+  ASSERT_EQ(request.timeseries_size(), 2);
+  using L = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(LabelsOf(request.timeseries(0)),
+            (L{{"__name__", "node_load1"}, {"instance", "host-1"}, {"job", "node"}}));
+  // The series' own instance label wins over the external one, as in Prometheus.
+  EXPECT_EQ(LabelsOf(request.timeseries(1)),
+            (L{{"__name__", "http_seconds_bucket"}, {"code", "200"}, {"instance", "own"},
+               {"job", "node"}, {"le", "+Inf"}}));
+  ASSERT_EQ(request.timeseries(1).samples_size(), 1);
+  EXPECT_EQ(request.timeseries(1).samples(0).value(), 3);
+  EXPECT_EQ(request.timeseries(1).samples(0).timestamp(), 1700000000123);
+}
+
+TEST(RemoteWriteEncoder, SplitsBySamplesAndConcatenationStaysAWriteRequest) {
+  Family family{"up", "", fleet::metrics::Type::kGauge, {}};
+  for (int i = 0; i < 25; ++i) family.samples.push_back({"", {{"i", std::to_string(i)}}, 1});
+  auto out = EncodeWriteRequests({family}, {}, 1, 10);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].samples, 5u);
+  // The sink sends several records as one request by concatenating them: repeated fields merge.
+  prometheus::WriteRequest merged;
+  ASSERT_TRUE(merged.ParseFromString(out[0].write_request + out[1].write_request + out[2].write_request));
+  EXPECT_EQ(merged.timeseries_size(), 25);
+  EXPECT_EQ(merged.timeseries(24).labels(1).value(), "24");
+}
+
+TEST(RemoteWriteEncoder, EmptyCollectionEncodesNothing) {
+  EXPECT_TRUE(EncodeWriteRequests({}, {{"job", "x"}}, 1, 10).empty());
+}
+
+}  // namespace
+}  // namespace agent
