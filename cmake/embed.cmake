@@ -3,11 +3,13 @@
 function(embed_files target symbol)
   set(out "${CMAKE_CURRENT_BINARY_DIR}/${symbol}.cc")
   set(files ${ARGN})
+  string(REPLACE ";" "|" joined "${files}")
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DSYMBOL=${symbol} "-DFILES=${files}"
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DSYMBOL=${symbol} "-DFILES=${joined}"
             -P "${PROJECT_SOURCE_DIR}/cmake/embed_run.cmake"
     DEPENDS ${files} "${PROJECT_SOURCE_DIR}/cmake/embed_run.cmake"
-    COMMENT "Embedding ${symbol}")
+    COMMENT "Embedding ${symbol}"
+    VERBATIM)
   target_sources(${target} PRIVATE "${out}")
 endfunction()

@@ -1,0 +1,252 @@
+#include "fleet/resource.h"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+
+#include "fleet/embedded.h"
+
+namespace fleet {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+KindInfo LoadKind(const EmbeddedFile& file) {
+  auto docs = ParseYamlDocuments(file.data, std::string(file.name));
+  if (!docs.ok() || docs->size() != 1) {
+    // The CRDs are compiled in and covered by unit tests; a broken one is a build defect.
+    throw std::logic_error("embedded CRD " + std::string(file.name) + " does not parse: " +
+                           docs.status().message());
+  }
+  const Json& crd = (*docs)[0].object;
+  const Json& names = crd.at("spec").at("names");
+  const Json& version = crd.at("spec").at("versions").at(0);
+  KindInfo k;
+  k.kind = names.at("kind");
+  k.list_kind = names.at("listKind");
+  k.plural = names.at("plural");
+  k.singular = names.at("singular");
+  for (const auto& s : names.value("shortNames", Json::array())) k.short_names.push_back(s);
+  k.schema = version.at("schema").at("openAPIV3Schema");
+  k.status_subresource = version.contains("subresources") &&
+                         version["subresources"].contains("status");
+  for (const auto& c : version.value("additionalPrinterColumns", Json::array())) {
+    k.columns.push_back({c.at("name"), c.at("type"), c.at("jsonPath"), c.value("priority", 0)});
+  }
+  return k;
+}
+
+const std::map<std::string, int>& ApplyOrder() {
+  static const std::map<std::string, int> order = {
+      {"Secret", 0}, {"AgentProfile", 1}, {"HostGroup", 2}, {"Host", 3}, {"Rollout", 4}};
+  return order;
+}
+
+const std::regex& LabelNameRegex() {
+  static const std::regex re("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$");
+  return re;
+}
+
+const std::regex& Dns1123SubdomainRegex() {
+  static const std::regex re(
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+  return re;
+}
+
+// Label and annotation keys: [prefix/]name, prefix a DNS-1123 subdomain.
+std::string CheckQualifiedName(const std::string& key) {
+  std::string name = key;
+  auto slash = key.find('/');
+  if (slash != std::string::npos) {
+    std::string prefix = key.substr(0, slash);
+    name = key.substr(slash + 1);
+    if (prefix.empty() || prefix.size() > 253 || !std::regex_match(prefix, Dns1123SubdomainRegex()))
+      return "prefix must be a DNS-1123 subdomain (e.g. example.com)";
+  }
+  if (name.empty() || name.size() > 63 || !std::regex_match(name, LabelNameRegex())) {
+    return "name part must be 1-63 characters of alphanumerics, '-', '_' or '.', starting and "
+           "ending with an alphanumeric character";
+  }
+  return "";
+}
+
+void ValidateStringMap(const Json& m, const std::string& path, bool label_values,
+                       std::vector<FieldError>* errors) {
+  if (!m.is_object()) {
+    errors->push_back({path, "must be a map of strings"});
+    return;
+  }
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    std::string child = JoinPath(path, it.key());
+    std::string bad = CheckQualifiedName(it.key());
+    if (!bad.empty()) errors->push_back({child, "invalid key \"" + it.key() + "\": " + bad, true});
+    if (!it.value().is_string()) {
+      errors->push_back({child, "must be a string, got " + it.value().dump()});
+      continue;
+    }
+    const auto& v = it.value().get_ref<const std::string&>();
+    if (label_values && !v.empty() && (v.size() > 63 || !std::regex_match(v, LabelNameRegex()))) {
+      errors->push_back({child, "invalid label value \"" + v +
+                                    "\": must be at most 63 characters of alphanumerics, '-', "
+                                    "'_' or '.', starting and ending with an alphanumeric character"});
+    }
+  }
+}
+
+void ValidateMetadata(Json& object, std::vector<FieldError>* errors) {
+  if (!object.contains("metadata")) {
+    errors->push_back({"metadata", "required field is missing"});
+    return;
+  }
+  Json& meta = object["metadata"];
+  if (!meta.is_object()) {
+    errors->push_back({"metadata", "must be an object"});
+    return;
+  }
+  for (const char* server_set : {"uid", "resourceVersion", "generation", "creationTimestamp",
+                                 "ownerReferences"}) {
+    meta.erase(server_set);
+  }
+  for (auto it = meta.begin(); it != meta.end(); ++it) {
+    const auto& k = it.key();
+    if (k != "name" && k != "labels" && k != "annotations") {
+      errors->push_back({JoinPath("metadata", k), "unknown field \"" + k + "\"", true});
+    }
+  }
+  if (!meta.contains("name")) {
+    errors->push_back({"metadata.name", "required field is missing"});
+  } else if (!meta["name"].is_string()) {
+    errors->push_back({"metadata.name", "must be a string"});
+  } else if (!IsDns1123Label(meta["name"].get<std::string>())) {
+    errors->push_back({"metadata.name",
+                       "invalid name \"" + meta["name"].get<std::string>() +
+                           "\": must be a DNS-1123 label (at most 63 lowercase letters, digits or "
+                           "'-', starting and ending with a letter or digit)"});
+  }
+  if (meta.contains("labels")) ValidateStringMap(meta["labels"], "metadata.labels", true, errors);
+  if (meta.contains("annotations")) {
+    ValidateStringMap(meta["annotations"], "metadata.annotations", false, errors);
+  }
+}
+
+}  // namespace
+
+const std::vector<KindInfo>& Kinds() {
+  static const std::vector<KindInfo> kinds = [] {
+    std::vector<KindInfo> out;
+    for (const auto& f : EmbeddedCrds()) out.push_back(LoadKind(f));
+    std::sort(out.begin(), out.end(), [](const KindInfo& a, const KindInfo& b) {
+      return ApplyOrder().at(a.kind) < ApplyOrder().at(b.kind);
+    });
+    return out;
+  }();
+  return kinds;
+}
+
+const KindInfo* FindKind(std::string_view name) {
+  std::string n = Lower(name);
+  for (const auto& k : Kinds()) {
+    if (Lower(k.kind) == n || k.plural == n || k.singular == n ||
+        std::find(k.short_names.begin(), k.short_names.end(), n) != k.short_names.end()) {
+      return &k;
+    }
+  }
+  return nullptr;
+}
+
+std::string KnownKindsText() {
+  std::string s;
+  for (const auto& k : Kinds()) s += (s.empty() ? "" : ", ") + k.kind;
+  return s;
+}
+
+std::string RefString(const Json& object) {
+  std::string kind = object.value("kind", "");
+  const KindInfo* k = FindKind(kind);
+  std::string name;
+  if (object.contains("metadata") && object["metadata"].is_object()) {
+    name = object["metadata"].value("name", "");
+  }
+  return (k ? k->singular : Lower(kind)) + "/" + name;
+}
+
+bool IsDns1123Label(std::string_view s) {
+  static const std::regex re("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+  return !s.empty() && s.size() <= 63 && std::regex_match(s.begin(), s.end(), re);
+}
+
+std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults) {
+  std::vector<FieldError> errors;
+  if (!object.is_object()) {
+    errors.push_back({"", "a resource must be a mapping with apiVersion, kind and metadata"});
+    return errors;
+  }
+  if (!object.contains("apiVersion")) {
+    errors.push_back({"apiVersion", "required field is missing"});
+  } else if (object["apiVersion"] != kApiVersion) {
+    errors.push_back({"apiVersion", "must be " + std::string(kApiVersion) + ", got " +
+                                        object["apiVersion"].dump()});
+  }
+  const KindInfo* kind = nullptr;
+  if (!object.contains("kind")) {
+    errors.push_back({"kind", "required field is missing"});
+  } else if (!object["kind"].is_string() ||
+             !(kind = FindKind(object["kind"].get<std::string>())) ||
+             kind->kind != object["kind"].get<std::string>()) {
+    errors.push_back({"kind", "unknown kind " + object["kind"].dump() + " (known: " +
+                                  KnownKindsText() + ")"});
+    kind = nullptr;
+  }
+  ValidateMetadata(object, &errors);
+  if (!kind) return errors;
+  object.erase("status");
+  Json schema = kind->schema;
+  schema["properties"].erase("metadata");
+  schema["properties"].erase("status");
+  Json meta = object.contains("metadata") ? object["metadata"] : Json();
+  object.erase("metadata");
+  ValidateSchema(schema, object, "", apply_defaults, &errors);
+  if (!meta.is_null()) object["metadata"] = std::move(meta);
+  return errors;
+}
+
+std::vector<FieldError> ValidateStatus(const KindInfo& kind, Json& status) {
+  std::vector<FieldError> errors;
+  if (kind.schema["properties"].contains("status")) {
+    ValidateSchema(kind.schema["properties"]["status"], status, "status", false, &errors);
+  } else {
+    errors.push_back({"status", "kind " + kind.kind + " has no status"});
+  }
+  return errors;
+}
+
+std::string FormatFieldError(const Document& doc, const FieldError& error) {
+  Mark m = error.at_key ? doc.positions.FindKey(error.path) : doc.positions.Find(error.path);
+  return Located(doc.source, m, error.ToString());
+}
+
+std::vector<std::string> ValidateDocuments(std::vector<Document>& docs, bool apply_defaults) {
+  std::vector<std::string> messages;
+  std::map<std::string, const Document*> seen;
+  for (auto& doc : docs) {
+    for (const auto& e : ValidateObject(doc.object, apply_defaults)) {
+      messages.push_back(FormatFieldError(doc, e));
+    }
+    if (!doc.object.is_object() || !doc.object.contains("kind")) continue;
+    std::string ref = RefString(doc.object);
+    auto [it, inserted] = seen.emplace(ref, &doc);
+    if (!inserted) {
+      Mark first = it->second->positions.Find("metadata.name");
+      messages.push_back(Located(doc.source, doc.positions.Find("metadata.name"),
+                                 "metadata.name: duplicate " + ref + " (first defined at " +
+                                     it->second->source + ":" + std::to_string(first.line) + ")"));
+    }
+  }
+  return messages;
+}
+
+}  // namespace fleet

@@ -1,0 +1,66 @@
+// The resource kinds of vpsfleet.io/v1alpha1, read from the embedded CRDs, and validation of
+// whole objects: Kubernetes ObjectMeta rules plus each kind's openAPIV3Schema.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleet/schema.h"
+#include "fleet/yaml_codec.h"
+
+namespace fleet {
+
+inline constexpr char kGroup[] = "vpsfleet.io";
+inline constexpr char kVersion[] = "v1alpha1";
+inline constexpr char kApiVersion[] = "vpsfleet.io/v1alpha1";
+// Label the controller puts on Hosts that a HostGroup owns.
+inline constexpr char kHostGroupLabel[] = "vpsfleet.io/hostgroup";
+
+struct PrinterColumn {
+  std::string name;       // "Last-Seen"
+  std::string type;       // string, integer, date, ...
+  std::string json_path;  // ".status.lastSeen"
+  int priority = 0;       // > 0: only with -o wide
+};
+
+struct KindInfo {
+  std::string kind;      // Host
+  std::string list_kind;
+  std::string plural;    // hosts
+  std::string singular;  // host
+  std::vector<std::string> short_names;
+  Json schema;  // openAPIV3Schema
+  bool status_subresource = false;
+  std::vector<PrinterColumn> columns;
+};
+
+// Every kind, in the order that applying them works best (referenced kinds first).
+const std::vector<KindInfo>& Kinds();
+// By kind, plural, singular or short name, case-insensitively; nullptr when unknown.
+const KindInfo* FindKind(std::string_view name);
+std::string KnownKindsText();  // "Host, HostGroup, ..."
+
+// "host/atl-chat"
+std::string RefString(const Json& object);
+
+// DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, <= 63.
+bool IsDns1123Label(std::string_view s);
+
+// Validates a user-written object (apiVersion, kind, metadata, spec...). Status is not user
+// input: it is removed. Server-set metadata (uid, resourceVersion, generation,
+// creationTimestamp, ownerReferences) is accepted and removed, as apply ignores it.
+// With apply_defaults, schema defaults are filled in.
+std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults);
+
+// Validates a status written through the status subresource.
+std::vector<FieldError> ValidateStatus(const KindInfo& kind, Json& status);
+
+// Validates parsed documents as one atomic unit: each object, plus names repeated across them.
+// Messages are "file:line:col: path: message".
+std::vector<std::string> ValidateDocuments(std::vector<Document>& docs, bool apply_defaults);
+
+// Formats field errors against a document's source map.
+std::string FormatFieldError(const Document& doc, const FieldError& error);
+
+}  // namespace fleet

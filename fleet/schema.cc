@@ -1,0 +1,268 @@
+#include "fleet/schema.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+
+namespace fleet {
+namespace {
+
+const std::regex& CachedRegex(const std::string& pattern) {
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<std::regex>> cache;
+  std::lock_guard lock(mu);
+  auto& slot = cache[pattern];
+  if (!slot) slot = std::make_unique<std::regex>(pattern, std::regex::ECMAScript);
+  return *slot;
+}
+
+std::string TypeName(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::object: return "object";
+    case Json::value_t::array: return "array";
+    case Json::value_t::string: return "string";
+    case Json::value_t::boolean: return "boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "integer";
+    case Json::value_t::number_float: return "number";
+    default: return "value";
+  }
+}
+
+bool HasType(const Json& v, const std::string& type) {
+  if (type == "object") return v.is_object();
+  if (type == "array") return v.is_array();
+  if (type == "string") return v.is_string();
+  if (type == "boolean") return v.is_boolean();
+  if (type == "integer") return v.is_number_integer();
+  if (type == "number") return v.is_number();
+  return true;
+}
+
+std::string Brief(const Json& v) {
+  std::string s = v.dump();
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return s;
+}
+
+std::string NumberText(const Json& n) {
+  if (n.is_number_float()) {
+    std::string s = n.dump();
+    return s;
+  }
+  return n.dump();
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string UnknownFieldMessage(const std::string& key, const Json& properties) {
+  std::string best;
+  size_t best_d = 3;  // suggest only close spellings
+  for (auto it = properties.begin(); it != properties.end(); ++it) {
+    size_t d = EditDistance(key, it.key());
+    if (d < best_d) {
+      best_d = d;
+      best = it.key();
+    }
+  }
+  std::string msg = "unknown field \"" + key + "\"";
+  if (!best.empty()) msg += " (did you mean \"" + best + "\"?)";
+  return msg;
+}
+
+bool IsBase64(const std::string& s) {
+  if (s.size() % 4 != 0) return false;
+  size_t pad = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '=') {
+      ++pad;
+      if (i < s.size() - 2) return false;
+    } else if (pad > 0 || !(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/')) {
+      return false;
+    }
+  }
+  return pad <= 2;
+}
+
+void CheckScalar(const Json& schema, const Json& value, const std::string& path,
+                 std::vector<FieldError>* errors) {
+  auto add = [&](std::string m) { errors->push_back({path, std::move(m)}); };
+  if (schema.contains("enum")) {
+    const auto& allowed = schema["enum"];
+    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) {
+        if (!list.empty()) list += ", ";
+        list += a.is_string() ? a.get<std::string>() : a.dump();
+      }
+      add("must be one of: " + list + " (got " + Brief(value) + ")");
+    }
+  }
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    if (schema.contains("minLength") && s.size() < schema["minLength"].get<size_t>()) {
+      size_t n = schema["minLength"].get<size_t>();
+      add(n == 1 ? "must not be empty"
+                 : "must be at least " + std::to_string(n) + " characters");
+    }
+    if (schema.contains("maxLength") && s.size() > schema["maxLength"].get<size_t>()) {
+      add("must be at most " + std::to_string(schema["maxLength"].get<size_t>()) +
+          " characters (got " + std::to_string(s.size()) + ")");
+    }
+    if (schema.contains("pattern") &&
+        !std::regex_search(s, CachedRegex(schema["pattern"].get<std::string>()))) {
+      add("invalid value " + Brief(value) + ": must match " +
+          schema["pattern"].get<std::string>());
+    }
+    if (schema.value("format", "") == "byte" && !IsBase64(s)) {
+      add("must be base64-encoded");
+    }
+  }
+  if (value.is_number()) {
+    double v = value.get<double>();
+    if (schema.contains("minimum")) {
+      double m = schema["minimum"].get<double>();
+      bool excl = schema.value("exclusiveMinimum", false);
+      if (excl ? v <= m : v < m) add("must be " + std::string(excl ? "> " : ">= ") + NumberText(schema["minimum"]));
+    }
+    if (schema.contains("maximum")) {
+      double m = schema["maximum"].get<double>();
+      bool excl = schema.value("exclusiveMaximum", false);
+      if (excl ? v >= m : v > m) add("must be " + std::string(excl ? "< " : "<= ") + NumberText(schema["maximum"]));
+    }
+  }
+}
+
+void CheckArray(const Json& schema, Json& value, const std::string& path, bool apply_defaults,
+                std::vector<FieldError>* errors) {
+  if (schema.contains("minItems") && value.size() < schema["minItems"].get<size_t>()) {
+    errors->push_back({path, "must have at least " +
+                                 std::to_string(schema["minItems"].get<size_t>()) + " item(s)"});
+  }
+  if (schema.contains("maxItems") && value.size() > schema["maxItems"].get<size_t>()) {
+    errors->push_back({path, "must have at most " +
+                                 std::to_string(schema["maxItems"].get<size_t>()) + " items"});
+  }
+  if (schema.contains("items")) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      ValidateSchema(schema["items"], value[i], JoinPath(path, i), apply_defaults, errors);
+    }
+  }
+  std::string list_type = schema.value("x-kubernetes-list-type", "atomic");
+  if (list_type == "map" && schema.contains("x-kubernetes-list-map-keys")) {
+    std::map<std::string, size_t> seen;
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (!value[i].is_object()) continue;
+      Json key = Json::array();
+      for (const auto& k : schema["x-kubernetes-list-map-keys"]) {
+        key.push_back(value[i].value(k.get<std::string>(), Json()));
+      }
+      std::string k = key.size() == 1 ? key[0].dump() : key.dump();
+      auto [it, inserted] = seen.emplace(k, i);
+      if (!inserted) {
+        std::string first = schema["x-kubernetes-list-map-keys"][0].get<std::string>();
+        errors->push_back({JoinPath(JoinPath(path, i), first),
+                           "duplicate value " + k + " (also at " + JoinPath(path, it->second) + ")"});
+      }
+    }
+  } else if (list_type == "set") {
+    std::set<std::string> seen;
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (!seen.insert(value[i].dump()).second) {
+        errors->push_back({JoinPath(path, i), "duplicate value " + Brief(value[i])});
+      }
+    }
+  }
+}
+
+void CheckObject(const Json& schema, Json& value, const std::string& path, bool apply_defaults,
+                 std::vector<FieldError>* errors) {
+  static const Json kEmpty = Json::object();
+  const Json& props = schema.contains("properties") ? schema["properties"] : kEmpty;
+  if (apply_defaults) {
+    for (auto it = props.begin(); it != props.end(); ++it) {
+      if (!value.contains(it.key()) && it.value().contains("default")) {
+        value[it.key()] = it.value()["default"];
+      }
+    }
+  }
+  if (schema.contains("required")) {
+    for (const auto& r : schema["required"]) {
+      const auto& name = r.get_ref<const std::string&>();
+      if (!value.contains(name)) errors->push_back({JoinPath(path, name), "required field is missing"});
+    }
+  }
+  bool preserve = schema.value("x-kubernetes-preserve-unknown-fields", false);
+  const Json* additional = nullptr;
+  if (schema.contains("additionalProperties")) {
+    const auto& ap = schema["additionalProperties"];
+    if (ap.is_object()) additional = &ap;
+    if (ap.is_boolean() && ap.get<bool>()) preserve = true;
+  }
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    std::string child = JoinPath(path, it.key());
+    if (props.contains(it.key())) {
+      ValidateSchema(props[it.key()], it.value(), child, apply_defaults, errors);
+    } else if (additional) {
+      ValidateSchema(*additional, it.value(), child, apply_defaults, errors);
+    } else if (!preserve) {
+      errors->push_back({child, UnknownFieldMessage(it.key(), props), true});
+    }
+  }
+}
+
+}  // namespace
+
+void ValidateSchema(const Json& schema, Json& value, const std::string& path, bool apply_defaults,
+                    std::vector<FieldError>* errors) {
+  if (value.is_null()) {
+    if (!schema.value("nullable", false)) {
+      std::string want = schema.value("type", std::string("a value"));
+      errors->push_back({path, "must be " + want + ", got null"});
+    }
+    return;
+  }
+  if (schema.value("x-kubernetes-int-or-string", false)) {
+    if (!value.is_number_integer() && !value.is_string()) {
+      errors->push_back({path, "must be an integer or a string, got " + TypeName(value)});
+      return;
+    }
+    CheckScalar(schema, value, path, errors);
+    return;
+  }
+  if (schema.contains("type")) {
+    const auto& type = schema["type"].get_ref<const std::string&>();
+    if (!HasType(value, type)) {
+      errors->push_back({path, "must be " + std::string(type == "integer" || type == "array" ||
+                                                                type == "object"
+                                                            ? "an "
+                                                            : "a ") +
+                                   type + ", got " + TypeName(value) + " " + Brief(value)});
+      return;
+    }
+  }
+  if (value.is_object()) {
+    CheckObject(schema, value, path, apply_defaults, errors);
+  } else if (value.is_array()) {
+    CheckArray(schema, value, path, apply_defaults, errors);
+  } else {
+    CheckScalar(schema, value, path, errors);
+  }
+}
+
+}  // namespace fleet
