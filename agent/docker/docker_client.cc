@@ -1,0 +1,249 @@
+#include "agent/docker/docker_client.h"
+
+#include <sys/socket.h>
+
+#include <cctype>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+namespace agent::docker {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Socket = asio::local::stream_protocol::socket;
+using nlohmann::json;
+
+std::string StripSlash(std::string name) {
+  if (!name.empty() && name.front() == '/') name.erase(0, 1);
+  return name;
+}
+
+std::map<std::string, std::string> LabelsFrom(const json& labels) {
+  std::map<std::string, std::string> out;
+  if (labels.is_object()) {
+    for (const auto& [k, v] : labels.items()) {
+      if (v.is_string()) out[k] = v.get<std::string>();
+    }
+  }
+  return out;
+}
+
+int64_t TimeNs(const json& j, const char* key) {
+  if (!j.contains(key) || !j[key].is_string()) return 0;
+  return ParseDockerTimestamp(j[key].get<std::string>()).value_or(0);
+}
+
+std::string UrlEncode(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// Docker's `since` takes seconds with an optional nanosecond fraction.
+std::string SinceParam(int64_t ns) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(ns / 1000000000),
+                static_cast<long long>(ns % 1000000000));
+  return buf;
+}
+
+fleet::Status Connect(Socket& socket, const std::string& path,
+                      const std::string& target) {
+  beast::error_code ec;
+  socket.connect(asio::local::stream_protocol::endpoint(path), ec);
+  if (ec) return fleet::Status::Unavailable("docker socket " + path + ": " + ec.message());
+  http::request<http::empty_body> request{http::verb::get, target, 11};
+  request.set(http::field::host, "docker");
+  request.set(http::field::user_agent, "fleet-agent");
+  http::write(socket, request, ec);
+  if (ec) return fleet::Status::Unavailable("docker " + target + ": " + ec.message());
+  return fleet::Status::Ok();
+}
+
+fleet::Status StatusFor(unsigned code, const std::string& target, const std::string& body) {
+  std::string message = "docker " + target + ": HTTP " + std::to_string(code);
+  try {
+    message += ": " + json::parse(body).value("message", "");
+  } catch (const json::exception&) {
+  }
+  if (code == 404) return fleet::Status::NotFound(message);
+  return fleet::Status::Unavailable(message);
+}
+
+Container ContainerFromList(const json& j) {
+  Container c;
+  c.id = j.value("Id", "");
+  if (j.contains("Names") && j["Names"].is_array() && !j["Names"].empty()) {
+    c.name = StripSlash(j["Names"][0].get<std::string>());
+  }
+  c.image = j.value("Image", "");
+  c.image_id = j.value("ImageID", "");
+  c.state = j.value("State", "");
+  c.labels = LabelsFrom(j.value("Labels", json::object()));
+  return c;
+}
+
+}  // namespace
+
+void StreamCancel::Cancel() {
+  std::lock_guard lock(mu_);
+  cancelled_ = true;
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
+void StreamCancel::Attach(int fd) {
+  std::lock_guard lock(mu_);
+  fd_ = fd;
+  if (cancelled_ && fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
+fleet::Result<std::string> DockerClient::Get(const std::string& target) const {
+  asio::io_context io;
+  Socket socket(io);
+  FLEET_RETURN_IF_ERROR(Connect(socket, socket_path_, target));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  beast::error_code ec;
+  http::read(socket, buffer, response, ec);
+  if (ec) return fleet::Status::Unavailable("docker " + target + ": " + ec.message());
+  if (response.result_int() != 200) return StatusFor(response.result_int(), target, response.body());
+  return std::move(response.body());
+}
+
+fleet::Status DockerClient::Stream(const std::string& target,
+                                   const std::function<void(std::string_view)>& on_data,
+                                   const std::function<void()>& on_idle,
+                                   const std::function<void()>& on_open,
+                                   StreamCancel& cancel) const {
+  asio::io_context io;
+  Socket socket(io);
+  FLEET_RETURN_IF_ERROR(Connect(socket, socket_path_, target));
+  cancel.Attach(socket.native_handle());
+  struct Detach {
+    StreamCancel& c;
+    ~Detach() { c.Attach(-1); }
+  } detach{cancel};
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  beast::error_code ec;
+  http::read_header(socket, buffer, parser, ec);
+  if (cancel.cancelled()) return fleet::Status::Ok();
+  if (ec) return fleet::Status::Unavailable("docker " + target + ": " + ec.message());
+  if (parser.get().result_int() != 200) {
+    return StatusFor(parser.get().result_int(), target, "");
+  }
+  if (on_open) on_open();
+  char chunk[64 * 1024];
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk;
+    parser.get().body().size = sizeof chunk;
+    http::read_some(socket, buffer, parser, ec);
+    if (ec == http::error::need_buffer) ec = {};
+    const size_t got = sizeof chunk - parser.get().body().size;
+    if (got > 0) on_data(std::string_view(chunk, got));
+    if (ec) {
+      if (cancel.cancelled() || ec == http::error::end_of_stream || ec == asio::error::eof) break;
+      return fleet::Status::Unavailable("docker " + target + ": " + ec.message());
+    }
+    if (on_idle && buffer.size() == 0 && socket.available(ec) == 0) on_idle();
+  }
+  return fleet::Status::Ok();
+}
+
+fleet::Result<std::vector<Container>> DockerClient::ListContainers(bool all) const {
+  auto body = Get(std::string("/containers/json") + (all ? "?all=1" : ""));
+  if (!body.ok()) return body.status();
+  try {
+    std::vector<Container> out;
+    for (const auto& j : json::parse(*body)) out.push_back(ContainerFromList(j));
+    return out;
+  } catch (const json::exception& e) {
+    return fleet::Status::Internal(std::string("docker /containers/json: ") + e.what());
+  }
+}
+
+fleet::Result<ContainerDetails> DockerClient::Inspect(const std::string& id) const {
+  const std::string target = "/containers/" + UrlEncode(id) + "/json";
+  auto body = Get(target);
+  if (!body.ok()) return body.status();
+  try {
+    const json j = json::parse(*body);
+    const json& config = j.at("Config");
+    const json& state = j.at("State");
+    ContainerDetails d;
+    d.id = j.value("Id", "");
+    d.name = StripSlash(j.value("Name", ""));
+    d.image = config.value("Image", "");
+    d.image_id = j.value("Image", "");
+    d.state = state.value("Status", "");
+    d.labels = LabelsFrom(config.value("Labels", json::object()));
+    d.tty = config.value("Tty", false);
+    d.pid = state.value("Pid", 0);
+    d.started_at_ns = TimeNs(state, "StartedAt");
+    d.finished_at_ns = TimeNs(state, "FinishedAt");
+    return d;
+  } catch (const json::exception& e) {
+    return fleet::Status::Internal("docker " + target + ": " + e.what());
+  }
+}
+
+fleet::Status DockerClient::FollowEvents(const std::function<void()>& on_subscribed,
+                                         const std::function<void(const Event&)>& on_event,
+                                         StreamCancel& cancel) const {
+  const std::string filters = R"({"type":["container"],"event":["start","die"]})";
+  std::string pending;
+  auto on_data = [&](std::string_view data) {
+    pending.append(data);
+    size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      const std::string line = pending.substr(0, newline);
+      pending.erase(0, newline + 1);
+      try {
+        const json j = json::parse(line);
+        Event event;
+        event.action = j.value("Action", j.value("status", ""));
+        const json actor = j.value("Actor", json::object());
+        event.id = actor.value("ID", j.value("id", ""));
+        event.name = actor.value("Attributes", json::object()).value("name", "");
+        event.time_ns = j.value("timeNano", int64_t{0});
+        on_event(event);
+      } catch (const json::exception&) {
+        // Not an event object (the daemon only sends events); skip it rather than stop.
+      }
+    }
+  };
+  return Stream("/events?filters=" + UrlEncode(filters), on_data, nullptr, on_subscribed, cancel);
+}
+
+fleet::Status DockerClient::StreamLogs(const std::string& id, const LogsRequest& request,
+                                       const LogDemuxer::LineFn& on_line,
+                                       const std::function<void()>& on_idle,
+                                       StreamCancel& cancel) const {
+  std::string target = "/containers/" + UrlEncode(id) + "/logs?stdout=1&stderr=1&timestamps=1";
+  if (request.follow) target += "&follow=1";
+  if (request.since_ns > 0) target += "&since=" + SinceParam(request.since_ns);
+  LogDemuxer demuxer(request.tty, on_line);
+  auto status = Stream(
+      target, [&](std::string_view data) { demuxer.Feed(data); }, on_idle, nullptr, cancel);
+  demuxer.Finish();
+  if (on_idle) on_idle();
+  return status;
+}
+
+}  // namespace agent::docker
