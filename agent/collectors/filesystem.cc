@@ -1,0 +1,125 @@
+// node_filesystem_* for each mount of the host (from init's mount table), filtered by mount point
+// and fs type with node_exporter's default exclusions, sizes from statfs(2) under the rootfs path.
+#include <sys/statvfs.h>
+
+#include <cctype>
+#include <cerrno>
+#include <regex>
+#include <set>
+
+#include "agent/collectors/collectors.h"
+#include "agent/procfs.h"
+
+namespace agent {
+namespace {
+
+using fleet::metrics::Family;
+using fleet::metrics::Labels;
+using fleet::metrics::Type;
+
+// /proc/mounts escapes space, tab, newline and backslash as \ooo octal.
+std::string DecodeOctal(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size() && std::isdigit(s[i + 1]) && std::isdigit(s[i + 2]) &&
+        std::isdigit(s[i + 3])) {
+      out.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
+      i += 3;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+struct FilesystemFamily {
+  const char* name;
+  const char* help;
+};
+
+const FilesystemFamily kSize{"node_filesystem_size_bytes", "Filesystem size in bytes."};
+const FilesystemFamily kFree{"node_filesystem_free_bytes", "Filesystem free space in bytes."};
+const FilesystemFamily kAvail{"node_filesystem_avail_bytes",
+                              "Filesystem space available to non-root users in bytes."};
+const FilesystemFamily kFiles{"node_filesystem_files", "Filesystem total file nodes."};
+const FilesystemFamily kFilesFree{"node_filesystem_files_free",
+                                  "Filesystem total free file nodes."};
+const FilesystemFamily kReadonly{"node_filesystem_readonly", "Filesystem read-only status."};
+const FilesystemFamily kDeviceError{
+    "node_filesystem_device_error",
+    "Whether an error occurred while getting statistics for the given device."};
+
+class FilesystemCollector : public Collector {
+ public:
+  FilesystemCollector(HostPaths paths, const std::string& mount_points_exclude,
+                      const std::string& fs_types_exclude)
+      : paths_(std::move(paths)),
+        mount_points_exclude_(mount_points_exclude),
+        fs_types_exclude_(fs_types_exclude) {}
+
+  fleet::Status Collect(std::vector<Family>* out) override {
+    fleet::Result<std::string> mounts = ReadFile(paths_.Proc("1/mounts"));
+    if (!mounts.ok()) mounts = ReadFile(paths_.Proc("mounts"));
+    if (!mounts.ok()) return mounts.status();
+
+    std::vector<Family> families;
+    for (const FilesystemFamily* f :
+         {&kAvail, &kDeviceError, &kFiles, &kFilesFree, &kFree, &kReadonly, &kSize}) {
+      families.push_back({f->name, f->help, Type::kGauge, {}});
+    }
+    auto add = [&](const FilesystemFamily& f, const Labels& labels, double v) {
+      for (Family& fam : families) {
+        if (fam.name == f.name) fam.samples.push_back({"", labels, v});
+      }
+    };
+    std::set<std::tuple<std::string, std::string, std::string>> seen;
+    for (std::string_view line : Lines(*mounts)) {
+      auto f = Fields(line);
+      if (f.size() < 4) continue;
+      const std::string device = DecodeOctal(f[0]);
+      const std::string mount_point = DecodeOctal(f[1]);
+      const std::string fs_type(f[2]);
+      if (std::regex_search(mount_point, mount_points_exclude_) ||
+          std::regex_search(fs_type, fs_types_exclude_)) {
+        continue;
+      }
+      // A mount point listed twice (bind mounts, stacked mounts) is reported once.
+      if (!seen.emplace(device, mount_point, fs_type).second) continue;
+      const Labels labels = {{"device", device}, {"fstype", fs_type}, {"mountpoint", mount_point}};
+      const std::string options = "," + std::string(f[3]) + ",";
+      add(kReadonly, labels, options.find(",ro,") != std::string::npos ? 1 : 0);
+
+      struct statvfs st {};
+      const std::string path =
+          paths_.rootfs == "/" ? mount_point : paths_.rootfs + mount_point;
+      if (::statvfs(path.c_str(), &st) != 0) {
+        add(kDeviceError, labels, 1);
+        continue;
+      }
+      add(kDeviceError, labels, 0);
+      // node_exporter multiplies by the block size (f_bsize), not the fragment size.
+      const double bsize = static_cast<double>(st.f_bsize);
+      add(kSize, labels, static_cast<double>(st.f_blocks) * bsize);
+      add(kFree, labels, static_cast<double>(st.f_bfree) * bsize);
+      add(kAvail, labels, static_cast<double>(st.f_bavail) * bsize);
+      add(kFiles, labels, static_cast<double>(st.f_files));
+      add(kFilesFree, labels, static_cast<double>(st.f_ffree));
+    }
+    for (Family& f : families) out->push_back(std::move(f));
+    return fleet::Status::Ok();
+  }
+
+ private:
+  HostPaths paths_;
+  std::regex mount_points_exclude_;
+  std::regex fs_types_exclude_;
+};
+
+}  // namespace
+
+std::unique_ptr<Collector> NewFilesystemCollector(const CollectorOptions& o) {
+  return std::make_unique<FilesystemCollector>(o.paths, o.filesystem_mount_points_exclude,
+                                               o.filesystem_fs_types_exclude);
+}
+
+}  // namespace agent

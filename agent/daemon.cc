@@ -1,0 +1,106 @@
+#include "agent/daemon.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "agent/http_server.h"
+#include "agent/scraper.h"
+#include "agent/self_metrics.h"
+
+namespace agent {
+namespace {
+
+void SetUpLogging(const LoggingConfig& logging) {
+  spdlog::set_level(spdlog::level::from_str(logging.level == "warn" ? "warning" : logging.level));
+  if (logging.format == "json") {
+    spdlog::set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
+  } else {
+    spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg=\"%v\"",
+                        spdlog::pattern_time_type::utc);
+  }
+}
+
+fleet::Result<std::vector<NamedCollector>> BuildCollectors(const AgentConfig& config) {
+  return BuildHostCollectors(config.collectors, OptionsFromConfig(config));
+}
+
+}  // namespace
+
+void ApplyOverrides(const Overrides& o, AgentConfig* config) {
+  if (!o.procfs.empty()) config->paths.procfs = o.procfs;
+  if (!o.sysfs.empty()) config->paths.sysfs = o.sysfs;
+  if (!o.rootfs.empty()) config->paths.rootfs = o.rootfs;
+  if (!o.listen.empty()) config->http.listen = o.listen;
+}
+
+fleet::Status Validate(const AgentConfig& config) {
+  return BuildCollectors(config).status();
+}
+
+int RunDaemon(const AgentConfig& config) {
+  SetUpLogging(config.logging);
+  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto collectors = BuildCollectors(config);
+  if (!collectors.ok()) {
+    spdlog::error("{}", collectors.status().ToString());
+    return 2;
+  }
+  Scraper scraper(std::move(*collectors));
+  SelfMetrics self(config.paths.procfs);
+  std::atomic<bool> ready{false};
+
+  HttpServer server(config.http.listen);
+  server.Route("/metrics", [&](const HttpRequest&) {
+    std::vector<fleet::metrics::Family> families = scraper.Scrape();
+    self.Gather(&families);
+    SortAndMerge(&families);
+    HttpResponse resp;
+    resp.content_type = fleet::metrics::kTextContentType;
+    fleet::metrics::WriteText(families, &resp.body);
+    return resp;
+  });
+  server.Route("/-/healthy", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; charset=utf-8", "fleet-agent is Healthy.\n"};
+  });
+  server.Route("/-/ready", [&](const HttpRequest&) {
+    return ready ? HttpResponse{200, "text/plain; charset=utf-8", "fleet-agent is Ready.\n"}
+                 : HttpResponse{503, "text/plain; charset=utf-8", "fleet-agent is not ready.\n"};
+  });
+  if (fleet::Status st = server.Start(); !st.ok()) {
+    spdlog::error("{}", st.ToString());
+    return 1;
+  }
+  ready = true;
+  std::string names;
+  for (const std::string& n : scraper.Names()) names += (names.empty() ? "" : ",") + n;
+  spdlog::info("fleet-agent {} listening on {} (collectors {})", VPSFLEET_VERSION,
+               config.http.listen, names);
+
+  while (true) {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: reload is not implemented yet; keeping the running config");
+      continue;
+    }
+    spdlog::info("signal {}: shutting down", sig);
+    break;
+  }
+  ready = false;
+  server.Stop();
+  return 0;
+}
+
+}  // namespace agent

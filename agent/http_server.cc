@@ -1,0 +1,91 @@
+#include "agent/http_server.h"
+
+#include <cpprest/http_listener.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace agent {
+
+namespace http = web::http;
+using web::http::experimental::listener::http_listener;
+
+struct HttpServer::Impl {
+  std::string listen;
+  std::map<std::string, HttpHandler> routes;
+  std::unique_ptr<http_listener> listener;
+
+  void Serve(http::http_request request) const {
+    HttpRequest req;
+    req.method = request.method();
+    req.path = web::uri::decode(request.relative_uri().path());
+    for (const auto& [k, v] : web::uri::split_query(request.relative_uri().query())) {
+      req.query[web::uri::decode(k)] = web::uri::decode(v);
+    }
+    for (const auto& [k, v] : request.headers()) {
+      std::string name = k;
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      req.headers[name] = v;
+    }
+    HttpResponse resp;
+    auto it = routes.find(req.path);
+    if (it == routes.end()) {
+      resp = {404, "text/plain; charset=utf-8", "404 page not found\n"};
+    } else if (req.method != "GET" && req.method != "HEAD") {
+      resp = {405, "text/plain; charset=utf-8", "method not allowed\n"};
+    } else {
+      try {
+        resp = it->second(req);
+      } catch (const std::exception& e) {
+        spdlog::error("handler for {} failed: {}", req.path, e.what());
+        resp = {500, "text/plain; charset=utf-8", "internal error\n"};
+      }
+    }
+    http::http_response reply(static_cast<http::status_code>(resp.status));
+    reply.set_body(std::move(resp.body), resp.content_type);
+    request.reply(reply).then([](pplx::task<void> t) {
+      try {
+        t.get();
+      } catch (const std::exception& e) {
+        spdlog::debug("reply failed: {}", e.what());  // client went away
+      }
+    });
+  }
+};
+
+HttpServer::HttpServer(std::string listen) : impl_(std::make_unique<Impl>()) {
+  impl_->listen = std::move(listen);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Route(const std::string& path, HttpHandler handler) {
+  impl_->routes[path] = std::move(handler);
+}
+
+fleet::Status HttpServer::Start() {
+  try {
+    impl_->listener = std::make_unique<http_listener>(web::uri("http://" + impl_->listen));
+    Impl* impl = impl_.get();
+    impl_->listener->support([impl](http::http_request r) { impl->Serve(std::move(r)); });
+    impl_->listener->open().wait();
+  } catch (const std::exception& e) {
+    impl_->listener.reset();
+    return fleet::Status::Unavailable("listening on " + impl_->listen + ": " + e.what());
+  }
+  return fleet::Status::Ok();
+}
+
+void HttpServer::Stop() {
+  if (!impl_ || !impl_->listener) return;
+  try {
+    impl_->listener->close().wait();
+  } catch (const std::exception& e) {
+    spdlog::warn("closing listener: {}", e.what());
+  }
+  impl_->listener.reset();
+}
+
+}  // namespace agent

@@ -1,0 +1,52 @@
+// fleet-agent: node_exporter + cAdvisor metrics in one daemon. See agent/daemon.h.
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "agent/config.h"
+#include "agent/daemon.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fleet-agent: host and container metrics for one VPS"};
+  app.set_version_flag("--version", std::string("fleet-agent ") + VPSFLEET_VERSION);
+  std::string config_path;
+  agent::Overrides overrides;
+  app.add_option("--config", config_path, "agent config file (YAML, kind AgentConfig)");
+  app.add_option("--path.procfs", overrides.procfs, "procfs mountpoint (overrides paths.procfs)");
+  app.add_option("--path.sysfs", overrides.sysfs, "sysfs mountpoint (overrides paths.sysfs)");
+  app.add_option("--path.rootfs", overrides.rootfs, "root filesystem (overrides paths.rootfs)");
+  app.add_option("--web.listen-address", overrides.listen, "host:port (overrides http.listen)");
+  std::string check_path;
+  CLI::App* check = app.add_subcommand("check-config", "validate a config file and exit");
+  check->add_option("file", check_path, "config file")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  const std::string& path = check->parsed() ? check_path : config_path;
+  agent::AgentConfig config;
+  if (!path.empty()) {
+    auto loaded = agent::LoadConfig(path);
+    if (!loaded.ok()) {
+      std::cerr << "fleet-agent: invalid config: " << loaded.status().message() << "\n";
+      return 1;
+    }
+    config = std::move(*loaded);
+  } else if (check->parsed()) {
+    return 1;
+  }
+  agent::ApplyOverrides(overrides, &config);
+  if (config.instance.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    config.instance = host;
+  }
+  if (fleet::Status st = agent::Validate(config); !st.ok()) {
+    std::cerr << "fleet-agent: invalid config: " << path << ": " << st.message() << "\n";
+    return 1;
+  }
+  if (check->parsed()) {
+    std::cout << path << ": OK\n";
+    return 0;
+  }
+  return agent::RunDaemon(config);
+}

@@ -1,0 +1,30 @@
+// Small helpers for reading procfs/sysfs/cgroupfs text files and building metric families.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleet/metrics.h"
+#include "fleet/status.h"
+
+namespace agent {
+
+fleet::Result<std::string> ReadFile(const std::string& path);
+// The file's content without the trailing newline, or `fallback` when it cannot be read.
+std::string ReadTrimmed(const std::string& path, const std::string& fallback = "");
+// Splits on runs of spaces, tabs and newlines; no empty fields.
+std::vector<std::string_view> Fields(std::string_view line);
+std::vector<std::string_view> Lines(std::string_view text);
+// Whole-string number parsing; false on junk.
+bool ParseU64(std::string_view s, uint64_t* out);
+bool ParseDouble(std::string_view s, double* out);
+// Names of the entries of a directory (not . and ..), sorted; empty when it cannot be read.
+std::vector<std::string> ListDir(const std::string& path);
+
+// A family with a single sample.
+fleet::metrics::Family Single(fleet::metrics::Type type, std::string name, std::string help,
+                              double value, fleet::metrics::Labels labels = {});
+
+}  // namespace agent

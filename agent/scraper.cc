@@ -1,0 +1,95 @@
+#include "agent/scraper.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+namespace agent {
+
+using fleet::metrics::Family;
+using fleet::metrics::Type;
+
+CollectorOptions OptionsFromConfig(const AgentConfig& config) {
+  CollectorOptions o;
+  o.paths.procfs = config.paths.procfs;
+  o.paths.sysfs = config.paths.sysfs;
+  o.paths.rootfs = config.paths.rootfs;
+  o.filesystem_mount_points_exclude = config.filesystem.mount_points_exclude;
+  o.filesystem_fs_types_exclude = config.filesystem.fs_types_exclude;
+  o.netdev_device_exclude = config.netdev.device_exclude;
+  return o;
+}
+
+fleet::Result<std::vector<NamedCollector>> BuildHostCollectors(const CollectorsConfig& config,
+                                                               const CollectorOptions& options) {
+  const auto& table = HostCollectors();
+  auto known = [&](const std::string& name) {
+    return std::any_of(table.begin(), table.end(),
+                       [&](const CollectorEntry& e) { return name == e.name; });
+  };
+  const std::string field = config.enabled ? "collectors.enabled" : "collectors.disabled";
+  const std::vector<std::string>& listed = config.enabled ? *config.enabled : config.disabled;
+  for (size_t i = 0; i < listed.size(); ++i) {
+    if (!known(listed[i])) {
+      return fleet::Status::Invalid(field + "[" + std::to_string(i) + "]: unknown collector \"" +
+                                    listed[i] + "\"");
+    }
+  }
+  const std::set<std::string> names(listed.begin(), listed.end());
+  std::vector<NamedCollector> out;
+  for (const CollectorEntry& e : table) {
+    const bool on = config.enabled ? names.count(e.name) > 0
+                                   : e.enabled_by_default && names.count(e.name) == 0;
+    if (on) out.push_back({e.name, e.make(options)});
+  }
+  return out;
+}
+
+Scraper::Scraper(std::vector<NamedCollector> collectors) : collectors_(std::move(collectors)) {}
+
+std::vector<std::string> Scraper::Names() const {
+  std::vector<std::string> names;
+  for (const auto& c : collectors_) names.push_back(c.name);
+  return names;
+}
+
+std::vector<Family> Scraper::Scrape() {
+  std::lock_guard lock(mu_);
+  std::vector<Family> out;
+  Family duration{"node_scrape_collector_duration_seconds",
+                  "node_exporter: Duration of a collector scrape.", Type::kGauge, {}};
+  Family success{"node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
+                 Type::kGauge, {}};
+  for (auto& c : collectors_) {
+    const auto start = std::chrono::steady_clock::now();
+    fleet::Status st = c.collector->Collect(&out);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    if (!st.ok()) spdlog::warn("collector {} failed: {}", c.name, st.ToString());
+    duration.samples.push_back({"", {{"collector", c.name}}, took.count()});
+    success.samples.push_back({"", {{"collector", c.name}}, st.ok() ? 1.0 : 0.0});
+  }
+  out.push_back(std::move(duration));
+  out.push_back(std::move(success));
+  SortAndMerge(&out);
+  return out;
+}
+
+void SortAndMerge(std::vector<Family>* families) {
+  std::stable_sort(families->begin(), families->end(),
+                   [](const Family& a, const Family& b) { return a.name < b.name; });
+  std::vector<Family> merged;
+  for (Family& f : *families) {
+    if (!merged.empty() && merged.back().name == f.name) {
+      auto& dst = merged.back().samples;
+      dst.insert(dst.end(), std::make_move_iterator(f.samples.begin()),
+                 std::make_move_iterator(f.samples.end()));
+    } else {
+      merged.push_back(std::move(f));
+    }
+  }
+  *families = std::move(merged);
+}
+
+}  // namespace agent

@@ -1,0 +1,44 @@
+// Runs the enabled collectors for one scrape and adds node_exporter's per-collector
+// node_scrape_collector_success / node_scrape_collector_duration_seconds.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "agent/collector.h"
+#include "agent/config.h"
+
+namespace agent {
+
+struct NamedCollector {
+  std::string name;
+  std::unique_ptr<Collector> collector;
+};
+
+// The host collectors the config selects (defaults, minus `disabled`, or exactly `enabled`);
+// an unknown name is an error naming the config field.
+fleet::Result<std::vector<NamedCollector>> BuildHostCollectors(const CollectorsConfig& config,
+                                                               const CollectorOptions& options);
+CollectorOptions OptionsFromConfig(const AgentConfig& config);
+
+class Scraper {
+ public:
+  explicit Scraper(std::vector<NamedCollector> collectors);
+  // Runs every collector (one scrape at a time: collectors keep state between scrapes) and returns
+  // their families plus the scrape families, merged by name and sorted.
+  std::vector<fleet::metrics::Family> Scrape();
+  std::vector<std::string> Names() const;
+
+ private:
+  std::mutex mu_;
+  std::vector<NamedCollector> collectors_;
+};
+
+// Sorts families by name and merges families that share a name (their samples are concatenated),
+// so the output never repeats a family — which the text format forbids.
+void SortAndMerge(std::vector<fleet::metrics::Family>* families);
+
+}  // namespace agent

@@ -1,0 +1,68 @@
+#include "agent/self_metrics.h"
+
+#include <unistd.h>
+
+#include "agent/procfs.h"
+
+namespace agent {
+
+using fleet::metrics::Family;
+using fleet::metrics::Type;
+
+SelfMetrics::SelfMetrics(std::string procfs) : procfs_(std::move(procfs)) {}
+
+void SelfMetrics::Register(Source source) {
+  std::lock_guard lock(mu_);
+  sources_.push_back(std::move(source));
+}
+
+void SelfMetrics::Gather(std::vector<Family>* out) const {
+  AppendProcessMetrics(procfs_, out);
+  out->push_back(Single(Type::kGauge, "fleet_agent_build_info",
+                        "A metric with a constant '1' value labeled by the fleet-agent version.",
+                        1, {{"version", VPSFLEET_VERSION}}));
+  std::lock_guard lock(mu_);
+  for (const Source& s : sources_) s(out);
+}
+
+void AppendProcessMetrics(const std::string& procfs, std::vector<Family>* out) {
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+  auto stat = ReadFile(procfs + "/self/stat");
+  if (stat.ok()) {
+    // Fields after the parenthesised command name, which may itself contain spaces.
+    auto f = Fields(std::string_view(*stat).substr(stat->rfind(')') + 2));
+    uint64_t utime = 0, stime = 0, start = 0, vsize = 0, rss = 0;
+    if (f.size() > 21 && ParseU64(f[11], &utime) && ParseU64(f[12], &stime) &&
+        ParseU64(f[19], &start) && ParseU64(f[20], &vsize) && ParseU64(f[21], &rss)) {
+      double boot = 0;
+      for (std::string_view line : Lines(ReadTrimmed(procfs + "/stat"))) {
+        auto kv = Fields(line);
+        if (kv.size() == 2 && kv[0] == "btime") ParseDouble(kv[1], &boot);
+      }
+      out->push_back(Single(Type::kCounter, "process_cpu_seconds_total",
+                            "Total user and system CPU time spent in seconds.",
+                            static_cast<double>(utime + stime) / ticks));
+      out->push_back(Single(Type::kGauge, "process_resident_memory_bytes",
+                            "Resident memory size in bytes.", static_cast<double>(rss) * page));
+      out->push_back(Single(Type::kGauge, "process_virtual_memory_bytes",
+                            "Virtual memory size in bytes.", static_cast<double>(vsize)));
+      out->push_back(Single(Type::kGauge, "process_start_time_seconds",
+                            "Start time of the process since unix epoch in seconds.",
+                            boot + static_cast<double>(start) / ticks));
+    }
+  }
+  out->push_back(Single(Type::kGauge, "process_open_fds", "Number of open file descriptors.",
+                        static_cast<double>(ListDir(procfs + "/self/fd").size())));
+  for (std::string_view line : Lines(ReadTrimmed(procfs + "/self/limits"))) {
+    if (line.substr(0, 14) != "Max open files") continue;
+    auto f = Fields(line.substr(14));
+    double soft = 0;
+    if (!f.empty() && ParseDouble(f[0], &soft)) {
+      out->push_back(Single(Type::kGauge, "process_max_fds",
+                            "Maximum number of open file descriptors.", soft));
+    }
+  }
+}
+
+}  // namespace agent
