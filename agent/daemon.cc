@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "agent/container/container_collector.h"
 #include "agent/http_server.h"
 #include "agent/scraper.h"
 #include "agent/self_metrics.h"
@@ -25,7 +26,16 @@ void SetUpLogging(const LoggingConfig& logging) {
 }
 
 fleet::Result<std::vector<NamedCollector>> BuildCollectors(const AgentConfig& config) {
-  return BuildHostCollectors(config.collectors, OptionsFromConfig(config));
+  const CollectorOptions options = OptionsFromConfig(config);
+  auto collectors = BuildHostCollectors(config.collectors, options);
+  if (!collectors.ok() || !config.collectors.container_enabled) return collectors;
+  auto cgroups = DetectCgroups(options.paths.Sys("fs/cgroup"));
+  spdlog::debug("container collector: cgroup v{}", cgroups->version());
+  collectors->push_back({"container", NewContainerCollector(NewDockerLister(config.docker.socket),
+                                                            std::move(cgroups),
+                                                            {options.paths,
+                                                             config.collectors.container_docker_labels})});
+  return collectors;
 }
 
 }  // namespace

@@ -36,7 +36,8 @@ void AppendProcessMetrics(const std::string& procfs, std::vector<Family>* out) {
     if (f.size() > 21 && ParseU64(f[11], &utime) && ParseU64(f[12], &stime) &&
         ParseU64(f[19], &start) && ParseU64(f[20], &vsize) && ParseU64(f[21], &rss)) {
       double boot = 0;
-      for (std::string_view line : Lines(ReadTrimmed(procfs + "/stat"))) {
+      const std::string system_stat = ReadTrimmed(procfs + "/stat");
+      for (std::string_view line : Lines(system_stat)) {
         auto kv = Fields(line);
         if (kv.size() == 2 && kv[0] == "btime") ParseDouble(kv[1], &boot);
       }
@@ -54,7 +55,8 @@ void AppendProcessMetrics(const std::string& procfs, std::vector<Family>* out) {
   }
   out->push_back(Single(Type::kGauge, "process_open_fds", "Number of open file descriptors.",
                         static_cast<double>(ListDir(procfs + "/self/fd").size())));
-  for (std::string_view line : Lines(ReadTrimmed(procfs + "/self/limits"))) {
+  const std::string limits = ReadTrimmed(procfs + "/self/limits");
+  for (std::string_view line : Lines(limits)) {
     if (line.substr(0, 14) != "Max open files") continue;
     auto f = Fields(line.substr(14));
     double soft = 0;

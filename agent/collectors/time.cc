@@ -39,8 +39,8 @@ class TimeCollector : public Collector {
     for (const std::string& entry : ListDir(base)) {
       if (entry.rfind("clocksource", 0) != 0) continue;
       const std::string device = entry.substr(std::string("clocksource").size());
-      for (std::string_view name :
-           Fields(ReadTrimmed(base + "/" + entry + "/available_clocksource"))) {
+      const std::string names = ReadTrimmed(base + "/" + entry + "/available_clocksource");
+      for (std::string_view name : Fields(names)) {
         available.samples.push_back(
             {"", {{"clocksource", std::string(name)}, {"device", device}}, 1});
       }

@@ -1,0 +1,48 @@
+#include "agent/container/cgroups.h"
+
+#include <sys/stat.h>
+
+#include "agent/procfs.h"
+
+namespace agent {
+
+std::unique_ptr<Cgroups> DetectCgroups(const std::string& root) {
+  struct stat st {};
+  if (::stat((root + "/cgroup.controllers").c_str(), &st) == 0) return NewCgroupsV2(root);
+  return NewCgroupsV1(root);
+}
+
+std::map<std::string, uint64_t> ReadKeyValues(const std::string& path) {
+  std::map<std::string, uint64_t> out;
+  auto text = ReadFile(path);
+  if (!text.ok()) return out;
+  for (std::string_view line : Lines(*text)) {
+    auto f = Fields(line);
+    uint64_t v = 0;
+    if (f.size() == 2 && ParseU64(f[1], &v)) out[std::string(f[0])] = v;
+  }
+  return out;
+}
+
+uint64_t CountLines(const std::string& path, int* first) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return 0;
+  auto lines = Lines(*text);
+  if (first) {
+    uint64_t pid = 0;
+    *first = !lines.empty() && ParseU64(lines[0], &pid) ? static_cast<int>(pid) : 0;
+  }
+  return lines.size();
+}
+
+double DirMtime(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
+}
+
+std::vector<std::string> DockerCgroupCandidates(const std::string& id) {
+  return {"/docker/" + id, "/system.slice/docker-" + id + ".scope"};
+}
+
+}  // namespace agent

@@ -1,0 +1,76 @@
+// Reading a container's resource accounting from its cgroup, for cgroup v1 (one hierarchy per
+// controller) and v2 (unified). Which one the host uses is detected once, at start.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fleet/status.h"
+
+namespace agent {
+
+// What cAdvisor reports for a container, in its units (seconds, bytes, counts).
+struct CgroupStats {
+  double cpu_usage_seconds = 0;
+  double cpu_user_seconds = 0;
+  double cpu_system_seconds = 0;
+  uint64_t cfs_periods = 0;
+  uint64_t cfs_throttled_periods = 0;
+  double cfs_throttled_seconds = 0;
+
+  uint64_t memory_usage = 0;
+  std::optional<uint64_t> memory_max_usage;  // v2 kernels before 5.19 have no memory.peak
+  uint64_t memory_working_set = 0;
+  uint64_t memory_rss = 0;
+  uint64_t memory_cache = 0;
+  uint64_t memory_swap = 0;
+  uint64_t memory_failcnt = 0;
+  uint64_t oom_events = 0;
+
+  std::optional<double> spec_cpu_quota;  // absent when unlimited, as cAdvisor omits it
+  double spec_cpu_period = 0;
+  double spec_cpu_shares = 0;
+  double spec_memory_limit = 0;
+
+  struct Io {
+    uint64_t read_bytes = 0;
+    uint64_t write_bytes = 0;
+  };
+  std::map<std::string, Io> io;  // by "major:minor"
+
+  uint64_t processes = 0;
+  uint64_t threads = 0;
+  int first_pid = 0;          // a process in the container (for its network namespace); 0 if none
+  double creation_time = 0;   // seconds since the epoch (cgroup directory mtime, as cAdvisor)
+};
+
+class Cgroups {
+ public:
+  virtual ~Cgroups() = default;
+  virtual int version() const = 0;
+  // The cgroup path of a Docker container ("/docker/<id>" with the cgroupfs driver,
+  // "/system.slice/docker-<id>.scope" with systemd's), or NotFound.
+  virtual fleet::Result<std::string> Find(const std::string& container_id) const = 0;
+  virtual fleet::Result<CgroupStats> Read(const std::string& cgroup) const = 0;
+};
+
+// root is the cgroup filesystem mount (normally /sys/fs/cgroup). v2 when it is the unified
+// hierarchy itself (cgroup.controllers at the root), v1 otherwise.
+std::unique_ptr<Cgroups> DetectCgroups(const std::string& root);
+std::unique_ptr<Cgroups> NewCgroupsV1(const std::string& root);
+std::unique_ptr<Cgroups> NewCgroupsV2(const std::string& root);
+
+// Shared by both versions: "key value" lines (memory.stat, cpu.stat, memory.events) into a map.
+std::map<std::string, uint64_t> ReadKeyValues(const std::string& path);
+// Number of lines in cgroup.procs / tasks / cgroup.threads, and the first pid listed.
+uint64_t CountLines(const std::string& path, int* first = nullptr);
+// Creation time as cAdvisor takes it: the cgroup directory's modification time.
+double DirMtime(const std::string& path);
+// Docker's cgroup paths for a container id, for either driver.
+std::vector<std::string> DockerCgroupCandidates(const std::string& container_id);
+
+}  // namespace agent

@@ -1,0 +1,96 @@
+// cgroup v1: cpu, cpuacct, memory, blkio and pids each in their own hierarchy under the root.
+#include "agent/container/cgroups.h"
+#include "agent/procfs.h"
+
+namespace agent {
+namespace {
+
+// /proc and cpuacct.stat count in USER_HZ, fixed at 100 for userspace.
+constexpr double kUserHz = 100.0;
+
+class CgroupsV1 : public Cgroups {
+ public:
+  explicit CgroupsV1(std::string root) : root_(std::move(root)) {}
+  int version() const override { return 1; }
+
+  fleet::Result<std::string> Find(const std::string& id) const override {
+    for (const std::string& c : DockerCgroupCandidates(id)) {
+      if (!ListDir(root_ + "/memory" + c).empty()) return c;
+    }
+    return fleet::Status::NotFound("no cgroup for container " + id);
+  }
+
+  fleet::Result<CgroupStats> Read(const std::string& cgroup) const override {
+    const std::string cpu = root_ + "/cpu" + cgroup;
+    const std::string cpuacct = root_ + "/cpuacct" + cgroup;
+    const std::string memory = root_ + "/memory" + cgroup;
+    CgroupStats s;
+
+    uint64_t usage_ns = 0;
+    if (!ParseU64(ReadTrimmed(cpuacct + "/cpuacct.usage"), &usage_ns)) {
+      // The cgroup went away between listing and reading: the container stopped.
+      return fleet::Status::NotFound("cgroup " + cgroup + " is gone");
+    }
+    s.cpu_usage_seconds = static_cast<double>(usage_ns) / 1e9;
+    auto acct = ReadKeyValues(cpuacct + "/cpuacct.stat");
+    s.cpu_user_seconds = static_cast<double>(acct["user"]) / kUserHz;
+    s.cpu_system_seconds = static_cast<double>(acct["system"]) / kUserHz;
+    auto cpu_stat = ReadKeyValues(cpu + "/cpu.stat");
+    s.cfs_periods = cpu_stat["nr_periods"];
+    s.cfs_throttled_periods = cpu_stat["nr_throttled"];
+    s.cfs_throttled_seconds = static_cast<double>(cpu_stat["throttled_time"]) / 1e9;
+    const std::string quota = ReadTrimmed(cpu + "/cpu.cfs_quota_us", "-1");
+    double v = 0;
+    if (quota != "-1" && ParseDouble(quota, &v)) s.spec_cpu_quota = v;
+    ParseDouble(ReadTrimmed(cpu + "/cpu.cfs_period_us"), &s.spec_cpu_period);
+    ParseDouble(ReadTrimmed(cpu + "/cpu.shares"), &s.spec_cpu_shares);
+
+    ParseU64(ReadTrimmed(memory + "/memory.usage_in_bytes"), &s.memory_usage);
+    uint64_t max_usage = 0;
+    if (ParseU64(ReadTrimmed(memory + "/memory.max_usage_in_bytes"), &max_usage)) {
+      s.memory_max_usage = max_usage;
+    }
+    ParseU64(ReadTrimmed(memory + "/memory.failcnt"), &s.memory_failcnt);
+    ParseDouble(ReadTrimmed(memory + "/memory.limit_in_bytes"), &s.spec_memory_limit);
+    auto mem = ReadKeyValues(memory + "/memory.stat");
+    s.memory_rss = mem["total_rss"];
+    s.memory_cache = mem["total_cache"];
+    const uint64_t inactive_file = mem["total_inactive_file"];
+    s.memory_working_set = s.memory_usage > inactive_file ? s.memory_usage - inactive_file : 0;
+    // With swap accounting, memsw counts memory + swap; cAdvisor reports the difference.
+    uint64_t memsw = 0;
+    if (ParseU64(ReadTrimmed(memory + "/memory.memsw.usage_in_bytes"), &memsw) &&
+        memsw > s.memory_usage) {
+      s.memory_swap = memsw - s.memory_usage;
+    }
+    // oom_kill in memory.oom_control (kernel 4.13+) counts the container's OOM kills.
+    s.oom_events = ReadKeyValues(memory + "/memory.oom_control")["oom_kill"];
+
+    auto io = ReadFile(root_ + "/blkio" + cgroup + "/blkio.throttle.io_service_bytes");
+    if (io.ok()) {
+      for (std::string_view line : Lines(*io)) {
+        auto f = Fields(line);  // "254:0 Read 4096"
+        uint64_t bytes = 0;
+        if (f.size() != 3 || !ParseU64(f[2], &bytes)) continue;
+        if (f[1] == "Read") s.io[std::string(f[0])].read_bytes = bytes;
+        if (f[1] == "Write") s.io[std::string(f[0])].write_bytes = bytes;
+      }
+    }
+
+    s.processes = CountLines(memory + "/cgroup.procs", &s.first_pid);
+    s.threads = CountLines(memory + "/tasks");
+    s.creation_time = DirMtime(memory);
+    return s;
+  }
+
+ private:
+  std::string root_;
+};
+
+}  // namespace
+
+std::unique_ptr<Cgroups> NewCgroupsV1(const std::string& root) {
+  return std::make_unique<CgroupsV1>(root);
+}
+
+}  // namespace agent

@@ -1,0 +1,92 @@
+// cgroup v2: one unified hierarchy; every controller's files sit in the container's directory.
+#include <limits>
+
+#include "agent/container/cgroups.h"
+#include "agent/procfs.h"
+
+namespace agent {
+namespace {
+
+class CgroupsV2 : public Cgroups {
+ public:
+  explicit CgroupsV2(std::string root) : root_(std::move(root)) {}
+  int version() const override { return 2; }
+
+  fleet::Result<std::string> Find(const std::string& id) const override {
+    for (const std::string& c : DockerCgroupCandidates(id)) {
+      if (!ListDir(root_ + c).empty()) return c;
+    }
+    return fleet::Status::NotFound("no cgroup for container " + id);
+  }
+
+  fleet::Result<CgroupStats> Read(const std::string& cgroup) const override {
+    const std::string dir = root_ + cgroup;
+    auto cpu = ReadKeyValues(dir + "/cpu.stat");
+    if (!cpu.count("usage_usec")) return fleet::Status::NotFound("cgroup " + cgroup + " is gone");
+    CgroupStats s;
+    s.cpu_usage_seconds = static_cast<double>(cpu["usage_usec"]) / 1e6;
+    s.cpu_user_seconds = static_cast<double>(cpu["user_usec"]) / 1e6;
+    s.cpu_system_seconds = static_cast<double>(cpu["system_usec"]) / 1e6;
+    s.cfs_periods = cpu["nr_periods"];
+    s.cfs_throttled_periods = cpu["nr_throttled"];
+    s.cfs_throttled_seconds = static_cast<double>(cpu["throttled_usec"]) / 1e6;
+
+    const std::string cpu_max = ReadTrimmed(dir + "/cpu.max", "max 100000");  // "<quota|max> <period>"
+    auto max = Fields(cpu_max);
+    double v = 0;
+    if (max.size() == 2 && max[0] != "max" && ParseDouble(max[0], &v)) s.spec_cpu_quota = v;
+    if (max.size() == 2) ParseDouble(max[1], &s.spec_cpu_period);
+    // cpu.weight (1..10000) back to v1 shares (2..262144), the conversion runc applies forwards.
+    double weight = 0;
+    if (ParseDouble(ReadTrimmed(dir + "/cpu.weight"), &weight) && weight >= 1) {
+      s.spec_cpu_shares = 2 + ((weight - 1) * 262142) / 9999;
+    }
+
+    ParseU64(ReadTrimmed(dir + "/memory.current"), &s.memory_usage);
+    uint64_t peak = 0;
+    if (ParseU64(ReadTrimmed(dir + "/memory.peak"), &peak)) s.memory_max_usage = peak;
+    const std::string limit = ReadTrimmed(dir + "/memory.max", "max");
+    // Unlimited: cAdvisor reports the largest uint64.
+    if (limit == "max" || !ParseDouble(limit, &s.spec_memory_limit)) {
+      s.spec_memory_limit = static_cast<double>(std::numeric_limits<uint64_t>::max());
+    }
+    auto mem = ReadKeyValues(dir + "/memory.stat");
+    s.memory_rss = mem["anon"];
+    s.memory_cache = mem["file"];
+    const uint64_t inactive_file = mem["inactive_file"];
+    s.memory_working_set = s.memory_usage > inactive_file ? s.memory_usage - inactive_file : 0;
+    ParseU64(ReadTrimmed(dir + "/memory.swap.current"), &s.memory_swap);
+    auto events = ReadKeyValues(dir + "/memory.events");
+    s.memory_failcnt = events["max"];
+    s.oom_events = events["oom_kill"];
+
+    auto io = ReadFile(dir + "/io.stat");
+    if (io.ok()) {
+      for (std::string_view line : Lines(*io)) {
+        auto f = Fields(line);  // "254:0 rbytes=1 wbytes=2 rios=..."
+        if (f.empty()) continue;
+        CgroupStats::Io& dev = s.io[std::string(f[0])];
+        for (size_t i = 1; i < f.size(); ++i) {
+          if (f[i].substr(0, 7) == "rbytes=") ParseU64(f[i].substr(7), &dev.read_bytes);
+          if (f[i].substr(0, 7) == "wbytes=") ParseU64(f[i].substr(7), &dev.write_bytes);
+        }
+      }
+    }
+
+    s.processes = CountLines(dir + "/cgroup.procs", &s.first_pid);
+    s.threads = CountLines(dir + "/cgroup.threads");
+    s.creation_time = DirMtime(dir);
+    return s;
+  }
+
+ private:
+  std::string root_;
+};
+
+}  // namespace
+
+std::unique_ptr<Cgroups> NewCgroupsV2(const std::string& root) {
+  return std::make_unique<CgroupsV2>(root);
+}
+
+}  // namespace agent

@@ -1,0 +1,206 @@
+#include "agent/container/container_collector.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "agent/procfs.h"
+
+namespace agent {
+namespace {
+
+using fleet::metrics::Family;
+using fleet::metrics::Labels;
+using fleet::metrics::Type;
+
+enum Metric {
+  kCpuUsage, kCpuUser, kCpuSystem, kCfsPeriods, kCfsThrottledPeriods, kCfsThrottledSeconds,
+  kMemUsage, kMemWorkingSet, kMemRss, kMemCache, kMemSwap, kMemFailcnt, kMemMaxUsage, kOom,
+  kSpecMemLimit, kSpecCpuQuota, kSpecCpuPeriod, kSpecCpuShares,
+  kNetRxBytes, kNetRxPackets, kNetRxErrors, kNetRxDropped,
+  kNetTxBytes, kNetTxPackets, kNetTxErrors, kNetTxDropped,
+  kFsReads, kFsWrites, kProcesses, kThreads, kLastSeen, kStartTime, kMetricCount
+};
+
+struct MetricDef {
+  const char* name;
+  const char* help;
+  Type type;
+};
+
+// cAdvisor's names, help texts and types, indexed by Metric.
+const MetricDef kMetrics[kMetricCount] = {
+    {"container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.", Type::kCounter},
+    {"container_cpu_user_seconds_total", "Cumulative user cpu time consumed in seconds.", Type::kCounter},
+    {"container_cpu_system_seconds_total", "Cumulative system cpu time consumed in seconds.", Type::kCounter},
+    {"container_cpu_cfs_periods_total", "Number of elapsed enforcement period intervals.", Type::kCounter},
+    {"container_cpu_cfs_throttled_periods_total", "Number of throttled period intervals.", Type::kCounter},
+    {"container_cpu_cfs_throttled_seconds_total", "Total time duration the container has been throttled.", Type::kCounter},
+    {"container_memory_usage_bytes", "Current memory usage in bytes, including all memory regardless of when it was accessed", Type::kGauge},
+    {"container_memory_working_set_bytes", "Current working set in bytes.", Type::kGauge},
+    {"container_memory_rss", "Size of RSS in bytes.", Type::kGauge},
+    {"container_memory_cache", "Number of bytes of page cache memory.", Type::kGauge},
+    {"container_memory_swap", "Container swap usage in bytes.", Type::kGauge},
+    {"container_memory_failcnt", "Number of memory usage hits limits", Type::kCounter},
+    {"container_memory_max_usage_bytes", "Maximum memory usage recorded in bytes", Type::kGauge},
+    {"container_oom_events_total", "Count of out of memory events observed for the container", Type::kCounter},
+    {"container_spec_memory_limit_bytes", "Memory limit for the container.", Type::kGauge},
+    {"container_spec_cpu_quota", "CPU quota of the container.", Type::kGauge},
+    {"container_spec_cpu_period", "CPU period of the container.", Type::kGauge},
+    {"container_spec_cpu_shares", "CPU share of the container.", Type::kGauge},
+    {"container_network_receive_bytes_total", "Cumulative count of bytes received", Type::kCounter},
+    {"container_network_receive_packets_total", "Cumulative count of packets received", Type::kCounter},
+    {"container_network_receive_errors_total", "Cumulative count of errors encountered while receiving", Type::kCounter},
+    {"container_network_receive_packets_dropped_total", "Cumulative count of packets dropped while receiving", Type::kCounter},
+    {"container_network_transmit_bytes_total", "Cumulative count of bytes transmitted", Type::kCounter},
+    {"container_network_transmit_packets_total", "Cumulative count of packets transmitted", Type::kCounter},
+    {"container_network_transmit_errors_total", "Cumulative count of errors encountered while transmitting", Type::kCounter},
+    {"container_network_transmit_packets_dropped_total", "Cumulative count of packets dropped while transmitting", Type::kCounter},
+    {"container_fs_reads_bytes_total", "Cumulative count of bytes read", Type::kCounter},
+    {"container_fs_writes_bytes_total", "Cumulative count of bytes written", Type::kCounter},
+    {"container_processes", "Number of processes running inside the container.", Type::kGauge},
+    {"container_threads", "Number of threads running inside the container", Type::kGauge},
+    {"container_last_seen", "Last time a container was seen by the exporter", Type::kGauge},
+    {"container_start_time_seconds", "Start time of the container since unix epoch in seconds.", Type::kGauge},
+};
+
+// /proc/<pid>/net/dev columns used: rx bytes, packets, errs, drop (1-4); tx the same (9-12).
+struct NetCounters {
+  std::string interface;
+  double v[8] = {};
+};
+
+class ContainerCollector : public Collector {
+ public:
+  ContainerCollector(std::unique_ptr<ContainerLister> lister, std::unique_ptr<Cgroups> cgroups,
+                     ContainerCollectorOptions options)
+      : lister_(std::move(lister)), cgroups_(std::move(cgroups)), options_(std::move(options)) {}
+
+  fleet::Status Collect(std::vector<Family>* out) override {
+    auto running = lister_->Running();
+    if (!running.ok()) return running.status();
+    std::vector<Family> families;
+    for (const MetricDef& m : kMetrics) families.push_back({m.name, m.help, m.type, {}});
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    for (const ContainerInfo& c : *running) {
+      auto cgroup = cgroups_->Find(c.id);
+      if (!cgroup.ok()) continue;  // started or stopped while we looked
+      auto stats = cgroups_->Read(*cgroup);
+      if (!stats.ok()) continue;
+      const CgroupStats& s = *stats;
+      const Labels base = BaseLabels(c, *cgroup);
+      auto add = [&](Metric m, double v, Labels extra = {}) {
+        Labels labels = base;
+        labels.insert(labels.end(), extra.begin(), extra.end());
+        std::sort(labels.begin(), labels.end(),
+                  [](const auto& a, const auto& b) { return a.name < b.name; });
+        families[m].samples.push_back({"", std::move(labels), v});
+      };
+      add(kCpuUsage, s.cpu_usage_seconds, {{"cpu", "total"}});
+      add(kCpuUser, s.cpu_user_seconds);
+      add(kCpuSystem, s.cpu_system_seconds);
+      add(kCfsPeriods, double(s.cfs_periods));
+      add(kCfsThrottledPeriods, double(s.cfs_throttled_periods));
+      add(kCfsThrottledSeconds, s.cfs_throttled_seconds);
+      add(kMemUsage, double(s.memory_usage));
+      add(kMemWorkingSet, double(s.memory_working_set));
+      add(kMemRss, double(s.memory_rss));
+      add(kMemCache, double(s.memory_cache));
+      add(kMemSwap, double(s.memory_swap));
+      add(kMemFailcnt, double(s.memory_failcnt));
+      if (s.memory_max_usage) add(kMemMaxUsage, double(*s.memory_max_usage));
+      add(kOom, double(s.oom_events));
+      add(kSpecMemLimit, s.spec_memory_limit);
+      if (s.spec_cpu_quota) add(kSpecCpuQuota, *s.spec_cpu_quota);
+      add(kSpecCpuPeriod, s.spec_cpu_period);
+      add(kSpecCpuShares, s.spec_cpu_shares);
+      for (const NetCounters& n : Network(s.first_pid)) {
+        for (int i = 0; i < 8; ++i) {
+          add(static_cast<Metric>(kNetRxBytes + i), n.v[i], {{"interface", n.interface}});
+        }
+      }
+      for (const auto& [dev, io] : s.io) {
+        const std::string device = DeviceName(dev);
+        add(kFsReads, double(io.read_bytes), {{"device", device}});
+        add(kFsWrites, double(io.write_bytes), {{"device", device}});
+      }
+      add(kProcesses, double(s.processes));
+      add(kThreads, double(s.threads));
+      add(kLastSeen, now);
+      add(kStartTime, s.creation_time);
+    }
+    for (Family& f : families) out->push_back(std::move(f));
+    return fleet::Status::Ok();
+  }
+
+ private:
+  Labels BaseLabels(const ContainerInfo& c, const std::string& cgroup) const {
+    Labels labels;
+    if (options_.docker_labels) {
+      for (const auto& [k, v] : c.labels) labels.push_back({ContainerLabelName(k), v});
+    }
+    labels.push_back({"id", cgroup});
+    labels.push_back({"image", c.image});
+    labels.push_back({"name", c.name});
+    return labels;
+  }
+
+  // The container's interfaces as seen from inside its network namespace; loopback and the
+  // host-side veth/docker devices are skipped, as cAdvisor does.
+  std::vector<NetCounters> Network(int pid) const {
+    std::vector<NetCounters> out;
+    if (pid <= 0) return out;
+    auto text = ReadFile(options_.paths.Proc(std::to_string(pid) + "/net/dev"));
+    if (!text.ok()) return out;
+    for (std::string_view line : Lines(*text)) {
+      size_t colon = line.find(':');
+      if (colon == std::string_view::npos) continue;  // the two header lines
+      auto name = Fields(line.substr(0, colon));
+      auto f = Fields(line.substr(colon + 1));
+      if (name.size() != 1 || f.size() < 12) continue;
+      const std::string iface(name[0]);
+      if (iface == "lo" || iface.rfind("veth", 0) == 0 || iface.rfind("docker", 0) == 0) continue;
+      NetCounters n{iface, {}};
+      static const int kColumns[8] = {0, 1, 2, 3, 8, 9, 10, 11};
+      for (int i = 0; i < 8; ++i) ParseDouble(f[kColumns[i]], &n.v[i]);
+      out.push_back(std::move(n));
+    }
+    return out;
+  }
+
+  // "/dev/vda" for "254:0", from the block device's uevent; the numbers when unknown.
+  std::string DeviceName(const std::string& major_minor) const {
+    auto text = ReadFile(options_.paths.Sys("dev/block/" + major_minor + "/uevent"));
+    if (text.ok()) {
+      for (std::string_view line : Lines(*text)) {
+        if (line.substr(0, 8) == "DEVNAME=") return "/dev/" + std::string(line.substr(8));
+      }
+    }
+    return major_minor;
+  }
+
+  std::unique_ptr<ContainerLister> lister_;
+  std::unique_ptr<Cgroups> cgroups_;
+  ContainerCollectorOptions options_;
+};
+
+}  // namespace
+
+std::string ContainerLabelName(const std::string& docker_label) {
+  std::string out = "container_label_";
+  for (char c : docker_label) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_';
+    out.push_back(ok ? c : '_');
+  }
+  return out;
+}
+
+std::unique_ptr<Collector> NewContainerCollector(std::unique_ptr<ContainerLister> lister,
+                                                 std::unique_ptr<Cgroups> cgroups,
+                                                 ContainerCollectorOptions options) {
+  return std::make_unique<ContainerCollector>(std::move(lister), std::move(cgroups),
+                                              std::move(options));
+}
+
+}  // namespace agent

@@ -1,0 +1,27 @@
+// cAdvisor's container_* families for every running Docker container: accounting from the
+// container's cgroup, names/images/labels from the lister, network from the container's netns.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "agent/collector.h"
+#include "agent/container/cgroups.h"
+#include "agent/container/container_lister.h"
+
+namespace agent {
+
+struct ContainerCollectorOptions {
+  HostPaths paths;          // procfs for /proc/<pid>/net/dev, sysfs for block device names
+  bool docker_labels = true;  // add container_label_<name> labels
+};
+
+std::unique_ptr<Collector> NewContainerCollector(std::unique_ptr<ContainerLister> lister,
+                                                 std::unique_ptr<Cgroups> cgroups,
+                                                 ContainerCollectorOptions options);
+
+// "container_label_" + the Docker label name with characters invalid in a Prometheus label name
+// replaced by '_', as cAdvisor does.
+std::string ContainerLabelName(const std::string& docker_label);
+
+}  // namespace agent
