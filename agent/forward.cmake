@@ -3,8 +3,12 @@
 #
 # TO THE OWNER OF agent/CMakeLists.txt: add `include(forward.cmake)` near the top and link the
 # library it defines into the agent:  target_link_libraries(agent PUBLIC agent_forward)
-# Entry point for main.cc: agent/sinks/forwarder.h (Forwarder::Create from the parsed YAML root,
-# then Forwarder::PushMetrics(families, timestamp_ms) after every collection).
+# Wiring in agent/daemon.cc (RunDaemon), entry point agent/sinks/forwarder.h:
+#   auto forwarder = agent::Forwarder::Create(config);        // parses remoteWrite/loki/buffer
+#   if (!forwarder.ok()) { spdlog::error(...); return 2; }
+#   (*forwarder)->Start([&] { auto f = scraper.Scrape(); self.Gather(&f); SortAndMerge(&f); return f; });
+#   in the /metrics handler: (*forwarder)->Collect(&families);  on shutdown: (*forwarder)->Stop();
+# and in Validate (check-config): return agent::ParseForwardConfig(config.sections).status();
 
 find_package(Snappy CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)
@@ -24,3 +28,6 @@ target_include_directories(agent_forward PUBLIC ${CMAKE_CURRENT_LIST_DIR}/..)
 target_link_libraries(agent_forward PUBLIC
   fleet agent_proto Snappy::snappy ZLIB::ZLIB Boost::boost
   cpprestsdk::cpprest OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+# The sinks read the agent's config types (agent/config.h); the two static libraries depend on
+# each other, which CMake resolves by repeating them on the link line.
+target_link_libraries(agent_forward PUBLIC agent)

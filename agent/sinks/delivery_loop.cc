@@ -1,0 +1,95 @@
+#include "agent/sinks/delivery_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include "agent/sinks/retry.h"
+
+namespace agent {
+
+DeliveryLoop::DeliveryLoop(DeliveryOptions options, SegmentBuffer& buffer,
+                           std::unique_ptr<HttpPusher> pusher, PayloadEncoder encode,
+                           ForwardMetrics& metrics)
+    : options_(std::move(options)), buffer_(buffer), pusher_(std::move(pusher)),
+      encode_(std::move(encode)), metrics_(metrics) {}
+
+DeliveryLoop::~DeliveryLoop() { Stop(); }
+
+void DeliveryLoop::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void DeliveryLoop::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  buffer_.Close();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool DeliveryLoop::SleepUnlessStopped(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  return !stop_cv_.wait_for(lock, d, [this] { return stop_; });
+}
+
+void DeliveryLoop::Run() {
+  BufferCursor cursor = buffer_.acked();
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+    }
+    auto batch = buffer_.Read(cursor, options_.weight, options_.max_batch_weight,
+                              std::chrono::steady_clock::now() + options_.batch_wait);
+    if (!batch.ok()) {
+      spdlog::error("{}: reading the buffer: {}", options_.sink, batch.status().ToString());
+      if (!SleepUnlessStopped(options_.max_backoff)) return;
+      continue;
+    }
+    if (batch->records.empty()) continue;
+    auto payload = encode_(batch->records);
+    if (!payload.ok()) {
+      // Records that cannot be encoded never will be; skip them rather than block the queue.
+      spdlog::error("{}: dropping {} undecodable buffer records: {}", options_.sink,
+                    batch->records.size(), payload.status().ToString());
+    } else if (!Deliver(*payload)) {
+      return;
+    }
+    cursor = batch->end;
+    if (auto st = buffer_.Ack(cursor); !st.ok()) {
+      spdlog::error("{}: acknowledging: {}", options_.sink, st.ToString());
+    }
+  }
+}
+
+bool DeliveryLoop::Deliver(const Payload& payload) {
+  Backoff backoff(options_.min_backoff, options_.max_backoff);
+  while (true) {
+    const PushResponse response = pusher_->Post(payload.body, payload.headers);
+    switch (ClassifyPushStatus(response.status)) {
+      case PushOutcome::kDelivered:
+        metrics_.requests.Add({options_.sink, "delivered"});
+        metrics_.items_sent.Add({options_.sink}, static_cast<double>(payload.items));
+        metrics_.bytes_sent.Add({options_.sink}, static_cast<double>(payload.body.size()));
+        metrics_.last_success.Set(
+            {options_.sink},
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+        return true;
+      case PushOutcome::kDrop:
+        metrics_.requests.Add({options_.sink, "dropped"});
+        metrics_.items_dropped.Add({options_.sink}, static_cast<double>(payload.items));
+        spdlog::error("{}: receiver rejected {} items with HTTP {}: {}", options_.sink,
+                      payload.items, response.status, response.error);
+        return true;
+      case PushOutcome::kRetry: {
+        metrics_.requests.Add({options_.sink, "retry"});
+        const auto wait = backoff.Next();
+        spdlog::warn("{}: push failed ({}{}), retrying in {} ms", options_.sink,
+                     response.status ? "HTTP " + std::to_string(response.status) + ": " : "",
+                     response.error, wait.count());
+        if (!SleepUnlessStopped(wait)) return false;
+      }
+    }
+  }
+}
+
+}  // namespace agent

@@ -1,0 +1,66 @@
+// Drains one buffer into one push endpoint: reads a batch (bounded by weight and time), encodes it,
+// POSTs it, and acknowledges it in the buffer once the receiver took it (2xx) or rejected it for
+// good (other 4xx, counted). Connection failures, 5xx and 429 are retried with backoff, for as
+// long as it takes: the buffer's cap, not the sink, decides what is given up.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/buffer/segment_buffer.h"
+#include "agent/sinks/forward_metrics.h"
+#include "agent/sinks/http_pusher.h"
+
+namespace agent {
+
+struct Payload {
+  std::string body;
+  std::map<std::string, std::string> headers;
+  size_t items = 0;  // samples or lines, for the metrics
+};
+
+// Turns buffered records into one request.
+using PayloadEncoder = std::function<fleet::Result<Payload>(const std::vector<std::string>& records)>;
+
+struct DeliveryOptions {
+  std::string sink;  // metrics label: remote_write | loki
+  SegmentBuffer::WeightFn weight;
+  size_t max_batch_weight = 0;
+  std::chrono::milliseconds batch_wait{1000};
+  std::chrono::milliseconds min_backoff{100};
+  std::chrono::milliseconds max_backoff{5000};
+};
+
+class DeliveryLoop {
+ public:
+  DeliveryLoop(DeliveryOptions options, SegmentBuffer& buffer, std::unique_ptr<HttpPusher> pusher,
+               PayloadEncoder encode, ForwardMetrics& metrics);
+  ~DeliveryLoop();  // stops
+  void Start();
+  void Stop();
+
+ private:
+  void Run();
+  // Pushes until delivered, rejected for good, or stopped; false when stopped first.
+  bool Deliver(const Payload& payload);
+  bool SleepUnlessStopped(std::chrono::milliseconds d);
+
+  const DeliveryOptions options_;
+  SegmentBuffer& buffer_;
+  std::unique_ptr<HttpPusher> pusher_;
+  PayloadEncoder encode_;
+  ForwardMetrics& metrics_;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace agent

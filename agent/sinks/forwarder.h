@@ -1,0 +1,57 @@
+// The forwarding pipeline of fleet-agent, assembled from the config:
+//   collect() every scrape interval -> metrics buffer -> remote write sink
+//   Docker log source              -> logs buffer    -> Loki sink
+// Buffers live under buffer.dir (metrics/, logs/, docker-positions.json); buffer.maxBytes is split
+// between them, a quarter for metrics and the rest for logs, or all of it when only one sink is
+// configured.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "agent/buffer/segment_buffer.h"
+#include "agent/config.h"
+#include "agent/sinks/delivery_loop.h"
+#include "agent/sinks/forward_config.h"
+#include "agent/sinks/forward_metrics.h"
+#include "agent/sources/docker_logs.h"
+
+namespace agent {
+
+class Forwarder {
+ public:
+  using CollectFn = std::function<std::vector<fleet::metrics::Family>()>;
+
+  // Parses the remoteWrite, loki and buffer sections; errors name the field.
+  static fleet::Result<std::unique_ptr<Forwarder>> Create(const AgentConfig& config);
+  ~Forwarder();  // stops
+
+  // Starts the sinks, the Docker log source (when loki is configured) and, when remoteWrite is
+  // configured, a loop calling collect() every scrape interval and buffering what it returns.
+  fleet::Status Start(CollectFn collect);
+  void Stop();
+  // The forwarding metrics (sinks, buffers, log source) for the agent's /metrics.
+  void Collect(std::vector<fleet::metrics::Family>* out) const;
+
+ private:
+  Forwarder(ForwardConfig forward, const AgentConfig& config);
+  fleet::Status OpenBuffers();
+  void CollectLoop(CollectFn collect);
+  void BufferCollection(const std::vector<fleet::metrics::Family>& families);
+
+  const ForwardConfig forward_;
+  const AgentConfig config_;
+  fleet::metrics::Labels metric_labels_;  // remote write external labels
+  ForwardMetrics metrics_;
+  std::unique_ptr<SegmentBuffer> metrics_buffer_, logs_buffer_;
+  std::unique_ptr<DeliveryLoop> remote_write_, loki_;
+  std::unique_ptr<DockerLogSource> docker_logs_;
+  std::thread collector_;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
+};
+
+}  // namespace agent

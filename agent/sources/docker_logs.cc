@@ -1,0 +1,248 @@
+#include "agent/sources/docker_logs.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <set>
+
+#include "logproto/push.pb.h"
+
+namespace agent {
+
+// Lines of one container accumulating into one buffer record.
+class DockerLogSource::Batch {
+ public:
+  Batch(std::string container_id, const std::string labels[2], LogPosition position)
+      : container_id_(std::move(container_id)), labels_{labels[0], labels[1]}, position_(position) {}
+
+  void Add(docker::LogLine&& line) {
+    const int s = static_cast<int>(line.stream);
+    if (!streams_[s]) {
+      streams_[s] = request_.add_streams();
+      streams_[s]->set_labels(labels_[s]);
+    }
+    auto* entry = streams_[s]->add_entries();
+    entry->mutable_timestamp()->set_seconds(line.timestamp_ns / 1000000000);
+    entry->mutable_timestamp()->set_nanos(static_cast<int32_t>(line.timestamp_ns % 1000000000));
+    bytes_ += line.text.size() + 32;
+    entry->set_line(std::move(line.text));
+    ++lines_;
+  }
+  LogPosition& position() { return position_; }
+  size_t bytes() const { return bytes_; }
+  uint32_t lines() const { return lines_; }
+  LogRecord Record() const {
+    return {container_id_, position_, lines_, request_.SerializeAsString()};
+  }
+  void Clear() {
+    request_.Clear();
+    streams_[0] = streams_[1] = nullptr;
+    bytes_ = 0;
+    lines_ = 0;
+  }
+
+ private:
+  const std::string container_id_;
+  const std::string labels_[2];  // per docker::LogStream
+  LogPosition position_;
+  logproto::PushRequest request_;
+  logproto::StreamAdapter* streams_[2] = {nullptr, nullptr};
+  size_t bytes_ = 0;
+  uint32_t lines_ = 0;
+};
+
+DockerLogSource::DockerLogSource(DockerLogsOptions options, SegmentBuffer& buffer,
+                                 ForwardMetrics& metrics)
+    : options_(std::move(options)), buffer_(buffer), metrics_(metrics), client_(options_.socket) {}
+
+DockerLogSource::~DockerLogSource() { Stop(); }
+
+fleet::Status DockerLogSource::Start() {
+  auto loaded = LoadLogPositions(options_.positions_file);
+  if (!loaded.ok()) {
+    // Without positions every container would be re-read from the start: duplicates, not loss.
+    spdlog::error("docker logs: {}; starting without positions", loaded.status().ToString());
+  } else {
+    positions_ = std::move(*loaded);
+  }
+  if (auto newest = buffer_.LastRecord()) {
+    if (auto record = DecodeLogRecord(*newest); record.ok()) {
+      LogPosition& p = positions_[record->container_id];
+      if (PositionAfter(record->position, p)) p = record->position;
+    }
+  }
+  watcher_ = std::thread([this] { Watch(); });
+  return fleet::Status::Ok();
+}
+
+void DockerLogSource::Stop() {
+  {
+    std::lock_guard lock(stop_mu_);
+    if (stopping_ && !watcher_.joinable()) return;
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  events_cancel_.Cancel();
+  if (watcher_.joinable()) watcher_.join();
+  std::map<std::string, std::unique_ptr<Follower>> followers;
+  {
+    std::lock_guard lock(followers_mu_);
+    followers.swap(followers_);
+  }
+  for (auto& [id, f] : followers) f->cancel.Cancel();
+  for (auto& [id, f] : followers) {
+    if (f->thread.joinable()) f->thread.join();
+  }
+}
+
+bool DockerLogSource::SleepUnlessStopping(std::chrono::milliseconds d) {
+  std::unique_lock lock(stop_mu_);
+  return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+void DockerLogSource::Watch() {
+  while (true) {
+    auto status = client_.FollowEvents(
+        [this] { OnSubscribed(); },
+        [this](const docker::Event& e) {
+          if (e.action == "start") Follow(e.id);
+        },
+        events_cancel_);
+    if (events_cancel_.cancelled()) return;
+    spdlog::warn("docker logs: events stream ended: {}", status.ok() ? "closed" : status.ToString());
+    if (!SleepUnlessStopping(std::chrono::seconds(1))) return;
+  }
+}
+
+void DockerLogSource::OnSubscribed() {
+  auto containers = client_.ListContainers(true);
+  if (!containers.ok()) {
+    spdlog::warn("docker logs: listing containers: {}", containers.status().ToString());
+    return;
+  }
+  std::set<std::string> existing;
+  for (const auto& c : *containers) existing.insert(c.id);
+  std::vector<std::string> to_follow;
+  {
+    std::lock_guard lock(commit_mu_);
+    std::erase_if(positions_, [&](const auto& kv) { return !existing.count(kv.first); });
+    for (const auto& c : *containers) {
+      // Running ones, and stopped ones with a position: they may have logged past it while the
+      // agent was down.
+      if (c.state == "running" || positions_.count(c.id)) to_follow.push_back(c.id);
+    }
+  }
+  for (const auto& id : to_follow) Follow(id);
+}
+
+void DockerLogSource::Follow(const std::string& id) {
+  std::lock_guard lock(followers_mu_);
+  {
+    std::lock_guard stop_lock(stop_mu_);
+    if (stopping_) return;
+  }
+  auto it = followers_.find(id);
+  if (it != followers_.end()) {
+    if (!it->second->done) return;
+    it->second->thread.join();
+    followers_.erase(it);
+  }
+  auto follower = std::make_unique<Follower>();
+  Follower& f = *follower;
+  followers_[id] = std::move(follower);
+  f.thread = std::thread([this, id, &f] {
+    RunFollower(id, f);
+    f.done = true;
+  });
+}
+
+LogPosition DockerLogSource::PositionOf(const std::string& id) {
+  std::lock_guard lock(commit_mu_);
+  auto it = positions_.find(id);
+  return it == positions_.end() ? LogPosition{} : it->second;
+}
+
+void DockerLogSource::RunFollower(const std::string& id, Follower& follower) {
+  while (!follower.cancel.cancelled()) {
+    auto details = client_.Inspect(id);
+    if (!details.ok()) {
+      if (details.status().code() != fleet::Code::kNotFound) {
+        spdlog::warn("docker logs: inspect {}: {}", id.substr(0, 12), details.status().ToString());
+      }
+      return;
+    }
+    auto status = StreamContainer(*details, follower);
+    if (status.ok() || follower.cancel.cancelled()) return;
+    spdlog::warn("docker logs: {}: {}; resuming from its position", details->name, status.ToString());
+    if (!SleepUnlessStopping(std::chrono::seconds(1))) return;
+  }
+}
+
+fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& details,
+                                               Follower& follower) {
+  fleet::metrics::Labels labels = options_.labels;
+  labels.push_back({"container", details.name});
+  for (const auto& [docker_label, loki_label] : options_.docker_labels) {
+    if (auto it = details.labels.find(docker_label); it != details.labels.end()) {
+      labels.push_back({loki_label, it->second});
+    }
+  }
+  std::string stream_labels[2];
+  for (auto stream : {docker::LogStream::kStdout, docker::LogStream::kStderr}) {
+    auto with_stream = labels;
+    with_stream.push_back({"stream", docker::LogStreamName(stream)});
+    stream_labels[static_cast<int>(stream)] = LabelSetString(with_stream);
+  }
+
+  const LogPosition resume = PositionOf(details.id);
+  uint32_t to_skip = resume.lines_at_timestamp;
+  Batch batch(details.id, stream_labels, resume);
+  auto flush = [&] {
+    if (batch.lines() == 0) return;
+    // Until the buffer takes the batch, the stream waits (back-pressure on dockerd, not loss).
+    // Stopping here loses nothing either: the position has not moved past these lines.
+    for (fleet::Status st = Commit(batch); !st.ok(); st = Commit(batch)) {
+      spdlog::error("docker logs: {}: buffering: {}", details.name, st.ToString());
+      if (!SleepUnlessStopping(std::chrono::seconds(1))) return;
+    }
+    batch.Clear();
+  };
+  auto on_line = [&](docker::LogLine&& line) {
+    if (line.timestamp_ns == 0) {
+      line.timestamp_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+    }
+    if (line.timestamp_ns < resume.timestamp_ns) return;
+    if (line.timestamp_ns == resume.timestamp_ns && to_skip > 0) {
+      --to_skip;
+      return;
+    }
+    LogPosition& p = batch.position();
+    if (line.timestamp_ns > p.timestamp_ns) {
+      p = {line.timestamp_ns, 1};
+    } else if (line.timestamp_ns == p.timestamp_ns) {
+      ++p.lines_at_timestamp;
+    }
+    batch.Add(std::move(line));
+    if (batch.bytes() >= options_.max_record_bytes) flush();
+  };
+  auto status = client_.StreamLogs(details.id, {details.tty, true, resume.timestamp_ns}, on_line,
+                                   flush, follower.cancel);
+  flush();
+  return status;
+}
+
+fleet::Status DockerLogSource::Commit(const Batch& batch) {
+  const LogRecord record = batch.Record();
+  std::lock_guard lock(commit_mu_);
+  FLEET_RETURN_IF_ERROR(buffer_.Append(EncodeLogRecord(record)));
+  positions_[record.container_id] = record.position;
+  metrics_.log_lines_read.Add({}, record.lines);
+  if (auto st = SaveLogPositions(options_.positions_file, positions_); !st.ok()) {
+    // The record carries the position too; only an older file is left behind.
+    spdlog::warn("docker logs: {}", st.ToString());
+  }
+  return fleet::Status::Ok();
+}
+
+}  // namespace agent
