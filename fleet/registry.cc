@@ -68,6 +68,16 @@ std::string Join(const std::vector<FieldError>& errors, const std::string& prefi
   return out;
 }
 
+// Puts prefix before every line of message (one problem per line).
+std::string PrefixLines(const std::string& prefix, const std::string& message) {
+  std::string out = prefix;
+  for (char c : message) {
+    out += c;
+    if (c == '\n') out += prefix;
+  }
+  return out;
+}
+
 Json DeepMerge(Json base, const Json& over) {
   if (!base.is_object() || !over.is_object()) return over;
   for (auto it = over.begin(); it != over.end(); ++it) {
@@ -435,7 +445,7 @@ Result<ApplyResult> Registry::Apply(std::vector<Json> objects, bool dry_run) {
     std::string prefix = "items[" + std::to_string(i) + "]";
     auto errors = ValidateObject(objects[i], true);
     if (!errors.empty()) {
-      problems.push_back(prefix + " (" + RefString(objects[i]) + "): " + Join(errors, ""));
+      problems.push_back(Join(errors, prefix + " (" + RefString(objects[i]) + "): "));
       continue;
     }
     auto [it, inserted] = seen.emplace(RefString(objects[i]), i);
@@ -454,7 +464,8 @@ Result<ApplyResult> Registry::Apply(std::vector<Json> objects, bool dry_run) {
     std::string ref = RefString(objects[i]);
     Status st = plan.Write(std::move(objects[i]), Mode::kApply, 0, "");
     if (!st.ok()) {
-      return Status(st.code(), "items[" + std::to_string(i) + "] (" + ref + "): " + st.message());
+      return Status(st.code(), PrefixLines("items[" + std::to_string(i) + "] (" + ref + "): ",
+                                           st.message()));
     }
   }
   return Execute(plan, dry_run);

@@ -165,9 +165,11 @@ bool PlainScalarIsString(const std::string& s) {
   return ResolvePlainScalar(s).is_string();
 }
 
-void EmitValue(YAML::Emitter& out, const Json& v, bool top);
+void EmitValue(YAML::Emitter& out, const Json& v);
 
-void EmitObject(YAML::Emitter& out, const Json& v, bool top) {
+void EmitObject(YAML::Emitter& out, const Json& v) {
+  // Kubernetes order for anything that is a resource, at any depth (List items too).
+  bool top = v.contains("apiVersion") && v.contains("kind");
   out << YAML::BeginMap;
   static const std::vector<std::string> kFirst = {"apiVersion", "kind", "metadata", "spec",
                                                   "status"};
@@ -176,7 +178,7 @@ void EmitObject(YAML::Emitter& out, const Json& v, bool top) {
     for (const auto& k : kFirst) {
       if (v.contains(k)) {
         out << YAML::Key << k << YAML::Value;
-        EmitValue(out, v.at(k), false);
+        EmitValue(out, v.at(k));
         done.insert(k);
       }
     }
@@ -190,18 +192,18 @@ void EmitObject(YAML::Emitter& out, const Json& v, bool top) {
       out << YAML::DoubleQuoted << it.key();
     }
     out << YAML::Value;
-    EmitValue(out, it.value(), false);
+    EmitValue(out, it.value());
   }
   out << YAML::EndMap;
 }
 
-void EmitValue(YAML::Emitter& out, const Json& v, bool top) {
+void EmitValue(YAML::Emitter& out, const Json& v) {
   switch (v.type()) {
     case Json::value_t::object:
       if (v.empty()) {
         out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
       } else {
-        EmitObject(out, v, top);
+        EmitObject(out, v);
       }
       break;
     case Json::value_t::array:
@@ -209,7 +211,7 @@ void EmitValue(YAML::Emitter& out, const Json& v, bool top) {
         out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
       } else {
         out << YAML::BeginSeq;
-        for (const auto& item : v) EmitValue(out, item, false);
+        for (const auto& item : v) EmitValue(out, item);
         out << YAML::EndSeq;
       }
       break;
@@ -316,7 +318,7 @@ std::string ToYaml(const Json& value) {
   YAML::Emitter out;
   out.SetIndent(2);
   out.SetSeqFormat(YAML::Block);
-  EmitValue(out, value, true);
+  EmitValue(out, value);
   std::string s = out.c_str();
   if (!s.empty() && s.back() != '\n') s += '\n';
   return s;

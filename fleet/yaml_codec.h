@@ -54,7 +54,7 @@ std::string Located(const std::string& source, Mark mark, const std::string& mes
 Result<std::vector<Document>> ParseYamlDocuments(std::string_view text, const std::string& source);
 
 // Emits one JSON value as block YAML; strings that would read back as another type are quoted,
-// so ParseYaml(ToYaml(x)) == x. Top-level object keys come in Kubernetes order (apiVersion,
+// so ParseYaml(ToYaml(x)) == x. Objects that are resources (have apiVersion and kind) list their keys in Kubernetes order (apiVersion,
 // kind, metadata, spec, status), the rest sorted.
 std::string ToYaml(const Json& value);
 

@@ -1,0 +1,472 @@
+#include "controller/apiserver.h"
+
+#include <cpprest/http_listener.h>
+#include <cpprest/producerconsumerstream.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "fleet/crypto.h"
+#include "fleet/metrics.h"
+#include "fleet/resource.h"
+
+namespace controller {
+
+using fleet::Code;
+using fleet::Json;
+using fleet::Status;
+using web::http::http_request;
+using web::http::http_response;
+using web::http::methods;
+
+namespace {
+
+constexpr size_t kWatchBacklogLimit = 8 << 20;  // bytes unread by a watcher before it is cut off
+constexpr int kDefaultWatchSeconds = 1800;
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.push_back(web::uri::decode(path.substr(i, j - i)));
+    i = j + 1;
+  }
+  return out;
+}
+
+// A Kubernetes Status object; each line after the first of a multi-line message that reads
+// "field: message" becomes a cause.
+Json StatusJson(const Status& st) {
+  Json causes = Json::array();
+  const std::string& m = st.message();
+  size_t start = m.find('\n');
+  while (start != std::string::npos) {
+    size_t end = m.find('\n', start + 1);
+    std::string line = m.substr(start + 1, end == std::string::npos ? std::string::npos
+                                                                    : end - start - 1);
+    size_t colon = line.find(": ");
+    if (colon != std::string::npos) {
+      causes.push_back({{"field", line.substr(0, colon)}, {"message", line.substr(colon + 2)}});
+    }
+    start = end;
+  }
+  Json out = {{"apiVersion", "v1"},
+              {"kind", "Status"},
+              {"status", st.ok() ? "Success" : "Failure"},
+              {"message", m},
+              {"reason", fleet::ReasonFor(st.code())},
+              {"code", fleet::HttpStatusFor(st.code())}};
+  if (!causes.empty()) out["details"]["causes"] = causes;
+  return out;
+}
+
+Json ApplyResultJson(const fleet::ApplyResult& r, bool dry_run) {
+  Json results = Json::array();
+  for (const auto& o : r.objects) {
+    Json item = {{"ref", o.ref}, {"action", o.action}, {"object", o.object}};
+    if (!o.via.empty()) item["via"] = o.via;
+    results.push_back(std::move(item));
+  }
+  return {{"apiVersion", fleet::kApiVersion},
+          {"kind", "ApplyResult"},
+          {"metadata", {{"resourceVersion", std::to_string(r.revision)}}},
+          {"dryRun", dry_run},
+          {"results", results}};
+}
+
+// One streaming watch: store events are queued by the store's callback and written to the
+// response by the session's own thread, so a slow client never blocks a commit.
+class WatchSession {
+ public:
+  WatchSession(const fleet::LabelSelector& selector, fleet::Registry& registry,
+               std::chrono::seconds timeout)
+      : selector_(selector), registry_(registry),
+        deadline_(std::chrono::steady_clock::now() + timeout) {}
+
+  ~WatchSession() {
+    Finish();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  concurrency::streams::istream Stream() { return buffer_.create_istream(); }
+
+  void Push(const fleet::WatchEvent& e) {
+    if (!selector_.MatchesObject(e.object)) return;
+    std::string line =
+        Json{{"type", fleet::EventTypeName(e.type)}, {"object", registry_.Redact(e.object)}}.dump() +
+        "\n";
+    std::lock_guard lock(mu_);
+    if (done_) return;
+    queued_bytes_ += line.size();
+    if (queued_bytes_ > kWatchBacklogLimit) {
+      done_ = true;  // the client is not reading; end the stream rather than grow without bound
+    } else {
+      lines_.push_back(std::move(line));
+    }
+    cv_.notify_one();
+  }
+
+  void Attach(std::unique_ptr<fleet::Watch> watch) {
+    std::lock_guard lock(mu_);
+    watch_ = std::move(watch);
+  }
+
+  void Run() {
+    thread_ = std::thread([this] { Loop(); });
+  }
+
+  void Finish() {
+    std::lock_guard lock(mu_);
+    done_ = true;
+    cv_.notify_one();
+  }
+
+  bool Finished() {
+    std::lock_guard lock(mu_);
+    return finished_;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait_until(lock, deadline_, [&] { return done_ || !lines_.empty(); });
+      while (!lines_.empty()) {
+        std::string line = std::move(lines_.front());
+        lines_.pop_front();
+        queued_bytes_ -= line.size();
+        lock.unlock();
+        bool backlog = buffer_.in_avail() > kWatchBacklogLimit;
+        if (!backlog) {
+          buffer_.putn_nocopy(reinterpret_cast<const uint8_t*>(line.data()), line.size()).wait();
+          // sync() lets the server's pending read return what is there now, not a full chunk.
+          buffer_.sync().wait();
+        }
+        lock.lock();
+        if (backlog) done_ = true;
+      }
+      if (done_ || std::chrono::steady_clock::now() >= deadline_) break;
+    }
+    std::unique_ptr<fleet::Watch> watch = std::move(watch_);
+    lock.unlock();
+    watch.reset();  // unsubscribe before closing, outside our lock (the store calls Push)
+    buffer_.close(std::ios_base::out).wait();
+    lock.lock();
+    finished_ = true;
+  }
+
+  fleet::LabelSelector selector_;
+  fleet::Registry& registry_;
+  std::chrono::steady_clock::time_point deadline_;
+  concurrency::streams::producer_consumer_buffer<uint8_t> buffer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> lines_;
+  size_t queued_bytes_ = 0;
+  bool done_ = false;
+  bool finished_ = false;
+  std::unique_ptr<fleet::Watch> watch_;
+  std::thread thread_;
+};
+
+struct Request {
+  http_request http;
+  std::string verb;      // Kubernetes verb: get, list, watch, create, update, patch, delete
+  std::string resource;  // plural, "apply", or a non-resource path
+  std::map<std::string, std::string> query;
+};
+
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(fleet::Registry& r, std::string t) : registry(r), token(std::move(t)) {}
+
+  fleet::Registry& registry;
+  const std::string token;
+  std::unique_ptr<web::http::experimental::listener::http_listener> listener;
+  fleet::metrics::CounterVec requests{"fleet_apiserver_requests_total",
+                                      "API requests by verb, resource and HTTP code.",
+                                      {"verb", "resource", "code"}};
+  fleet::metrics::HistogramVec latency{"fleet_apiserver_request_duration_seconds",
+                                       "API request latency (for watches, until the stream starts).",
+                                       fleet::metrics::HistogramVec::DefaultBuckets(),
+                                       {"verb", "resource"}};
+  std::mutex watches_mu;
+  std::list<std::unique_ptr<WatchSession>> watches;
+
+  void Reply(Request& r, int code, const std::string& body, const std::string& content_type,
+             std::chrono::steady_clock::time_point start) {
+    http_response resp(static_cast<web::http::status_code>(code));
+    resp.set_body(body, content_type);
+    r.http.reply(resp).then([](pplx::task<void> t) {
+      try {
+        t.get();
+      } catch (const std::exception& e) {
+        spdlog::debug("reply failed: {}", e.what());
+      }
+    });
+    Observe(r, code, start);
+  }
+
+  void Observe(const Request& r, int code, std::chrono::steady_clock::time_point start) {
+    requests.Add({r.verb, r.resource, std::to_string(code)});
+    latency.Observe({r.verb, r.resource},
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+
+  void ReplyJson(Request& r, int code, const Json& body, std::chrono::steady_clock::time_point s) {
+    Reply(r, code, body.dump(), "application/json", s);
+  }
+
+  void ReplyStatus(Request& r, const Status& st, std::chrono::steady_clock::time_point s) {
+    if (st.code() == Code::kInternal || st.code() == Code::kUnavailable) {
+      spdlog::error("{} {}: {}", r.verb, r.resource, st.ToString());
+    }
+    ReplyJson(r, st.ok() ? 200 : fleet::HttpStatusFor(st.code()), StatusJson(st), s);
+  }
+
+  bool Authorized(const http_request& req) {
+    auto h = req.headers().find("Authorization");
+    if (h == req.headers().end()) return false;
+    const std::string& v = h->second;
+    return v.rfind("Bearer ", 0) == 0 && fleet::ConstantTimeEquals(v.substr(7), token);
+  }
+
+  void Handle(http_request http) {
+    auto start = std::chrono::steady_clock::now();
+    Request r{http, "", "", {}};
+    for (auto& [k, v] : web::uri::split_query(http.request_uri().query())) {
+      r.query[web::uri::decode(k)] = web::uri::decode(v);
+    }
+    auto seg = SplitPath(http.relative_uri().path());
+    const std::string method = http.method();
+    try {
+      Route(r, seg, method, start);
+    } catch (const std::exception& e) {
+      // cpprestsdk and nlohmann report through exceptions; nothing may escape a handler.
+      ReplyStatus(r, Status::Internal(e.what()), start);
+    }
+  }
+
+  void Route(Request& r, const std::vector<std::string>& seg, const std::string& method,
+             std::chrono::steady_clock::time_point start) {
+    if (seg.size() == 1 && (seg[0] == "healthz" || seg[0] == "livez" || seg[0] == "readyz")) {
+      r.verb = "get";
+      r.resource = seg[0];
+      // The store is opened before the listener starts, so serving at all means ready.
+      return Reply(r, 200, "ok", "text/plain", start);
+    }
+    if (seg.size() == 1 && seg[0] == "metrics") {
+      r.verb = "get";
+      r.resource = "metrics";
+      std::string text;
+      fleet::metrics::WriteText({requests.Collect(), latency.Collect()}, &text);
+      return Reply(r, 200, text, fleet::metrics::kTextContentType, start);
+    }
+    if (seg.size() == 1 && seg[0] == "version") {
+      r.verb = "get";
+      r.resource = "version";
+      return ReplyJson(r, 200, {{"version", VPSFLEET_VERSION}}, start);
+    }
+    r.resource = seg.size() > 3 ? seg[3] : "discovery";
+    r.verb = method == methods::GET ? "get" : method == methods::POST ? "create"
+             : method == methods::PUT ? "update" : method == methods::DEL ? "delete" : "other";
+    if (!Authorized(r.http)) {
+      return ReplyStatus(r, Status::Unauthorized("a valid bearer token is required"), start);
+    }
+    if (seg.size() < 3 || seg[0] != "apis" || seg[1] != fleet::kGroup || seg[2] != fleet::kVersion) {
+      return ReplyStatus(r, Status::NotFound("no such path; resources are under /apis/" +
+                                             std::string(fleet::kApiVersion) + "/"), start);
+    }
+    bool dry_run = r.query.count("dryRun") && r.query["dryRun"] == "All";
+    if (r.query.count("dryRun") && !dry_run) {
+      return ReplyStatus(r, Status::Invalid("dryRun: only \"All\" is supported"), start);
+    }
+    if (seg.size() == 3 && method == methods::GET) return Discovery(r, start);
+    if (seg.size() == 4 && seg[3] == "apply" && method == methods::POST) {
+      r.verb = "apply";
+      return BulkApply(r, dry_run, start);
+    }
+    const fleet::KindInfo* kind = nullptr;
+    for (const auto& k : fleet::Kinds()) {
+      if (seg.size() > 3 && k.plural == seg[3]) kind = &k;
+    }
+    if (!kind) return ReplyStatus(r, Status::NotFound("the server has no resource \"" + r.resource + "\""), start);
+    if (seg.size() == 4) {
+      if (method == methods::GET) return ListOrWatch(r, *kind, start);
+      if (method == methods::POST) {
+        auto body = Body(r);
+        if (!body.ok()) return ReplyStatus(r, body.status(), start);
+        return Respond(r, registry.Create(*kind, std::move(*body), dry_run), 201, start);
+      }
+    }
+    if (seg.size() == 5 || (seg.size() == 6 && seg[5] == "status")) {
+      const std::string& name = seg[4];
+      bool status = seg.size() == 6;
+      if (status && !kind->status_subresource) {
+        return ReplyStatus(r, Status::NotFound(kind->plural + " have no status subresource"), start);
+      }
+      if (method == methods::GET) return Respond(r, registry.Get(*kind, name), 200, start);
+      if (method == methods::PUT) {
+        auto body = Body(r);
+        if (!body.ok()) return ReplyStatus(r, body.status(), start);
+        return Respond(r, status ? registry.UpdateStatus(*kind, name, std::move(*body), dry_run)
+                                 : registry.Update(*kind, name, std::move(*body), dry_run),
+                       200, start);
+      }
+      if (method == methods::DEL && !status) {
+        auto res = registry.Delete(*kind, name, dry_run);
+        if (!res.ok()) return ReplyStatus(r, res.status(), start);
+        return ReplyJson(r, 200, ApplyResultJson(*res, dry_run), start);
+      }
+    }
+    return ReplyStatus(r, Status(Code::kInvalid, "method " + method + " is not allowed here"), start);
+  }
+
+  fleet::Result<Json> Body(Request& r) {
+    std::string text = r.http.extract_string(true).get();
+    try {
+      return Json::parse(text);
+    } catch (const Json::exception& e) {
+      return Status::Invalid(std::string("request body is not valid JSON: ") + e.what());
+    }
+  }
+
+  void Respond(Request& r, fleet::Result<Json> result, int ok_code,
+               std::chrono::steady_clock::time_point start) {
+    if (!result.ok()) return ReplyStatus(r, result.status(), start);
+    ReplyJson(r, ok_code, *result, start);
+  }
+
+  void Discovery(Request& r, std::chrono::steady_clock::time_point start) {
+    Json resources = Json::array();
+    for (const auto& k : fleet::Kinds()) {
+      resources.push_back({{"name", k.plural},
+                           {"singularName", k.singular},
+                           {"kind", k.kind},
+                           {"namespaced", false},
+                           {"shortNames", k.short_names},
+                           {"verbs", {"create", "delete", "get", "list", "update", "watch"}}});
+      if (k.status_subresource) {
+        resources.push_back({{"name", k.plural + "/status"},
+                             {"kind", k.kind},
+                             {"namespaced", false},
+                             {"verbs", {"get", "update"}}});
+      }
+    }
+    ReplyJson(r, 200, {{"kind", "APIResourceList"}, {"groupVersion", fleet::kApiVersion},
+                       {"resources", resources}}, start);
+  }
+
+  void BulkApply(Request& r, bool dry_run, std::chrono::steady_clock::time_point start) {
+    auto body = Body(r);
+    if (!body.ok()) return ReplyStatus(r, body.status(), start);
+    if (!body->is_object() || !body->contains("items") || !(*body)["items"].is_array()) {
+      return ReplyStatus(r, Status::Invalid("body must be a List with items"), start);
+    }
+    std::vector<Json> items;
+    for (auto& i : (*body)["items"]) items.push_back(std::move(i));
+    auto res = registry.Apply(std::move(items), dry_run);
+    if (!res.ok()) return ReplyStatus(r, res.status(), start);
+    ReplyJson(r, 200, ApplyResultJson(*res, dry_run), start);
+  }
+
+  void ListOrWatch(Request& r, const fleet::KindInfo& kind,
+                   std::chrono::steady_clock::time_point start) {
+    auto selector = fleet::LabelSelector::Parse(r.query["labelSelector"]);
+    if (!selector.ok()) return ReplyStatus(r, selector.status(), start);
+    bool watch = r.query["watch"] == "true" || r.query["watch"] == "1";
+    if (!watch) {
+      r.verb = "list";
+      auto list = registry.List(kind, *selector);
+      if (!list.ok()) return ReplyStatus(r, list.status(), start);
+      Json body = {{"apiVersion", fleet::kApiVersion},
+                   {"kind", kind.list_kind},
+                   {"metadata", {{"resourceVersion", std::to_string(list->revision)}}},
+                   {"items", std::move(list->items)}};
+      return ReplyJson(r, 200, body, start);
+    }
+    r.verb = "watch";
+    int64_t from = 0;
+    int timeout = kDefaultWatchSeconds;
+    try {
+      if (!r.query["resourceVersion"].empty()) from = std::stoll(r.query["resourceVersion"]);
+      if (!r.query["timeoutSeconds"].empty()) timeout = std::stoi(r.query["timeoutSeconds"]);
+    } catch (const std::exception&) {
+      return ReplyStatus(r, Status::Invalid("resourceVersion and timeoutSeconds must be integers"), start);
+    }
+    auto session = std::make_unique<WatchSession>(*selector, registry, std::chrono::seconds(timeout));
+    WatchSession* s = session.get();
+    if (from == 0) {
+      // Like Kubernetes: no resourceVersion means "current state as ADDED events, then changes".
+      auto list = registry.store().List(kind.kind);
+      if (!list.ok()) return ReplyStatus(r, list.status(), start);
+      for (auto& item : list->items) {
+        s->Push({fleet::EventType::kAdded, list->revision, kind.kind, std::move(item)});
+      }
+      from = list->revision;
+    }
+    auto w = registry.store().WatchFrom(kind.kind, from, [s](const fleet::WatchEvent& e) { s->Push(e); });
+    if (!w.ok()) {
+      return ReplyStatus(r, Status(Code::kInvalid, "watch: " + w.status().message()), start);
+    }
+    s->Attach(std::move(*w));
+    http_response resp(200);
+    resp.headers().set_content_type("application/json");
+    resp.set_body(s->Stream());
+    r.http.reply(resp).then([](pplx::task<void> t) {
+      try {
+        t.get();
+      } catch (const std::exception& e) {
+        spdlog::debug("watch stream ended: {}", e.what());
+      }
+    });
+    Observe(r, 200, start);
+    s->Run();
+    std::lock_guard lock(watches_mu);
+    watches.remove_if([](const std::unique_ptr<WatchSession>& w) { return w->Finished(); });
+    watches.push_back(std::move(session));
+  }
+};
+
+ApiServer::ApiServer(fleet::Registry& registry, std::string bearer_token)
+    : impl_(std::make_unique<Impl>(registry, std::move(bearer_token))) {}
+
+ApiServer::~ApiServer() { Stop(); }
+
+Status ApiServer::Start(const std::string& address) {
+  using web::http::experimental::listener::http_listener;
+  try {
+    impl_->listener = std::make_unique<http_listener>(web::uri("http://" + address));
+    impl_->listener->support([this](http_request req) { impl_->Handle(std::move(req)); });
+    impl_->listener->open().wait();
+  } catch (const std::exception& e) {
+    impl_->listener.reset();
+    return Status::Unavailable("listening on " + address + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+void ApiServer::Stop() {
+  if (!impl_->listener) return;
+  {
+    std::lock_guard lock(impl_->watches_mu);
+    for (auto& w : impl_->watches) w->Finish();
+    impl_->watches.clear();  // joins each session's thread
+  }
+  try {
+    impl_->listener->close().wait();
+  } catch (const std::exception& e) {
+    spdlog::warn("closing listener: {}", e.what());
+  }
+  impl_->listener.reset();
+}
+
+}  // namespace controller

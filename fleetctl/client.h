@@ -1,0 +1,40 @@
+// fleetctl's client for the controller's REST API.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "fleet/resource.h"
+#include "fleet/status.h"
+#include "fleetctl/config.h"
+
+namespace fleetctl {
+
+class Client {
+ public:
+  Client(Connection conn, std::chrono::seconds timeout);
+  ~Client();
+
+  fleet::Result<fleet::Json> Get(const fleet::KindInfo& kind, const std::string& name);
+  fleet::Result<fleet::Json> List(const fleet::KindInfo& kind, const std::string& selector);
+  // One atomic apply of every object; dry_run asks the server to decide without writing.
+  fleet::Result<fleet::Json> Apply(const std::vector<fleet::Json>& objects, bool dry_run);
+  fleet::Result<fleet::Json> Delete(const fleet::KindInfo& kind, const std::string& name,
+                                    bool dry_run);
+  fleet::Result<fleet::Json> Version();
+
+  const std::string& server() const { return conn_.server; }
+
+ private:
+  fleet::Result<fleet::Json> Call(const std::string& method, const std::string& path_and_query,
+                                  const fleet::Json* body);
+  Connection conn_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The resource collection path for kind: /apis/vpsfleet.io/v1alpha1/hosts
+std::string CollectionPath(const fleet::KindInfo& kind);
+
+}  // namespace fleetctl

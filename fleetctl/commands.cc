@@ -1,0 +1,500 @@
+#include "fleetctl/commands.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <regex>
+
+#include "fleet/resource.h"
+#include "fleetctl/client.h"
+#include "fleetctl/config.h"
+#include "fleetctl/input.h"
+#include "fleetctl/printer.h"
+
+namespace fleetctl {
+namespace {
+
+using fleet::Json;
+using fleet::Status;
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitDiffFound = 1;
+constexpr int kExitDiffError = 2;
+constexpr int kConflictRetries = 3;
+
+struct Globals {
+  ConnectionFlags conn;
+  int timeout_seconds = 30;
+};
+
+int Fail(const Status& st) {
+  std::cerr << "error: " << st.message() << "\n";
+  return kExitError;
+}
+
+fleet::Result<std::unique_ptr<Client>> Connect(const Globals& g) {
+  auto conn = ResolveConnection(g.conn);
+  if (!conn.ok()) return conn.status();
+  return std::make_unique<Client>(*conn, std::chrono::seconds(g.timeout_seconds));
+}
+
+fleet::Result<const fleet::KindInfo*> Kind(const std::string& name) {
+  const fleet::KindInfo* k = fleet::FindKind(name);
+  if (!k) {
+    return Status::Invalid("the server doesn't have a resource type \"" + name + "\" (known: " +
+                           fleet::KnownKindsText() + ")");
+  }
+  return k;
+}
+
+// Server messages name items by index ("items[3] (host/x): spec.ssh.port: ..."); this turns each
+// line into "file:line:col: spec.ssh.port: ..." using the documents the items came from.
+std::string LocateServerErrors(const std::string& message, const std::vector<fleet::Document>& docs) {
+  static const std::regex item_re(R"(^items\[(\d+)\] \(([^)]*)\): (.*)$)");
+  static const std::regex field_re(R"(^((?:metadata|spec|status|data|stringData|type)[^:\s]*): )");
+  std::istringstream in(message);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, item_re)) {
+      size_t idx = std::stoul(m[1]);
+      std::string rest = m[3];
+      if (idx < docs.size()) {
+        std::smatch f;
+        fleet::Mark mark = docs[idx].positions.root;
+        if (std::regex_search(rest, f, field_re)) mark = docs[idx].positions.Find(f[1]);
+        line = fleet::Located(docs[idx].source, mark, std::string(m[2]) + ": " + rest);
+      }
+    }
+    out += (out.empty() ? "" : "\n") + line;
+  }
+  return out;
+}
+
+std::vector<Json> Objects(const std::vector<fleet::Document>& docs) {
+  std::vector<Json> out;
+  for (const auto& d : docs) out.push_back(d.object);
+  return out;
+}
+
+// Applies with retries on Conflict (another writer got in between; the server re-reads).
+fleet::Result<Json> ApplyWithRetry(Client& client, const std::vector<Json>& objects, bool dry_run) {
+  for (int attempt = 0;; ++attempt) {
+    auto r = client.Apply(objects, dry_run);
+    if (r.ok() || r.status().code() != fleet::Code::kConflict || attempt + 1 >= kConflictRetries) {
+      return r;
+    }
+  }
+}
+
+std::string ActionLine(const Json& result, const std::string& suffix) {
+  std::string line = result.value("ref", "") + " " + result.value("action", "");
+  if (result.contains("via")) line += " (via " + result["via"].get<std::string>() + ")";
+  return line + suffix + "\n";
+}
+
+// --- apply -------------------------------------------------------------------------------------
+
+struct ApplyFlags {
+  std::vector<std::string> files;
+  bool recursive = false;
+  std::string dry_run = "none";
+  std::string output;
+};
+
+int RunApply(const Globals& g, const ApplyFlags& f) {
+  auto docs = LoadValidated(f.files, f.recursive);
+  if (!docs.ok()) return Fail(docs.status());
+  if (f.dry_run == "client") {
+    for (const auto& d : *docs) std::cout << fleet::RefString(d.object) << " valid (client dry run)\n";
+    return kExitOk;
+  }
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  bool dry = f.dry_run == "server";
+  auto res = ApplyWithRetry(**client, Objects(*docs), dry);
+  if (!res.ok()) {
+    return Fail(Status(res.status().code(), LocateServerErrors(res.status().message(), *docs)));
+  }
+  auto format = ParseOutputFormat(f.output);
+  if (!format.ok()) return Fail(format.status());
+  if (*format == OutputFormat::kYaml || *format == OutputFormat::kJson) {
+    std::vector<Json> objs;
+    for (const auto& r : (*res)["results"]) objs.push_back(r["object"]);
+    std::cout << FormatObjects(objs, objs.size() != 1, *format);
+    return kExitOk;
+  }
+  for (const auto& r : (*res)["results"]) std::cout << ActionLine(r, dry ? " (server dry run)" : "");
+  return kExitOk;
+}
+
+// --- diff --------------------------------------------------------------------------------------
+
+// Server-generated noise that would make every created object "differ".
+Json ForDiff(Json obj) {
+  if (obj.is_null()) return obj;
+  obj.erase("status");
+  for (const char* k : {"resourceVersion", "uid", "creationTimestamp"}) obj["metadata"].erase(k);
+  return obj;
+}
+
+// Unified diff of two texts, by diffutils' `diff -u` (as kubectl diff does).
+fleet::Result<std::string> UnifiedDiff(const std::string& label, const std::string& live,
+                                       const std::string& merged) {
+  char dir_tmpl[] = "/tmp/fleetctl-diff-XXXXXX";
+  if (!::mkdtemp(dir_tmpl)) return Status::Unavailable("cannot create a temp dir for diff");
+  std::string dir = dir_tmpl;
+  std::ofstream(dir + "/live") << live;
+  std::ofstream(dir + "/merged") << merged;
+  std::string cmd = "diff -u -N --label 'live/" + label + "' --label 'merged/" + label + "' '" +
+                    dir + "/live' '" + dir + "/merged'";
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return Status::Unavailable("cannot run diff");
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int rc = ::pclose(p);
+  std::filesystem::remove_all(dir);
+  if (WEXITSTATUS(rc) > 1) return Status::Unavailable("diff failed (is diffutils installed?)");
+  return out;
+}
+
+int RunDiff(const Globals& g, const std::vector<std::string>& files, bool recursive) {
+  auto docs = LoadValidated(files, recursive);
+  if (!docs.ok()) {
+    std::cerr << "error: " << docs.status().message() << "\n";
+    return kExitDiffError;
+  }
+  auto client = Connect(g);
+  if (!client.ok()) {
+    std::cerr << "error: " << client.status().message() << "\n";
+    return kExitDiffError;
+  }
+  auto res = (*client)->Apply(Objects(*docs), true);
+  if (!res.ok()) {
+    std::cerr << "error: " << LocateServerErrors(res.status().message(), *docs) << "\n";
+    return kExitDiffError;
+  }
+  bool changed = false;
+  for (const auto& r : (*res)["results"]) {
+    std::string action = r.value("action", "");
+    if (action == "unchanged") continue;
+    changed = true;
+    const std::string ref = r.value("ref", "");
+    Json live;
+    if (action != "created") {
+      const auto* kind = fleet::FindKind(r["object"].value("kind", ""));
+      auto got = (*client)->Get(*kind, r["object"]["metadata"].value("name", ""));
+      if (got.ok()) live = *got;
+    }
+    Json merged = action == "deleted" ? Json() : r["object"];
+    auto text = UnifiedDiff(ref, live.is_null() ? "" : fleet::ToYaml(ForDiff(live)),
+                            merged.is_null() ? "" : fleet::ToYaml(ForDiff(merged)));
+    if (!text.ok()) {
+      std::cerr << "error: " << text.status().message() << "\n";
+      return kExitDiffError;
+    }
+    std::cout << *text;
+  }
+  return changed ? kExitDiffFound : kExitOk;
+}
+
+// --- get / describe ----------------------------------------------------------------------------
+
+struct GetFlags {
+  std::string kind;
+  std::vector<std::string> names;
+  std::string selector;
+  std::string output;
+};
+
+int RunGet(const Globals& g, const GetFlags& f) {
+  auto kind = Kind(f.kind);
+  if (!kind.ok()) return Fail(kind.status());
+  auto format = ParseOutputFormat(f.output);
+  if (!format.ok()) return Fail(format.status());
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  std::vector<Json> items;
+  if (f.names.empty()) {
+    auto list = (*client)->List(**kind, f.selector);
+    if (!list.ok()) return Fail(list.status());
+    for (auto& i : (*list)["items"]) items.push_back(std::move(i));
+  } else {
+    for (const auto& n : f.names) {
+      auto obj = (*client)->Get(**kind, n);
+      if (!obj.ok()) return Fail(obj.status());
+      items.push_back(std::move(*obj));
+    }
+  }
+  bool as_list = f.names.size() != 1;
+  if (*format == OutputFormat::kTable || *format == OutputFormat::kWide) {
+    if (items.empty()) {
+      std::cerr << "No resources found.\n";
+      return kExitOk;
+    }
+    std::cout << FormatTable(**kind, items, *format == OutputFormat::kWide, std::time(nullptr));
+  } else {
+    std::cout << FormatObjects(items, as_list, *format);
+  }
+  return kExitOk;
+}
+
+int RunDescribe(const Globals& g, const std::string& kind_name, const std::vector<std::string>& names,
+                const std::string& selector) {
+  auto kind = Kind(kind_name);
+  if (!kind.ok()) return Fail(kind.status());
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  std::vector<Json> items;
+  if (names.empty()) {
+    auto list = (*client)->List(**kind, selector);
+    if (!list.ok()) return Fail(list.status());
+    for (auto& i : (*list)["items"]) items.push_back(std::move(i));
+  }
+  for (const auto& n : names) {
+    auto obj = (*client)->Get(**kind, n);
+    if (!obj.ok()) return Fail(obj.status());
+    items.push_back(std::move(*obj));
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) std::cout << "\n";
+    std::cout << Describe(**kind, items[i], std::time(nullptr));
+  }
+  return kExitOk;
+}
+
+// --- delete ------------------------------------------------------------------------------------
+
+struct DeleteFlags {
+  std::vector<std::string> files;
+  bool recursive = false;
+  std::vector<std::string> args;  // KIND NAME...
+  bool ignore_not_found = false;
+  std::string dry_run = "none";
+};
+
+int RunDelete(const Globals& g, const DeleteFlags& f) {
+  std::vector<std::pair<const fleet::KindInfo*, std::string>> targets;
+  if (!f.files.empty()) {
+    if (!f.args.empty()) return Fail(Status::Invalid("give either -f or KIND NAME..., not both"));
+    auto docs = LoadValidated(f.files, f.recursive);
+    if (!docs.ok()) return Fail(docs.status());
+    for (const auto& d : *docs) {
+      targets.emplace_back(fleet::FindKind(d.object["kind"].get<std::string>()),
+                           d.object["metadata"]["name"].get<std::string>());
+    }
+  } else {
+    if (f.args.size() < 2) return Fail(Status::Invalid("usage: fleetctl delete KIND NAME... | -f FILE"));
+    auto kind = Kind(f.args[0]);
+    if (!kind.ok()) return Fail(kind.status());
+    for (size_t i = 1; i < f.args.size(); ++i) targets.emplace_back(*kind, f.args[i]);
+  }
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  bool dry = f.dry_run == "server";
+  int rc = kExitOk;
+  for (const auto& [kind, name] : targets) {
+    if (f.dry_run == "client") {
+      std::cout << kind->singular << "/" << name << " deleted (client dry run)\n";
+      continue;
+    }
+    auto res = (*client)->Delete(*kind, name, dry);
+    if (!res.ok()) {
+      if (res.status().code() == fleet::Code::kNotFound && f.ignore_not_found) continue;
+      Fail(res.status());
+      rc = kExitError;
+      continue;
+    }
+    for (const auto& r : (*res)["results"]) std::cout << ActionLine(r, dry ? " (server dry run)" : "");
+  }
+  return rc;
+}
+
+// --- validate / version / config ---------------------------------------------------------------
+
+int RunValidate(const std::vector<std::string>& files, bool recursive) {
+  auto docs = LoadValidated(files, recursive);
+  if (!docs.ok()) return Fail(docs.status());
+  for (const auto& d : *docs) std::cout << fleet::RefString(d.object) << " valid\n";
+  return kExitOk;
+}
+
+int RunVersion(const Globals& g, bool client_only) {
+  std::cout << "Client Version: " << VPSFLEET_VERSION << "\n";
+  if (client_only) return kExitOk;
+  auto client = Connect(g);
+  if (!client.ok()) return Fail(client.status());
+  auto v = (*client)->Version();
+  if (!v.ok()) return Fail(v.status());
+  std::cout << "Server Version: " << v->value("version", "unknown") << "\n";
+  return kExitOk;
+}
+
+struct ContextFlags {
+  std::string name, server, token, token_file;
+};
+
+int RunSetContext(const Globals& g, const ContextFlags& f, bool use) {
+  std::string path = g.conn.config_path.empty() ? ConfigPath() : g.conn.config_path;
+  auto cfg = LoadConfig(path);
+  if (!cfg.ok()) return Fail(cfg.status());
+  Context& c = cfg->contexts[f.name];
+  if (!f.server.empty()) c.server = f.server;
+  if (!f.token.empty()) {
+    c.token = f.token;
+    c.token_file.clear();
+  }
+  if (!f.token_file.empty()) {
+    c.token_file = std::filesystem::absolute(f.token_file).string();
+    c.token.clear();
+  }
+  if (use || cfg->current_context.empty()) cfg->current_context = f.name;
+  auto st = SaveConfig(path, *cfg);
+  if (!st.ok()) return Fail(st);
+  std::cout << "Context \"" << f.name << "\" set" << (cfg->current_context == f.name ? " and in use" : "") << ".\n";
+  return kExitOk;
+}
+
+int RunUseContext(const Globals& g, const std::string& name) {
+  std::string path = g.conn.config_path.empty() ? ConfigPath() : g.conn.config_path;
+  auto cfg = LoadConfig(path);
+  if (!cfg.ok()) return Fail(cfg.status());
+  if (!cfg->contexts.count(name)) return Fail(Status::NotFound("no context named \"" + name + "\""));
+  cfg->current_context = name;
+  auto st = SaveConfig(path, *cfg);
+  if (!st.ok()) return Fail(st);
+  std::cout << "Switched to context \"" << name << "\".\n";
+  return kExitOk;
+}
+
+int RunViewConfig(const Globals& g) {
+  std::string path = g.conn.config_path.empty() ? ConfigPath() : g.conn.config_path;
+  auto cfg = LoadConfig(path);
+  if (!cfg.ok()) return Fail(cfg.status());
+  Json j = {{"currentContext", cfg->current_context}, {"contexts", Json::object()}};
+  for (const auto& [name, c] : cfg->contexts) {
+    Json e = {{"server", c.server}};
+    if (!c.token.empty()) e["token"] = "REDACTED";
+    if (!c.token_file.empty()) e["tokenFile"] = c.token_file;
+    j["contexts"][name] = e;
+  }
+  std::cout << fleet::ToYaml(j);
+  return kExitOk;
+}
+
+void AddFileFlags(CLI::App* cmd, std::vector<std::string>* files, bool* recursive, bool required) {
+  auto* opt = cmd->add_option("-f,--filename", *files,
+                              "File, directory (*.yaml, *.yml, *.json) or - for stdin; repeatable");
+  if (required) opt->required();
+  cmd->add_flag("-R,--recursive", *recursive, "Walk directories given with -f recursively");
+}
+
+CLI::Option* AddDryRun(CLI::App* cmd, std::string* dry_run) {
+  return cmd->add_option("--dry-run", *dry_run,
+                         "none, client (validate offline), or server (the server decides, writes nothing)")
+      ->check(CLI::IsMember({"none", "client", "server"}))
+      ->expected(0, 1)
+      ->default_str("none");
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"fleetctl controls a vpsfleet fleet: hosts, host groups, agent profiles, secrets "
+               "and rollouts, the way kubectl controls a cluster."};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Help for every command");
+  Globals g;
+  app.add_option("--server", g.conn.server, "Controller URL (overrides FLEETCTL_SERVER and the context)");
+  app.add_option("--token", g.conn.token, "Bearer token (prefer --token-file or FLEETCTL_TOKEN)");
+  app.add_option("--token-file", g.conn.token_file, "File holding the bearer token");
+  app.add_option("--context", g.conn.context, "Context from the config file to use");
+  app.add_option("--config", g.conn.config_path, "Config file (default $FLEETCTL_CONFIG or ~/.config/vpsfleet/config.yaml)");
+  app.add_option("--request-timeout", g.timeout_seconds, "Seconds to wait for the controller")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+
+  int rc = kExitOk;
+
+  ApplyFlags apply;
+  auto* apply_cmd = app.add_subcommand("apply", "Create or update resources from files, atomically (all or nothing)");
+  AddFileFlags(apply_cmd, &apply.files, &apply.recursive, true);
+  AddDryRun(apply_cmd, &apply.dry_run);
+  apply_cmd->add_option("-o,--output", apply.output, "Print the applied objects: yaml, json or name");
+  apply_cmd->callback([&] { rc = RunApply(g, apply); });
+
+  std::vector<std::string> diff_files;
+  bool diff_recursive = false;
+  auto* diff_cmd = app.add_subcommand("diff", "Show what apply would change; exit 0 no change, 1 changes, 2 error");
+  AddFileFlags(diff_cmd, &diff_files, &diff_recursive, true);
+  diff_cmd->callback([&] { rc = RunDiff(g, diff_files, diff_recursive); });
+
+  GetFlags get;
+  auto* get_cmd = app.add_subcommand("get", "List resources, or show some by name");
+  get_cmd->add_option("kind", get.kind, "Resource type: " + fleet::KnownKindsText() + " (plural and short names work)")->required();
+  get_cmd->add_option("names", get.names, "Names (all when none)");
+  get_cmd->add_option("-l,--selector", get.selector, "Label selector, e.g. region=atl,role in (chat,db)");
+  get_cmd->add_option("-o,--output", get.output, "wide, yaml, json or name");
+  get_cmd->callback([&] { rc = RunGet(g, get); });
+
+  std::string describe_kind, describe_selector;
+  std::vector<std::string> describe_names;
+  auto* describe_cmd = app.add_subcommand("describe", "Show a resource in detail: spec, status, conditions");
+  describe_cmd->add_option("kind", describe_kind, "Resource type")->required();
+  describe_cmd->add_option("names", describe_names, "Names (all when none)");
+  describe_cmd->add_option("-l,--selector", describe_selector, "Label selector");
+  describe_cmd->callback([&] { rc = RunDescribe(g, describe_kind, describe_names, describe_selector); });
+
+  DeleteFlags del;
+  auto* delete_cmd = app.add_subcommand("delete", "Delete resources by file or by kind and name");
+  AddFileFlags(delete_cmd, &del.files, &del.recursive, false);
+  delete_cmd->add_option("args", del.args, "KIND NAME...");
+  delete_cmd->add_flag("--ignore-not-found", del.ignore_not_found, "Not an error when the object is absent");
+  AddDryRun(delete_cmd, &del.dry_run);
+  delete_cmd->callback([&] { rc = RunDelete(g, del); });
+
+  std::vector<std::string> validate_files;
+  bool validate_recursive = false;
+  auto* validate_cmd = app.add_subcommand("validate", "Check files against the resource schemas, offline");
+  AddFileFlags(validate_cmd, &validate_files, &validate_recursive, true);
+  validate_cmd->callback([&] { rc = RunValidate(validate_files, validate_recursive); });
+
+  bool version_client = false;
+  auto* version_cmd = app.add_subcommand("version", "Print client and server versions");
+  version_cmd->add_flag("--client", version_client, "Client version only");
+  version_cmd->callback([&] { rc = RunVersion(g, version_client); });
+
+  auto* config_cmd = app.add_subcommand("config", "Manage contexts (controller URL and token)");
+  config_cmd->require_subcommand(1);
+  ContextFlags ctx;
+  auto* set_ctx = config_cmd->add_subcommand("set-context", "Create or change a context");
+  set_ctx->add_option("name", ctx.name, "Context name")->required();
+  set_ctx->add_option("--server", ctx.server, "Controller URL, e.g. http://127.0.0.1:7070");
+  set_ctx->add_option("--token", ctx.token, "Bearer token (stored in the 0600 config file)");
+  set_ctx->add_option("--token-file", ctx.token_file, "File holding the token (stored as a path)");
+  bool use_it = false;
+  set_ctx->add_flag("--use", use_it, "Also make it the current context");
+  set_ctx->callback([&] { rc = RunSetContext(g, ctx, use_it); });
+  std::string use_name;
+  auto* use_ctx = config_cmd->add_subcommand("use-context", "Make a context current");
+  use_ctx->add_option("name", use_name, "Context name")->required();
+  use_ctx->callback([&] { rc = RunUseContext(g, use_name); });
+  config_cmd->add_subcommand("view", "Show the config (tokens redacted)")->callback([&] { rc = RunViewConfig(g); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return rc;
+}
+
+}  // namespace fleetctl

@@ -1,0 +1,9 @@
+// fleetctl's command line: every command, its flags and help, and its exit code.
+//   0 success; 1 error (diff: 1 = differences found, 2 = error), like kubectl.
+#pragma once
+
+namespace fleetctl {
+
+int Main(int argc, char** argv);
+
+}  // namespace fleetctl
