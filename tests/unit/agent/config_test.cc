@@ -1,0 +1,142 @@
+// The agent config parser: a full valid file, defaults, and one error per malformed field, each
+// naming the field path.
+#include "agent/config.h"
+
+#include <gtest/gtest.h>
+
+namespace agent {
+namespace {
+
+const char kHeader[] = "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentConfig\n";
+
+TEST(ParseConfig, FullFile) {
+  auto c = ParseConfig(std::string(kHeader) + R"(
+instance: atl-chat
+job: node
+revision: "abc123"
+controller: {url: "https://ctl:8443", tokenFile: /etc/fleet/token, reportInterval: 1m}
+scrapeInterval: 30s
+collectors:
+  disabled: [pressure]
+  container: {enabled: false, dockerLabels: false}
+paths: {procfs: /host/proc, sysfs: /host/sys, rootfs: /host}
+filesystem: {mountPointsExclude: "^/boot", fsTypesExclude: "^tmpfs$"}
+netdev: {deviceExclude: "^(lo|veth.*)$"}
+docker: {socket: /run/docker.sock}
+http: {listen: "0.0.0.0:9100", basicAuth: {username: u, passwordFile: /p}}
+logging: {level: debug, format: json}
+remoteWrite: {url: "http://mimir/api/v1/push"}
+buffer: {dir: /var/lib/fleet-agent}
+)",
+                       "agent.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->instance, "atl-chat");
+  EXPECT_EQ(c->job, "node");
+  EXPECT_EQ(c->revision, "abc123");
+  EXPECT_EQ(c->controller.token_file, "/etc/fleet/token");
+  EXPECT_EQ(c->controller.report_interval, std::chrono::minutes(1));
+  EXPECT_EQ(c->scrape_interval, std::chrono::seconds(30));
+  EXPECT_FALSE(c->collectors.enabled.has_value());
+  EXPECT_EQ(c->collectors.disabled, std::vector<std::string>{"pressure"});
+  EXPECT_FALSE(c->collectors.container_enabled);
+  EXPECT_FALSE(c->collectors.container_docker_labels);
+  EXPECT_EQ(c->paths.procfs, "/host/proc");
+  EXPECT_EQ(c->paths.rootfs, "/host");
+  EXPECT_EQ(c->filesystem.fs_types_exclude, "^tmpfs$");
+  EXPECT_EQ(c->netdev.device_exclude, "^(lo|veth.*)$");
+  EXPECT_EQ(c->docker.socket, "/run/docker.sock");
+  EXPECT_EQ(c->http.listen, "0.0.0.0:9100");
+  EXPECT_EQ(c->http.basic_auth["username"].as<std::string>(), "u");
+  EXPECT_EQ(c->logging.format, "json");
+  ASSERT_EQ(c->sections.count("remoteWrite"), 1u);
+  EXPECT_EQ(c->sections["remoteWrite"]["url"].as<std::string>(), "http://mimir/api/v1/push");
+  EXPECT_EQ(c->sections.count("loki"), 0u);
+}
+
+TEST(ParseConfig, Defaults) {
+  auto c = ParseConfig(kHeader, "agent.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->scrape_interval, std::chrono::seconds(15));
+  EXPECT_EQ(c->http.listen, "127.0.0.1:12345");
+  EXPECT_EQ(c->paths.procfs, "/proc");
+  EXPECT_EQ(c->netdev.device_exclude, "^lo$");
+  EXPECT_TRUE(c->collectors.container_enabled);
+  EXPECT_EQ(c->docker.socket, "/var/run/docker.sock");
+}
+
+TEST(ParseConfig, ErrorsNameTheField) {
+  const struct {
+    const char* yaml;  // after the header, unless it starts with "apiVersion"
+    const char* want;  // the whole message
+  } cases[] = {
+      {"collectors: {enabledd: [cpu]}", "agent.yaml: collectors.enabledd: unknown field"},
+      {"colectors: {}", "agent.yaml: colectors: unknown field"},
+      {"http: {listen: nope}", "agent.yaml: http.listen: must be host:port, got \"nope\""},
+      {"http: {listen: \"1.2.3.4:99999\"}",
+       "agent.yaml: http.listen: must be host:port, got \"1.2.3.4:99999\""},
+      {"http: {listn: \":1\"}", "agent.yaml: http.listn: unknown field"},
+      {"scrapeInterval: 15", "agent.yaml: scrapeInterval: not a duration (like 15s, 1m30s, 500ms): \"15\""},
+      {"scrapeInterval: 0s", "agent.yaml: scrapeInterval: must be positive"},
+      {"collectors: {enabled: [cpu], disabled: [time]}",
+       "agent.yaml: collectors.disabled: cannot be combined with collectors.enabled"},
+      {"collectors: {enabled: cpu}", "agent.yaml: collectors.enabled: must be a list of strings"},
+      {"collectors: {enabled: [cpu, {a: b}]}", "agent.yaml: collectors.enabled[1]: must be a string"},
+      {"collectors: {container: {enabled: maybe}}",
+       "agent.yaml: collectors.container.enabled: must be true or false"},
+      {"filesystem: {fsTypesExclude: \"(\"}", ""},  // message text is the regex library's
+      {"logging: {level: loud}",
+       "agent.yaml: logging.level: must be one of error, warn, info, debug, got \"loud\""},
+      {"paths: [a]", "agent.yaml: paths: must be a mapping"},
+      {"controller: {url: x, extra: 1}", "agent.yaml: controller.extra: unknown field"},
+      {"apiVersion: v1\nkind: AgentConfig",
+       "agent.yaml: apiVersion: must be vpsfleet.io/v1alpha1, got \"v1\""},
+      {"apiVersion: vpsfleet.io/v1alpha1\nkind: Host",
+       "agent.yaml: kind: must be AgentConfig, got \"Host\""},
+      {"http: {listen: [", ""},  // YAML syntax error: message carries file:line:col
+  };
+  for (const auto& c : cases) {
+    const std::string yaml = std::string(c.yaml).rfind("apiVersion", 0) == 0
+                                 ? std::string(c.yaml)
+                                 : std::string(kHeader) + c.yaml;
+    auto got = ParseConfig(yaml, "agent.yaml");
+    ASSERT_FALSE(got.ok()) << c.yaml;
+    EXPECT_EQ(got.status().code(), fleet::Code::kInvalid) << c.yaml;
+    if (*c.want) {
+      EXPECT_EQ(got.status().message(), c.want) << c.yaml;
+    } else {
+      EXPECT_EQ(got.status().message().rfind("agent.yaml:", 0), 0u) << got.status().message();
+    }
+  }
+}
+
+TEST(ParseConfig, RegisteredSectionParserValidates) {
+  RegisterSection("exampleSection", [](const YAML::Node& node, const std::string& path) {
+    return node["ok"] ? fleet::Status::Ok() : fleet::Status::Invalid(path + ".ok: required");
+  });
+  auto good = ParseConfig(std::string(kHeader) + "exampleSection: {ok: 1}", "a.yaml");
+  EXPECT_TRUE(good.ok()) << good.status().ToString();
+  auto bad = ParseConfig(std::string(kHeader) + "exampleSection: {}", "a.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "a.yaml: exampleSection.ok: required");
+}
+
+TEST(ParseDuration, Table) {
+  const struct {
+    const char* in;
+    int64_t want_ms;  // -1: error
+  } cases[] = {{"15s", 15000}, {"1m30s", 90000}, {"500ms", 500}, {"1h", 3600000},
+               {"2d", 172800000}, {"1w", 604800000}, {"", -1}, {"15", -1}, {"s", -1},
+               {"1s1m", -1}, {"-1s", -1}};
+  for (const auto& c : cases) {
+    auto got = ParseDuration(c.in);
+    if (c.want_ms < 0) {
+      EXPECT_FALSE(got.ok()) << c.in;
+    } else {
+      ASSERT_TRUE(got.ok()) << c.in;
+      EXPECT_EQ(got->count(), c.want_ms) << c.in;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace agent
