@@ -232,8 +232,9 @@ void ValidateSchema(const Json& schema, Json& value, const std::string& path, bo
                     std::vector<FieldError>* errors) {
   if (value.is_null()) {
     if (!schema.value("nullable", false)) {
-      std::string want = schema.value("type", std::string("a value"));
-      errors->push_back({path, "must be " + want + ", got null"});
+      std::string want = schema.value("type", std::string("value"));
+      bool vowel = want == "integer" || want == "array" || want == "object";
+      errors->push_back({path, std::string("must be ") + (vowel ? "an " : "a ") + want + ", got null"});
     }
     return;
   }

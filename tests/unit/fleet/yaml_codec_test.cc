@@ -1,0 +1,59 @@
+#include "fleet/yaml_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace fleet {
+namespace {
+
+TEST(YamlCodecTest, PlainScalarsResolveWithTheCoreSchema) {
+  struct Row {
+    const char* yaml;
+    Json want;
+  };
+  const Row rows[] = {
+      {"v: 22", 22},         {"v: -7", -7},          {"v: 0x1F", 31},
+      {"v: 1.5", 1.5},       {"v: true", true},      {"v: False", false},
+      {"v: ~", nullptr},     {"v:", nullptr},        {"v: yes", "yes"},
+      {"v: '22'", "22"},     {"v: \"true\"", "true"}, {"v: 15s", "15s"},
+      {"v: 1e3", 1000.0},    {"v: 0o17", 15},         {"v: 10.0.0.1", "10.0.0.1"},
+  };
+  for (const auto& r : rows) {
+    auto docs = ParseYamlDocuments(r.yaml, "t.yaml");
+    ASSERT_TRUE(docs.ok()) << r.yaml;
+    EXPECT_EQ((*docs)[0].object["v"], r.want) << r.yaml;
+  }
+}
+
+TEST(YamlCodecTest, RoundTripKeepsTypes) {
+  Json v = {{"apiVersion", "vpsfleet.io/v1alpha1"},
+            {"kind", "Host"},
+            {"metadata", {{"name", "a"}, {"labels", {{"vpsfleet.io/hostgroup", "g"}}}}},
+            {"spec", {{"port", "22"}, {"n", 22}, {"b", "true"}, {"e", ""}, {"multi", "a\nb\n"},
+                      {"list", Json::array()}, {"null", nullptr}, {"f", 0.25}}}};
+  std::string text = ToYaml(v);
+  EXPECT_EQ(text.rfind("apiVersion: vpsfleet.io/v1alpha1\nkind: Host\nmetadata:", 0), 0u) << text;
+  auto back = ParseYamlDocuments(text, "t.yaml");
+  ASSERT_TRUE(back.ok()) << back.status().message() << "\n" << text;
+  EXPECT_EQ((*back)[0].object, v) << text;
+}
+
+TEST(YamlCodecTest, PositionsPointAtValuesAndKeys) {
+  auto docs = ParseYamlDocuments("a: 1\n---\nspec:\n  hosts:\n    - name: x\n      port: 9\n", "f.yaml");
+  ASSERT_TRUE(docs.ok());
+  ASSERT_EQ(docs->size(), 2u);
+  const auto& pos = (*docs)[1].positions;
+  EXPECT_EQ(pos.Find("spec.hosts[0].port").line, 6) << "lines count from the top of the file";
+  EXPECT_EQ(pos.Find("spec.hosts[0].port").column, 13);
+  EXPECT_EQ(pos.FindKey("spec.hosts[0].port").column, 7);
+  EXPECT_EQ(pos.Find("spec.hosts[0].missing.deeper").line, 5) << "falls back to the nearest parent";
+  EXPECT_EQ((*docs)[1].index, 1);
+}
+
+TEST(YamlCodecTest, PathsBracketKeysWithDots) {
+  EXPECT_EQ(JoinPath("metadata.labels", "vpsfleet.io/hostgroup"), "metadata.labels[vpsfleet.io/hostgroup]");
+  EXPECT_EQ(JoinPath("", "spec"), "spec");
+  EXPECT_EQ(JoinPath("spec.hosts", 3), "spec.hosts[3]");
+}
+
+}  // namespace
+}  // namespace fleet
