@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agent/docker/docker_client.h"
+#include "tests/e2e/forward_peers.h"
 #include "tests/e2e/harness.h"
 
 namespace {
@@ -18,36 +19,14 @@ using agent::docker::StreamCancel;
 constexpr const char* kSocket = "/var/run/docker.sock";
 constexpr const char* kImage = "vpsfleet-busybox:latest";
 
-// harness Run/Process exec without a PATH search: /usr/bin/env finds docker.
-// A container started for one test and removed with it.
-class TestContainer {
- public:
-  TestContainer(const std::string& name, std::vector<std::string> run_flags, const std::string& script)
-      : name_(name + "-" + std::to_string(::getpid())) {
-    std::vector<std::string> argv = {"/usr/bin/env", "docker", "run", "-d", "--name", name_,
-                                     "--label", "vpsfleet.test=forward"};
-    argv.insert(argv.end(), run_flags.begin(), run_flags.end());
-    argv.insert(argv.end(), {kImage, "sh", "-c", script});
-    auto r = e2e::Run(argv);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    id_ = r.out.substr(0, r.out.find('\n'));
-  }
-  ~TestContainer() { e2e::Run({"/usr/bin/env", "docker", "rm", "-f", name_}); }
-  const std::string& name() const { return name_; }
-  const std::string& id() const { return id_; }
-
- private:
-  std::string name_, id_;
-};
-
 class DockerClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto r = e2e::Run({"/bin/sh", e2e::SourceDir() + "/tests/e2e/ensure-dockerd.sh"}, "", {},
-                      std::chrono::seconds(120));
-    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::string output;
+    ASSERT_TRUE(e2e::EnsureDockerd(&output)) << output;
   }
   DockerClient client_{kSocket};
+  e2e::TestContainers containers_{"fwd-client"};
 };
 
 std::vector<LogLine> ReadLogs(const DockerClient& client, const std::string& id, bool tty,
@@ -61,23 +40,23 @@ std::vector<LogLine> ReadLogs(const DockerClient& client, const std::string& id,
 }
 
 TEST_F(DockerClientTest, ListAndInspectReportNameImageLabelsAndTty) {
-  TestContainer plain("fwd-inspect", {}, "sleep 60");
-  TestContainer tty("fwd-inspect-tty", {"-t"}, "sleep 60");
+  const std::string plain = containers_.Run("sleep 60", {"--label", "vpsfleet.test=forward"});
+  const std::string tty = containers_.Run("sleep 60", {"-t"});
   auto list = client_.ListContainers(false);
   ASSERT_TRUE(list.ok()) << list.status().ToString();
-  auto found = std::find_if(list->begin(), list->end(), [&](const auto& c) { return c.id == plain.id(); });
+  auto found = std::find_if(list->begin(), list->end(), [&](const auto& c) { return c.name == plain; });
   ASSERT_NE(found, list->end());
-  EXPECT_EQ(found->name, plain.name());
+  EXPECT_EQ(found->id.size(), 64u);
   EXPECT_EQ(found->image, kImage);
   EXPECT_EQ(found->labels.at("vpsfleet.test"), "forward");
   EXPECT_EQ(found->state, "running");
 
-  for (const auto* c : {&plain, &tty}) {
-    auto details = client_.Inspect(c->id());
+  for (const auto& name : {plain, tty}) {
+    auto details = client_.Inspect(name);
     ASSERT_TRUE(details.ok()) << details.status().ToString();
-    EXPECT_EQ(details->name, c->name());
+    EXPECT_EQ(details->name, name);
     EXPECT_EQ(details->image, kImage);
-    EXPECT_EQ(details->tty, c == &tty);
+    EXPECT_EQ(details->tty, name == tty);
     EXPECT_GT(details->pid, 0);
     EXPECT_GT(details->started_at_ns, 1600000000LL * 1000000000);
   }
@@ -85,10 +64,10 @@ TEST_F(DockerClientTest, ListAndInspectReportNameImageLabelsAndTty) {
 }
 
 TEST_F(DockerClientTest, LogsDemultiplexStdoutAndStderrInOrderWithTimestamps) {
-  TestContainer c("fwd-logs", {}, "for i in 1 2 3; do echo out-$i; echo err-$i >&2; done");
-  ASSERT_TRUE(e2e::WaitFor([&] { return ReadLogs(client_, c.id(), false).size() == 6; },
+  const std::string c = containers_.Run("for i in 1 2 3; do echo out-$i; echo err-$i >&2; done");
+  ASSERT_TRUE(e2e::WaitFor([&] { return ReadLogs(client_, c, false).size() == 6; },
                            std::chrono::seconds(10)));
-  auto lines = ReadLogs(client_, c.id(), false);
+  auto lines = ReadLogs(client_, c, false);
   std::vector<std::string> out, err;
   int64_t last = 0;
   for (const auto& l : lines) {
@@ -99,29 +78,29 @@ TEST_F(DockerClientTest, LogsDemultiplexStdoutAndStderrInOrderWithTimestamps) {
   EXPECT_EQ(out, (std::vector<std::string>{"out-1", "out-2", "out-3"}));
   EXPECT_EQ(err, (std::vector<std::string>{"err-1", "err-2", "err-3"}));
   // since: only lines at or after the given time.
-  auto later = ReadLogs(client_, c.id(), false, lines[3].timestamp_ns);
+  auto later = ReadLogs(client_, c, false, lines[3].timestamp_ns);
   ASSERT_FALSE(later.empty());
   EXPECT_GE(later.front().timestamp_ns, lines[3].timestamp_ns);
   EXPECT_LT(later.size(), lines.size());
 }
 
 TEST_F(DockerClientTest, TtyContainerLogsAreRawLines) {
-  TestContainer c("fwd-tty", {"-t"}, "echo one; echo two");
-  ASSERT_TRUE(e2e::WaitFor([&] { return ReadLogs(client_, c.id(), true).size() == 2; },
+  const std::string c = containers_.Run("echo one; echo two", {"-t"});
+  ASSERT_TRUE(e2e::WaitFor([&] { return ReadLogs(client_, c, true).size() == 2; },
                            std::chrono::seconds(10)));
-  auto lines = ReadLogs(client_, c.id(), true);
+  auto lines = ReadLogs(client_, c, true);
   EXPECT_EQ(lines[0].text, "one");
   EXPECT_EQ(lines[1].text, "two");
   EXPECT_GT(lines[1].timestamp_ns, 0);
 }
 
 TEST_F(DockerClientTest, FollowStreamsNewLinesUntilCancelled) {
-  TestContainer c("fwd-follow", {}, "i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.05; done");
+  const std::string c = containers_.Run("i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.05; done");
   StreamCancel cancel;
   std::vector<std::string> got;
   std::mutex mu;
   std::thread follower([&] {
-    auto status = client_.StreamLogs(c.id(), {false, true, 0}, [&](LogLine&& l) {
+    auto status = client_.StreamLogs(c, {false, true, 0}, [&](LogLine&& l) {
       std::lock_guard lock(mu);
       got.push_back(l.text);
     }, nullptr, cancel);
@@ -148,15 +127,11 @@ TEST_F(DockerClientTest, EventsReportStartAndDie) {
     EXPECT_TRUE(status.ok()) << status.ToString();
   });
   ASSERT_TRUE(e2e::WaitFor([&] { return subscribed.load(); }, std::chrono::seconds(10)));
-  std::string name;
-  {
-    TestContainer c("fwd-events", {}, "sleep 0.2");
-    name = c.name();
-    e2e::WaitFor([&] {
-      std::lock_guard lock(mu);
-      return std::count(events.begin(), events.end(), std::make_pair(std::string("die"), name)) > 0;
-    }, std::chrono::seconds(10));
-  }
+  const std::string name = containers_.Run("sleep 0.2");
+  e2e::WaitFor([&] {
+    std::lock_guard lock(mu);
+    return std::count(events.begin(), events.end(), std::make_pair(std::string("die"), name)) > 0;
+  }, std::chrono::seconds(10));
   cancel.Cancel();
   watcher.join();
   std::lock_guard lock(mu);

@@ -1,0 +1,72 @@
+#include "tests/e2e/forward_peers.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace e2e {
+
+PrometheusReceiver::PrometheusReceiver(const std::string& dir, std::vector<std::string> extra_flags)
+    : port_(FreePort()) {
+  std::filesystem::create_directories(dir);
+  const std::string config = dir + "/prometheus.yml";
+  std::ofstream(config) << "global:\n  scrape_interval: 1h\n";
+  std::vector<std::string> argv = {"/usr/bin/prometheus", "--config.file=" + config,
+                                   "--web.enable-remote-write-receiver",
+                                   "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+                                   "--storage.tsdb.path=" + dir + "/tsdb"};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  process_ = std::make_unique<Process>(argv);
+  WaitFor([&] { return Http("GET", port_, "/-/ready").status == 200; }, std::chrono::seconds(30));
+}
+
+std::string PrometheusReceiver::WriteUrl() const {
+  return "http://127.0.0.1:" + std::to_string(port_) + "/api/v1/write";
+}
+
+nlohmann::json PrometheusReceiver::Query(const std::string& promql) const {
+  std::string encoded;
+  for (unsigned char c : promql) {
+    if (std::isalnum(c) || c == '_' || c == '.' || c == '-') {
+      encoded += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      encoded += buf;
+    }
+  }
+  auto response = Http("GET", port_, "/api/v1/query?query=" + encoded);
+  if (response.status != 200) return nlohmann::json::array();
+  return nlohmann::json::parse(response.body)["data"]["result"];
+}
+
+CommandResult Docker(std::vector<std::string> args) {
+  args.insert(args.begin(), {"/usr/bin/env", "docker"});
+  return e2e::Run(args);
+}
+
+TestContainers::~TestContainers() {
+  for (const auto& name : names_) Docker({"rm", "-f", name});
+}
+
+std::string TestContainers::Run(const std::string& script, std::vector<std::string> flags) {
+  const std::string name = prefix_ + "-" + std::to_string(::getpid()) + "-" + std::to_string(names_.size());
+  std::vector<std::string> args = {"run", "-d", "--name", name};
+  args.insert(args.end(), flags.begin(), flags.end());
+  args.insert(args.end(), {"vpsfleet-busybox:latest", "sh", "-c", script});
+  names_.push_back(name);
+  auto r = Docker(args);
+  if (r.exit_code != 0) ADD_FAILURE() << "docker run " << name << ": " << r.err;
+  return name;
+}
+
+bool EnsureDockerd(std::string* output) {
+  auto r = e2e::Run({"/bin/sh", SourceDir() + "/tests/e2e/ensure-dockerd.sh"}, "", {},
+                    std::chrono::seconds(120));
+  *output = r.out + r.err;
+  return r.exit_code == 0;
+}
+
+}  // namespace e2e

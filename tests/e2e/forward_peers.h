@@ -1,0 +1,50 @@
+// Real peers the forwarding e2e tests run against: a Prometheus remote-write receiver, dockerd
+// containers, and a YAML agent config.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/harness.h"
+
+namespace e2e {
+
+// `prometheus --web.enable-remote-write-receiver` on a free loopback port, scraping nothing.
+class PrometheusReceiver {
+ public:
+  explicit PrometheusReceiver(const std::string& dir, std::vector<std::string> extra_flags = {});
+  int port() const { return port_; }
+  std::string WriteUrl() const;
+  // data.result of an instant query (empty array when it failed).
+  nlohmann::json Query(const std::string& promql) const;
+  Process& process() { return *process_; }
+
+ private:
+  int port_;
+  std::unique_ptr<Process> process_;
+};
+
+// `docker ...` via /usr/bin/env (the harness execs without a PATH search).
+CommandResult Docker(std::vector<std::string> args);
+
+// Containers started by a test and removed with it (docker rm -f), named <prefix>-<pid>-<i>.
+class TestContainers {
+ public:
+  TestContainers(const std::string& prefix) : prefix_(prefix) {}
+  ~TestContainers();
+  // Starts one from the offline busybox image running `sh -c script`; returns its name.
+  std::string Run(const std::string& script, std::vector<std::string> flags = {});
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::string prefix_;
+  std::vector<std::string> names_;
+};
+
+// Runs tests/e2e/ensure-dockerd.sh (owned by the metrics side); false with the output on failure.
+bool EnsureDockerd(std::string* output);
+
+}  // namespace e2e
