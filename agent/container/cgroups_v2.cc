@@ -36,10 +36,11 @@ class CgroupsV2 : public Cgroups {
     double v = 0;
     if (max.size() == 2 && max[0] != "max" && ParseDouble(max[0], &v)) s.spec_cpu_quota = v;
     if (max.size() == 2) ParseDouble(max[1], &s.spec_cpu_period);
-    // cpu.weight (1..10000) back to v1 shares (2..262144), the conversion runc applies forwards.
-    double weight = 0;
-    if (ParseDouble(ReadTrimmed(dir + "/cpu.weight"), &weight) && weight >= 1) {
-      s.spec_cpu_shares = 2 + ((weight - 1) * 262142) / 9999;
+    // cpu.weight (1..10000) back to v1 shares (2..262144) in integer arithmetic, as cAdvisor's
+    // convertCPUWeightToCPULimit does (weight 100 -> 2597).
+    uint64_t weight = 0;
+    if (ParseU64(ReadTrimmed(dir + "/cpu.weight"), &weight) && weight >= 1) {
+      s.spec_cpu_shares = static_cast<double>(2 + ((weight - 1) * 262142) / 9999);
     }
 
     ParseU64(ReadTrimmed(dir + "/memory.current"), &s.memory_usage);

@@ -1,0 +1,157 @@
+// The container collector over cgroup v1 and v2 fixture trees with a fake container list:
+// cAdvisor's families, label names and units for both cgroup versions.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "agent/container/cgroups.h"
+#include "agent/container/container_collector.h"
+#include "fleet/metrics.h"
+
+namespace agent {
+namespace {
+
+const std::string kFixtures = std::string(VPSFLEET_SOURCE_DIR) + "/tests/e2e/fixtures";
+const std::string kId1(64, '1');
+const std::string kId2(64, '2');
+
+class FakeLister : public ContainerLister {
+ public:
+  explicit FakeLister(std::vector<ContainerInfo> containers) : containers_(std::move(containers)) {}
+  fleet::Result<std::vector<ContainerInfo>> Running() override { return containers_; }
+
+ private:
+  std::vector<ContainerInfo> containers_;
+};
+
+std::string Collect(const std::string& cgroup_root, const std::vector<ContainerInfo>& running,
+                    bool docker_labels = true) {
+  HostPaths paths;
+  paths.procfs = kFixtures + "/host/proc";
+  paths.sysfs = kFixtures + "/host/sys";
+  auto collector = NewContainerCollector(std::make_unique<FakeLister>(running),
+                                         DetectCgroups(cgroup_root), {paths, docker_labels});
+  std::vector<fleet::metrics::Family> families;
+  EXPECT_TRUE(collector->Collect(&families).ok());
+  std::string text = "\n";
+  fleet::metrics::WriteText(families, &text);
+  return text;
+}
+
+struct Case {
+  const char* name;
+  std::string root;
+  ContainerInfo container;
+  std::string cgroup;  // the id label
+  std::vector<std::string> samples;  // "<family>{<extra labels, then base>} <value>" built below
+};
+
+TEST(DetectCgroups, PicksVersionFromRoot) {
+  EXPECT_EQ(DetectCgroups(kFixtures + "/cgroup1")->version(), 1);
+  EXPECT_EQ(DetectCgroups(kFixtures + "/cgroup2")->version(), 2);
+}
+
+TEST(ContainerCollector, CadvisorFamiliesForBothCgroupVersions) {
+  const Case cases[] = {
+      {"v1",
+       kFixtures + "/cgroup1",
+       {kId1, "web", "nginx:1.25", {{"com.example.team", "core"}}},
+       "/docker/" + kId1,
+       {"container_cpu_user_seconds_total 2", "container_cpu_system_seconds_total 1",
+        "container_cpu_cfs_periods_total 30", "container_cpu_cfs_throttled_periods_total 12",
+        "container_cpu_cfs_throttled_seconds_total 1.5", "container_memory_usage_bytes 10485760",
+        "container_memory_working_set_bytes 9437184", "container_memory_rss 6291456",
+        "container_memory_cache 2097152", "container_memory_swap 4096",
+        "container_memory_failcnt 3", "container_memory_max_usage_bytes 16777216",
+        "container_oom_events_total 1", "container_spec_memory_limit_bytes 16777216",
+        "container_spec_cpu_quota 10000", "container_spec_cpu_period 100000",
+        "container_spec_cpu_shares 512", "container_processes 1", "container_threads 2"}},
+      {"v2",
+       kFixtures + "/cgroup2",
+       {kId2, "db", "postgres:16", {{"com.example.team", "core"}}},
+       "/system.slice/docker-" + kId2 + ".scope",
+       {"container_cpu_user_seconds_total 1.5", "container_cpu_system_seconds_total 1",
+        "container_cpu_cfs_periods_total 40", "container_cpu_cfs_throttled_periods_total 7",
+        "container_cpu_cfs_throttled_seconds_total 0.35", "container_memory_usage_bytes 8388608",
+        "container_memory_working_set_bytes 7340032", "container_memory_rss 4194304",
+        "container_memory_cache 3145728", "container_memory_swap 4096",
+        "container_memory_failcnt 5", "container_memory_max_usage_bytes 12582912",
+        "container_oom_events_total 2", "container_spec_memory_limit_bytes 16777216",
+        "container_spec_cpu_quota 10000", "container_spec_cpu_period 100000",
+        "container_spec_cpu_shares 2597", "container_processes 2", "container_threads 3"}},
+  };
+  for (const Case& c : cases) {
+    const std::string base = "container_label_com_example_team=\"core\",id=\"" + c.cgroup +
+                             "\",image=\"" + c.container.image + "\",name=\"" +
+                             c.container.name + "\"";
+    const std::string text = Collect(c.root, {c.container});
+    std::vector<std::string> want;
+    for (const std::string& s : c.samples) {
+      const size_t space = s.find(' ');
+      want.push_back(s.substr(0, space) + "{" + base + "}" + s.substr(space));
+    }
+    const std::string usage = c.name == std::string("v1") ? "3" : "2.5";
+    want.push_back("container_cpu_usage_seconds_total{container_label_com_example_team=\"core\","
+                   "cpu=\"total\",id=\"" + c.cgroup + "\",image=\"" + c.container.image +
+                   "\",name=\"" + c.container.name + "\"} " + usage);
+    const std::string net = "container_label_com_example_team=\"core\",id=\"" + c.cgroup +
+                            "\",image=\"" + c.container.image + "\",interface=\"eth0\",name=\"" +
+                            c.container.name + "\"";
+    for (const char* s : {"container_network_receive_bytes_total{%} 1462",
+                          "container_network_receive_packets_total{%} 17",
+                          "container_network_receive_errors_total{%} 1",
+                          "container_network_receive_packets_dropped_total{%} 2",
+                          "container_network_transmit_bytes_total{%} 700",
+                          "container_network_transmit_packets_total{%} 9",
+                          "container_network_transmit_errors_total{%} 3",
+                          "container_network_transmit_packets_dropped_total{%} 4"}) {
+      std::string line = s;
+      line.replace(line.find('%'), 1, net);
+      want.push_back(line);
+    }
+    const std::string dev = "container_label_com_example_team=\"core\",device=\"/dev/vda\",id=\"" +
+                            c.cgroup + "\",image=\"" + c.container.image + "\",name=\"" +
+                            c.container.name + "\"";
+    want.push_back("container_fs_reads_bytes_total{" + dev + "} 40960");
+    want.push_back("container_fs_writes_bytes_total{" + dev + "} 8192");
+    want.push_back("# TYPE container_oom_events_total counter");
+    want.push_back("# TYPE container_memory_usage_bytes gauge");
+    for (const std::string& line : want) {
+      EXPECT_NE(text.find("\n" + line + "\n"), std::string::npos)
+          << c.name << ": missing\n  " << line << "\nin:\n" << text;
+    }
+    EXPECT_EQ(text.find("interface=\"lo\""), std::string::npos) << c.name;
+  }
+}
+
+TEST(ContainerCollector, StartTimeIsCgroupCreationTime) {
+  const std::string dir = kFixtures + "/cgroup2/system.slice/docker-" + kId2 + ".scope";
+  // git does not keep mtimes, so set the one the test expects.
+  const auto when = std::chrono::file_clock::from_sys(
+      std::chrono::sys_seconds(std::chrono::seconds(1767323045)));
+  std::filesystem::last_write_time(dir, when);
+  const std::string text = Collect(kFixtures + "/cgroup2", {{kId2, "db", "postgres:16", {}}});
+  EXPECT_NE(text.find("\ncontainer_start_time_seconds{id=\"/system.slice/docker-" + kId2 +
+                      ".scope\",image=\"postgres:16\",name=\"db\"} 1767323045\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(ContainerCollector, LabelsOffAndUnknownContainersSkipped) {
+  const std::string text =
+      Collect(kFixtures + "/cgroup1",
+              {{kId1, "web", "nginx", {{"a", "b"}}}, {std::string(64, 'f'), "gone", "x", {}}},
+              /*docker_labels=*/false);
+  EXPECT_EQ(text.find("container_label_"), std::string::npos);
+  EXPECT_EQ(text.find("name=\"gone\""), std::string::npos);
+  EXPECT_NE(text.find("name=\"web\""), std::string::npos);
+}
+
+TEST(ContainerLabelName, SanitizesLikeCadvisor) {
+  EXPECT_EQ(ContainerLabelName("com.docker.compose.project"),
+            "container_label_com_docker_compose_project");
+  EXPECT_EQ(ContainerLabelName("a-b/c:d_E9"), "container_label_a_b_c_d_E9");
+}
+
+}  // namespace
+}  // namespace agent
