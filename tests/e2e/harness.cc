@@ -104,7 +104,7 @@ int Spawn(std::vector<std::string> argv, const std::map<std::string, std::string
     ::dup2(in_fd, 0);
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
-    ::execve(cargv[0], cargv.data(), cenv.data());
+    ::execvpe(cargv[0], cargv.data(), cenv.data());  // PATH lookup for bare names (promtool)
     std::fprintf(stderr, "exec %s: %s\n", cargv[0], std::strerror(errno));
     ::_exit(127);
   }
