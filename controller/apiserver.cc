@@ -1,5 +1,7 @@
 #include "controller/apiserver.h"
 
+#include <malloc.h>
+
 #include <cpprest/http_listener.h>
 #include <cpprest/producerconsumerstream.h>
 #include <spdlog/spdlog.h>
@@ -67,10 +69,13 @@ Json StatusJson(const Status& st) {
   return out;
 }
 
-Json ApplyResultJson(const fleet::ApplyResult& r, bool dry_run) {
+// with_objects: include each object (10,000 hosts make ~20 MB of JSON; callers that only print
+// "host/x created" do not ask for it).
+Json ApplyResultJson(const fleet::ApplyResult& r, bool dry_run, bool with_objects) {
   Json results = Json::array();
   for (const auto& o : r.objects) {
-    Json item = {{"ref", o.ref}, {"action", o.action}, {"object", o.object}};
+    Json item = {{"ref", o.ref}, {"action", o.action}};
+    if (with_objects) item["object"] = o.object;
     if (!o.via.empty()) item["via"] = o.via;
     results.push_back(std::move(item));
   }
@@ -253,6 +258,9 @@ struct ApiServer::Impl {
       // cpprestsdk and nlohmann report through exceptions; nothing may escape a handler.
       ReplyStatus(r, Status::Internal(e.what()), start);
     }
+    // A large apply or list allocates hundreds of MB of short-lived JSON; give it back to the
+    // OS now instead of keeping it in malloc's free lists for the life of the process.
+    if (r.verb == "apply" || r.verb == "list") malloc_trim(0);
   }
 
   void Route(Request& r, const std::vector<std::string>& seg, const std::string& method,
@@ -276,8 +284,13 @@ struct ApiServer::Impl {
       return ReplyJson(r, 200, {{"version", VPSFLEET_VERSION}}, start);
     }
     r.resource = seg.size() > 3 ? seg[3] : "discovery";
-    r.verb = method == methods::GET ? "get" : method == methods::POST ? "create"
-             : method == methods::PUT ? "update" : method == methods::DEL ? "delete" : "other";
+    bool collection = seg.size() == 4;
+    bool watch = r.query["watch"] == "true" || r.query["watch"] == "1";
+    r.verb = method == methods::GET    ? (collection ? (watch ? "watch" : "list") : "get")
+             : method == methods::POST ? "create"
+             : method == methods::PUT  ? "update"
+             : method == methods::DEL  ? "delete"
+                                       : "other";
     if (!Authorized(r.http)) {
       return ReplyStatus(r, Status::Unauthorized("a valid bearer token is required"), start);
     }
@@ -324,7 +337,7 @@ struct ApiServer::Impl {
       if (method == methods::DEL && !status) {
         auto res = registry.Delete(*kind, name, dry_run);
         if (!res.ok()) return ReplyStatus(r, res.status(), start);
-        return ReplyJson(r, 200, ApplyResultJson(*res, dry_run), start);
+        return ReplyJson(r, 200, ApplyResultJson(*res, dry_run, true), start);
       }
     }
     return ReplyStatus(r, Status(Code::kInvalid, "method " + method + " is not allowed here"), start);
@@ -375,16 +388,14 @@ struct ApiServer::Impl {
     for (auto& i : (*body)["items"]) items.push_back(std::move(i));
     auto res = registry.Apply(std::move(items), dry_run);
     if (!res.ok()) return ReplyStatus(r, res.status(), start);
-    ReplyJson(r, 200, ApplyResultJson(*res, dry_run), start);
+    ReplyJson(r, 200, ApplyResultJson(*res, dry_run, r.query["objects"] == "true"), start);
   }
 
   void ListOrWatch(Request& r, const fleet::KindInfo& kind,
                    std::chrono::steady_clock::time_point start) {
     auto selector = fleet::LabelSelector::Parse(r.query["labelSelector"]);
     if (!selector.ok()) return ReplyStatus(r, selector.status(), start);
-    bool watch = r.query["watch"] == "true" || r.query["watch"] == "1";
-    if (!watch) {
-      r.verb = "list";
+    if (r.verb == "list") {
       auto list = registry.List(kind, *selector);
       if (!list.ok()) return ReplyStatus(r, list.status(), start);
       Json body = {{"apiVersion", fleet::kApiVersion},
@@ -393,7 +404,6 @@ struct ApiServer::Impl {
                    {"items", std::move(list->items)}};
       return ReplyJson(r, 200, body, start);
     }
-    r.verb = "watch";
     int64_t from = 0;
     int timeout = kDefaultWatchSeconds;
     try {

@@ -1,7 +1,7 @@
 // The controller's Kubernetes-shaped REST API over cpprestsdk:
 //   /apis/vpsfleet.io/v1alpha1/{plural}[/{name}[/status]]   list/watch, get, create, update,
 //                                                           delete, status subresource
-//   /apis/vpsfleet.io/v1alpha1/apply                        atomic bulk apply (fleetctl apply)
+//   /apis/vpsfleet.io/v1alpha1/apply[?objects=true]         atomic bulk apply (fleetctl apply)
 //   /healthz /readyz /metrics /version                      open; everything else needs the token
 #pragma once
 

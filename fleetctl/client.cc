@@ -76,9 +76,13 @@ fleet::Result<Json> Client::List(const fleet::KindInfo& kind, const std::string&
   return Call("GET", CollectionPath(kind) + q, nullptr);
 }
 
-fleet::Result<Json> Client::Apply(const std::vector<Json>& objects, bool dry_run) {
+fleet::Result<Json> Client::Apply(const std::vector<Json>& objects, bool dry_run,
+                                  bool with_objects) {
   Json body = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", objects}};
-  return Call("POST", std::string("/apis/") + fleet::kApiVersion + "/apply" + (dry_run ? "?dryRun=All" : ""),
+  std::string query = std::string(dry_run ? "dryRun=All" : "") +
+                      (dry_run && with_objects ? "&" : "") + (with_objects ? "objects=true" : "");
+  return Call("POST", std::string("/apis/") + fleet::kApiVersion + "/apply" +
+                          (query.empty() ? "" : "?" + query),
               &body);
 }
 

@@ -18,8 +18,10 @@ class Client {
 
   fleet::Result<fleet::Json> Get(const fleet::KindInfo& kind, const std::string& name);
   fleet::Result<fleet::Json> List(const fleet::KindInfo& kind, const std::string& selector);
-  // One atomic apply of every object; dry_run asks the server to decide without writing.
-  fleet::Result<fleet::Json> Apply(const std::vector<fleet::Json>& objects, bool dry_run);
+  // One atomic apply of every object; dry_run asks the server to decide without writing;
+  // with_objects returns each resulting object, not only its ref and action.
+  fleet::Result<fleet::Json> Apply(const std::vector<fleet::Json>& objects, bool dry_run,
+                                   bool with_objects);
   fleet::Result<fleet::Json> Delete(const fleet::KindInfo& kind, const std::string& name,
                                     bool dry_run);
   fleet::Result<fleet::Json> Version();

@@ -84,9 +84,10 @@ std::vector<Json> Objects(const std::vector<fleet::Document>& docs) {
 }
 
 // Applies with retries on Conflict (another writer got in between; the server re-reads).
-fleet::Result<Json> ApplyWithRetry(Client& client, const std::vector<Json>& objects, bool dry_run) {
+fleet::Result<Json> ApplyWithRetry(Client& client, const std::vector<Json>& objects, bool dry_run,
+                                   bool with_objects) {
   for (int attempt = 0;; ++attempt) {
-    auto r = client.Apply(objects, dry_run);
+    auto r = client.Apply(objects, dry_run, with_objects);
     if (r.ok() || r.status().code() != fleet::Code::kConflict || attempt + 1 >= kConflictRetries) {
       return r;
     }
@@ -115,16 +116,17 @@ int RunApply(const Globals& g, const ApplyFlags& f) {
     for (const auto& d : *docs) std::cout << fleet::RefString(d.object) << " valid (client dry run)\n";
     return kExitOk;
   }
+  auto format = ParseOutputFormat(f.output);
+  if (!format.ok()) return Fail(format.status());
+  bool print_objects = *format == OutputFormat::kYaml || *format == OutputFormat::kJson;
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
   bool dry = f.dry_run == "server";
-  auto res = ApplyWithRetry(**client, Objects(*docs), dry);
+  auto res = ApplyWithRetry(**client, Objects(*docs), dry, print_objects);
   if (!res.ok()) {
     return Fail(Status(res.status().code(), LocateServerErrors(res.status().message(), *docs)));
   }
-  auto format = ParseOutputFormat(f.output);
-  if (!format.ok()) return Fail(format.status());
-  if (*format == OutputFormat::kYaml || *format == OutputFormat::kJson) {
+  if (print_objects) {
     std::vector<Json> objs;
     for (const auto& r : (*res)["results"]) objs.push_back(r["object"]);
     std::cout << FormatObjects(objs, objs.size() != 1, *format);
@@ -177,7 +179,7 @@ int RunDiff(const Globals& g, const std::vector<std::string>& files, bool recurs
     std::cerr << "error: " << client.status().message() << "\n";
     return kExitDiffError;
   }
-  auto res = (*client)->Apply(Objects(*docs), true);
+  auto res = (*client)->Apply(Objects(*docs), true, true);
   if (!res.ok()) {
     std::cerr << "error: " << LocateServerErrors(res.status().message(), *docs) << "\n";
     return kExitDiffError;
