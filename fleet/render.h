@@ -1,0 +1,36 @@
+// The renderer: Host + AgentProfile + Secrets -> the agent's config file and the secret files it
+// points to. Deterministic bytes (sorted keys, no timestamps), so the content hash is the
+// revision: the same inputs always give the same revision, any change gives a new one.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "fleet/status.h"
+#include "fleet/yaml_codec.h"
+
+namespace fleet {
+
+struct RenderedAgent {
+  std::string config_path;                          // <installDir>/config.yaml
+  std::string config;                               // YAML (kind AgentConfig)
+  std::map<std::string, std::string> secret_files;  // absolute path on the host -> content (0600)
+  std::string revision;                             // sha256 of config + secret files, 12 hex
+};
+
+struct RenderInputs {
+  const Json* host = nullptr;     // stored Host (spec defaulted)
+  const Json* profile = nullptr;  // stored AgentProfile
+  // Stored Secrets by name (data base64, as the store keeps them).
+  const std::map<std::string, Json>* secrets = nullptr;
+  std::string controller_url;  // where the agent reports health
+};
+
+// Fails with kNotFound naming the missing Secret or key, kInvalid for undecodable data.
+Result<RenderedAgent> RenderAgentConfig(const RenderInputs& in);
+
+// Where things live under a host's install dir.
+std::string AgentConfigPath(const std::string& install_dir);
+std::string AgentTokenPath(const std::string& install_dir);  // per-host report token (0600)
+
+}  // namespace fleet

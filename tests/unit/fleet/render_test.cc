@@ -1,0 +1,97 @@
+#include "fleet/render.h"
+
+#include <functional>
+#include <set>
+
+#include "fleet/crypto.h"
+#include "fleet/resource.h"
+#include "tests/unit/fleet/testing.h"
+
+namespace fleet {
+namespace {
+
+using testing::Yaml;
+
+Json Defaulted(Json obj) {
+  EXPECT_TRUE(ValidateObject(obj, true).empty());
+  return obj;
+}
+
+Json SecretObj(const std::string& name, const std::map<std::string, std::string>& values) {
+  Json s = {{"apiVersion", kApiVersion}, {"kind", "Secret"}, {"metadata", {{"name", name}}}};
+  for (const auto& [k, v] : values) s["data"][k] = Base64Encode(v);
+  return s;
+}
+
+class RenderTest : public ::testing::Test {
+ public:  // the table of changes below edits the inputs
+  Json host_ = Defaulted(Yaml(
+      "apiVersion: vpsfleet.io/v1alpha1\nkind: Host\nmetadata: {name: atl-chat}\n"
+      "spec: {address: 10.0.0.1, profile: standard, installDir: /srv/agent, vars: {extraLabels: {tier: edge}}}\n"));
+  Json profile_ = Defaulted(Yaml(
+      "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
+      "  job: integrations/vps\n"
+      "  remoteWrite: {url: 'http://mimir:8080/api/v1/push', basicAuth: {username: m, passwordSecretRef: central-auth}}\n"
+      "  loki: {url: 'http://loki:3100/loki/api/v1/push', basicAuth: {username: m, passwordSecretRef: central-auth}}\n"));
+  std::map<std::string, Json> secrets_ = {{"central-auth", SecretObj("central-auth", {{"password", "s3cret"}})}};
+
+  Result<RenderedAgent> Render() {
+    return RenderAgentConfig({&host_, &profile_, &secrets_, "http://127.0.0.1:7070"});
+  }
+};
+
+TEST_F(RenderTest, SecretsBecomeFilesAndNeverAppearInTheConfig) {
+  auto r = Render();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->config.find("s3cret"), std::string::npos);
+  EXPECT_EQ(r->config_path, "/srv/agent/config.yaml");
+  ASSERT_EQ(r->secret_files.size(), 1u);
+  EXPECT_EQ(r->secret_files.at("/srv/agent/secrets/central-auth.password"), "s3cret");
+  auto parsed = ParseYamlDocuments(r->config, "config.yaml");
+  ASSERT_TRUE(parsed.ok());
+  const Json& c = (*parsed)[0].object;
+  EXPECT_EQ(c["kind"], "AgentConfig");
+  EXPECT_EQ(c["instance"], "atl-chat");
+  EXPECT_EQ(c["job"], "integrations/vps");
+  EXPECT_EQ(c["revision"], r->revision);
+  EXPECT_EQ(c["remoteWrite"]["basicAuth"]["passwordFile"], "/srv/agent/secrets/central-auth.password");
+  EXPECT_FALSE(c["remoteWrite"]["basicAuth"].contains("passwordSecretRef"));
+  EXPECT_EQ(c["remoteWrite"]["externalLabels"]["tier"], "edge");
+  EXPECT_EQ(c["loki"]["externalLabels"]["tier"], "edge");
+  EXPECT_EQ(c["controller"]["tokenFile"], "/srv/agent/secrets/controller-token");
+  EXPECT_EQ(c["buffer"]["dir"], "/srv/agent/buffer");
+}
+
+TEST_F(RenderTest, SameInputsSameBytesAnyChangeNewRevision) {
+  auto a = Render(), b = Render();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->config, b->config);
+  EXPECT_EQ(a->revision.size(), 12u);
+  struct Change {
+    const char* what;
+    std::function<void(RenderTest*)> apply;
+  };
+  const Change changes[] = {
+      {"profile field", [](RenderTest* t) { t->profile_["spec"]["scrapeInterval"] = "30s"; }},
+      {"secret value", [](RenderTest* t) { t->secrets_["central-auth"] = SecretObj("central-auth", {{"password", "new"}}); }},
+      {"host vars", [](RenderTest* t) { t->host_["spec"]["vars"]["extraLabels"]["tier"] = "core"; }},
+  };
+  std::set<std::string> seen = {a->revision};
+  for (const auto& c : changes) {
+    c.apply(this);
+    auto r = Render();
+    ASSERT_TRUE(r.ok()) << c.what;
+    EXPECT_TRUE(seen.insert(r->revision).second) << c.what << " did not change the revision";
+  }
+}
+
+TEST_F(RenderTest, MissingSecretNamesTheField) {
+  secrets_.clear();
+  auto r = Render();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kNotFound);
+  EXPECT_EQ(r.status().message(), "spec.remoteWrite.basicAuth.passwordSecretRef: secret/central-auth not found");
+}
+
+}  // namespace
+}  // namespace fleet
