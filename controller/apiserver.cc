@@ -195,6 +195,7 @@ struct ApiServer::Impl {
 
   fleet::Registry& registry;
   const std::string token;
+  AgentReportHooks reports;
   std::unique_ptr<web::http::experimental::listener::http_listener> listener;
   fleet::metrics::CounterVec requests{"fleet_apiserver_requests_total",
                                       "API requests by verb, resource and HTTP code.",
@@ -284,6 +285,12 @@ struct ApiServer::Impl {
       return ReplyJson(r, 200, {{"version", VPSFLEET_VERSION}}, start);
     }
     r.resource = seg.size() > 3 ? seg[3] : "discovery";
+    if (seg.size() == 6 && seg[0] == "apis" && seg[1] == fleet::kGroup &&
+        seg[2] == fleet::kVersion && seg[3] == "hosts" && seg[5] == "report" &&
+        method == methods::POST && reports.receive) {
+      r.verb = "report";
+      return Report(r, seg[4], start);
+    }
     bool collection = seg.size() == 4;
     bool watch = r.query["watch"] == "true" || r.query["watch"] == "1";
     r.verb = method == methods::GET    ? (collection ? (watch ? "watch" : "list") : "get")
@@ -326,7 +333,11 @@ struct ApiServer::Impl {
       if (status && !kind->status_subresource) {
         return ReplyStatus(r, Status::NotFound(kind->plural + " have no status subresource"), start);
       }
-      if (method == methods::GET) return Respond(r, registry.Get(*kind, name), 200, start);
+      if (method == methods::GET) {
+        auto got = registry.Get(*kind, name);
+        if (got.ok() && kind->kind == "Host") *got = Overlaid(std::move(*got));
+        return Respond(r, std::move(got), 200, start);
+      }
       if (method == methods::PUT) {
         auto body = Body(r);
         if (!body.ok()) return ReplyStatus(r, body.status(), start);
@@ -341,6 +352,23 @@ struct ApiServer::Impl {
       }
     }
     return ReplyStatus(r, Status(Code::kInvalid, "method " + method + " is not allowed here"), start);
+  }
+
+  // Agents authenticate with their host's own token, not the user token.
+  void Report(Request& r, const std::string& host, std::chrono::steady_clock::time_point start) {
+    auto h = r.http.headers().find("Authorization");
+    std::string bearer;
+    if (h != r.http.headers().end() && h->second.rfind("Bearer ", 0) == 0) bearer = h->second.substr(7);
+    auto body = Body(r);
+    if (!body.ok()) return ReplyStatus(r, body.status(), start);
+    Status st = reports.receive(host, bearer, *body);
+    if (!st.ok()) return ReplyStatus(r, st, start);
+    ReplyJson(r, 200, {{"kind", "Status"}, {"status", "Success"}}, start);
+  }
+
+  Json Overlaid(Json host) {
+    if (reports.overlay) reports.overlay(host);
+    return host;
   }
 
   fleet::Result<Json> Body(Request& r) {
@@ -398,6 +426,9 @@ struct ApiServer::Impl {
     if (r.verb == "list") {
       auto list = registry.List(kind, *selector);
       if (!list.ok()) return ReplyStatus(r, list.status(), start);
+      if (kind.kind == "Host") {
+        for (auto& item : list->items) item = Overlaid(std::move(item));
+      }
       Json body = {{"apiVersion", fleet::kApiVersion},
                    {"kind", kind.list_kind},
                    {"metadata", {{"resourceVersion", std::to_string(list->revision)}}},
@@ -450,6 +481,8 @@ ApiServer::ApiServer(fleet::Registry& registry, std::string bearer_token)
     : impl_(std::make_unique<Impl>(registry, std::move(bearer_token))) {}
 
 ApiServer::~ApiServer() { Stop(); }
+
+void ApiServer::SetAgentReportHooks(AgentReportHooks hooks) { impl_->reports = std::move(hooks); }
 
 Status ApiServer::Start(const std::string& address) {
   using web::http::experimental::listener::http_listener;

@@ -2,10 +2,12 @@
 //   /apis/vpsfleet.io/v1alpha1/{plural}[/{name}[/status]]   list/watch, get, create, update,
 //                                                           delete, status subresource
 //   /apis/vpsfleet.io/v1alpha1/apply[?objects=true]         atomic bulk apply (fleetctl apply)
+//   /apis/vpsfleet.io/v1alpha1/hosts/{name}/report          agents' health reports (per-host token)
 //   /healthz /readyz /metrics /version                      open; everything else needs the token
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +16,16 @@
 
 namespace controller {
 
+// How the API reaches the controller's in-memory health state.
+struct AgentReportHooks {
+  // Verifies the host's token and takes the report; Unauthorized for a wrong token.
+  std::function<fleet::Status(const std::string& host, const std::string& token,
+                              const fleet::Json& body)>
+      receive;
+  // Adds what lives only in memory (status.lastSeen) to a Host being returned.
+  std::function<void(fleet::Json& host)> overlay;
+};
+
 class ApiServer {
  public:
   ApiServer(fleet::Registry& registry, std::string bearer_token);
@@ -21,6 +33,8 @@ class ApiServer {
 
   // address: "127.0.0.1:8080" (port 0 is not supported by cpprestsdk; pick one).
   fleet::Status Start(const std::string& address);
+  // Before Start: enables the report endpoint and the Host status overlay.
+  void SetAgentReportHooks(AgentReportHooks hooks);
   // Stops accepting, ends open watches, waits for in-flight requests.
   void Stop();
 

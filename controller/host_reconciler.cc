@@ -1,0 +1,301 @@
+#include "controller/host_reconciler.h"
+
+#include <spdlog/spdlog.h>
+
+#include "fleet/crypto.h"
+#include "fleet/render.h"
+
+namespace controller {
+
+using fleet::Json;
+using fleet::Status;
+using Clock = std::chrono::system_clock;
+
+namespace {
+
+std::string ConditionValue(const Json& status, const std::string& type) {
+  for (const auto& c : status.value("conditions", Json::array())) {
+    if (c.value("type", "") == type) return c.value("status", "");
+  }
+  return "";
+}
+
+std::string FailingComponents(const Json& components) {
+  std::string out;
+  for (const auto& c : components) {
+    if (c.value("healthy", true)) continue;
+    out += (out.empty() ? "" : "; ") + c.value("name", "?");
+    if (c.contains("message")) out += ": " + c.value("message", "");
+  }
+  return out.empty() ? "the agent reports unhealthy" : out;
+}
+
+// Why a connect failed, as a condition reason.
+std::string ConnectReason(const Status& st) {
+  switch (st.code()) {
+    case fleet::Code::kForbidden:
+      return st.message().rfind("host key mismatch", 0) == 0 ? "HostKeyMismatch" : "HostKeyUnknown";
+    case fleet::Code::kUnauthorized: return "AuthenticationFailed";
+    case fleet::Code::kDeadlineExceeded: return "Timeout";
+    default: return "ConnectFailed";
+  }
+}
+
+}  // namespace
+
+bool SetCondition(Json& status, const std::string& type, const std::string& value,
+                  const std::string& reason, const std::string& message, const std::string& now) {
+  if (!status.contains("conditions")) status["conditions"] = Json::array();
+  for (auto& c : status["conditions"]) {
+    if (c.value("type", "") != type) continue;
+    bool changed = c.value("status", "") != value || c.value("reason", "") != reason ||
+                   c.value("message", "") != message;
+    if (c.value("status", "") != value) c["lastTransitionTime"] = now;
+    c["status"] = value;
+    c["reason"] = reason;
+    c["message"] = message;
+    return changed;
+  }
+  status["conditions"].push_back({{"type", type}, {"status", value}, {"reason", reason},
+                                  {"message", message}, {"lastTransitionTime", now}});
+  return true;
+}
+
+HostDecision DecideHost(const std::string& desired_revision, const Json& status,
+                        const std::optional<HealthReport>& report, Clock::time_point now,
+                        const ReconcilerOptions& options) {
+  HostDecision d;
+  d.requeue_after = options.resync;
+  const std::string applied = status.value("revision", "");
+  const bool installed = ConditionValue(status, "AgentInstalled") == "True";
+  const bool has_token = !status.value("tokenHash", "").empty();
+  if (applied != desired_revision) {
+    d.deliver = true;
+    d.why = applied.empty() ? "first delivery" : "revision " + applied + " -> " + desired_revision;
+  } else if (!installed || !has_token) {
+    d.deliver = true;
+    d.why = "agent not installed";
+  }
+  auto set_healthy = [&](const char* value, const char* reason, std::string message) {
+    d.healthy = {{"type", "Healthy"}, {"status", value}, {"reason", reason}, {"message", message}};
+  };
+  if (!report) {
+    set_healthy("Unknown", "AwaitingReport", "no health report from the agent yet");
+    d.requeue_after = options.await_report_poll;
+    return d;
+  }
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(now - report->received);
+  if (age > options.report_timeout) {
+    set_healthy("False", "ReportsStopped",
+                "last report " + std::to_string(age.count()) + "s ago (timeout " +
+                    std::to_string(options.report_timeout.count()) + "s)");
+    if (!d.deliver) {
+      d.deliver = true;  // redeliver: verifies the files and restarts the agent
+      d.why = "reports stopped";
+    }
+    return d;
+  }
+  if (report->revision != desired_revision) {
+    set_healthy("False", "RevisionMismatch",
+                "agent runs revision " + report->revision + ", desired " + desired_revision);
+    d.requeue_after = options.await_report_poll;
+  } else if (!report->healthy) {
+    set_healthy("False", "AgentUnhealthy", FailingComponents(report->components));
+  } else {
+    set_healthy("True", "AgentHealthy", "fleet-agent " + report->version + " reports healthy");
+  }
+  // Look again just after the report would expire, so a silent agent is noticed on time.
+  auto until_stale = options.report_timeout - age + std::chrono::seconds(1);
+  d.requeue_after = std::min(d.requeue_after, until_stale);
+  return d;
+}
+
+HostReconciler::HostReconciler(fleet::Registry& registry, Transport& transport,
+                               AgentInstaller& installer, HealthTracker& health,
+                               TailnetResolver tailnet, ReconcilerOptions options)
+    : registry_(registry), transport_(transport), installer_(installer), health_(health),
+      tailnet_(std::move(tailnet)), options_(std::move(options)) {}
+
+Status HostReconciler::WriteStatus(const Json& host, const Json& status) {
+  if (host.value("status", Json::object()) == status) return Status::Ok();
+  Json body = {{"metadata", {{"resourceVersion", host["metadata"]["resourceVersion"]}}},
+               {"status", status}};
+  const auto* kind = fleet::FindKind("Host");
+  auto r = registry_.UpdateStatus(*kind, host["metadata"]["name"], std::move(body), false);
+  return r.status();
+}
+
+fleet::Result<SshTarget> HostReconciler::Target(const Json& host,
+                                                const std::map<std::string, Json>& secrets,
+                                                const Json& status) {
+  const Json& spec = host["spec"];
+  const Json& ssh = spec.value("ssh", Json::object());
+  SshTarget t;
+  t.address = spec["address"];
+  if (spec.value("transport", "ssh") == "tailscale") {
+    std::string name = spec.value("tailscale", Json::object()).value("name", t.address);
+    auto ip = tailnet_(name);
+    if (!ip.ok()) return ip.status();
+    t.address = *ip;
+  }
+  t.port = ssh.value("port", 22);
+  t.user = ssh.value("user", "root");
+  t.use_agent = ssh.value("useAgent", false);
+  t.known_hosts_file = ssh.value("knownHostsFile", "");
+  t.expected_host_key = ssh.value("hostKey", status.value("sshHostKey", ""));
+  t.policy = ssh.value("hostKeyPolicy", "strict") == "accept-new"
+                 ? SshTarget::HostKeyPolicy::kAcceptNew
+                 : SshTarget::HostKeyPolicy::kStrict;
+  t.timeout = std::chrono::seconds(ssh.value("connectTimeoutSeconds", 10));
+  if (ssh.contains("keySecretRef")) {
+    std::string ref = ssh["keySecretRef"];
+    auto it = secrets.find(ref);
+    if (it == secrets.end()) return Status::NotFound("spec.ssh.keySecretRef: secret/" + ref + " not found");
+    const Json& data = it->second.value("data", Json::object());
+    if (!data.contains("ssh-privatekey")) {
+      return Status::NotFound("spec.ssh.keySecretRef: secret/" + ref + " has no key \"ssh-privatekey\"");
+    }
+    auto key = fleet::Base64Decode(data["ssh-privatekey"].get<std::string>());
+    if (!key) return Status::Invalid("secret/" + ref + " ssh-privatekey is not base64");
+    t.private_key = *key;
+  }
+  return t;
+}
+
+Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& rendered,
+                               const std::map<std::string, Json>& secrets, Json& status) {
+  const std::string now = Rfc3339(Clock::now());
+  const std::string name = host["metadata"]["name"];
+  const std::string install_dir = host["spec"].value("installDir", "/opt/fleet-agent");
+  auto target = Target(host, secrets, status);
+  if (!target.ok()) {
+    SetCondition(status, "Reachable", "False", "TargetUnresolved", target.status().message(), now);
+    return target.status();
+  }
+  auto session = transport_.Connect(*target);
+  if (!session.ok()) {
+    SetCondition(status, "Reachable", "False", ConnectReason(session.status()),
+                 session.status().message(), now);
+    return session.status();
+  }
+  RemoteSession& s = **session;
+  SetCondition(status, "Reachable", "True", "Connected",
+               "ssh " + target->user + "@" + target->address + ":" + std::to_string(target->port), now);
+  if (target->expected_host_key.empty()) status["sshHostKey"] = s.host_key();  // accept-new
+
+  auto installed = installer_.Install(s, install_dir);
+  if (!installed.ok()) {
+    SetCondition(status, "AgentInstalled", "False", "InstallFailed", installed.status().message(), now);
+    return installed.status();
+  }
+  SetCondition(status, "AgentInstalled", "True", "Installed", "fleet-agent installed in " + install_dir, now);
+  bool changed = *installed;
+
+  auto upload_if_different = [&](const std::string& path, const std::string& content, int mode) -> Status {
+    auto remote = s.Sha256(path);
+    if (!remote.ok()) return remote.status();
+    if (*remote == fleet::Sha256Hex(content)) return Status::Ok();
+    changed = true;
+    return s.Upload(path, content, mode);
+  };
+  auto fail_apply = [&](const Status& st) {
+    SetCondition(status, "ConfigApplied", "False", "UploadFailed", st.message(), now);
+    return st;
+  };
+  for (const auto& [path, content] : rendered.secret_files) {
+    if (auto st = upload_if_different(path, content, 0600); !st.ok()) return fail_apply(st);
+  }
+  // The report token: the host keeps it (0600), the controller keeps only its hash; a host
+  // without the matching token gets a fresh one.
+  const std::string token_path = fleet::AgentTokenPath(install_dir);
+  auto remote_token = s.Sha256(token_path);
+  if (!remote_token.ok()) return fail_apply(remote_token.status());
+  if (status.value("tokenHash", "").empty() || *remote_token != status.value("tokenHash", "")) {
+    std::string token = fleet::RandomHex(32);
+    if (auto st = s.Upload(token_path, token, 0600); !st.ok()) return fail_apply(st);
+    status["tokenHash"] = fleet::Sha256Hex(token);
+    changed = true;
+  }
+  health_.SetTokenHash(name, status["tokenHash"]);
+  if (auto st = upload_if_different(rendered.config_path, rendered.config, 0640); !st.ok()) {
+    return fail_apply(st);
+  }
+  auto report = health_.Last(name);
+  bool reporting = report && report->revision == rendered.revision &&
+                   Clock::now() - report->received < options_.report_timeout;
+  if (changed || (!reporting && MayRestartSilentAgent(name))) {
+    if (auto st = installer_.Restart(s, install_dir, rendered.config_path); !st.ok()) {
+      SetCondition(status, "ConfigApplied", "False", "RestartFailed", st.message(), now);
+      return st;
+    }
+  }
+  SetCondition(status, "ConfigApplied", "True", "Applied", "revision " + rendered.revision, now);
+  status["revision"] = rendered.revision;
+  spdlog::info("host/{}: delivered revision {}{}", name, rendered.revision,
+               changed ? "" : " (files unchanged, agent restarted)");
+  return Status::Ok();
+}
+
+bool HostReconciler::MayRestartSilentAgent(const std::string& host) {
+  std::lock_guard lock(restarts_mu_);
+  auto now = std::chrono::steady_clock::now();
+  auto it = last_silent_restart_.find(host);
+  if (it != last_silent_restart_.end() && now - it->second < 2 * options_.report_timeout) return false;
+  last_silent_restart_[host] = now;
+  return true;
+}
+
+ReconcileResult HostReconciler::Reconcile(const std::string& name) {
+  auto& store = registry_.store();
+  auto host = store.Get("Host", name);
+  if (!host.ok()) {
+    if (host.status().code() == fleet::Code::kNotFound) {
+      health_.Forget(name);
+      return {Status::Ok(), std::chrono::milliseconds(0)};
+    }
+    return {host.status(), {}};
+  }
+  const Json& spec = (*host)["spec"];
+  Json status = host->value("status", Json::object());
+  if (!status.value("tokenHash", "").empty()) health_.SetTokenHash(name, status["tokenHash"]);
+  if (spec.value("paused", false)) return {Status::Ok(), std::chrono::milliseconds(0)};
+  const std::string now = Rfc3339(Clock::now());
+  status["observedGeneration"] = (*host)["metadata"].value("generation", 0);
+
+  auto config_failed = [&](const char* reason, const std::string& message) -> ReconcileResult {
+    SetCondition(status, "ConfigApplied", "False", reason, message, now);
+    Status st = WriteStatus(*host, status);
+    return {st, options_.resync};
+  };
+  auto profile = store.Get("AgentProfile", spec["profile"]);
+  if (!profile.ok()) {
+    return config_failed("ProfileNotFound", "agentprofile/" + spec["profile"].get<std::string>() + " not found");
+  }
+  auto secret_list = store.List("Secret");
+  if (!secret_list.ok()) return {secret_list.status(), {}};
+  std::map<std::string, Json> secrets;
+  for (auto& s : secret_list->items) {
+    std::string secret_name = s["metadata"]["name"];
+    secrets[secret_name] = std::move(s);
+  }
+  auto rendered = fleet::RenderAgentConfig({&*host, &*profile, &secrets, options_.controller_url});
+  if (!rendered.ok()) return config_failed("RenderFailed", rendered.status().message());
+
+  auto decision = DecideHost(rendered->revision, status, health_.Last(name), Clock::now(), options_);
+  Status delivered = Status::Ok();
+  if (decision.deliver) {
+    spdlog::info("host/{}: delivering ({})", name, decision.why);
+    delivered = Deliver(*host, *rendered, secrets, status);
+    if (!delivered.ok()) spdlog::warn("host/{}: delivery failed: {}", name, delivered.message());
+    decision = DecideHost(rendered->revision, status, health_.Last(name), Clock::now(), options_);
+  }
+  const Json& h = decision.healthy;
+  SetCondition(status, "Healthy", h["status"], h["reason"], h["message"], now);
+  if (auto report = health_.Last(name)) status["agentVersion"] = report->version;
+  Status written = WriteStatus(*host, status);
+  if (!delivered.ok()) return {delivered, {}};
+  if (!written.ok()) return {written, {}};
+  return {Status::Ok(), std::chrono::duration_cast<std::chrono::milliseconds>(decision.requeue_after)};
+}
+
+}  // namespace controller

@@ -1,0 +1,96 @@
+// The Host reconciler: from a Host's desired state (spec + profile + secrets, rendered) and what
+// is observed (its status, the agent's last health report) it decides what to do — deliver or
+// not, which conditions hold, when to look again — and carries the delivery out over SSH.
+// DecideHost is pure; HostReconciler::Reconcile does the I/O around it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "controller/health.h"
+#include "controller/transport.h"
+#include "fleet/registry.h"
+#include "fleet/render.h"
+
+namespace controller {
+
+// The steps on a connected host that install and (re)start the agent; faked in unit tests.
+class AgentInstaller {
+ public:
+  virtual ~AgentInstaller() = default;
+  // Installs or upgrades the agent files; true when anything changed on the host.
+  virtual fleet::Result<bool> Install(RemoteSession& session, const std::string& install_dir) = 0;
+  virtual fleet::Status Restart(RemoteSession& session, const std::string& install_dir,
+                                const std::string& config_path) = 0;
+};
+
+// Resolves a tailnet machine name to the address SSH connects to.
+using TailnetResolver = std::function<fleet::Result<std::string>(const std::string& name)>;
+
+struct ReconcilerOptions {
+  std::string controller_url;  // where agents report (rendered into their config)
+  // A host whose last report is older than this is Healthy=False (ReportsStopped).
+  std::chrono::seconds report_timeout{45};
+  std::chrono::seconds resync{30};
+  // While waiting for the first report after a delivery.
+  std::chrono::seconds await_report_poll{2};
+};
+
+struct HostDecision {
+  bool deliver = false;
+  std::string why;  // for the log and the event message
+  // The Healthy condition as observed now: {type, status, reason, message}.
+  fleet::Json healthy;
+  std::chrono::seconds requeue_after{30};
+};
+
+// Pure: which work a host needs given the desired revision, its stored status and the agent's
+// last report (if any).
+HostDecision DecideHost(const std::string& desired_revision, const fleet::Json& status,
+                        const std::optional<HealthReport>& report,
+                        std::chrono::system_clock::time_point now,
+                        const ReconcilerOptions& options);
+
+// Sets a condition in status.conditions; lastTransitionTime changes only when status does.
+// Returns whether anything changed.
+bool SetCondition(fleet::Json& status, const std::string& type, const std::string& value,
+                  const std::string& reason, const std::string& message, const std::string& now);
+
+struct ReconcileResult {
+  fleet::Status status;  // not ok: retry with backoff
+  std::chrono::milliseconds requeue_after{0};
+};
+
+class HostReconciler {
+ public:
+  HostReconciler(fleet::Registry& registry, Transport& transport, AgentInstaller& installer,
+                 HealthTracker& health, TailnetResolver tailnet, ReconcilerOptions options);
+
+  ReconcileResult Reconcile(const std::string& host);
+
+ private:
+  fleet::Status Deliver(const fleet::Json& host, const fleet::RenderedAgent& rendered,
+                        const std::map<std::string, fleet::Json>& secrets, fleet::Json& status);
+  fleet::Result<SshTarget> Target(const fleet::Json& host,
+                                  const std::map<std::string, fleet::Json>& secrets,
+                                  const fleet::Json& status);
+  fleet::Status WriteStatus(const fleet::Json& host, const fleet::Json& status);
+  // Restarting an agent that is running but cannot report would not help; at most one such
+  // restart per two report timeouts.
+  bool MayRestartSilentAgent(const std::string& host);
+
+  fleet::Registry& registry_;
+  Transport& transport_;
+  AgentInstaller& installer_;
+  HealthTracker& health_;
+  TailnetResolver tailnet_;
+  ReconcilerOptions options_;
+  std::mutex restarts_mu_;
+  std::map<std::string, std::chrono::steady_clock::time_point> last_silent_restart_;
+};
+
+}  // namespace controller

@@ -1,0 +1,44 @@
+// The manager runs the Host reconciler: it watches the store (Hosts directly; Profiles, Secrets
+// and HostGroups by requeueing every host), resyncs periodically, and drives a bounded pool of
+// workers off one deduplicating, rate-limited work queue.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "controller/host_reconciler.h"
+#include "controller/workqueue.h"
+
+namespace controller {
+
+class Manager {
+ public:
+  Manager(fleet::Store& store, HostReconciler& reconciler, int workers, std::chrono::seconds resync);
+  ~Manager();
+
+  fleet::Status Start();
+  void Stop();
+  // Look at a host soon (e.g. its agent's health changed).
+  void Enqueue(const std::string& host) { queue_.Add(host); }
+
+ private:
+  void Worker();
+  void ResyncLoop();
+  void EnqueueAllHosts();
+
+  fleet::Store& store_;
+  HostReconciler& reconciler_;
+  const int workers_;
+  const std::chrono::seconds resync_;
+  WorkQueue queue_;
+  std::unique_ptr<fleet::Watch> watch_;
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool resync_requested_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace controller

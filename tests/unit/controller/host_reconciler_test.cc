@@ -1,0 +1,277 @@
+#include "controller/host_reconciler.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "controller/reports.h"
+#include "fleet/crypto.h"
+
+namespace controller {
+namespace {
+
+using fleet::Json;
+using fleet::Status;
+using Clock = std::chrono::system_clock;
+
+// An in-memory host: files by path, and a record of what was done to it.
+struct FakeHost {
+  std::map<std::string, std::pair<std::string, int>> files;  // path -> (content, mode)
+  int uploads = 0;
+  int restarts = 0;
+  int installs = 0;
+  Status connect_error = Status::Ok();
+  std::string host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEKEY";
+  SshTarget last_target;
+};
+
+class FakeSession : public RemoteSession {
+ public:
+  explicit FakeSession(FakeHost& h) : h_(h) {}
+  const std::string& host_key() const override { return h_.host_key; }
+  fleet::Result<std::string> Sha256(const std::string& path) override {
+    auto it = h_.files.find(path);
+    return it == h_.files.end() ? std::string() : fleet::Sha256Hex(it->second.first);
+  }
+  Status Upload(const std::string& path, std::string_view content, int mode) override {
+    ++h_.uploads;
+    h_.files[path] = {std::string(content), mode};
+    return Status::Ok();
+  }
+  fleet::Result<ExecResult> Exec(const std::vector<std::string>&) override { return ExecResult{0, "", ""}; }
+
+ private:
+  FakeHost& h_;
+};
+
+class FakeTransport : public Transport {
+ public:
+  explicit FakeTransport(FakeHost& h) : h_(h) {}
+  fleet::Result<std::unique_ptr<RemoteSession>> Connect(const SshTarget& t) override {
+    h_.last_target = t;
+    if (!h_.connect_error.ok()) return h_.connect_error;
+    return std::unique_ptr<RemoteSession>(new FakeSession(h_));
+  }
+
+ private:
+  FakeHost& h_;
+};
+
+class FakeInstaller : public AgentInstaller {
+ public:
+  explicit FakeInstaller(FakeHost& h) : h_(h) {}
+  fleet::Result<bool> Install(RemoteSession&, const std::string& dir) override {
+    bool fresh = !h_.files.count(dir + "/bin/fleet-agent");
+    h_.files[dir + "/bin/fleet-agent"] = {"agent", 0755};
+    ++h_.installs;
+    return fresh;
+  }
+  Status Restart(RemoteSession&, const std::string&, const std::string&) override {
+    ++h_.restarts;
+    return Status::Ok();
+  }
+
+ private:
+  FakeHost& h_;
+};
+
+class HostReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/reconciler-unit-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    store_ = std::move(fleet::OpenSqliteStore(dir_).value());
+    registry_ = std::make_unique<fleet::Registry>(*store_, "k");
+    ApplyFleet("15s");
+    reconciler_ = std::make_unique<HostReconciler>(
+        *registry_, transport_, installer_, health_,
+        [](const std::string& name) -> fleet::Result<std::string> { return "100.64.0.7 for " + name; },
+        options_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void ApplyFleet(const std::string& interval) {
+    Json secret = {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Secret"},
+                   {"metadata", {{"name", "deploy-key"}}},
+                   {"stringData", {{"ssh-privatekey", "PRIVATE KEY"}, {"password", "pw"}}}};
+    Json profile = {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "AgentProfile"},
+                    {"metadata", {{"name", "standard"}}},
+                    {"spec", {{"scrapeInterval", interval},
+                              {"remoteWrite", {{"url", "http://mimir/api/v1/push"},
+                                               {"basicAuth", {{"username", "m"}, {"passwordSecretRef", "deploy-key"}}}}}}}};
+    Json host = {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Host"},
+                 {"metadata", {{"name", "web-1"}}},
+                 {"spec", {{"address", "10.0.0.5"}, {"profile", "standard"}, {"installDir", "/srv/fa"},
+                           {"ssh", {{"keySecretRef", "deploy-key"}, {"hostKeyPolicy", "accept-new"}, {"port", 2222}}}}}};
+    auto r = registry_->Apply({secret, profile, host}, false);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+  }
+
+  Json Status_() { return (*store_->Get("Host", "web-1"))["status"]; }
+  std::string Condition(const std::string& type, const char* field = "status") {
+    const Json status = Status_();
+    for (const auto& c : status["conditions"]) {
+      if (c["type"] == type) return c[field];
+    }
+    return "";
+  }
+  void Report(const std::string& revision, bool healthy, Clock::time_point at = Clock::now()) {
+    health_.Record("web-1", {"0.1.0", revision, healthy, Json::array(), Json::object(), at});
+  }
+
+  std::string dir_;
+  std::unique_ptr<fleet::Store> store_;
+  std::unique_ptr<fleet::Registry> registry_;
+  FakeHost host_;
+  FakeTransport transport_{host_};
+  FakeInstaller installer_{host_};
+  HealthTracker health_;
+  ReconcilerOptions options_{"http://127.0.0.1:7070", std::chrono::seconds(45), std::chrono::seconds(30),
+                             std::chrono::seconds(2)};
+  std::unique_ptr<HostReconciler> reconciler_;
+};
+
+TEST_F(HostReconcilerTest, FirstReconcileDeliversEverythingAndRecordsTheHostKey) {
+  auto r = reconciler_->Reconcile("web-1");
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(host_.last_target.port, 2222);
+  EXPECT_EQ(host_.last_target.private_key, "PRIVATE KEY");
+  EXPECT_EQ(host_.installs, 1);
+  EXPECT_EQ(host_.restarts, 1);
+  ASSERT_TRUE(host_.files.count("/srv/fa/config.yaml"));
+  EXPECT_EQ(host_.files["/srv/fa/secrets/deploy-key.password"], std::make_pair(std::string("pw"), 0600));
+  EXPECT_EQ(host_.files["/srv/fa/secrets/controller-token"].second, 0600);
+  Json st = Status_();
+  EXPECT_EQ(st["tokenHash"], fleet::Sha256Hex(host_.files["/srv/fa/secrets/controller-token"].first));
+  EXPECT_EQ(st["sshHostKey"], host_.host_key);
+  EXPECT_EQ(st["revision"].get<std::string>().size(), 12u);
+  EXPECT_EQ(st["observedGeneration"], 1);
+  EXPECT_EQ(Condition("Reachable"), "True");
+  EXPECT_EQ(Condition("AgentInstalled"), "True");
+  EXPECT_EQ(Condition("ConfigApplied"), "True");
+  EXPECT_EQ(Condition("Healthy"), "Unknown");
+  EXPECT_EQ(Condition("Healthy", "reason"), "AwaitingReport");
+  EXPECT_EQ(r.requeue_after, std::chrono::seconds(2));
+}
+
+TEST_F(HostReconcilerTest, SteadyStateUploadsNothingAndWritesNothing) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  Report(Status_()["revision"], true);
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(Condition("Healthy"), "True");
+  int uploads = host_.uploads, restarts = host_.restarts;
+  int64_t rev = store_->Revision();
+  auto r = reconciler_->Reconcile("web-1");
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(host_.uploads, uploads);
+  EXPECT_EQ(host_.restarts, restarts);
+  EXPECT_EQ(store_->Revision(), rev) << "no condition changed, so no store write";
+  EXPECT_EQ(host_.installs, 1) << "healthy on the desired revision: no SSH at all";
+}
+
+TEST_F(HostReconcilerTest, ProfileChangeRerendersUploadsAndRestarts) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  std::string first = Status_()["revision"];
+  Report(first, true);
+  ApplyFleet("30s");
+  int restarts = host_.restarts;
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_NE(Status_()["revision"], first);
+  EXPECT_NE(host_.files["/srv/fa/config.yaml"].first.find("scrapeInterval: 30s"), std::string::npos);
+  EXPECT_EQ(host_.restarts, restarts + 1);
+  EXPECT_EQ(Condition("Healthy"), "False");
+  EXPECT_EQ(Condition("Healthy", "reason"), "RevisionMismatch");
+}
+
+TEST_F(HostReconcilerTest, ConnectFailuresBecomeConditionsAndErrors) {
+  struct Row {
+    Status error;
+    const char* reason;
+  };
+  const Row rows[] = {
+      {Status(fleet::Code::kForbidden, "host key mismatch: got ssh-ed25519 BBBB"), "HostKeyMismatch"},
+      {Status(fleet::Code::kForbidden, "host key unknown: nothing to verify against"), "HostKeyUnknown"},
+      {Status(fleet::Code::kUnauthorized, "publickey refused"), "AuthenticationFailed"},
+      {Status(fleet::Code::kUnavailable, "connection refused"), "ConnectFailed"},
+      {Status(fleet::Code::kDeadlineExceeded, "timed out"), "Timeout"},
+  };
+  for (const auto& row : rows) {
+    host_.connect_error = row.error;
+    auto r = reconciler_->Reconcile("web-1");
+    EXPECT_FALSE(r.status.ok());
+    EXPECT_EQ(Condition("Reachable"), "False") << row.reason;
+    EXPECT_EQ(Condition("Reachable", "reason"), row.reason);
+    EXPECT_EQ(Condition("Reachable", "message"), row.error.message());
+  }
+  EXPECT_EQ(host_.uploads, 0);
+}
+
+TEST_F(HostReconcilerTest, MissingProfileIsAConditionNotARetryStorm) {
+  ASSERT_TRUE(registry_->Delete(*fleet::FindKind("AgentProfile"), "standard", false).ok());
+  auto r = reconciler_->Reconcile("web-1");
+  EXPECT_TRUE(r.status.ok());
+  EXPECT_EQ(Condition("ConfigApplied"), "False");
+  EXPECT_EQ(Condition("ConfigApplied", "reason"), "ProfileNotFound");
+  EXPECT_EQ(host_.installs, 0);
+}
+
+TEST(DecideHostTest, Table) {
+  ReconcilerOptions o{"u", std::chrono::seconds(45), std::chrono::seconds(30), std::chrono::seconds(2)};
+  auto now = Clock::now();
+  Json delivered = {{"revision", "r1"}, {"tokenHash", "h"},
+                    {"conditions", {{{"type", "AgentInstalled"}, {"status", "True"}}}}};
+  auto report = [&](const char* rev, bool healthy, int age) {
+    return std::optional<HealthReport>(
+        HealthReport{"0.1.0", rev, healthy, Json::array({{{"name", "sink/loki"}, {"healthy", false}, {"message", "503"}}}),
+                     Json::object(), now - std::chrono::seconds(age)});
+  };
+  struct Row {
+    const char* name;
+    Json status;
+    std::optional<HealthReport> report;
+    bool deliver;
+    const char* healthy;
+    const char* reason;
+  };
+  const Row rows[] = {
+      {"new host", Json::object(), std::nullopt, true, "Unknown", "AwaitingReport"},
+      {"delivered, awaiting report", delivered, std::nullopt, false, "Unknown", "AwaitingReport"},
+      {"healthy", delivered, report("r1", true, 5), false, "True", "AgentHealthy"},
+      {"unhealthy component", delivered, report("r1", false, 5), false, "False", "AgentUnhealthy"},
+      {"old revision running", delivered, report("r0", true, 5), false, "False", "RevisionMismatch"},
+      {"reports stopped", delivered, report("r1", true, 100), true, "False", "ReportsStopped"},
+      {"desired moved on", Json{{"revision", "r0"}, {"tokenHash", "h"}}, report("r0", true, 1), true, "False", "RevisionMismatch"},
+  };
+  for (const auto& row : rows) {
+    auto d = DecideHost("r1", row.status, row.report, now, o);
+    EXPECT_EQ(d.deliver, row.deliver) << row.name;
+    EXPECT_EQ(d.healthy["status"], row.healthy) << row.name;
+    EXPECT_EQ(d.healthy["reason"], row.reason) << row.name;
+  }
+  auto unhealthy = DecideHost("r1", delivered, report("r1", false, 5), now, o);
+  EXPECT_EQ(unhealthy.healthy["message"], "sink/loki: 503");
+  auto healthy = DecideHost("r1", delivered, report("r1", true, 40), now, o);
+  EXPECT_EQ(healthy.requeue_after, std::chrono::seconds(6)) << "look again right after the report expires";
+}
+
+TEST_F(HostReconcilerTest, ReportsNeedTheHostsOwnToken) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  std::string token = host_.files["/srv/fa/secrets/controller-token"].first;
+  std::vector<std::string> enqueued;
+  HealthTracker fresh;  // as after a controller restart: the hash comes from the store
+  ReportReceiver receiver(*store_, fresh, std::chrono::seconds(45),
+                          [&](const std::string& h) { enqueued.push_back(h); });
+  Json body = {{"version", "0.1.0"}, {"revision", "x"}, {"healthy", true}};
+  EXPECT_EQ(receiver.Receive("web-1", "wrong", body).code(), fleet::Code::kUnauthorized);
+  EXPECT_EQ(receiver.Receive("web-1", "", body).code(), fleet::Code::kUnauthorized);
+  EXPECT_EQ(receiver.Receive("other", token, body).code(), fleet::Code::kUnauthorized);
+  EXPECT_TRUE(receiver.Receive("web-1", token, body).ok());
+  EXPECT_TRUE(receiver.Receive("web-1", token, body).ok());
+  EXPECT_EQ(enqueued, std::vector<std::string>{"web-1"}) << "an unchanged report does not requeue";
+  Json host = *store_->Get("Host", "web-1");
+  receiver.Overlay(host);
+  EXPECT_TRUE(host["status"].contains("lastSeen"));
+}
+
+}  // namespace
+}  // namespace controller
