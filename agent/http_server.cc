@@ -1,10 +1,12 @@
 #include "agent/http_server.h"
 
 #include <cpprest/http_listener.h>
+#include <pplx/threadpool.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 
 namespace agent {
 
@@ -66,6 +68,16 @@ void HttpServer::Route(const std::string& path, HttpHandler handler) {
 }
 
 fleet::Status HttpServer::Start() {
+  // cpprestsdk's default pool is 40 threads; a scrape target needs a few, and each idle thread
+  // still costs a stack. Must happen before the first cpprestsdk call of the process.
+  static std::once_flag pool_sized;
+  std::call_once(pool_sized, [] {
+    try {
+      crossplat::threadpool::initialize_with_threads(4);
+    } catch (const std::exception& e) {
+      spdlog::debug("cpprestsdk thread pool already started: {}", e.what());
+    }
+  });
   try {
     impl_->listener = std::make_unique<http_listener>(web::uri("http://" + impl_->listen));
     Impl* impl = impl_.get();

@@ -41,6 +41,27 @@ double DirMtime(const std::string& path) {
   return static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
 }
 
+bool IsDir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::set<std::string> DockerIdsUnder(const std::string& hierarchy) {
+  constexpr size_t kIdLength = 64;
+  std::set<std::string> ids;
+  for (const std::string& e : ListDir(hierarchy + "/docker")) {
+    if (e.size() == kIdLength) ids.insert(e);
+  }
+  const std::string prefix = "docker-", suffix = ".scope";
+  for (const std::string& e : ListDir(hierarchy + "/system.slice")) {
+    if (e.size() == prefix.size() + kIdLength + suffix.size() && e.rfind(prefix, 0) == 0 &&
+        e.compare(e.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      ids.insert(e.substr(prefix.size(), kIdLength));
+    }
+  }
+  return ids;
+}
+
 std::vector<std::string> DockerCgroupCandidates(const std::string& id) {
   return {"/docker/" + id, "/system.slice/docker-" + id + ".scope"};
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,9 @@ class Cgroups {
   // "/system.slice/docker-<id>.scope" with systemd's), or NotFound.
   virtual fleet::Result<std::string> Find(const std::string& container_id) const = 0;
   virtual fleet::Result<CgroupStats> Read(const std::string& cgroup) const = 0;
+  // Ids of the containers that have a Docker cgroup now: a cheap directory listing the collector
+  // compares with its cached container list, to ask Docker only when containers came or went.
+  virtual std::set<std::string> DockerIds() const = 0;
 };
 
 // root is the cgroup filesystem mount (normally /sys/fs/cgroup). v2 when it is the unified
@@ -70,6 +74,9 @@ std::map<std::string, uint64_t> ReadKeyValues(const std::string& path);
 uint64_t CountLines(const std::string& path, int* first = nullptr);
 // Creation time as cAdvisor takes it: the cgroup directory's modification time.
 double DirMtime(const std::string& path);
+bool IsDir(const std::string& path);
+// Container ids under <hierarchy>/docker/<id> and <hierarchy>/system.slice/docker-<id>.scope.
+std::set<std::string> DockerIdsUnder(const std::string& hierarchy);
 // Docker's cgroup paths for a container id, for either driver.
 std::vector<std::string> DockerCgroupCandidates(const std::string& container_id);
 

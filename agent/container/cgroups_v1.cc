@@ -15,10 +15,12 @@ class CgroupsV1 : public Cgroups {
 
   fleet::Result<std::string> Find(const std::string& id) const override {
     for (const std::string& c : DockerCgroupCandidates(id)) {
-      if (!ListDir(root_ + "/memory" + c).empty()) return c;
+      if (IsDir(root_ + "/memory" + c)) return c;
     }
     return fleet::Status::NotFound("no cgroup for container " + id);
   }
+
+  std::set<std::string> DockerIds() const override { return DockerIdsUnder(root_ + "/memory"); }
 
   fleet::Result<CgroupStats> Read(const std::string& cgroup) const override {
     const std::string cpu = root_ + "/cpu" + cgroup;

@@ -14,10 +14,12 @@ class CgroupsV2 : public Cgroups {
 
   fleet::Result<std::string> Find(const std::string& id) const override {
     for (const std::string& c : DockerCgroupCandidates(id)) {
-      if (!ListDir(root_ + c).empty()) return c;
+      if (IsDir(root_ + c)) return c;
     }
     return fleet::Status::NotFound("no cgroup for container " + id);
   }
+
+  std::set<std::string> DockerIds() const override { return DockerIdsUnder(root_); }
 
   fleet::Result<CgroupStats> Read(const std::string& cgroup) const override {
     const std::string dir = root_ + cgroup;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "agent/procfs.h"
 
@@ -76,13 +77,12 @@ class ContainerCollector : public Collector {
       : lister_(std::move(lister)), cgroups_(std::move(cgroups)), options_(std::move(options)) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    auto running = lister_->Running();
-    if (!running.ok()) return running.status();
+    FLEET_RETURN_IF_ERROR(RefreshContainers());
     std::vector<Family> families;
     for (const MetricDef& m : kMetrics) families.push_back({m.name, m.help, m.type, {}});
     const double now =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    for (const ContainerInfo& c : *running) {
+    for (const ContainerInfo& c : containers_) {
       auto cgroup = cgroups_->Find(c.id);
       if (!cgroup.ok()) continue;  // started or stopped while we looked
       auto stats = cgroups_->Read(*cgroup);
@@ -134,6 +134,21 @@ class ContainerCollector : public Collector {
   }
 
  private:
+  // Asks the lister only when the set of container cgroups differs from the containers it last
+  // returned: in the steady state a scrape costs no Docker API call. (A `docker rename` of a
+  // running container is therefore seen at its next start.)
+  fleet::Status RefreshContainers() {
+    const std::set<std::string> ids = cgroups_->DockerIds();
+    if (listed_ && ids == listed_ids_) return fleet::Status::Ok();
+    auto running = lister_->Running();
+    if (!running.ok()) return running.status();
+    containers_ = std::move(*running);
+    listed_ids_.clear();
+    for (const ContainerInfo& c : containers_) listed_ids_.insert(c.id);
+    listed_ = true;
+    return fleet::Status::Ok();
+  }
+
   Labels BaseLabels(const ContainerInfo& c, const std::string& cgroup) const {
     Labels labels;
     if (options_.docker_labels) {
@@ -182,6 +197,9 @@ class ContainerCollector : public Collector {
   std::unique_ptr<ContainerLister> lister_;
   std::unique_ptr<Cgroups> cgroups_;
   ContainerCollectorOptions options_;
+  bool listed_ = false;
+  std::vector<ContainerInfo> containers_;
+  std::set<std::string> listed_ids_;
 };
 
 }  // namespace

@@ -17,11 +17,16 @@ const std::string kId2(64, '2');
 
 class FakeLister : public ContainerLister {
  public:
-  explicit FakeLister(std::vector<ContainerInfo> containers) : containers_(std::move(containers)) {}
-  fleet::Result<std::vector<ContainerInfo>> Running() override { return containers_; }
+  explicit FakeLister(std::vector<ContainerInfo> containers, int* calls = nullptr)
+      : containers_(std::move(containers)), calls_(calls) {}
+  fleet::Result<std::vector<ContainerInfo>> Running() override {
+    if (calls_) ++*calls_;
+    return containers_;
+  }
 
  private:
   std::vector<ContainerInfo> containers_;
+  int* calls_;
 };
 
 std::string Collect(const std::string& cgroup_root, const std::vector<ContainerInfo>& running,
@@ -145,6 +150,33 @@ TEST(ContainerCollector, LabelsOffAndUnknownContainersSkipped) {
   EXPECT_EQ(text.find("container_label_"), std::string::npos);
   EXPECT_EQ(text.find("name=\"gone\""), std::string::npos);
   EXPECT_NE(text.find("name=\"web\""), std::string::npos);
+}
+
+TEST(ContainerCollector, AsksTheListerOnlyWhenCgroupsChange) {
+  const struct {
+    const char* name;
+    std::vector<ContainerInfo> listed;
+    int want_calls_for_three_scrapes;
+  } cases[] = {
+      {"list matches the cgroups: asked once", {{kId1, "web", "nginx", {}}}, 1},
+      {"a listed container has no cgroup yet: asked every time",
+       {{kId1, "web", "nginx", {}}, {std::string(64, 'a'), "new", "x", {}}}, 3},
+  };
+  for (const auto& c : cases) {
+    int calls = 0;
+    auto collector = NewContainerCollector(std::make_unique<FakeLister>(c.listed, &calls),
+                                           DetectCgroups(kFixtures + "/cgroup1"), {});
+    for (int i = 0; i < 3; ++i) {
+      std::vector<fleet::metrics::Family> families;
+      ASSERT_TRUE(collector->Collect(&families).ok());
+    }
+    EXPECT_EQ(calls, c.want_calls_for_three_scrapes) << c.name;
+  }
+}
+
+TEST(DockerIdsUnder, BothDrivers) {
+  EXPECT_EQ(DetectCgroups(kFixtures + "/cgroup1")->DockerIds(), std::set<std::string>{kId1});
+  EXPECT_EQ(DetectCgroups(kFixtures + "/cgroup2")->DockerIds(), std::set<std::string>{kId2});
 }
 
 TEST(ContainerLabelName, SanitizesLikeCadvisor) {

@@ -1,0 +1,118 @@
+#!/bin/sh
+# fleet-agent (host + container collectors) vs prometheus-node-exporter (host only, the same 15
+# collectors), side by side with N busybox containers running: RSS after the run, CPU seconds per
+# scrape, scrape latency.
+#
+#   bench/agent_metrics.sh [DURATION_S=120] [CONTAINERS=20] [INTERVAL_S=15]
+#   FLEET_AGENT=path/to/fleet-agent (default: build-agent/bin/fleet-agent, then build/bin/...)
+#
+# Both are scraped every INTERVAL_S for DURATION_S (steady state, like Prometheus would), then
+# 50 times back to back (burst) to measure CPU per scrape without the idle time in between.
+set -eu
+
+DURATION=${1:-120}
+CONTAINERS=${2:-20}
+INTERVAL=${3:-15}
+BURST=50
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+AGENT_BIN=${FLEET_AGENT:-}
+for candidate in "$ROOT/build-agent/bin/fleet-agent" "$ROOT/build/bin/fleet-agent"; do
+  if [ -z "$AGENT_BIN" ] && [ -x "$candidate" ]; then AGENT_BIN=$candidate; fi
+done
+[ -x "$AGENT_BIN" ] || { echo "fleet-agent binary not found; set FLEET_AGENT" >&2; exit 1; }
+COLLECTORS="cpu diskstats filefd filesystem loadavg meminfo netdev netstat os pressure sockstat stat time uname vmstat"
+
+WORK=$(mktemp -d)
+PREFIX="vpsfleet-bench-$$"
+AGENT_PID=""
+NE_PID=""
+cleanup() {
+  [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null || true
+  [ -n "$NE_PID" ] && kill "$NE_PID" 2>/dev/null || true
+  ids=$(docker ps -aq --filter "name=$PREFIX-" 2>/dev/null || true)
+  [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_seconds() {  # utime + stime of a pid, in seconds
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " "); printf "%.3f", (f[12] + f[13]) / hz }' "/proc/$1/stat"
+}
+rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+scrape() {  # port outfile-for-latency
+  curl -s -o "$WORK/body.$1" -w '%{time_total}\n' "http://127.0.0.1:$1/metrics" >> "$2"
+}
+percentile() {  # file p
+  sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { i = int((NR - 1) * p / 100) + 1; printf "%.1f", v[i] * 1000 }'
+}
+
+"$ROOT/tests/e2e/ensure-dockerd.sh" >/dev/null
+echo "starting $CONTAINERS containers..." >&2
+i=0
+while [ "$i" -lt "$CONTAINERS" ]; do
+  docker run -d --name "$PREFIX-$i" vpsfleet-busybox:latest sleep 86400 >/dev/null
+  i=$((i + 1))
+done
+
+NE_PORT=$(free_port)
+AGENT_PORT=$(free_port)
+NE_ARGS="--web.listen-address=127.0.0.1:$NE_PORT --collector.disable-defaults"
+for c in $COLLECTORS; do NE_ARGS="$NE_ARGS --collector.$c"; done
+/usr/bin/prometheus-node-exporter $NE_ARGS >"$WORK/ne.log" 2>&1 &
+NE_PID=$!
+cat >"$WORK/agent.yaml" <<YAML
+apiVersion: vpsfleet.io/v1alpha1
+kind: AgentConfig
+instance: bench
+http: {listen: "127.0.0.1:$AGENT_PORT"}
+collectors: {container: {enabled: true, dockerLabels: true}}
+YAML
+"$AGENT_BIN" --config "$WORK/agent.yaml" >"$WORK/agent.log" 2>&1 &
+AGENT_PID=$!
+for port in "$NE_PORT" "$AGENT_PORT"; do
+  n=0
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/metrics"; do
+    n=$((n + 1)); [ "$n" -lt 100 ] || { echo "exporter on $port did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+done
+
+echo "steady state: scraping both every ${INTERVAL}s for ${DURATION}s..." >&2
+NE_CPU0=$(cpu_seconds "$NE_PID"); AGENT_CPU0=$(cpu_seconds "$AGENT_PID")
+START=$(date +%s)
+SCRAPES=0
+while [ $(( $(date +%s) - START )) -lt "$DURATION" ]; do
+  scrape "$NE_PORT" "$WORK/ne.lat"
+  scrape "$AGENT_PORT" "$WORK/agent.lat"
+  SCRAPES=$((SCRAPES + 1))
+  sleep "$INTERVAL"
+done
+NE_CPU1=$(cpu_seconds "$NE_PID"); AGENT_CPU1=$(cpu_seconds "$AGENT_PID")
+NE_RSS=$(rss_mib "$NE_PID"); AGENT_RSS=$(rss_mib "$AGENT_PID")
+
+echo "burst: $BURST back-to-back scrapes each..." >&2
+for who in ne agent; do
+  if [ "$who" = ne ]; then pid=$NE_PID; port=$NE_PORT; else pid=$AGENT_PID; port=$AGENT_PORT; fi
+  c0=$(cpu_seconds "$pid")
+  n=0
+  while [ "$n" -lt "$BURST" ]; do scrape "$port" "$WORK/$who.burst"; n=$((n + 1)); done
+  c1=$(cpu_seconds "$pid")
+  eval "${who}_BURST_CPU=\$(echo \"\$c0 \$c1\" | awk -v n=$BURST '{ printf \"%.4f\", (\$2 - \$1) / n }')"
+done
+NE_RSS_BURST=$(rss_mib "$NE_PID"); AGENT_RSS_BURST=$(rss_mib "$AGENT_PID")
+NE_SERIES=$(grep -vc '^#' "$WORK/body.$NE_PORT"); AGENT_SERIES=$(grep -vc '^#' "$WORK/body.$AGENT_PORT")
+AGENT_CONTAINERS=$(grep -c '^container_last_seen{' "$WORK/body.$AGENT_PORT" || true)
+
+steady() { echo "$1 $2 $3" | awk '{ printf "%.4f", ($2 - $1) / $3 }'; }
+printf '\nfleet-agent vs prometheus-node-exporter: %s containers running, %s scrapes every %ss over %ss, then %s back-to-back\n\n' \
+  "$CONTAINERS" "$SCRAPES" "$INTERVAL" "$DURATION" "$BURST"
+printf '| %-38s | %-26s | %-26s |\n' "" "fleet-agent (host+container)" "node_exporter 1.5.0 (host)"
+printf '|%s|%s|%s|\n' "----------------------------------------" "----------------------------" "----------------------------"
+printf '| %-38s | %26s | %26s |\n' "series per scrape" "$AGENT_SERIES ($AGENT_CONTAINERS containers)" "$NE_SERIES"
+printf '| %-38s | %26s | %26s |\n' "RSS after ${DURATION}s (MiB)" "$AGENT_RSS" "$NE_RSS"
+printf '| %-38s | %26s | %26s |\n' "RSS after burst (MiB)" "$AGENT_RSS_BURST" "$NE_RSS_BURST"
+printf '| %-38s | %26s | %26s |\n' "CPU s per scrape, steady (incl. idle)" "$(steady "$AGENT_CPU0" "$AGENT_CPU1" "$SCRAPES")" "$(steady "$NE_CPU0" "$NE_CPU1" "$SCRAPES")"
+printf '| %-38s | %26s | %26s |\n' "CPU s per scrape, burst" "$agent_BURST_CPU" "$ne_BURST_CPU"
+printf '| %-38s | %26s | %26s |\n' "scrape latency p50 / max, steady (ms)" "$(percentile "$WORK/agent.lat" 50) / $(percentile "$WORK/agent.lat" 100)" "$(percentile "$WORK/ne.lat" 50) / $(percentile "$WORK/ne.lat" 100)"
+printf '| %-38s | %26s | %26s |\n' "scrape latency p50 / p99, burst (ms)" "$(percentile "$WORK/agent.burst" 50) / $(percentile "$WORK/agent.burst" 99)" "$(percentile "$WORK/ne.burst" 50) / $(percentile "$WORK/ne.burst" 99)"
