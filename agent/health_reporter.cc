@@ -1,0 +1,116 @@
+#include "agent/health_reporter.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cpprest/http_client.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace agent {
+namespace {
+
+double ResidentBytes(const std::string& procfs) {
+  std::ifstream in(procfs + "/self/statm");
+  long size = 0, resident = 0;
+  in >> size >> resident;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+double CpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+fleet::Result<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fleet::Status::NotFound("cannot read controller.tokenFile " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string t = ss.str();
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+  return t;
+}
+
+}  // namespace
+
+HealthReporter::HealthReporter(const AgentConfig& config, ComponentsFn components)
+    : controller_(config.controller), instance_(config.instance), revision_(config.revision),
+      procfs_(config.paths.procfs), components_(std::move(components)) {}
+
+HealthReporter::~HealthReporter() { Stop(); }
+
+void HealthReporter::Start() {
+  if (controller_.url.empty()) return;  // an agent run by hand, outside a fleet
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void HealthReporter::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+fleet::Json HealthReporter::BuildReport() {
+  fleet::Json components = fleet::Json::array();
+  bool healthy = true;
+  for (const auto& c : components_()) {
+    healthy = healthy && c.healthy;
+    fleet::Json j = {{"name", c.name}, {"healthy", c.healthy}};
+    if (!c.message.empty()) j["message"] = c.message;
+    components.push_back(std::move(j));
+  }
+  return {{"version", VPSFLEET_VERSION},
+          {"revision", revision_},
+          {"healthy", healthy},
+          {"components", components},
+          {"resources", {{"rssBytes", ResidentBytes(procfs_)}, {"cpuSeconds", CpuSeconds()}}}};
+}
+
+fleet::Status HealthReporter::SendOnce() {
+  auto token = ReadToken(controller_.token_file);  // re-read: the controller may rotate it
+  if (!token.ok()) return token.status();
+  try {
+    web::http::client::http_client_config cfg;
+    cfg.set_timeout(std::chrono::seconds(10));
+    web::http::client::http_client client(web::uri(controller_.url), cfg);
+    web::http::http_request req(web::http::methods::POST);
+    req.set_request_uri("/apis/vpsfleet.io/v1alpha1/hosts/" +
+                        web::uri::encode_data_string(instance_) + "/report");
+    req.headers().add("Authorization", "Bearer " + *token);
+    req.set_body(BuildReport().dump(), "application/json");
+    auto resp = client.request(req).get();
+    if (resp.status_code() != 200) {
+      return fleet::Status::Unavailable("controller answered " + std::to_string(resp.status_code()) +
+                                        ": " + resp.extract_string(true).get());
+    }
+  } catch (const std::exception& e) {
+    return fleet::Status::Unavailable(std::string("reporting to the controller: ") + e.what());
+  }
+  return fleet::Status::Ok();
+}
+
+void HealthReporter::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    fleet::Status st = SendOnce();
+    lock.lock();
+    if (st.ok()) {
+      if (consecutive_failures_ > 0) spdlog::info("health reports to the controller resumed");
+      consecutive_failures_ = 0;
+    } else if (consecutive_failures_++ == 0) {
+      spdlog::warn("health report failed: {}", st.message());  // once per outage, not per try
+    }
+    cv_.wait_for(lock, controller_.report_interval, [&] { return stopping_; });
+  }
+}
+
+}  // namespace agent
