@@ -1,0 +1,434 @@
+#include "controller/ssh_transport.h"
+
+#include <libssh/libssh.h>
+#include <libssh/sftp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fcntl.h>
+#include <sstream>
+
+#include "fleet/crypto.h"
+
+namespace controller {
+
+using fleet::Code;
+using fleet::Result;
+using fleet::Status;
+
+std::string ShellQuote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+Result<std::string> ShellCommand(const std::vector<std::string>& argv) {
+  if (argv.empty()) return Status::Invalid("empty command");
+  std::string command;
+  for (const std::string& arg : argv) {
+    if (arg.find('\0') != std::string::npos) {
+      return Status::Invalid("command argument contains a NUL byte");
+    }
+    if (!command.empty()) command += ' ';
+    command += ShellQuote(arg);
+  }
+  return command;
+}
+
+std::string NormalizePublicKey(const std::string& line) {
+  std::istringstream in(line);
+  std::string type, base64;
+  if (!(in >> type >> base64)) return "";
+  return type + " " + base64;
+}
+
+Status VerifyHostKey(const SshTarget& target, const std::string& seen,
+                     KnownHostsAnswer known_hosts) {
+  const std::string where = target.address + ":" + std::to_string(target.port);
+  if (!target.expected_host_key.empty()) {
+    if (NormalizePublicKey(target.expected_host_key) == NormalizePublicKey(seen)) return {};
+    return {Code::kForbidden, "host key mismatch: " + where + " presented " + seen +
+                                  ", expected " + NormalizePublicKey(target.expected_host_key)};
+  }
+  switch (known_hosts) {
+    case KnownHostsAnswer::kMatch:
+      return {};
+    case KnownHostsAnswer::kChanged:
+      return {Code::kForbidden, "host key mismatch: " + where + " presented " + seen +
+                                    ", which differs from its entry in " +
+                                    target.known_hosts_file};
+    case KnownHostsAnswer::kUnknown:
+    case KnownHostsAnswer::kNotConsulted:
+      break;
+  }
+  if (target.policy == SshTarget::HostKeyPolicy::kAcceptNew) return {};
+  return {Code::kForbidden, "host key unknown: " + where + " presented " + seen +
+                                " and neither a pinned key nor a known_hosts entry verifies it"};
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct KeyDeleter {
+  void operator()(ssh_key key) const { ssh_key_free(key); }
+};
+using KeyPtr = std::unique_ptr<std::remove_pointer_t<ssh_key>, KeyDeleter>;
+
+struct ChannelDeleter {
+  void operator()(ssh_channel channel) const {
+    ssh_channel_close(channel);
+    ssh_channel_free(channel);
+  }
+};
+using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDeleter>;
+
+// Tested once per upload of a file; the shell reads the file itself so nothing but the hash
+// crosses the connection. Prints nothing when the file is absent.
+constexpr char kSha256Script[] = "if [ -e \"$1\" ]; then sha256sum < \"$1\"; fi";
+
+// A value that reaches libssh options or a remote path must not be able to change their meaning.
+Status ValidateTarget(const SshTarget& t) {
+  auto bad = [](const std::string& s) {
+    return s.empty() || s[0] == '-' ||
+           std::any_of(s.begin(), s.end(), [](unsigned char c) {
+             return std::isspace(c) || std::iscntrl(c) || c == '@' || c == '\'' || c == '"';
+           });
+  };
+  if (bad(t.address)) return Status::Invalid("ssh address is empty or malformed");
+  if (bad(t.user)) return Status::Invalid("ssh user is empty or malformed");
+  if (t.port <= 0 || t.port > 65535) return Status::Invalid("ssh port out of range");
+  if (t.timeout.count() <= 0) return Status::Invalid("ssh timeout must be positive");
+  return {};
+}
+
+Status ValidateRemotePath(const std::string& path) {
+  if (path.empty() || path[0] != '/' || path.find('\0') != std::string::npos) {
+    return Status::Invalid("remote path must be absolute: " + path);
+  }
+  return {};
+}
+
+std::string Hex(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (std::isxdigit(static_cast<unsigned char>(c))) out += c; else break;
+  }
+  return out;
+}
+
+class SshSession final : public RemoteSession {
+ public:
+  explicit SshSession(SshTarget target) : target_(std::move(target)) {}
+  ~SshSession() override {
+    if (sftp_ != nullptr) sftp_free(sftp_);
+    if (session_ != nullptr) {
+      ssh_disconnect(session_);
+      ssh_free(session_);
+    }
+  }
+
+  Status Open();
+
+  const std::string& host_key() const override { return host_key_; }
+  Result<std::string> Sha256(const std::string& path) override;
+  Status Upload(const std::string& path, std::string_view content, int mode) override;
+  Result<ExecResult> Exec(const std::vector<std::string>& argv) override;
+
+ private:
+  Status Configure();
+  Status CheckHostKey();
+  Status Authenticate();
+  // Maps the session's last libssh error to a Status: timed out, connection gone, or internal.
+  Status SessionError(const std::string& what, Clock::time_point started) const;
+  Status SftpError(const std::string& what, Clock::time_point started) const;
+  Result<sftp_session> Sftp();
+  Status Rename(const std::string& from, const std::string& to);
+
+  const SshTarget target_;
+  ssh_session session_ = nullptr;
+  sftp_session sftp_ = nullptr;
+  bool sftp_fsync_ = false;
+  std::string host_key_;
+};
+
+Status SshSession::SessionError(const std::string& what, Clock::time_point started) const {
+  const std::string message = what + " (" + target_.address + ":" + std::to_string(target_.port) +
+                              "): " + ssh_get_error(session_);
+  if (Clock::now() - started >= target_.timeout ||
+      message.find("imeout") != std::string::npos) {
+    return {Code::kDeadlineExceeded, message};
+  }
+  if (ssh_is_connected(session_) == 0) return Status::Unavailable(message);
+  return Status::Internal(message);
+}
+
+Status SshSession::Configure() {
+  session_ = ssh_new();
+  if (session_ == nullptr) return Status::Internal("ssh_new failed");
+  const int verbosity = SSH_LOG_NOLOG;
+  const bool process_config = false;  // ~/.ssh/config must not change what the Host spec says
+  const int nodelay = 1;  // with Nagle, every synchronous SFTP write waits out a delayed ACK
+  const long timeout = target_.timeout.count();
+  const std::string known_hosts =
+      target_.expected_host_key.empty() && !target_.known_hosts_file.empty()
+          ? target_.known_hosts_file : "/dev/null";
+  bool ok = ssh_options_set(session_, SSH_OPTIONS_LOG_VERBOSITY, &verbosity) == 0 &&
+            ssh_options_set(session_, SSH_OPTIONS_PROCESS_CONFIG, &process_config) == 0 &&
+            ssh_options_set(session_, SSH_OPTIONS_HOST, target_.address.c_str()) == 0 &&
+            ssh_options_set(session_, SSH_OPTIONS_PORT, &target_.port) == 0 &&
+            ssh_options_set(session_, SSH_OPTIONS_USER, target_.user.c_str()) == 0 &&
+            ssh_options_set(session_, SSH_OPTIONS_TIMEOUT, &timeout) == 0 &&
+            ssh_options_set(session_, SSH_OPTIONS_NODELAY, &nodelay) == 0 &&
+            ssh_options_set(session_, SSH_OPTIONS_KNOWNHOSTS, known_hosts.c_str()) == 0 &&
+            ssh_options_set(session_, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") == 0;
+  if (ok && !target_.expected_host_key.empty()) {
+    // Ask for the pinned key's type, so a server with several host keys presents that one.
+    const std::string key = NormalizePublicKey(target_.expected_host_key);
+    if (key.empty()) return Status::Invalid("pinned host key is not \"type base64\"");
+    ok = ssh_options_set(session_, SSH_OPTIONS_HOSTKEYS, key.substr(0, key.find(' ')).c_str()) == 0;
+  }
+  if (!ok) return Status::Invalid(std::string("ssh options: ") + ssh_get_error(session_));
+  return {};
+}
+
+Status SshSession::CheckHostKey() {
+  ssh_key raw = nullptr;
+  if (ssh_get_server_publickey(session_, &raw) != SSH_OK) {
+    return SessionError("reading host key", Clock::now());
+  }
+  KeyPtr key(raw);
+  char* base64 = nullptr;
+  if (ssh_pki_export_pubkey_base64(key.get(), &base64) != SSH_OK) {
+    return Status::Internal("exporting host key");
+  }
+  host_key_ = std::string(ssh_key_type_to_char(ssh_key_type(key.get()))) + " " + base64;
+  ssh_string_free_char(base64);
+
+  KnownHostsAnswer answer = KnownHostsAnswer::kNotConsulted;
+  if (target_.expected_host_key.empty() && !target_.known_hosts_file.empty()) {
+    switch (ssh_session_is_known_server(session_)) {
+      case SSH_KNOWN_HOSTS_OK: answer = KnownHostsAnswer::kMatch; break;
+      case SSH_KNOWN_HOSTS_CHANGED:
+      case SSH_KNOWN_HOSTS_OTHER: answer = KnownHostsAnswer::kChanged; break;
+      case SSH_KNOWN_HOSTS_UNKNOWN:
+      case SSH_KNOWN_HOSTS_NOT_FOUND: answer = KnownHostsAnswer::kUnknown; break;
+      case SSH_KNOWN_HOSTS_ERROR:
+        return Status::Internal("reading known_hosts " + target_.known_hosts_file + ": " +
+                                ssh_get_error(session_));
+    }
+  }
+  return VerifyHostKey(target_, host_key_, answer);
+}
+
+Status SshSession::Authenticate() {
+  const auto started = Clock::now();
+  int rc = SSH_AUTH_DENIED;
+  if (!target_.private_key.empty()) {
+    ssh_key raw = nullptr;
+    if (ssh_pki_import_privkey_base64(target_.private_key.c_str(), nullptr, nullptr, nullptr,
+                                      &raw) != SSH_OK) {
+      return Status::Invalid("the ssh private key could not be parsed");  // never echo it
+    }
+    KeyPtr key(raw);
+    rc = ssh_userauth_publickey(session_, nullptr, key.get());
+  } else if (target_.use_agent) {
+    rc = ssh_userauth_agent(session_, nullptr);
+  } else {
+    return Status::Invalid("no ssh private key given and ssh-agent not enabled");
+  }
+  switch (rc) {
+    case SSH_AUTH_SUCCESS: return {};
+    case SSH_AUTH_DENIED:
+    case SSH_AUTH_PARTIAL:
+      return Status::Unauthorized("ssh authentication as " + target_.user + " refused by " +
+                                  target_.address + ":" + std::to_string(target_.port));
+    default: return SessionError("ssh authentication", started);
+  }
+}
+
+Status SshSession::Open() {
+  FLEET_RETURN_IF_ERROR(ValidateTarget(target_));
+  FLEET_RETURN_IF_ERROR(Configure());
+  const auto started = Clock::now();
+  if (ssh_connect(session_) != SSH_OK) {
+    Status failed = SessionError("connecting", started);
+    // Before the handshake completes every failure is "cannot reach the host".
+    return failed.code() == Code::kInternal ? Status::Unavailable(failed.message()) : failed;
+  }
+  // Dead peers and black-holed links end the connection within the timeout instead of hanging
+  // a blocking libssh call that has no timeout of its own (SFTP reads).
+  const int fd = ssh_get_fd(session_);
+  const int on = 1;
+  const int idle = std::max<int>(1, target_.timeout.count() / 3);
+  const unsigned user_timeout = static_cast<unsigned>(target_.timeout.count()) * 1000u;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof idle);
+  setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
+  FLEET_RETURN_IF_ERROR(CheckHostKey());
+  return Authenticate();
+}
+
+Result<ExecResult> SshSession::Exec(const std::vector<std::string>& argv) {
+  Result<std::string> command = ShellCommand(argv);
+  if (!command.ok()) return command.status();
+  const auto started = Clock::now();
+  const auto deadline = started + target_.timeout;
+  ChannelPtr channel(ssh_channel_new(session_));
+  if (!channel) return SessionError("creating channel", started);
+  if (ssh_channel_open_session(channel.get()) != SSH_OK) {
+    return SessionError("opening channel", started);
+  }
+  if (ssh_channel_request_exec(channel.get(), command->c_str()) != SSH_OK) {
+    return SessionError("starting " + argv[0], started);
+  }
+  ExecResult result;
+  char buffer[16384];
+  auto drain = [&]() -> Status {
+    for (int is_stderr : {0, 1}) {
+      std::string& sink = is_stderr ? result.err : result.out;
+      int n;
+      while ((n = ssh_channel_read_nonblocking(channel.get(), buffer, sizeof buffer,
+                                               is_stderr)) > 0) {
+        sink.append(buffer, static_cast<size_t>(n));
+      }
+      if (n == SSH_ERROR) return SessionError("reading output of " + argv[0], started);
+    }
+    return {};
+  };
+  for (;;) {
+    FLEET_RETURN_IF_ERROR(drain());
+    if (ssh_channel_is_eof(channel.get())) break;
+    const auto remaining =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (remaining <= 0) {
+      return Status(Code::kDeadlineExceeded,
+                    argv[0] + " did not finish within " +
+                        std::to_string(target_.timeout.count()) + "s on " + target_.address);
+    }
+    // Wakes for stdout or EOF; stderr arriving meanwhile is buffered and drained next round.
+    if (ssh_channel_poll_timeout(channel.get(), static_cast<int>(std::min<long>(remaining, 200)),
+                                 0) == SSH_ERROR) {
+      return SessionError("waiting for " + argv[0], started);
+    }
+  }
+  FLEET_RETURN_IF_ERROR(drain());  // data processed together with the EOF
+  ssh_channel_send_eof(channel.get());
+  result.exit_code = ssh_channel_get_exit_status(channel.get());
+  return result;
+}
+
+Result<std::string> SshSession::Sha256(const std::string& path) {
+  FLEET_RETURN_IF_ERROR(ValidateRemotePath(path));
+  Result<ExecResult> r = Exec({"sh", "-c", kSha256Script, "sh", path});
+  if (!r.ok()) return r.status();
+  if (r->exit_code != 0) {
+    return Status::Internal("hashing " + path + " on " + target_.address + ": " + r->err);
+  }
+  if (r->out.empty()) return std::string();
+  std::string hex = Hex(r->out);
+  if (hex.size() != 64) return Status::Internal("unexpected sha256sum output: " + r->out);
+  return hex;
+}
+
+Status SshSession::SftpError(const std::string& what, Clock::time_point started) const {
+  Status session_status = SessionError(what, started);
+  if (session_status.code() != Code::kInternal || sftp_ == nullptr) return session_status;
+  return Status::Internal(what + " on " + target_.address + ": sftp error " +
+                          std::to_string(sftp_get_error(sftp_)));
+}
+
+Result<sftp_session> SshSession::Sftp() {
+  if (sftp_ != nullptr) return sftp_;
+  const auto started = Clock::now();
+  sftp_ = sftp_new(session_);
+  if (sftp_ == nullptr) return SessionError("starting sftp", started);
+  if (sftp_init(sftp_) != SSH_OK) {
+    Status failed = SftpError("initialising sftp", started);
+    sftp_free(sftp_);
+    sftp_ = nullptr;
+    return failed;
+  }
+  sftp_fsync_ = sftp_extension_supported(sftp_, "fsync@openssh.com", "1") != 0;
+  return sftp_;
+}
+
+// sftp_rename uses posix-rename@openssh.com (atomic replace) when the server offers it; a
+// plain SFTP rename fails when the target exists, so then mv -f (rename(2) on one filesystem).
+Status SshSession::Rename(const std::string& from, const std::string& to) {
+  if (sftp_rename(sftp_, from.c_str(), to.c_str()) == 0) return {};
+  Result<ExecResult> moved = Exec({"mv", "-f", "--", from, to});
+  if (!moved.ok()) return moved.status();
+  if (moved->exit_code != 0) {
+    return Status::Internal("renaming " + from + " on " + target_.address + ": " + moved->err);
+  }
+  return {};
+}
+
+Status SshSession::Upload(const std::string& path, std::string_view content, int mode) {
+  FLEET_RETURN_IF_ERROR(ValidateRemotePath(path));
+  Result<sftp_session> sftp = Sftp();
+  if (!sftp.ok()) return sftp.status();
+  const auto started = Clock::now();
+  const std::string temp = path + ".tmp-" + fleet::RandomHex(6);
+  // Created 0600 and widened to mode only once complete: a secret is never readable early.
+  auto open = [&] { return sftp_open(*sftp, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600); };
+  sftp_file file = open();
+  if (file == nullptr && sftp_get_error(*sftp) == SSH_FX_NO_SUCH_FILE) {
+    const std::string parent = path.substr(0, std::max<size_t>(1, path.rfind('/')));
+    Result<ExecResult> made = Exec({"mkdir", "-p", "--", parent});
+    if (!made.ok()) return made.status();
+    if (made->exit_code != 0) return Status::Internal("mkdir -p " + parent + ": " + made->err);
+    file = open();
+  }
+  if (file == nullptr) return SftpError("creating " + temp, started);
+  auto fail = [&](const std::string& what) {
+    Status failed = SftpError(what, started);
+    if (file != nullptr) sftp_close(file);
+    sftp_unlink(*sftp, temp.c_str());
+    return failed;
+  };
+  // OpenSSH's sftp-server takes writes of up to 256 KiB; 64 KiB keeps each request small.
+  constexpr size_t kChunk = 64 * 1024;
+  for (size_t offset = 0; offset < content.size();) {
+    const size_t n = std::min(kChunk, content.size() - offset);
+    const ssize_t written = sftp_write(file, content.data() + offset, n);
+    if (written <= 0) return fail("writing " + temp);
+    offset += static_cast<size_t>(written);
+  }
+  if (sftp_fsync_ && sftp_fsync(file) != 0) return fail("fsync " + temp);
+  const int closed = sftp_close(file);
+  file = nullptr;
+  if (closed != SSH_NO_ERROR) return fail("closing " + temp);
+  if (sftp_chmod(*sftp, temp.c_str(), static_cast<mode_t>(mode)) != 0) {
+    return fail("chmod " + temp);
+  }
+  Status renamed = Rename(temp, path);
+  if (!renamed.ok()) sftp_unlink(*sftp, temp.c_str());
+  return renamed;
+}
+
+class SshTransport final : public Transport {
+ public:
+  Result<std::unique_ptr<RemoteSession>> Connect(const SshTarget& target) override {
+    auto session = std::make_unique<SshSession>(target);
+    FLEET_RETURN_IF_ERROR(session->Open());
+    return std::unique_ptr<RemoteSession>(std::move(session));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> NewSshTransport() { return std::make_unique<SshTransport>(); }
+
+}  // namespace controller

@@ -1,0 +1,223 @@
+// Delivery over real sshd hosts on loopback: host key policies, atomic upload, hashing, quoted
+// commands, failure codes, and (below) installing and restarting the agent.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "controller/transport.h"
+#include "fleet/crypto.h"
+#include "tests/e2e/ssh_hosts.h"
+
+namespace e2e {
+namespace {
+
+using controller::SshTarget;
+using fleet::Code;
+
+std::string ReadLocal(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+SshTarget TargetFor(const SshHost& host) {
+  SshTarget t;
+  t.address = "127.0.0.1";
+  t.port = host.port();
+  t.private_key = host.client_private_key();
+  t.expected_host_key = host.host_public_key();
+  t.timeout = std::chrono::seconds(5);
+  return t;
+}
+
+class DeliverySsh : public ::testing::Test {
+ protected:
+  std::unique_ptr<controller::RemoteSession> ConnectOrDie(const SshTarget& target) {
+    auto session = transport_->Connect(target);
+    EXPECT_TRUE(session.ok()) << session.status().ToString() << host_.Log();
+    return session.ok() ? std::move(session).value() : nullptr;
+  }
+
+  SshHost host_;
+  std::unique_ptr<controller::Transport> transport_ = controller::NewSshTransport();
+};
+
+TEST_F(DeliverySsh, PinnedKeyConnectsAndReportsTheKeySeen) {
+  auto session = ConnectOrDie(TargetFor(host_));
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->host_key(), host_.host_public_key());
+}
+
+TEST_F(DeliverySsh, HostKeyPoliciesTable) {
+  const std::string known_hosts = host_.dir() / "known_hosts";
+  std::ofstream(known_hosts) << "[127.0.0.1]:" << host_.port() << " " << host_.host_public_key()
+                             << "\n";
+  const std::string other_known_hosts = host_.dir() / "other_known_hosts";
+  std::ofstream(other_known_hosts) << "[127.0.0.1]:" << host_.port()
+                                   << " ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBmdhkz7cUXgvUR8lAkk6/pv4SmOsgdnjzDyIZn2h47u\n";
+  using Policy = SshTarget::HostKeyPolicy;
+  const struct {
+    const char* name;
+    bool pin;
+    std::string known_hosts_file;
+    Policy policy;
+    std::string want_prefix;  // "" = connects
+  } cases[] = {
+      {"pinned", true, "", Policy::kStrict, ""},
+      {"strict without key", false, "", Policy::kStrict, "host key unknown"},
+      {"accept-new without key", false, "", Policy::kAcceptNew, ""},
+      {"known_hosts entry", false, known_hosts, Policy::kStrict, ""},
+      {"known_hosts other key", false, other_known_hosts, Policy::kAcceptNew, "host key mismatch"},
+  };
+  for (const auto& c : cases) {
+    SshTarget target = TargetFor(host_);
+    if (!c.pin) target.expected_host_key.clear();
+    target.known_hosts_file = c.known_hosts_file;
+    target.policy = c.policy;
+    auto session = transport_->Connect(target);
+    if (c.want_prefix.empty()) {
+      ASSERT_TRUE(session.ok()) << c.name << ": " << session.status().ToString();
+      EXPECT_EQ((*session)->host_key(), host_.host_public_key()) << c.name;
+    } else {
+      ASSERT_FALSE(session.ok()) << c.name;
+      EXPECT_EQ(session.status().code(), Code::kForbidden) << c.name;
+      EXPECT_EQ(session.status().message().rfind(c.want_prefix, 0), 0u)
+          << c.name << ": " << session.status().message();
+    }
+  }
+}
+
+TEST_F(DeliverySsh, RotatedHostKeyIsRefusedAndNothingIsWritten) {
+  const SshTarget pinned = TargetFor(host_);
+  const std::string file = host_.install_dir() + "/agent.yaml";
+  {
+    auto session = ConnectOrDie(pinned);
+    ASSERT_TRUE(session);
+    ASSERT_TRUE(session->Upload(file, "revision: 1\n", 0600).ok());
+  }
+  host_.RotateHostKey();
+  auto refused = transport_->Connect(pinned);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kForbidden);
+  EXPECT_EQ(refused.status().message().rfind("host key mismatch", 0), 0u)
+      << refused.status().message();
+  EXPECT_NE(refused.status().message().find(host_.host_public_key()), std::string::npos)
+      << "the message names the key now presented";
+  EXPECT_EQ(ReadLocal(file), "revision: 1\n");
+}
+
+TEST_F(DeliverySsh, WrongClientKeyIsUnauthorized) {
+  SshTarget target = TargetFor(host_);
+  SshHost other;
+  target.private_key = other.client_private_key();
+  auto session = transport_->Connect(target);
+  EXPECT_EQ(session.status().code(), Code::kUnauthorized) << session.status().ToString();
+  target.private_key = "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n";
+  session = transport_->Connect(target);
+  EXPECT_EQ(session.status().code(), Code::kInvalid);
+  EXPECT_EQ(session.status().message().find("garbage"), std::string::npos) << "key never echoed";
+}
+
+TEST_F(DeliverySsh, StoppedSshdIsUnavailableWithinTheTimeout) {
+  host_.Stop();
+  const auto started = std::chrono::steady_clock::now();
+  auto session = transport_->Connect(TargetFor(host_));
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(session.status().code(), Code::kUnavailable) << session.status().ToString();
+  EXPECT_LT(took, std::chrono::seconds(6));
+  host_.Start();
+  EXPECT_TRUE(ConnectOrDie(TargetFor(host_))) << "same key and port after restart";
+}
+
+TEST_F(DeliverySsh, Sha256OfPresentAndAbsentFiles) {
+  auto session = ConnectOrDie(TargetFor(host_));
+  ASSERT_TRUE(session);
+  const std::string path = host_.install_dir() + "/dir with space/it's.txt";
+  auto absent = session->Sha256(path);
+  ASSERT_TRUE(absent.ok()) << absent.status().ToString();
+  EXPECT_EQ(*absent, "");
+  ASSERT_TRUE(session->Upload(path, "hello\n", 0640).ok());
+  auto present = session->Sha256(path);
+  ASSERT_TRUE(present.ok()) << present.status().ToString();
+  EXPECT_EQ(*present, fleet::Sha256Hex("hello\n"));
+  EXPECT_EQ(std::filesystem::status(path).permissions(),
+            std::filesystem::perms(0640));
+  EXPECT_EQ(session->Sha256("relative/path").status().code(), Code::kInvalid);
+}
+
+TEST_F(DeliverySsh, UploadReplacesAtomicallyWhileAReaderWatches) {
+  const std::string path = host_.install_dir() + "/big.bin";
+  const std::string old_content(5 << 20, 'a');
+  std::string new_content(5 << 20, 'b');
+  new_content.back() = 'c';
+  const std::set<std::string> allowed = {fleet::Sha256Hex(old_content),
+                                         fleet::Sha256Hex(new_content)};
+  auto session = ConnectOrDie(TargetFor(host_));
+  ASSERT_TRUE(session);
+  ASSERT_TRUE(session->Upload(path, old_content, 0755).ok());
+
+  std::atomic<bool> done{false};
+  std::set<std::string> seen;
+  int reads = 0;
+  std::thread reader([&] {
+    while (!done) {
+      seen.insert(fleet::Sha256Hex(ReadLocal(path)));
+      ++reads;
+    }
+  });
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(session->Upload(path, i % 2 ? old_content : new_content, 0755).ok());
+  }
+  done = true;
+  reader.join();
+  EXPECT_GT(reads, 4);
+  for (const std::string& hash : seen) EXPECT_TRUE(allowed.count(hash)) << "partial content seen";
+  EXPECT_EQ(seen, allowed) << "the reader should have seen both versions";
+  int leftovers = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(host_.install_dir())) {
+    leftovers += entry.path().filename() != "big.bin";
+  }
+  EXPECT_EQ(leftovers, 0) << "no temporary files left behind";
+}
+
+TEST_F(DeliverySsh, ExecPassesHostileArgumentsLiterally) {
+  std::filesystem::remove("/tmp/pwned");
+  auto session = ConnectOrDie(TargetFor(host_));
+  ASSERT_TRUE(session);
+  const std::vector<std::string> hostile = {
+      "/tmp/x; touch /tmp/pwned", "$(touch /tmp/pwned)", "`touch /tmp/pwned`",
+      "' ; touch /tmp/pwned ; '", "a\nb", "|| touch /tmp/pwned", "*", "~root", "$HOME"};
+  std::vector<std::string> argv = {"printf", "%s\\0"};
+  argv.insert(argv.end(), hostile.begin(), hostile.end());
+  auto r = session->Exec(argv);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->exit_code, 0) << r->err;
+  std::string want;
+  for (const std::string& h : hostile) want += h + '\0';
+  EXPECT_EQ(r->out, want);
+  EXPECT_FALSE(std::filesystem::exists("/tmp/pwned"));
+}
+
+TEST_F(DeliverySsh, ExecReportsExitCodesStderrAndTimeouts) {
+  SshTarget target = TargetFor(host_);
+  target.timeout = std::chrono::seconds(1);
+  auto session = ConnectOrDie(target);
+  ASSERT_TRUE(session);
+  auto failed = session->Exec({"sh", "-c", "echo out; echo err >&2; exit 7"});
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  EXPECT_EQ(failed->exit_code, 7);
+  EXPECT_EQ(failed->out, "out\n");
+  EXPECT_EQ(failed->err, "err\n");
+  const auto started = std::chrono::steady_clock::now();
+  auto slow = session->Exec({"sleep", "5"});
+  EXPECT_EQ(slow.status().code(), Code::kDeadlineExceeded) << slow.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+}
+
+}  // namespace
+}  // namespace e2e

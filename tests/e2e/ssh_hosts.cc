@@ -1,0 +1,125 @@
+#include "tests/e2e/ssh_hosts.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace e2e {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void KeyGen(const std::string& path) {
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + ".pub");
+  CommandResult r = e2e::Run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", path});
+  if (r.exit_code != 0) throw std::runtime_error("ssh-keygen failed: " + r.err);
+}
+
+// True once something on the port greets like an SSH server.
+bool AnswersSsh(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  bool ok = false;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    char banner[4] = {};
+    ok = ::recv(fd, banner, sizeof banner, MSG_WAITALL) == 4 && std::string(banner, 4) == "SSH-";
+  }
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+SshHost::SshHost() : port_(FreePort()) {
+  std::filesystem::create_directories("/run/sshd");  // sshd's privilege-separation directory
+  std::filesystem::create_directories(install_dir());
+  GenerateHostKey();
+  KeyGen(Path("client_key"));
+  dir_.Write("authorized_keys", ReadFile(Path("client_key.pub")), 0600);
+  dir_.Write("sshd_config",
+             "ListenAddress 127.0.0.1:" + std::to_string(port_) + "\n" +
+             "HostKey " + Path("host_key") + "\n" +
+             "AuthorizedKeysFile " + Path("authorized_keys") + "\n" +
+             "PidFile " + Path("sshd.pid") + "\n" +
+             "PermitRootLogin prohibit-password\n"
+             "PubkeyAuthentication yes\n"
+             "PasswordAuthentication no\n"
+             "KbdInteractiveAuthentication no\n"
+             "UsePAM no\n"
+             "StrictModes no\n"
+             "UseDNS no\n"
+             "MaxStartups 200\n"
+             "MaxSessions 50\n"
+             "LogLevel ERROR\n"
+             "Subsystem sftp internal-sftp\n");
+  Start();
+}
+
+SshHost::~SshHost() {
+  KillSupervisedAgent();
+  Stop();
+}
+
+std::string SshHost::host_public_key() const {
+  std::istringstream line(ReadFile(Path("host_key.pub")));
+  std::string type, base64;
+  line >> type >> base64;
+  return type + " " + base64;
+}
+
+std::string SshHost::client_private_key() const { return ReadFile(Path("client_key")); }
+
+std::string SshHost::install_dir() const { return Path("install"); }
+
+std::string SshHost::Log() const { return sshd_ ? sshd_->Log() : ""; }
+
+void SshHost::GenerateHostKey() { KeyGen(Path("host_key")); }
+
+void SshHost::Start() {
+  if (sshd_ && sshd_->Running()) return;
+  sshd_ = std::make_unique<Process>(
+      std::vector<std::string>{"/usr/sbin/sshd", "-D", "-e", "-f", Path("sshd_config")},
+      std::map<std::string, std::string>{}, Path("sshd.log"));
+  if (!WaitFor([&] { return AnswersSsh(port_); }, std::chrono::seconds(10))) {
+    throw std::runtime_error("sshd did not come up on port " + std::to_string(port_) + ": " +
+                             sshd_->Log());
+  }
+}
+
+void SshHost::Stop() {
+  if (sshd_) sshd_->Stop();
+}
+
+void SshHost::RotateHostKey() {
+  const bool running = sshd_ && sshd_->Running();
+  Stop();
+  GenerateHostKey();
+  if (running) Start();
+}
+
+void SshHost::KillSupervisedAgent() const {
+  for (const char* name : {"supervisor.pid", "agent.pid"}) {
+    const std::string text = ReadFile(install_dir() + "/run/" + name);
+    const int pid = std::atoi(text.c_str());
+    if (pid > 1) ::kill(pid, SIGKILL);
+  }
+}
+
+}  // namespace e2e

@@ -1,0 +1,43 @@
+// Real OpenSSH servers on loopback ports, standing in for VPSes in delivery tests and the bench.
+// Each SshHost has its own scratch directory with a host key, an authorized client key pair, an
+// sshd config (key auth only, root login) and an install dir; it runs `sshd -D -e` until Stop()
+// or destruction. Many can run at once (the bench starts 50).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "tests/e2e/harness.h"
+
+namespace e2e {
+
+class SshHost {
+ public:
+  SshHost();  // generates keys, picks a free port and starts sshd; throws if it does not come up
+  ~SshHost();
+  SshHost(const SshHost&) = delete;
+  SshHost& operator=(const SshHost&) = delete;
+
+  int port() const { return port_; }
+  std::string host_public_key() const;     // "ssh-ed25519 AAAA..." (no comment)
+  std::string client_private_key() const;  // OpenSSH private key text, authorized for root
+  std::string install_dir() const;         // an empty directory for the agent to be installed in
+  const std::filesystem::path& dir() const { return dir_.path(); }  // everything of this host
+  std::string Log() const;                 // what sshd printed
+
+  void Stop();  // sshd no longer listens; established sessions end with their commands
+  void Start();  // again on the same port with the same host key
+  void RotateHostKey();  // a new host key (restarts sshd if it runs), as after a reinstall
+
+ private:
+  std::string Path(const std::string& name) const { return (dir_.path() / name).string(); }
+  void GenerateHostKey();
+  // Whatever agent_service started under install_dir is detached from sshd; end it too.
+  void KillSupervisedAgent() const;
+
+  TempDir dir_;
+  int port_;
+  std::unique_ptr<Process> sshd_;
+};
+
+}  // namespace e2e
