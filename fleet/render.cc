@@ -89,6 +89,10 @@ class Renderer {
         }
       }
     }
+    // Several agents on one machine (test hosts, or hosts sharing an IP) need their own port.
+    if (vars.contains("httpListen") && vars["httpListen"].is_string()) {
+      spec["http"]["listen"] = vars["httpListen"];
+    }
     if (!spec.contains("buffer") || !spec["buffer"].contains("dir")) {
       spec["buffer"]["dir"] = install_dir_ + "/buffer";
     }

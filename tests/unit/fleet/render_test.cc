@@ -60,6 +60,14 @@ TEST_F(RenderTest, SecretsBecomeFilesAndNeverAppearInTheConfig) {
   EXPECT_EQ(c["loki"]["externalLabels"]["tier"], "edge");
   EXPECT_EQ(c["controller"]["tokenFile"], "/srv/agent/secrets/controller-token");
   EXPECT_EQ(c["buffer"]["dir"], "/srv/agent/buffer");
+  EXPECT_FALSE(c.contains("http")) << "no listener override unless the host asks";
+}
+
+TEST_F(RenderTest, HostCanOverrideTheListenAddress) {
+  host_["spec"]["vars"]["httpListen"] = "127.0.0.1:23456";
+  auto r = Render();
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->config.find("listen: 127.0.0.1:23456"), std::string::npos) << r->config;
 }
 
 TEST_F(RenderTest, SameInputsSameBytesAnyChangeNewRevision) {
