@@ -86,7 +86,10 @@ fleet::Result<std::unique_ptr<SegmentBuffer>> SegmentBuffer::Open(BufferOptions 
   std::unique_ptr<SegmentBuffer> buffer(new SegmentBuffer(std::move(options)));
   std::lock_guard lock(buffer->mu_);
   FLEET_RETURN_IF_ERROR(buffer->LoadExisting());
-  uint64_t next = buffer->segments_.empty() ? 1 : buffer->segments_.back().seq + 1;
+  // Past both the files and the ack cursor: when every segment was delivered and deleted, a
+  // reused number would put new records behind the cursor.
+  const uint64_t next = std::max(buffer->segments_.empty() ? 1 : buffer->segments_.back().seq + 1,
+                                 buffer->acked_.segment + 1);
   FLEET_RETURN_IF_ERROR(buffer->StartSegment(next));
   return buffer;
 }

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <cctype>
+#include <limits>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core.hpp>
@@ -140,7 +141,7 @@ fleet::Status DockerClient::Stream(const std::string& target,
 
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // a stream has no end
   beast::error_code ec;
   http::read_header(socket, buffer, parser, ec);
   if (cancel.cancelled()) return fleet::Status::Ok();
@@ -161,7 +162,9 @@ fleet::Status DockerClient::Stream(const std::string& target,
       if (cancel.cancelled() || ec == http::error::end_of_stream || ec == asio::error::eof) break;
       return fleet::Status::Unavailable("docker " + target + ": " + ec.message());
     }
-    if (on_idle && buffer.size() == 0 && socket.available(ec) == 0) on_idle();
+    // Idle: the parser had room for more body than it got and the socket has nothing waiting.
+    // (The read buffer may still hold a partial chunk header; that is not body yet.)
+    if (on_idle && got < sizeof chunk && socket.available(ec) == 0) on_idle();
   }
   return fleet::Status::Ok();
 }
@@ -241,7 +244,8 @@ fleet::Status DockerClient::StreamLogs(const std::string& id, const LogsRequest&
   LogDemuxer demuxer(request.tty, on_line);
   auto status = Stream(
       target, [&](std::string_view data) { demuxer.Feed(data); }, on_idle, nullptr, cancel);
-  demuxer.Finish();
+  // A cancelled stream may stop mid-line; that partial line is read again on resume.
+  if (status.ok() && !cancel.cancelled()) demuxer.Finish();
   if (on_idle) on_idle();
   return status;
 }

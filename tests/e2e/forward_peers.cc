@@ -63,8 +63,11 @@ std::string TestContainers::Run(const std::string& script, std::vector<std::stri
 }
 
 bool EnsureDockerd(std::string* output) {
-  auto r = e2e::Run({"/bin/sh", SourceDir() + "/tests/e2e/ensure-dockerd.sh"}, "", {},
-                    std::chrono::seconds(120));
+  const std::string script = SourceDir() + "/tests/e2e/ensure-dockerd.sh";
+  // Without the script (not merged yet) a daemon that already runs is good enough.
+  auto r = std::filesystem::exists(script)
+               ? e2e::Run({"/bin/sh", script}, "", {}, std::chrono::seconds(120))
+               : Docker({"info", "--format", "{{.ServerVersion}}"});
   *output = r.out + r.err;
   return r.exit_code == 0;
 }

@@ -146,7 +146,8 @@ void LokiReceiver::Handle(const std::string& content_type,
     }
   } else if (content_type == "application/json") {
     try {
-      for (const auto& stream : nlohmann::json::parse(body).at("streams")) {
+      const nlohmann::json parsed = nlohmann::json::parse(body);
+      for (const auto& stream : parsed.at("streams")) {
         std::vector<LokiEntry> entries;
         for (const auto& v : stream.at("values")) {
           entries.push_back({std::stoll(v.at(0).get<std::string>()), v.at(1).get<std::string>()});

@@ -75,6 +75,22 @@ TEST_F(BufferTest, ReplaysUnacknowledgedRecordsAfterReopen) {
   EXPECT_EQ(reopened->Stats().corrupt_segments, 0u);
 }
 
+TEST_F(BufferTest, NewRecordsAfterEverythingWasDeliveredAreNotTakenAsAcknowledged) {
+  BufferCursor end;
+  {
+    auto buffer = Open();
+    for (const auto& r : Records(3)) ASSERT_TRUE(buffer->Append(r).ok());
+    ReadAll(*buffer, &end);
+    ASSERT_TRUE(buffer->Ack(end).ok());
+  }
+  {
+    auto buffer = Open();  // the delivered segment is deleted here
+    ASSERT_TRUE(buffer->Append("after restart").ok());
+  }
+  auto buffer = Open();
+  EXPECT_EQ(ReadAll(*buffer), std::vector<std::string>{"after restart"});
+}
+
 TEST_F(BufferTest, BatchesStopAtMaxWeightButTakeOneHeavyRecord) {
   auto buffer = Open();
   for (const auto& r : Records(3, 100)) ASSERT_TRUE(buffer->Append(r).ok());

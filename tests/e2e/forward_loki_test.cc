@@ -1,0 +1,186 @@
+// Docker logs to Loki end to end: real dockerd containers -> DockerLogSource -> disk buffer ->
+// Loki sink -> the Loki test receiver (tests/e2e/loki_receiver.h), which decodes the exact wire
+// format. Checks labels, every line exactly once and in order, headers, retries and drops,
+// and resuming from positions after a restart.
+#include <gtest/gtest.h>
+
+#include <cpprest/asyncrt_utils.h>
+
+#include "agent/config.h"
+#include "agent/sinks/forwarder.h"
+#include "tests/e2e/forward_peers.h"
+#include "tests/e2e/harness.h"
+#include "tests/e2e/loki_receiver.h"
+
+namespace {
+
+using Labels = std::map<std::string, std::string>;
+
+struct LokiSetup {
+  std::string format = "protobuf";
+  std::string extra;  // more YAML under loki:
+};
+
+class ForwardLokiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string output;
+    ASSERT_TRUE(e2e::EnsureDockerd(&output)) << output;
+  }
+
+  std::string ConfigYaml(const LokiSetup& setup) const {
+    return "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentConfig\ninstance: test-host\njob: docker\n"
+           "loki:\n  url: http://127.0.0.1:" + std::to_string(receiver_.port()) + "/loki/api/v1/push\n"
+           "  format: " + setup.format + "\n  batchWait: 100ms\n  minBackoff: 50ms\n  maxBackoff: 200ms\n" +
+           setup.extra + "buffer: {dir: " + (dir_.path() / "buffer").string() + ", maxBytes: 64Mi}\n";
+  }
+
+  std::unique_ptr<agent::Forwarder> StartForwarder(const LokiSetup& setup = {}) {
+    auto config = agent::ParseConfig(ConfigYaml(setup), "test.yaml");
+    EXPECT_TRUE(config.ok()) << config.status().ToString();
+    if (!config.ok()) return nullptr;
+    auto forwarder = agent::Forwarder::Create(*config);
+    EXPECT_TRUE(forwarder.ok()) << forwarder.status().ToString();
+    if (!forwarder.ok()) return nullptr;
+    auto status = (*forwarder)->Start(nullptr);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return std::move(*forwarder);
+  }
+
+  // Lines received for one container and stream, in arrival order.
+  std::vector<std::string> Lines(const std::string& container, const std::string& stream) const {
+    std::vector<std::string> out;
+    for (const auto& [labels, entries] : receiver_.Streams()) {
+      if (labels.at("container") != container || labels.at("stream") != stream) continue;
+      for (const auto& e : entries) out.push_back(e.line);
+    }
+    return out;
+  }
+
+  static std::vector<std::string> Numbered(const std::string& prefix, int n) {
+    std::vector<std::string> out;
+    for (int i = 1; i <= n; ++i) out.push_back(prefix + std::to_string(i));
+    return out;
+  }
+
+  // "n lines, first out of sequence at i: <line>" for failure messages.
+  static std::string Summary(const std::vector<std::string>& lines) {
+    std::string out = std::to_string(lines.size()) + " lines";
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i] != "line-" + std::to_string(i + 1)) {
+        return out + ", first out of sequence at " + std::to_string(i) + ": " + lines[i];
+      }
+    }
+    return out;
+  }
+
+  double OwnMetric(agent::Forwarder& f, const std::string& name) const {
+    std::vector<fleet::metrics::Family> families;
+    f.Collect(&families);
+    double total = 0;
+    for (const auto& family : families) {
+      if (family.name == name) {
+        for (const auto& s : family.samples) total += s.value;
+      }
+    }
+    return total;
+  }
+
+  std::string Dump(agent::Forwarder& f, const std::string& name) const {
+    std::vector<fleet::metrics::Family> families;
+    f.Collect(&families);
+    std::string out;
+    for (const auto& family : families) {
+      if (family.name != name) continue;
+      for (const auto& s : family.samples) {
+        for (const auto& l : s.labels) out += l.name + "=" + l.value + ",";
+        out += " " + std::to_string(s.value) + "\n";
+      }
+    }
+    return out;
+  }
+
+  e2e::TempDir dir_;
+  e2e::LokiReceiver receiver_{e2e::FreePort()};
+  e2e::TestContainers containers_{"fwd-loki"};
+};
+
+class ForwardLokiFormatTest : public ForwardLokiTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(ForwardLokiFormatTest, EveryLineOnceWithLabelsHeadersAndOrder) {
+  receiver_.Start();
+  const std::string password_file = dir_.Write("loki-password", "s3cret\n");
+  LokiSetup setup{GetParam(),
+                  "  tenantId: team-a\n  basicAuth: {username: agent, passwordFile: " + password_file + "}\n"
+                  "  headers: {X-Test: forwarded}\n  externalLabels: {region: atl}\n"
+                  "  dockerLabels: {com.example.app: app}\n"};
+  auto forwarder = StartForwarder(setup);
+  ASSERT_TRUE(forwarder);
+  const std::string plain = containers_.Run(
+      "i=0; while [ $i -lt 200 ]; do i=$((i+1)); echo out-$i; echo err-$i >&2; done; sleep 60",
+      {"--label", "com.example.app=web"});
+  const std::string tty = containers_.Run("for i in 1 2 3 4 5; do echo tty-$i; done; sleep 60", {"-t"});
+
+  ASSERT_TRUE(e2e::WaitFor([&] { return Lines(plain, "stdout").size() >= 200 && Lines(plain, "stderr").size() >= 200 &&
+                                        Lines(tty, "stdout").size() >= 5; },
+                           std::chrono::seconds(30)))
+      << receiver_.EntryCount() << " entries; errors: " << testing::PrintToString(receiver_.Errors());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // nothing more may come
+  EXPECT_EQ(Lines(plain, "stdout"), Numbered("out-", 200));
+  EXPECT_EQ(Lines(plain, "stderr"), Numbered("err-", 200));
+  EXPECT_EQ(Lines(tty, "stdout"), Numbered("tty-", 5));
+  EXPECT_EQ(receiver_.Errors(), std::vector<std::string>{});
+
+  const Labels want = {{"app", "web"}, {"container", plain}, {"instance", "test-host"},
+                       {"job", "docker"}, {"region", "atl"}, {"stream", "stderr"}};
+  EXPECT_EQ(receiver_.Streams().count(want), 1u);
+  const auto pushes = receiver_.Pushes();
+  ASSERT_FALSE(pushes.empty());
+  for (const auto& push : pushes) {
+    EXPECT_EQ(push.content_type, GetParam() == "json" ? "application/json" : "application/x-protobuf");
+    EXPECT_EQ(push.headers.at("x-scope-orgid"), "team-a");
+    EXPECT_EQ(push.headers.at("x-test"), "forwarded");
+    const std::string credentials = "agent:s3cret";
+    EXPECT_EQ(push.headers.at("authorization"),
+              "Basic " + utility::conversions::to_base64(std::vector<unsigned char>(credentials.begin(), credentials.end())));
+  }
+  EXPECT_EQ(OwnMetric(*forwarder, "fleet_agent_sink_items_sent_total"), 405);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, ForwardLokiFormatTest, ::testing::Values("protobuf", "json"));
+
+TEST_F(ForwardLokiTest, RetriesServerErrorsAndDropsClientErrors) {
+  receiver_.RespondWith(503);
+  receiver_.Start();
+  auto forwarder = StartForwarder();
+  const std::string c = containers_.Run("for i in 1 2 3; do echo first-$i; done; sleep 3; echo late; sleep 60");
+  ASSERT_TRUE(e2e::WaitFor([&] { return OwnMetric(*forwarder, "fleet_agent_sink_requests_total") >= 3; },
+                           std::chrono::seconds(20)))
+      << Dump(*forwarder, "fleet_agent_sink_requests_total") << receiver_.Pushes().size();
+  EXPECT_TRUE(Lines(c, "stdout").empty());  // 503s are not recorded
+  receiver_.RespondWith(200);
+  ASSERT_TRUE(e2e::WaitFor([&] { return Lines(c, "stdout").size() >= 3; }, std::chrono::seconds(20)));
+  EXPECT_EQ(Lines(c, "stdout"), Numbered("first-", 3));
+  receiver_.RespondWith(400);
+  ASSERT_TRUE(e2e::WaitFor([&] { return OwnMetric(*forwarder, "fleet_agent_sink_items_dropped_total") >= 1; },
+                           std::chrono::seconds(20)));
+  EXPECT_EQ(Lines(c, "stdout"), Numbered("first-", 3));  // "late" was rejected, not retried
+}
+
+TEST_F(ForwardLokiTest, RestartResumesFromPositionsWithoutLossOrDuplicates) {
+  receiver_.Start();
+  const std::string c = containers_.Run(
+      "i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo line-$i; usleep 5000; done; sleep 60");
+  for (int run = 0; run < 3; ++run) {
+    auto forwarder = StartForwarder();
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  }
+  // One last run until the container is done writing.
+  auto forwarder = StartForwarder();
+  ASSERT_TRUE(e2e::WaitFor([&] { return Lines(c, "stdout").size() >= 600; }, std::chrono::seconds(40)))
+      << Summary(Lines(c, "stdout")) << testing::PrintToString(receiver_.Errors());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(Lines(c, "stdout"), Numbered("line-", 600));
+}
+
+}  // namespace
