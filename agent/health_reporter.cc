@@ -7,7 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
-#include <sstream>
+
+#include "fleet/files.h"
 
 namespace agent {
 namespace {
@@ -24,16 +25,6 @@ double CpuSeconds() {
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-fleet::Result<std::string> ReadToken(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return fleet::Status::NotFound("cannot read controller.tokenFile " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string t = ss.str();
-  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
-  return t;
 }
 
 }  // namespace
@@ -75,8 +66,9 @@ fleet::Json HealthReporter::BuildReport() {
 }
 
 fleet::Status HealthReporter::SendOnce() {
-  auto token = ReadToken(controller_.token_file);  // re-read: the controller may rotate it
-  if (!token.ok()) return token.status();
+  // Re-read each time: the controller may rotate it.
+  auto token = fleet::ReadTrimmedFile(controller_.token_file);
+  if (!token.ok()) return token.status().WithContext("controller.tokenFile");
   try {
     web::http::client::http_client_config cfg;
     cfg.set_timeout(std::chrono::seconds(10));

@@ -6,20 +6,15 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "fleet/crypto.h"
+#include "fleet/files.h"
 
 namespace controller {
 
 fleet::Result<std::string> ReadOrCreateSecretFile(const std::string& path) {
-  std::ifstream in(path);
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string v = ss.str();
-    while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+  if (auto existing = fleet::ReadTrimmedFile(path); existing.ok()) {
+    std::string v = std::move(*existing);
     if (v.empty()) return fleet::Status::Invalid(path + " is empty");
     struct stat st{};
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {

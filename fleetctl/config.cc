@@ -6,9 +6,8 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "fleet/files.h"
 #include "fleet/yaml_codec.h"
 
 namespace fleetctl {
@@ -17,16 +16,6 @@ namespace {
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
-}
-
-fleet::Result<std::string> ReadTrimmed(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return fleet::Status::NotFound("cannot read token file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string v = ss.str();
-  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
-  return v;
 }
 
 }  // namespace
@@ -39,11 +28,9 @@ std::string ConfigPath() {
 
 fleet::Result<Config> LoadConfig(const std::string& path) {
   Config cfg;
-  std::ifstream in(path);
-  if (!in) return cfg;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto docs = fleet::ParseYamlDocuments(ss.str(), path);
+  auto text = fleet::ReadFileText(path);
+  if (!text.ok()) return cfg;  // no config file yet
+  auto docs = fleet::ParseYamlDocuments(*text, path);
   if (!docs.ok()) return docs.status();
   if (docs->empty()) return cfg;
   const auto& j = (*docs)[0].object;
@@ -102,7 +89,7 @@ fleet::Result<Connection> ResolveConnection(const ConnectionFlags& flags) {
   if (!flags.token.empty()) {
     conn.token = flags.token;
   } else if (!flags.token_file.empty()) {
-    auto t = ReadTrimmed(flags.token_file);
+    auto t = fleet::ReadTrimmedFile(flags.token_file);
     if (!t.ok()) return t.status();
     conn.token = *t;
   } else if (!Env("FLEETCTL_TOKEN").empty()) {
@@ -110,7 +97,7 @@ fleet::Result<Connection> ResolveConnection(const ConnectionFlags& flags) {
   } else if (!ctx.token.empty()) {
     conn.token = ctx.token;
   } else if (!token_file.empty()) {
-    auto t = ReadTrimmed(token_file);
+    auto t = fleet::ReadTrimmedFile(token_file);
     if (!t.ok()) return t.status();
     conn.token = *t;
   }
