@@ -216,16 +216,26 @@ class Registry::Plan {
     std::string key = Key(kind, name);
     state_[key] = std::nullopt;
     SetOp(key, {StoreOp::Type::kDelete, kind, name, Json(), base_revision_[key]});
-    results_.push_back({RefString(obj), "deleted", via, obj});
+    results_.push_back({{RefString(obj), "deleted", via, std::move(obj)}, key});
     return Status::Ok();
   }
 
-  std::vector<StoreOp> Ops() const {
+  // The store ops, moved out: the plan is spent after this.
+  std::vector<StoreOp> TakeOps() {
     std::vector<StoreOp> ops;
-    for (const auto& key : op_order_) ops.push_back(ops_.at(key));
+    ops.reserve(op_order_.size());
+    for (const auto& key : op_order_) ops.push_back(std::move(ops_.at(key)));
     return ops;
   }
-  std::vector<AppliedObject>& results() { return results_; }
+  // Results with each object as the plan left it (moved out of the plan's state).
+  std::vector<AppliedObject> TakeResults() {
+    for (auto& r : results_) {
+      if (r.action == "deleted") continue;
+      auto& state = state_[r.key];
+      if (state) r.object = std::move(*state);
+    }
+    return {results_.begin(), results_.end()};
+  }
 
  private:
   static std::string Key(const std::string& kind, const std::string& name) {
@@ -235,11 +245,11 @@ class Registry::Plan {
   void Record(const std::string& kind, const std::string& name, const std::string& ref,
               const std::string& action, const std::string& via, const Json& obj) {
     std::string key = Key(kind, name);
-    state_[key] = obj;
     if (action != "unchanged") {
       SetOp(key, {StoreOp::Type::kPut, kind, name, obj, base_revision_[key]});
     }
-    results_.push_back({ref, action, via, obj});
+    state_[key] = obj;
+    results_.push_back({{ref, action, via, Json()}, key});
   }
 
   void SetOp(const std::string& key, StoreOp op) {
@@ -307,7 +317,10 @@ class Registry::Plan {
   std::map<std::string, int64_t> base_revision_;
   std::map<std::string, StoreOp> ops_;
   std::vector<std::string> op_order_;
-  std::vector<AppliedObject> results_;
+  struct PlannedResult : AppliedObject {
+    std::string key;  // the object is taken from state_ at the end
+  };
+  std::vector<PlannedResult> results_;
 };
 
 Registry::Registry(Store& store, std::string fingerprint_key)
@@ -373,21 +386,19 @@ Result<Json> SingleObject(Result<ApplyResult> r) {
 Result<ApplyResult> Registry::Execute(Plan& plan, bool dry_run) {
   ApplyResult result;
   if (!dry_run) {
-    auto ops = plan.Ops();
+    auto ops = plan.TakeOps();
     if (!ops.empty()) {
       auto rev = store_.Commit(ops);
       if (!rev.ok()) return rev.status();
       result.revision = *rev;
-      for (auto& r : plan.results()) {
-        if (r.action == "created" || r.action == "configured") {
-          r.object["metadata"]["resourceVersion"] = std::to_string(*rev);
-        }
-      }
     }
   }
-  for (auto& r : plan.results()) {
+  result.objects = plan.TakeResults();
+  for (auto& r : result.objects) {
+    if (result.revision && (r.action == "created" || r.action == "configured")) {
+      r.object["metadata"]["resourceVersion"] = std::to_string(result.revision);
+    }
     r.object = Redact(std::move(r.object));
-    result.objects.push_back(std::move(r));
   }
   return result;
 }
