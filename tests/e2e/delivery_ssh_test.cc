@@ -2,12 +2,17 @@
 // commands, failure codes, and (below) installing and restarting the agent.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "controller/agent_service.h"
+#include "controller/bundle.h"
 #include "controller/transport.h"
 #include "fleet/crypto.h"
 #include "tests/e2e/ssh_hosts.h"
@@ -217,6 +222,77 @@ TEST_F(DeliverySsh, ExecReportsExitCodesStderrAndTimeouts) {
   auto slow = session->Exec({"sleep", "5"});
   EXPECT_EQ(slow.status().code(), Code::kDeadlineExceeded) << slow.status().ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+}
+
+int ReadPid(const std::string& path) { return std::atoi(ReadLocal(path).c_str()); }
+
+bool ProcessRuns(int pid) { return pid > 0 && std::filesystem::exists("/proc/" + std::to_string(pid)); }
+
+// The agent bundle built by fleet-agent-bundle, installed and run through sshd on this machine,
+// in an install dir whose name is made of shell syntax that must never be executed.
+TEST_F(DeliverySsh, BundleInstallsByChecksumAndAgentRunsUnderTheSupervisor) {
+  std::filesystem::remove("/tmp/pwned");
+  auto bundle = controller::LoadBundle(BinaryDir() + "/agent-bundle");
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  auto session = ConnectOrDie(TargetFor(host_));
+  ASSERT_TRUE(session);
+  const std::string dir = host_.install_dir() + "/x; touch /tmp/pwned $(touch /tmp/pwned) `id`";
+
+  auto started = std::chrono::steady_clock::now();
+  auto uploaded = controller::InstallBundle(*session, *bundle, dir);
+  ASSERT_TRUE(uploaded.ok()) << uploaded.status().ToString();
+  std::cout << "fresh bundle install (" << bundle->files.size() << " files): "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started).count() << " ms\n";
+  EXPECT_EQ(uploaded->size(), bundle->files.size() + 1);
+  auto again = controller::InstallBundle(*session, *bundle, dir);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty()) << "unchanged bundle: nothing uploaded";
+
+  // A host where one library was damaged and the install never finished (no MANIFEST).
+  std::ofstream(dir + "/lib/libz.so.1") << "damaged";
+  std::filesystem::remove(dir + "/MANIFEST");
+  auto repaired = controller::InstallBundle(*session, *bundle, dir);
+  ASSERT_TRUE(repaired.ok()) << repaired.status().ToString();
+  EXPECT_EQ(*repaired, (std::vector<std::string>{"lib/libz.so.1", "MANIFEST"}));
+
+  const int port = FreePort();
+  const std::string config = dir + "/agent.yaml";
+  ASSERT_TRUE(session->Upload(config,
+                              "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentConfig\n"
+                              "http: {listen: \"127.0.0.1:" + std::to_string(port) + "\"}\n"
+                              "collectors: {container: {enabled: false}}\n", 0600).ok());
+  auto metrics_served = [&] {
+    HttpResponse r = Http("GET", port, "/metrics");
+    return r.status == 200 && r.body.find("\nnode_load1 ") != std::string::npos;
+  };
+  started = std::chrono::steady_clock::now();
+  fleet::Status restarted = controller::RestartAgent(*session, dir, config);
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString() << ReadLocal(dir + "/log/agent.log");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3))
+      << "the exec returns once the agent is started, not when it ends";
+  ASSERT_TRUE(WaitFor(metrics_served, std::chrono::seconds(15))) << ReadLocal(dir + "/log/agent.log");
+  const int first_agent = ReadPid(dir + "/run/agent.pid");
+  const int supervisor = ReadPid(dir + "/run/supervisor.pid");
+
+  ASSERT_TRUE(controller::RestartAgent(*session, dir, config).ok());
+  ASSERT_TRUE(WaitFor(metrics_served, std::chrono::seconds(15)));
+  const int second_agent = ReadPid(dir + "/run/agent.pid");
+  EXPECT_NE(second_agent, first_agent);
+  EXPECT_FALSE(ProcessRuns(supervisor)) << "the old supervisor was stopped";
+
+  ::kill(second_agent, SIGKILL);  // a crash: the supervisor starts it again
+  ASSERT_TRUE(WaitFor([&] {
+    const int pid = ReadPid(dir + "/run/agent.pid");
+    return pid != second_agent && ProcessRuns(pid) && metrics_served();
+  }, std::chrono::seconds(15))) << ReadLocal(dir + "/log/agent.log");
+
+  const int third_agent = ReadPid(dir + "/run/agent.pid");
+  ASSERT_TRUE(controller::StopAgent(*session, dir).ok());
+  EXPECT_TRUE(WaitFor([&] { return !ProcessRuns(third_agent); }, std::chrono::seconds(5)));
+  EXPECT_EQ(Http("GET", port, "/metrics").status, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/run/agent.pid"));
+  EXPECT_FALSE(std::filesystem::exists("/tmp/pwned"));
 }
 
 }  // namespace

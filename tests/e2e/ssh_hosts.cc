@@ -115,10 +115,14 @@ void SshHost::RotateHostKey() {
 }
 
 void SshHost::KillSupervisedAgent() const {
-  for (const char* name : {"supervisor.pid", "agent.pid"}) {
-    const std::string text = ReadFile(install_dir() + "/run/" + name);
-    const int pid = std::atoi(text.c_str());
-    if (pid > 1) ::kill(pid, SIGKILL);
+  // Supervisors first, or they would start the agent again.
+  for (const char* pid_file : {"supervisor.pid", "agent.pid"}) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path(), ec)) {
+      if (entry.path().filename() != pid_file) continue;
+      const int pid = std::atoi(ReadFile(entry.path().string()).c_str());
+      if (pid > 1) ::kill(pid, SIGKILL);
+    }
   }
 }
 

@@ -32,7 +32,7 @@ class SshHost {
  private:
   std::string Path(const std::string& name) const { return (dir_.path() / name).string(); }
   void GenerateHostKey();
-  // Whatever agent_service started under install_dir is detached from sshd; end it too.
+  // Agents started through sshd are detached from it; end any whose pid file is in dir().
   void KillSupervisedAgent() const;
 
   TempDir dir_;

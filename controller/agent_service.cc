@@ -1,0 +1,206 @@
+#include "controller/agent_service.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "fleet/crypto.h"
+
+namespace controller {
+namespace {
+
+using fleet::Result;
+using fleet::Status;
+
+// Prints "sha256  path" for each listed file that exists under the directory $1.
+constexpr char kHashFilesScript[] =
+    "cd -- \"$1\" 2>/dev/null || exit 0; shift; "
+    "for f; do if [ -f \"$f\" ]; then sha256sum -- \"$f\"; fi; done";
+
+// $1 = stop|restart, $2 = install dir, $3 = config. Pid files are only trusted when the process
+// they name still runs something from this install dir (they can be stale after a reboot).
+constexpr char kSupervisorControlScript[] = R"sh(set -u
+action=$1 dir=$2 config=${3:-}
+run=$dir/run
+stop_pidfile() {
+  [ -f "$1" ] || return 0
+  pid=$(cat "$1")
+  case $pid in ''|*[!0-9]*) return 0 ;; esac
+  [ -r "/proc/$pid/cmdline" ] || return 0
+  tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -e "$dir/bin/fleet-supervise" -e "$dir/bin/fleet-agent" || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  i=0
+  while kill -0 "$pid" 2>/dev/null; do
+    i=$((i + 1))
+    if [ "$i" -gt 50 ]; then kill -KILL "$pid" 2>/dev/null; break; fi
+    sleep 0.1
+  done
+}
+stop_pidfile "$run/supervisor.pid"
+stop_pidfile "$run/agent.pid"
+rm -f "$run/supervisor.pid" "$run/agent.pid"
+[ "$action" = restart ] || exit 0
+mkdir -p "$run" "$dir/log"
+detach=
+if command -v setsid >/dev/null 2>&1; then detach=setsid; fi
+$detach nohup "$dir/bin/fleet-supervise" "$dir" "$config" </dev/null >>"$dir/log/agent.log" 2>&1 &
+i=0
+until [ -s "$run/agent.pid" ]; do
+  i=$((i + 1))
+  if [ "$i" -gt 100 ]; then echo "the supervisor did not start the agent; see $dir/log/agent.log" >&2; exit 1; fi
+  sleep 0.1
+done
+)sh";
+
+Status CheckExit(const Result<ExecResult>& result, const std::string& what) {
+  if (!result.ok()) return result.status().WithContext(what);
+  if (result->exit_code != 0) {
+    return Status::Internal(what + " exited " + std::to_string(result->exit_code) + ": " +
+                            result->err);
+  }
+  return {};
+}
+
+Status RunOrFail(RemoteSession& session, const std::vector<std::string>& argv,
+                 const std::string& what) {
+  return CheckExit(session.Exec(argv), what);
+}
+
+// ExecStart= words: double-quoted, with systemd's specifier (%) and variable ($) expansion off.
+std::string SystemdQuote(const std::string& word) {
+  std::string quoted = "\"";
+  for (char c : word) {
+    switch (c) {
+      case '"': quoted += "\\\""; break;
+      case '\\': quoted += "\\\\"; break;
+      case '%': quoted += "%%"; break;
+      case '$': quoted += "$$"; break;
+      default: quoted += c;
+    }
+  }
+  return quoted + "\"";
+}
+
+// Bundle files in install order: everything but bin/ first, so the wrapper and supervisor that
+// start the agent are replaced only after the binary and libraries they point at.
+std::vector<const BundleFile*> InstallOrder(const Bundle& bundle) {
+  std::vector<const BundleFile*> order;
+  for (const BundleFile& file : bundle.files) order.push_back(&file);
+  std::stable_partition(order.begin(), order.end(),
+                        [](const BundleFile* f) { return f->path.rfind("bin/", 0) != 0; });
+  return order;
+}
+
+Status RestartUnderSystemd(RemoteSession& session, const std::string& install_dir,
+                           const std::string& config_path) {
+  const std::string unit = AgentSystemdUnit(install_dir, config_path);
+  Result<std::string> remote = session.Sha256(kAgentUnitPath);
+  if (!remote.ok()) return remote.status();
+  if (*remote != fleet::Sha256Hex(unit)) {
+    FLEET_RETURN_IF_ERROR(session.Upload(kAgentUnitPath, unit, 0644));
+    FLEET_RETURN_IF_ERROR(RunOrFail(session, {"systemctl", "daemon-reload"}, "systemctl daemon-reload"));
+    FLEET_RETURN_IF_ERROR(RunOrFail(session, {"systemctl", "enable", kAgentUnitName}, "systemctl enable"));
+  }
+  return RunOrFail(session, {"systemctl", "restart", kAgentUnitName}, "systemctl restart");
+}
+
+Status ControlSupervisor(RemoteSession& session, const std::string& action,
+                         const std::string& install_dir, const std::string& config_path) {
+  return RunOrFail(session,
+                   {"sh", "-c", kSupervisorControlScript, "fleet-agent-control", action,
+                    install_dir, config_path},
+                   action + " fleet-agent under fleet-supervise");
+}
+
+}  // namespace
+
+Status ValidateInstallPath(const std::string& path) {
+  if (path.empty() || path.front() != '/') {
+    return Status::Invalid("install path must be absolute: " + path);
+  }
+  if (std::any_of(path.begin(), path.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    return Status::Invalid("install path contains control characters");
+  }
+  std::istringstream parts(path);
+  std::string part;
+  while (std::getline(parts, part, '/')) {
+    if (part == "." || part == "..") return Status::Invalid("install path has . or ..: " + path);
+  }
+  return {};
+}
+
+Result<std::vector<std::string>> InstallBundle(RemoteSession& session, const Bundle& bundle,
+                                               const std::string& install_dir) {
+  FLEET_RETURN_IF_ERROR(ValidateInstallPath(install_dir));
+  const std::string manifest_path = install_dir + "/" + kBundleManifestName;
+  Result<std::string> installed = session.Sha256(manifest_path);
+  if (!installed.ok()) return installed.status();
+  if (*installed == bundle.digest) return std::vector<std::string>{};
+
+  std::vector<std::string> hash_argv = {"sh", "-c", kHashFilesScript, "fleet-hash", install_dir};
+  for (const BundleFile& file : bundle.files) hash_argv.push_back(file.path);
+  Result<ExecResult> hashed = session.Exec(hash_argv);
+  FLEET_RETURN_IF_ERROR(CheckExit(hashed, "hashing installed bundle"));
+  std::map<std::string, std::string> remote_hashes;  // path -> sha256
+  std::istringstream lines(hashed->out);
+  for (std::string hash, path; lines >> hash >> path;) remote_hashes[path] = hash;
+
+  std::vector<std::string> uploaded;
+  for (const BundleFile* file : InstallOrder(bundle)) {
+    if (remote_hashes[file->path] == file->sha256) continue;
+    FLEET_RETURN_IF_ERROR(session.Upload(install_dir + "/" + file->path, file->content, file->mode));
+    uploaded.push_back(file->path);
+  }
+  FLEET_RETURN_IF_ERROR(session.Upload(manifest_path, bundle.manifest, 0644));
+  uploaded.push_back(kBundleManifestName);
+  return uploaded;
+}
+
+Result<InitSystem> DetectInitSystem(RemoteSession& session) {
+  Result<ExecResult> state = session.Exec({"systemctl", "is-system-running"});
+  if (!state.ok()) return state.status();
+  std::istringstream words(state->out);
+  std::string word;
+  words >> word;
+  return word == "running" || word == "degraded" ? InitSystem::kSystemd : InitSystem::kSupervisor;
+}
+
+std::string AgentSystemdUnit(const std::string& install_dir, const std::string& config_path) {
+  return "[Unit]\n"
+         "Description=vpsfleet agent (host and container metrics, Docker logs)\n"
+         "Wants=network-online.target\n"
+         "After=network-online.target\n"
+         "\n"
+         "[Service]\n"
+         "ExecStart=" + SystemdQuote(install_dir + "/bin/fleet-agent") + " --config " +
+         SystemdQuote(config_path) + "\n"
+         "Restart=always\n"
+         "RestartSec=1\n"
+         "\n"
+         "[Install]\n"
+         "WantedBy=multi-user.target\n";
+}
+
+Status RestartAgent(RemoteSession& session, const std::string& install_dir,
+                    const std::string& config_path) {
+  FLEET_RETURN_IF_ERROR(ValidateInstallPath(install_dir));
+  FLEET_RETURN_IF_ERROR(ValidateInstallPath(config_path));
+  Result<InitSystem> init = DetectInitSystem(session);
+  if (!init.ok()) return init.status();
+  if (*init == InitSystem::kSystemd) return RestartUnderSystemd(session, install_dir, config_path);
+  return ControlSupervisor(session, "restart", install_dir, config_path);
+}
+
+Status StopAgent(RemoteSession& session, const std::string& install_dir) {
+  FLEET_RETURN_IF_ERROR(ValidateInstallPath(install_dir));
+  Result<InitSystem> init = DetectInitSystem(session);
+  if (!init.ok()) return init.status();
+  if (*init == InitSystem::kSupervisor) return ControlSupervisor(session, "stop", install_dir, "");
+  Result<ExecResult> stopped = session.Exec({"systemctl", "stop", kAgentUnitName});
+  if (!stopped.ok()) return stopped.status();
+  // 5 = unit not loaded: nothing was installed, so nothing runs.
+  if (stopped->exit_code != 0 && stopped->exit_code != 5) return CheckExit(stopped, "systemctl stop");
+  return {};
+}
+
+}  // namespace controller

@@ -1,0 +1,42 @@
+// Installing and running fleet-agent on a host over a RemoteSession: the bundle by checksum, then
+// a restart under systemd where it runs, or under the bundle's own supervisor elsewhere.
+// Every remote command goes through RemoteSession::Exec(argv) with the user-supplied values
+// (install dir, config path) as separate arguments, never spliced into a command string.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "controller/bundle.h"
+#include "controller/transport.h"
+#include "fleet/status.h"
+
+namespace controller {
+
+inline constexpr char kAgentUnitName[] = "fleet-agent.service";
+inline constexpr char kAgentUnitPath[] = "/etc/systemd/system/fleet-agent.service";
+
+enum class InitSystem { kSystemd, kSupervisor };
+
+// Absolute, no NUL/newline/control characters, no "." or ".." components; kInvalid otherwise.
+fleet::Status ValidateInstallPath(const std::string& path);
+
+// Uploads each bundle file whose remote sha256 differs (libraries first, bin/ after, MANIFEST
+// last) and returns the relative paths uploaded; none when the remote MANIFEST already matches.
+fleet::Result<std::vector<std::string>> InstallBundle(RemoteSession& session, const Bundle& bundle,
+                                                      const std::string& install_dir);
+
+// systemd when `systemctl is-system-running` says running or degraded, else the supervisor.
+fleet::Result<InitSystem> DetectInitSystem(RemoteSession& session);
+
+// The unit running install_dir/bin/fleet-agent --config config_path, with systemd's quoting.
+std::string AgentSystemdUnit(const std::string& install_dir, const std::string& config_path);
+
+// (Re)starts the agent of an installed bundle with config_path. Under the supervisor: stops the
+// old supervisor and agent (TERM, up to 5 s, KILL) and starts bin/fleet-supervise detached, with
+// pids in install_dir/run/ and output in install_dir/log/agent.log; returns once it runs.
+fleet::Status RestartAgent(RemoteSession& session, const std::string& install_dir,
+                           const std::string& config_path);
+fleet::Status StopAgent(RemoteSession& session, const std::string& install_dir);
+
+}  // namespace controller

@@ -1,0 +1,35 @@
+// The agent bundle the controller installs on hosts: the directory agent/make-bundle.sh builds
+// (binary, its libraries and loader, wrapper, supervisor) described by its MANIFEST.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleet/status.h"
+
+namespace controller {
+
+struct BundleFile {
+  std::string path;  // relative to the bundle root, e.g. "lib/libc.so.6"
+  int mode = 0644;
+  std::string sha256;
+  std::string content;
+};
+
+struct Bundle {
+  std::vector<BundleFile> files;  // in MANIFEST order (sorted by path)
+  std::string manifest;           // the MANIFEST text; installed last, so it marks a whole install
+  std::string digest;             // sha256 of manifest: the bundle's version
+};
+
+inline constexpr char kBundleManifestName[] = "MANIFEST";
+
+// Parses "sha256 octal-mode path" lines; paths must be relative, without "..", and made of
+// [A-Za-z0-9._+-/] (they end up in remote commands and file names). Contents are left empty.
+fleet::Result<std::vector<BundleFile>> ParseBundleManifest(std::string_view text);
+
+// Reads dir/MANIFEST and every file it lists, checking each file's sha256 against it.
+fleet::Result<Bundle> LoadBundle(const std::string& dir);
+
+}  // namespace controller
