@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <signal.h>
+#include <sstream>
 
 namespace e2e {
 
@@ -13,13 +15,42 @@ PrometheusReceiver::PrometheusReceiver(const std::string& dir, std::vector<std::
   std::filesystem::create_directories(dir);
   const std::string config = dir + "/prometheus.yml";
   std::ofstream(config) << "global:\n  scrape_interval: 1h\n";
-  std::vector<std::string> argv = {"/usr/bin/prometheus", "--config.file=" + config,
-                                   "--web.enable-remote-write-receiver",
-                                   "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                                   "--storage.tsdb.path=" + dir + "/tsdb"};
-  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  process_ = std::make_unique<Process>(argv);
+  argv_ = {"/usr/bin/prometheus", "--config.file=" + config, "--web.enable-remote-write-receiver",
+           "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+           "--storage.tsdb.path=" + dir + "/tsdb"};
+  argv_.insert(argv_.end(), extra_flags.begin(), extra_flags.end());
+  Start();
+}
+
+void PrometheusReceiver::Start() {
+  process_ = std::make_unique<Process>(argv_);
   WaitFor([&] { return Http("GET", port_, "/-/ready").status == 200; }, std::chrono::seconds(30));
+}
+
+void PrometheusReceiver::Stop() { process_->Stop(); }
+
+AgentProcess::AgentProcess(std::string config_path)
+    : config_path_(std::move(config_path)), port_(FreePort()) {}
+
+void AgentProcess::Start() {
+  process_ = std::make_unique<Process>(std::vector<std::string>{Bin("fleet-agent"), "--config", config_path_});
+  WaitFor([&] { return Http("GET", port_, "/-/ready").status == 200; }, std::chrono::seconds(20));
+}
+
+void AgentProcess::Kill() { process_->Stop(SIGKILL); }
+
+double AgentProcess::Metric(const std::string& family) {
+  auto response = Http("GET", port_, "/metrics");
+  if (response.status != 200) return -1;
+  double sum = 0;
+  bool found = false;
+  std::istringstream lines(response.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(family, 0) != 0 || (line[family.size()] != ' ' && line[family.size()] != '{')) continue;
+    sum += std::stod(line.substr(line.rfind(' ') + 1));
+    found = true;
+  }
+  return found ? sum : -1;
 }
 
 std::string PrometheusReceiver::WriteUrl() const {

@@ -12,10 +12,13 @@
 
 namespace e2e {
 
-// `prometheus --web.enable-remote-write-receiver` on a free loopback port, scraping nothing.
+// `prometheus --web.enable-remote-write-receiver` on a free loopback port, scraping nothing
+// (extra flags may add more). Started by the constructor; Stop/Start keep port and storage.
 class PrometheusReceiver {
  public:
   explicit PrometheusReceiver(const std::string& dir, std::vector<std::string> extra_flags = {});
+  void Start();
+  void Stop();
   int port() const { return port_; }
   std::string WriteUrl() const;
   // data.result of an instant query (empty array when it failed).
@@ -23,6 +26,25 @@ class PrometheusReceiver {
   Process& process() { return *process_; }
 
  private:
+  int port_;
+  std::vector<std::string> argv_;
+  std::unique_ptr<Process> process_;
+};
+
+// fleet-agent run from a config file; Kill is SIGKILL, Start runs it again with the same file.
+class AgentProcess {
+ public:
+  explicit AgentProcess(std::string config_path);
+  void Start();
+  void Kill();
+  bool Running() { return process_ && process_->Running(); }
+  int port() const { return port_; }  // pass as http.listen: 127.0.0.1:<port>
+  // Sum of a family's samples on the agent's /metrics (-1 when unreachable or absent).
+  double Metric(const std::string& family);
+  std::string Log() const { return process_ ? process_->Log() : ""; }
+
+ private:
+  std::string config_path_;
   int port_;
   std::unique_ptr<Process> process_;
 };
