@@ -7,9 +7,11 @@
 #include <atomic>
 
 #include "agent/container/container_collector.h"
+#include "agent/health_reporter.h"
 #include "agent/http_server.h"
 #include "agent/scraper.h"
 #include "agent/self_metrics.h"
+#include "agent/sinks/forwarder.h"
 
 namespace agent {
 namespace {
@@ -48,7 +50,8 @@ void ApplyOverrides(const Overrides& o, AgentConfig* config) {
 }
 
 fleet::Status Validate(const AgentConfig& config) {
-  return BuildCollectors(config).status();
+  FLEET_RETURN_IF_ERROR(BuildCollectors(config).status());
+  return Forwarder::Create(config).status();
 }
 
 int RunDaemon(const AgentConfig& config) {
@@ -67,18 +70,30 @@ int RunDaemon(const AgentConfig& config) {
     spdlog::error("{}", collectors.status().ToString());
     return 2;
   }
+  auto forwarder = Forwarder::Create(config);
+  if (!forwarder.ok()) {
+    spdlog::error("{}", forwarder.status().ToString());
+    return 2;
+  }
   Scraper scraper(std::move(*collectors));
   SelfMetrics self(config.paths.procfs);
+  self.Register([fw = forwarder->get()](std::vector<fleet::metrics::Family>* out) {
+    fw->Collect(out);
+  });
+  // One collection: what /metrics serves and what the forwarder ships by remote write.
+  auto gather = [&] {
+    std::vector<fleet::metrics::Family> families = scraper.Scrape();
+    self.Gather(&families);
+    SortAndMerge(&families);
+    return families;
+  };
   std::atomic<bool> ready{false};
 
   HttpServer server(config.http.listen);
   server.Route("/metrics", [&](const HttpRequest&) {
-    std::vector<fleet::metrics::Family> families = scraper.Scrape();
-    self.Gather(&families);
-    SortAndMerge(&families);
     HttpResponse resp;
     resp.content_type = fleet::metrics::kTextContentType;
-    fleet::metrics::WriteText(families, &resp.body);
+    fleet::metrics::WriteText(gather(), &resp.body);
     return resp;
   });
   server.Route("/-/healthy", [](const HttpRequest&) {
@@ -92,7 +107,17 @@ int RunDaemon(const AgentConfig& config) {
     spdlog::error("{}", st.ToString());
     return 1;
   }
+  if (fleet::Status st = (*forwarder)->Start(gather); !st.ok()) {
+    spdlog::error("starting the forwarder: {}", st.ToString());
+    return 1;
+  }
   ready = true;
+  // Reports to the controller (when the config names one); issue 8 adds each collector, sink and
+  // the buffer as components.
+  HealthReporter reporter(config, [&] {
+    return std::vector<ComponentHealth>{{"http", ready.load(), ""}};
+  });
+  reporter.Start();
   std::string names;
   for (const std::string& n : scraper.Names()) names += (names.empty() ? "" : ",") + n;
   spdlog::info("fleet-agent {} listening on {} (collectors {})", VPSFLEET_VERSION,
@@ -109,6 +134,7 @@ int RunDaemon(const AgentConfig& config) {
     break;
   }
   ready = false;
+  (*forwarder)->Stop();
   server.Stop();
   return 0;
 }

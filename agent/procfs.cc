@@ -32,6 +32,9 @@ fleet::Result<std::string> ReadFile(const std::string& path) {
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
+    // procfs, sysfs and cgroupfs fill the buffer as far as the content goes, so a short read is
+    // the end: skipping the read that would return 0 saves a syscall per file, ~1,000 a scrape.
+    if (static_cast<size_t>(n) < sizeof buf) break;
   }
   ::close(fd);
   return out;

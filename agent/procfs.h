@@ -11,6 +11,10 @@
 
 namespace agent {
 
+// /proc/stat and cpuacct.stat count in USER_HZ, which the kernel fixes at 100 for userspace on
+// every architecture (whatever CONFIG_HZ is).
+inline constexpr double kUserHz = 100.0;
+
 fleet::Result<std::string> ReadFile(const std::string& path);
 // The file's content without the trailing newline, or `fallback` when it cannot be read.
 std::string ReadTrimmed(const std::string& path, const std::string& fallback = "");

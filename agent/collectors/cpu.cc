@@ -8,9 +8,6 @@ namespace {
 using fleet::metrics::Family;
 using fleet::metrics::Type;
 
-// /proc/stat counts in USER_HZ, which the kernel fixes at 100 for userspace on every architecture.
-constexpr double kUserHz = 100.0;
-
 class CpuCollector : public Collector {
  public:
   explicit CpuCollector(HostPaths paths) : paths_(std::move(paths)) {}

@@ -1,10 +1,10 @@
 // node_disk_* per block device from /proc/diskstats (sectors are 512 bytes, times are ms), plus
 // node_disk_info with udev properties when udev's database is there.
 #include <map>
-#include <regex>
 
 #include "agent/collectors/collectors.h"
 #include "agent/procfs.h"
+#include "agent/regex_filter.h"
 
 namespace agent {
 namespace {
@@ -67,7 +67,7 @@ class DiskstatsCollector : public Collector {
       auto f = Fields(line);
       if (f.size() < 4) continue;
       const std::string device(f[2]);
-      if (std::regex_match(device, exclude_)) continue;
+      if (exclude_.Matches(device)) continue;
       const std::string major(f[0]), minor(f[1]);
       auto udev = Udev(major, minor);
       info.samples.push_back({"",
@@ -109,7 +109,7 @@ class DiskstatsCollector : public Collector {
   }
 
   HostPaths paths_;
-  std::regex exclude_;
+  RegexFilter exclude_;
 };
 
 }  // namespace

@@ -4,11 +4,11 @@
 
 #include <cctype>
 #include <cerrno>
-#include <regex>
 #include <set>
 
 #include "agent/collectors/collectors.h"
 #include "agent/procfs.h"
+#include "agent/regex_filter.h"
 
 namespace agent {
 namespace {
@@ -79,8 +79,7 @@ class FilesystemCollector : public Collector {
       const std::string device = DecodeOctal(f[0]);
       const std::string mount_point = DecodeOctal(f[1]);
       const std::string fs_type(f[2]);
-      if (std::regex_search(mount_point, mount_points_exclude_) ||
-          std::regex_search(fs_type, fs_types_exclude_)) {
+      if (mount_points_exclude_.Matches(mount_point) || fs_types_exclude_.Matches(fs_type)) {
         continue;
       }
       // A mount point listed twice (bind mounts, stacked mounts) is reported once.
@@ -111,8 +110,8 @@ class FilesystemCollector : public Collector {
 
  private:
   HostPaths paths_;
-  std::regex mount_points_exclude_;
-  std::regex fs_types_exclude_;
+  RegexFilter mount_points_exclude_;
+  RegexFilter fs_types_exclude_;
 };
 
 }  // namespace

@@ -12,10 +12,10 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <regex>
 
 #include "agent/collectors/collectors.h"
 #include "agent/procfs.h"
+#include "agent/regex_filter.h"
 
 namespace agent {
 namespace {
@@ -134,7 +134,7 @@ class NetdevCollector : public Collector {
                           {}});
     }
     for (const auto& [dev, st] : *stats) {
-      if (std::regex_search(dev, exclude_)) continue;
+      if (exclude_.Matches(dev)) continue;
       for (size_t i = 0; i < std::size(kNetdevStats); ++i) {
         families[i].samples.push_back(
             {"", {{"device", dev}}, static_cast<double>(st.*kNetdevStats[i].field)});
@@ -146,7 +146,7 @@ class NetdevCollector : public Collector {
 
  private:
   HostPaths paths_;
-  std::regex exclude_;
+  RegexFilter exclude_;
 };
 
 }  // namespace

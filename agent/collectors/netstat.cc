@@ -1,9 +1,8 @@
 // node_netstat_<Proto>_<Field> from /proc/net/netstat, /proc/net/snmp (header/value line pairs)
 // and /proc/net/snmp6 (name/value lines), limited to node_exporter's default field set.
-#include <regex>
-
 #include "agent/collectors/collectors.h"
 #include "agent/procfs.h"
+#include "agent/regex_filter.h"
 
 namespace agent {
 namespace {
@@ -53,7 +52,7 @@ class NetstatCollector : public Collector {
     }
     for (const auto& [key, value] : stats) {
       double v = 0;
-      if (!std::regex_match(key, fields_) || !ParseDouble(value, &v)) continue;
+      if (!fields_.Matches(key) || !ParseDouble(value, &v)) continue;
       std::string help = key;
       help.erase(help.find('_'), 1);
       out->push_back(
@@ -64,7 +63,7 @@ class NetstatCollector : public Collector {
 
  private:
   HostPaths paths_;
-  std::regex fields_;
+  RegexFilter fields_;
 };
 
 }  // namespace

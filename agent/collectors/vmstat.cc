@@ -1,8 +1,7 @@
 // node_vmstat_<field> from /proc/vmstat, limited to node_exporter's default field set.
-#include <regex>
-
 #include "agent/collectors/collectors.h"
 #include "agent/procfs.h"
+#include "agent/regex_filter.h"
 
 namespace agent {
 namespace {
@@ -23,7 +22,7 @@ class VmstatCollector : public Collector {
       double v = 0;
       if (f.size() != 2 || !ParseDouble(f[1], &v)) continue;
       const std::string key(f[0]);
-      if (!std::regex_match(key, fields_)) continue;
+      if (!fields_.Matches(key)) continue;
       out->push_back(Single(Type::kUntyped, "node_vmstat_" + key,
                             "/proc/vmstat information field " + key + ".", v));
     }
@@ -32,7 +31,7 @@ class VmstatCollector : public Collector {
 
  private:
   HostPaths paths_;
-  std::regex fields_;
+  RegexFilter fields_;
 };
 
 }  // namespace

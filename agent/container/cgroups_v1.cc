@@ -5,9 +5,6 @@
 namespace agent {
 namespace {
 
-// /proc and cpuacct.stat count in USER_HZ, fixed at 100 for userspace.
-constexpr double kUserHz = 100.0;
-
 class CgroupsV1 : public Cgroups {
  public:
   explicit CgroupsV1(std::string root) : root_(std::move(root)) {}
