@@ -13,6 +13,7 @@
 
 #include "controller/agent_service.h"
 #include "controller/bundle.h"
+#include "controller/tailscale.h"
 #include "controller/transport.h"
 #include "fleet/crypto.h"
 #include "tests/e2e/ssh_hosts.h"
@@ -222,6 +223,35 @@ TEST_F(DeliverySsh, ExecReportsExitCodesStderrAndTimeouts) {
   auto slow = session->Exec({"sleep", "5"});
   EXPECT_EQ(slow.status().code(), Code::kDeadlineExceeded) << slow.status().ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+}
+
+// transport: tailscale — the name is resolved through the (stand-in) tailscale CLI, then the
+// connection is the ordinary SSH one.
+TEST_F(DeliverySsh, TailnetNameResolvesThroughTheTailscaleCliThenSsh) {
+  const std::string status = host_.dir() / "tailscale-status.json";
+  std::ofstream(status) << R"({"BackendState": "Running", "Self": {"HostName": "controller",
+      "DNSName": "controller.tail0.ts.net.", "TailscaleIPs": ["100.64.0.1"], "Online": true},
+      "Peer": {"nodekey:01": {"HostName": "edge-1", "DNSName": "edge-1.tail0.ts.net.",
+      "TailscaleIPs": ["fd7a:115c:a1e0::2", "127.0.0.1"], "Online": true},
+      "nodekey:02": {"HostName": "edge-2", "DNSName": "edge-2.tail0.ts.net.",
+      "TailscaleIPs": ["100.64.0.3"], "Online": false, "LastSeen": "2024-03-01T12:00:00Z"}}})";
+  ::setenv("FAKE_TAILSCALE_STATUS", status.c_str(), 1);
+  const std::string cli = SourceDir() + "/tests/e2e/fake-tailscale";
+
+  auto address = controller::ResolveTailnetAddress(cli, "edge-1.tail0.ts.net");
+  ASSERT_TRUE(address.ok()) << address.status().ToString();
+  SshTarget target = TargetFor(host_);
+  target.address = *address;
+  EXPECT_TRUE(ConnectOrDie(target));
+
+  EXPECT_EQ(controller::ResolveTailnetAddress(cli, "edge-2").status().code(), Code::kUnavailable);
+  EXPECT_EQ(controller::ResolveTailnetAddress(cli, "edge-3").status().code(), Code::kNotFound);
+  EXPECT_EQ(controller::ResolveTailnetAddress("/nonexistent/tailscale", "edge-1").status().code(),
+            Code::kUnavailable);
+  ::unsetenv("FAKE_TAILSCALE_STATUS");
+  auto unset = controller::ResolveTailnetAddress(cli, "edge-1");
+  EXPECT_EQ(unset.status().code(), Code::kUnavailable);
+  EXPECT_NE(unset.status().message().find("FAKE_TAILSCALE_STATUS"), std::string::npos);
 }
 
 int ReadPid(const std::string& path) { return std::atoi(ReadLocal(path).c_str()); }
