@@ -2,7 +2,11 @@
 // commands, failure codes, and (below) installing and restarting the agent.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -127,6 +131,45 @@ TEST_F(DeliverySsh, WrongClientKeyIsUnauthorized) {
   session = transport_->Connect(target);
   EXPECT_EQ(session.status().code(), Code::kInvalid);
   EXPECT_EQ(session.status().message().find("garbage"), std::string::npos) << "key never echoed";
+}
+
+TEST_F(DeliverySsh, AuthenticatesThroughSshAgent) {
+  const std::string socket = host_.dir() / "agent.sock";
+  Process agent({"ssh-agent", "-D", "-a", socket});
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(socket); }, std::chrono::seconds(5)));
+  const std::string key_file = host_.dir() / "client_key";
+  CommandResult added = e2e::Run({"ssh-add", key_file}, "", {{"SSH_AUTH_SOCK", socket}});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  ::setenv("SSH_AUTH_SOCK", socket.c_str(), 1);
+  SshTarget target = TargetFor(host_);
+  target.private_key.clear();
+  target.use_agent = true;
+  auto session = transport_->Connect(target);
+  EXPECT_TRUE(session.ok()) << session.status().ToString();
+  target.use_agent = false;
+  EXPECT_EQ(transport_->Connect(target).status().code(), Code::kInvalid) << "no key, no agent";
+  ::unsetenv("SSH_AUTH_SOCK");
+}
+
+// A server that accepts the TCP connection and then says nothing (hung sshd, tarpit).
+TEST_F(DeliverySsh, SilentServerTimesOutWithinTheTimeout) {
+  const int port = FreePort();
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  SshTarget target = TargetFor(host_);
+  target.port = port;
+  target.timeout = std::chrono::seconds(2);
+  const auto started = std::chrono::steady_clock::now();
+  auto session = transport_->Connect(target);
+  const auto took = std::chrono::steady_clock::now() - started;
+  ::close(listener);
+  EXPECT_EQ(session.status().code(), Code::kDeadlineExceeded) << session.status().ToString();
+  EXPECT_LT(took, std::chrono::seconds(3));
 }
 
 TEST_F(DeliverySsh, StoppedSshdIsUnavailableWithinTheTimeout) {
