@@ -1,7 +1,8 @@
 #!/bin/sh
 # fleet-agent (host + container collectors) vs prometheus-node-exporter (host only, the same 15
 # collectors), side by side with N busybox containers running: RSS after the run, CPU seconds per
-# scrape, scrape latency.
+# scrape, scrape latency. A second fleet-agent with the container collector off shows what the
+# host half costs on its own.
 #
 #   bench/agent_metrics.sh [DURATION_S=120] [CONTAINERS=20] [INTERVAL_S=15]
 #   FLEET_AGENT=path/to/fleet-agent (default: build-agent/bin/fleet-agent, then build/bin/...)
@@ -25,9 +26,11 @@ COLLECTORS="cpu diskstats filefd filesystem loadavg meminfo netdev netstat os pr
 WORK=$(mktemp -d)
 PREFIX="vpsfleet-bench-$$"
 AGENT_PID=""
+HOST_PID=""
 NE_PID=""
 cleanup() {
   [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null || true
+  [ -n "$HOST_PID" ] && kill "$HOST_PID" 2>/dev/null || true
   [ -n "$NE_PID" ] && kill "$NE_PID" 2>/dev/null || true
   ids=$(docker ps -aq --filter "name=$PREFIX-" 2>/dev/null || true)
   [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1 || true
@@ -57,6 +60,7 @@ done
 
 NE_PORT=$(free_port)
 AGENT_PORT=$(free_port)
+HOST_PORT=$(free_port)
 NE_ARGS="--web.listen-address=127.0.0.1:$NE_PORT --collector.disable-defaults"
 for c in $COLLECTORS; do NE_ARGS="$NE_ARGS --collector.$c"; done
 /usr/bin/prometheus-node-exporter $NE_ARGS >"$WORK/ne.log" 2>&1 &
@@ -70,7 +74,10 @@ collectors: {container: {enabled: true, dockerLabels: true}}
 YAML
 "$AGENT_BIN" --config "$WORK/agent.yaml" >"$WORK/agent.log" 2>&1 &
 AGENT_PID=$!
-for port in "$NE_PORT" "$AGENT_PORT"; do
+sed -e "s/$AGENT_PORT/$HOST_PORT/" -e 's/enabled: true/enabled: false/' "$WORK/agent.yaml" >"$WORK/host.yaml"
+"$AGENT_BIN" --config "$WORK/host.yaml" >"$WORK/host.log" 2>&1 &
+HOST_PID=$!
+for port in "$NE_PORT" "$AGENT_PORT" "$HOST_PORT"; do
   n=0
   until curl -sf -o /dev/null "http://127.0.0.1:$port/metrics"; do
     n=$((n + 1)); [ "$n" -lt 100 ] || { echo "exporter on $port did not start" >&2; exit 1; }
@@ -79,40 +86,48 @@ for port in "$NE_PORT" "$AGENT_PORT"; do
 done
 
 echo "steady state: scraping both every ${INTERVAL}s for ${DURATION}s..." >&2
-NE_CPU0=$(cpu_seconds "$NE_PID"); AGENT_CPU0=$(cpu_seconds "$AGENT_PID")
+NE_CPU0=$(cpu_seconds "$NE_PID"); AGENT_CPU0=$(cpu_seconds "$AGENT_PID"); HOST_CPU0=$(cpu_seconds "$HOST_PID")
 START=$(date +%s)
 SCRAPES=0
 while [ $(( $(date +%s) - START )) -lt "$DURATION" ]; do
   scrape "$NE_PORT" "$WORK/ne.lat"
   scrape "$AGENT_PORT" "$WORK/agent.lat"
+  scrape "$HOST_PORT" "$WORK/host.lat"
   SCRAPES=$((SCRAPES + 1))
   sleep "$INTERVAL"
 done
-NE_CPU1=$(cpu_seconds "$NE_PID"); AGENT_CPU1=$(cpu_seconds "$AGENT_PID")
-NE_RSS=$(rss_mib "$NE_PID"); AGENT_RSS=$(rss_mib "$AGENT_PID")
+NE_CPU1=$(cpu_seconds "$NE_PID"); AGENT_CPU1=$(cpu_seconds "$AGENT_PID"); HOST_CPU1=$(cpu_seconds "$HOST_PID")
+NE_RSS=$(rss_mib "$NE_PID"); AGENT_RSS=$(rss_mib "$AGENT_PID"); HOST_RSS=$(rss_mib "$HOST_PID")
 
 echo "burst: $BURST back-to-back scrapes each..." >&2
-for who in ne agent; do
-  if [ "$who" = ne ]; then pid=$NE_PID; port=$NE_PORT; else pid=$AGENT_PID; port=$AGENT_PORT; fi
+for who in ne agent host; do
+  case $who in
+    ne) pid=$NE_PID; port=$NE_PORT ;;
+    agent) pid=$AGENT_PID; port=$AGENT_PORT ;;
+    host) pid=$HOST_PID; port=$HOST_PORT ;;
+  esac
   c0=$(cpu_seconds "$pid")
   n=0
   while [ "$n" -lt "$BURST" ]; do scrape "$port" "$WORK/$who.burst"; n=$((n + 1)); done
   c1=$(cpu_seconds "$pid")
   eval "${who}_BURST_CPU=\$(echo \"\$c0 \$c1\" | awk -v n=$BURST '{ printf \"%.4f\", (\$2 - \$1) / n }')"
 done
-NE_RSS_BURST=$(rss_mib "$NE_PID"); AGENT_RSS_BURST=$(rss_mib "$AGENT_PID")
+NE_RSS_BURST=$(rss_mib "$NE_PID"); AGENT_RSS_BURST=$(rss_mib "$AGENT_PID"); HOST_RSS_BURST=$(rss_mib "$HOST_PID")
 NE_SERIES=$(grep -vc '^#' "$WORK/body.$NE_PORT"); AGENT_SERIES=$(grep -vc '^#' "$WORK/body.$AGENT_PORT")
+HOST_SERIES=$(grep -vc '^#' "$WORK/body.$HOST_PORT")
 AGENT_CONTAINERS=$(grep -c '^container_last_seen{' "$WORK/body.$AGENT_PORT" || true)
 
 steady() { echo "$1 $2 $3" | awk '{ printf "%.4f", ($2 - $1) / $3 }'; }
+lat() { echo "$(percentile "$1" 50) / $(percentile "$1" "$2")"; }
+row() { printf '| %-38s | %28s | %28s | %26s |\n' "$1" "$2" "$3" "$4"; }
 printf '\nfleet-agent vs prometheus-node-exporter: %s containers running, %s scrapes every %ss over %ss, then %s back-to-back\n\n' \
   "$CONTAINERS" "$SCRAPES" "$INTERVAL" "$DURATION" "$BURST"
-printf '| %-38s | %-26s | %-26s |\n' "" "fleet-agent (host+container)" "node_exporter 1.5.0 (host)"
-printf '|%s|%s|%s|\n' "----------------------------------------" "----------------------------" "----------------------------"
-printf '| %-38s | %26s | %26s |\n' "series per scrape" "$AGENT_SERIES ($AGENT_CONTAINERS containers)" "$NE_SERIES"
-printf '| %-38s | %26s | %26s |\n' "RSS after ${DURATION}s (MiB)" "$AGENT_RSS" "$NE_RSS"
-printf '| %-38s | %26s | %26s |\n' "RSS after burst (MiB)" "$AGENT_RSS_BURST" "$NE_RSS_BURST"
-printf '| %-38s | %26s | %26s |\n' "CPU s per scrape, steady (incl. idle)" "$(steady "$AGENT_CPU0" "$AGENT_CPU1" "$SCRAPES")" "$(steady "$NE_CPU0" "$NE_CPU1" "$SCRAPES")"
-printf '| %-38s | %26s | %26s |\n' "CPU s per scrape, burst" "$agent_BURST_CPU" "$ne_BURST_CPU"
-printf '| %-38s | %26s | %26s |\n' "scrape latency p50 / max, steady (ms)" "$(percentile "$WORK/agent.lat" 50) / $(percentile "$WORK/agent.lat" 100)" "$(percentile "$WORK/ne.lat" 50) / $(percentile "$WORK/ne.lat" 100)"
-printf '| %-38s | %26s | %26s |\n' "scrape latency p50 / p99, burst (ms)" "$(percentile "$WORK/agent.burst" 50) / $(percentile "$WORK/agent.burst" 99)" "$(percentile "$WORK/ne.burst" 50) / $(percentile "$WORK/ne.burst" 99)"
+row "" "fleet-agent (host+container)" "fleet-agent (host only)" "node_exporter 1.5.0 (host)"
+printf '|%s|%s|%s|%s|\n' "----------------------------------------" "------------------------------" "------------------------------" "----------------------------"
+row "series per scrape" "$AGENT_SERIES ($AGENT_CONTAINERS containers)" "$HOST_SERIES" "$NE_SERIES"
+row "RSS after ${DURATION}s (MiB)" "$AGENT_RSS" "$HOST_RSS" "$NE_RSS"
+row "RSS after burst (MiB)" "$AGENT_RSS_BURST" "$HOST_RSS_BURST" "$NE_RSS_BURST"
+row "CPU s per scrape, steady (incl. idle)" "$(steady "$AGENT_CPU0" "$AGENT_CPU1" "$SCRAPES")" "$(steady "$HOST_CPU0" "$HOST_CPU1" "$SCRAPES")" "$(steady "$NE_CPU0" "$NE_CPU1" "$SCRAPES")"
+row "CPU s per scrape, burst" "$agent_BURST_CPU" "$host_BURST_CPU" "$ne_BURST_CPU"
+row "scrape latency p50 / max, steady (ms)" "$(lat "$WORK/agent.lat" 100)" "$(lat "$WORK/host.lat" 100)" "$(lat "$WORK/ne.lat" 100)"
+row "scrape latency p50 / p99, burst (ms)" "$(lat "$WORK/agent.burst" 99)" "$(lat "$WORK/host.burst" 99)" "$(lat "$WORK/ne.burst" 99)"
