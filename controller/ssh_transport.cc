@@ -307,8 +307,6 @@ Result<ExecResult> SshSession::Exec(const std::vector<std::string>& argv) {
     return {};
   };
   for (;;) {
-    FLEET_RETURN_IF_ERROR(drain());
-    if (ssh_channel_is_eof(channel.get())) break;
     const auto remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (remaining <= 0) {
@@ -316,11 +314,14 @@ Result<ExecResult> SshSession::Exec(const std::vector<std::string>& argv) {
                     argv[0] + " did not finish within " +
                         std::to_string(target_.timeout.count()) + "s on " + target_.address);
     }
-    // Wakes for stdout or EOF; stderr arriving meanwhile is buffered and drained next round.
-    if (ssh_channel_poll_timeout(channel.get(), static_cast<int>(std::min<long>(remaining, 200)),
-                                 0) == SSH_ERROR) {
-      return SessionError("waiting for " + argv[0], started);
-    }
+    // Blocks until stdout data, EOF or the deadline; stderr arriving meanwhile is buffered by
+    // libssh and drained below (our commands write little to stderr).
+    const int n = ssh_channel_read_timeout(channel.get(), buffer, sizeof buffer, 0,
+                                           static_cast<int>(remaining));
+    if (n == SSH_ERROR) return SessionError("reading output of " + argv[0], started);
+    result.out.append(buffer, static_cast<size_t>(n));
+    FLEET_RETURN_IF_ERROR(drain());
+    if (ssh_channel_is_eof(channel.get())) break;
   }
   FLEET_RETURN_IF_ERROR(drain());  // data processed together with the EOF
   ssh_channel_send_eof(channel.get());

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -295,6 +296,51 @@ TEST_F(DeliverySsh, TailnetNameResolvesThroughTheTailscaleCliThenSsh) {
   auto unset = controller::ResolveTailnetAddress(cli, "edge-1");
   EXPECT_EQ(unset.status().code(), Code::kUnavailable);
   EXPECT_NE(unset.status().message().find("FAKE_TAILSCALE_STATUS"), std::string::npos);
+}
+
+// Ten hosts at once, one thread each: a config push, then the no-change pass a reconcile makes
+// (connect, compare the remote hash, upload nothing).
+TEST(DeliveryFleet, TenHostsInParallelPushThenSkip) {
+  using Clock = std::chrono::steady_clock;
+  constexpr int kHosts = 10;
+  auto started = Clock::now();
+  std::vector<std::unique_ptr<SshHost>> hosts;
+  for (int i = 0; i < kHosts; ++i) hosts.push_back(std::make_unique<SshHost>());
+  const auto ms = [](Clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  std::cout << kHosts << " sshd hosts started in " << ms(Clock::now() - started) << " ms\n";
+
+  auto transport = controller::NewSshTransport();
+  const std::string config(4096, 'c');
+  auto each_host = [&](const std::function<fleet::Status(controller::RemoteSession&, SshHost&)>& step) {
+    std::vector<fleet::Status> results(kHosts);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kHosts; ++i) {
+      threads.emplace_back([&, i] {
+        auto session = transport->Connect(TargetFor(*hosts[i]));
+        results[i] = session.ok() ? step(**session, *hosts[i]) : session.status();
+      });
+    }
+    for (auto& t : threads) t.join();
+    return results;
+  };
+  auto push = [&](controller::RemoteSession& s, SshHost& h) -> fleet::Status {
+    auto remote = s.Sha256(h.install_dir() + "/agent.yaml");
+    if (!remote.ok()) return remote.status();
+    if (*remote == fleet::Sha256Hex(config)) return {Code::kAlreadyExists, "unchanged"};
+    return s.Upload(h.install_dir() + "/agent.yaml", config, 0600);
+  };
+  started = Clock::now();
+  for (const fleet::Status& st : each_host(push)) EXPECT_TRUE(st.ok()) << st.ToString();
+  const auto push_took = Clock::now() - started;
+  started = Clock::now();
+  for (const fleet::Status& st : each_host(push)) EXPECT_EQ(st.code(), Code::kAlreadyExists);
+  const auto skip_took = Clock::now() - started;
+  std::cout << kHosts << " hosts: push " << ms(push_took) << " ms, no-change pass "
+            << ms(skip_took) << " ms\n";
+  for (const auto& h : hosts) EXPECT_EQ(ReadLocal(h->install_dir() + "/agent.yaml"), config);
+  EXPECT_LT(skip_took, std::chrono::seconds(1)) << "the issue's no-change target, for 50 hosts";
 }
 
 int ReadPid(const std::string& path) { return std::atoi(ReadLocal(path).c_str()); }
