@@ -117,7 +117,7 @@ TEST_F(ForwardFaultTest, OutageWithAgentKilledAndRestartedLosesAndDuplicatesNoth
 
   for (const auto& n : names) {
     const auto want = DockerLogs(n);
-    ASSERT_GT(want.size(), 3000u);  // 50 lines/s for over a minute
+    ASSERT_GT(want.size(), 2000u);  // up to 50 lines/s for over a minute
     EXPECT_TRUE(e2e::WaitFor([&] { return Received(n).size() >= want.size(); }, 60s))
         << n << ": " << Received(n).size() << " of " << want.size();
     std::this_thread::sleep_for(1s);  // duplicates would still be arriving
