@@ -92,9 +92,14 @@ struct ChannelDeleter {
 };
 using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDeleter>;
 
-// Tested once per upload of a file; the shell reads the file itself so nothing but the hash
-// crosses the connection. Prints nothing when the file is absent.
+// Hashes a file where it is, so only the hash crosses the connection; prints nothing when the
+// file is absent.
 constexpr char kSha256Script[] = "if [ -e \"$1\" ]; then sha256sum < \"$1\"; fi";
+
+// Before an upload: the parent directories exist, and temporary files of uploads that died
+// half-way (controller killed, connection lost) are removed. Only the ".tmp-*" suffix is a glob.
+constexpr char kPrepareUploadScript[] =
+    "parent=${1%/*}; mkdir -p -- \"${parent:-/}\" && rm -f -- \"$1\".tmp-*";
 
 // A value that reaches libssh options or a remote path must not be able to change their meaning.
 Status ValidateTarget(const SshTarget& t) {
@@ -382,16 +387,13 @@ Status SshSession::Upload(const std::string& path, std::string_view content, int
   if (!sftp.ok()) return sftp.status();
   const auto started = Clock::now();
   const std::string temp = path + ".tmp-" + fleet::RandomHex(6);
-  // Created 0600 and widened to mode only once complete: a secret is never readable early.
-  auto open = [&] { return sftp_open(*sftp, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600); };
-  sftp_file file = open();
-  if (file == nullptr && sftp_get_error(*sftp) == SSH_FX_NO_SUCH_FILE) {
-    const std::string parent = path.substr(0, std::max<size_t>(1, path.rfind('/')));
-    Result<ExecResult> made = Exec({"mkdir", "-p", "--", parent});
-    if (!made.ok()) return made.status();
-    if (made->exit_code != 0) return Status::Internal("mkdir -p " + parent + ": " + made->err);
-    file = open();
+  Result<ExecResult> prepared = Exec({"sh", "-c", kPrepareUploadScript, "sh", path});
+  if (!prepared.ok()) return prepared.status();
+  if (prepared->exit_code != 0) {
+    return Status::Internal("preparing " + path + " on " + target_.address + ": " + prepared->err);
   }
+  // Created 0600 and widened to mode only once complete: a secret is never readable early.
+  sftp_file file = sftp_open(*sftp, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (file == nullptr) return SftpError("creating " + temp, started);
   auto fail = [&](const std::string& what) {
     Status failed = SftpError(what, started);

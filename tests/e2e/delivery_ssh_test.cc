@@ -210,6 +210,8 @@ TEST_F(DeliverySsh, UploadReplacesAtomicallyWhileAReaderWatches) {
   auto session = ConnectOrDie(TargetFor(host_));
   ASSERT_TRUE(session);
   ASSERT_TRUE(session->Upload(path, old_content, 0755).ok());
+  // What an upload killed half-way leaves behind; the next upload removes it.
+  std::ofstream(path + ".tmp-0badc0ffee00") << "partial";
 
   std::atomic<bool> done{false};
   std::set<std::string> seen;
@@ -232,7 +234,7 @@ TEST_F(DeliverySsh, UploadReplacesAtomicallyWhileAReaderWatches) {
   for (const auto& entry : std::filesystem::directory_iterator(host_.install_dir())) {
     leftovers += entry.path().filename() != "big.bin";
   }
-  EXPECT_EQ(leftovers, 0) << "no temporary files left behind";
+  EXPECT_EQ(leftovers, 0) << "no temporary files left behind, stale ones removed";
 }
 
 TEST_F(DeliverySsh, ExecPassesHostileArgumentsLiterally) {
