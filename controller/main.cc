@@ -1,27 +1,56 @@
-// fleet-controller: keeps the fleet's desired state and serves the API fleetctl talks to.
+// fleet-controller: keeps the fleet's desired state, serves the API fleetctl talks to, and
+// reconciles every Host: installs and configures fleet-agent over SSH and tracks its health.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include "controller/apiserver.h"
+#include "controller/bundle_installer.h"
 #include "controller/credentials.h"
+#include "controller/manager.h"
+#include "controller/reports.h"
+#include "controller/tailscale.h"
 #include "fleet/registry.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fleet-controller: the vpsfleet control plane (desired state, API, reconcile)"};
   std::string data_dir = "/var/lib/fleet-controller";
   std::string listen = "127.0.0.1:7070";
+  std::string advertise;
+  std::string bundle_dir;
+  std::string tailscale_cmd = "tailscale";
   std::string log_level = "info";
+  int workers = 16;
+  int report_timeout = 45;
+  int resync = 30;
   app.add_option("--data-dir", data_dir, "Where the SQLite store, API token and keys live")
       ->capture_default_str();
   app.add_option("--listen", listen, "host:port for the API")->capture_default_str();
+  app.add_option("--advertise-url", advertise,
+                 "URL agents report to (default http://<listen>); must be reachable from the hosts");
+  app.add_option("--agent-bundle", bundle_dir,
+                 "The fleet-agent bundle to install on hosts (build/agent-bundle); without it the "
+                 "controller serves the API but delivers nothing");
+  app.add_option("--tailscale", tailscale_cmd, "tailscale CLI used to resolve tailnet hosts")
+      ->capture_default_str();
+  app.add_option("--workers", workers, "Hosts delivered to in parallel")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--report-timeout", report_timeout,
+                 "Seconds without a health report before a host is Healthy=False")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--resync", resync, "Seconds between full resyncs of every host")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "error, warn, info or debug")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
       ->capture_default_str();
   app.set_version_flag("--version", std::string("fleet-controller ") + VPSFLEET_VERSION);
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_level(spdlog::level::from_str(log_level == "warn" ? "warning" : log_level));
+  if (advertise.empty()) advertise = "http://" + listen;
 
   // Block the shutdown signals in every thread; main waits for them with sigwait.
   sigset_t signals;
@@ -29,6 +58,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
 
   auto store = fleet::OpenSqliteStore(data_dir);
   if (!store.ok()) {
@@ -45,15 +75,60 @@ int main(int argc, char** argv) {
   }
   fleet::Registry registry(**store, *fingerprint_key);
   controller::ApiServer server(registry, *token);
+  controller::HealthTracker health;
+
+  std::unique_ptr<controller::BundleInstaller> installer;
+  std::unique_ptr<controller::Transport> transport;
+  std::unique_ptr<controller::HostReconciler> reconciler;
+  std::unique_ptr<controller::Manager> manager;
+  std::unique_ptr<controller::ReportReceiver> reports;
+  if (!bundle_dir.empty()) {
+    auto bundle = controller::LoadBundle(bundle_dir);
+    if (!bundle.ok()) {
+      spdlog::critical("agent bundle {}: {}", bundle_dir, bundle.status().message());
+      return 1;
+    }
+    installer = std::make_unique<controller::BundleInstaller>(std::move(*bundle));
+    transport = controller::NewSshTransport();
+    controller::ReconcilerOptions options;
+    options.controller_url = advertise;
+    options.report_timeout = std::chrono::seconds(report_timeout);
+    options.resync = std::chrono::seconds(resync);
+    reconciler = std::make_unique<controller::HostReconciler>(
+        registry, *transport, *installer, health,
+        [tailscale_cmd](const std::string& name) {
+          return controller::ResolveTailnetAddress(tailscale_cmd, name);
+        },
+        options);
+    manager = std::make_unique<controller::Manager>(**store, *reconciler, workers,
+                                                    std::chrono::seconds(resync));
+    reports = std::make_unique<controller::ReportReceiver>(
+        **store, health, options.report_timeout,
+        [&manager](const std::string& host) { manager->Enqueue(host); });
+    server.SetAgentReportHooks(
+        {[&reports](const std::string& h, const std::string& t, const fleet::Json& b) {
+           return reports->Receive(h, t, b);
+         },
+         [&reports](fleet::Json& host) { reports->Overlay(host); }});
+  }
   if (auto st = server.Start(listen); !st.ok()) {
     spdlog::critical("{}", st.message());
     return 1;
   }
-  spdlog::info("fleet-controller {} serving http://{} (store {}/fleet.db, token in {}/token)",
-               VPSFLEET_VERSION, listen, data_dir, data_dir);
+  if (manager) {
+    if (auto st = manager->Start(); !st.ok()) {
+      spdlog::critical("starting reconcilers: {}", st.message());
+      return 1;
+    }
+  }
+  spdlog::info("fleet-controller {} serving http://{} (store {}/fleet.db, token in {}/token){}",
+               VPSFLEET_VERSION, listen, data_dir, data_dir,
+               manager ? ", delivering " + bundle_dir + " with " + std::to_string(workers) + " workers"
+                       : ", delivery off (no --agent-bundle)");
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (manager) manager->Stop();
   server.Stop();
   return 0;
 }
