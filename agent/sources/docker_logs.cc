@@ -143,17 +143,28 @@ void DockerLogSource::Follow(const std::string& id) {
   }
   auto it = followers_.find(id);
   if (it != followers_.end()) {
-    if (!it->second->done) return;
+    if (!it->second->done) {
+      // Still draining the previous run of a restarted container: it streams once more.
+      it->second->again = true;
+      return;
+    }
     it->second->thread.join();
     followers_.erase(it);
   }
   auto follower = std::make_unique<Follower>();
   Follower& f = *follower;
   followers_[id] = std::move(follower);
-  f.thread = std::thread([this, id, &f] {
-    RunFollower(id, f);
-    f.done = true;
-  });
+  f.thread = std::thread([this, id, &f] { RunFollower(id, f); });
+}
+
+bool DockerLogSource::FinishFollower(Follower& follower) {
+  std::lock_guard lock(followers_mu_);
+  if (follower.again && !follower.cancel.cancelled()) {
+    follower.again = false;
+    return false;
+  }
+  follower.done = true;
+  return true;
 }
 
 LogPosition DockerLogSource::PositionOf(const std::string& id) {
@@ -163,19 +174,22 @@ LogPosition DockerLogSource::PositionOf(const std::string& id) {
 }
 
 void DockerLogSource::RunFollower(const std::string& id, Follower& follower) {
-  while (!follower.cancel.cancelled()) {
-    auto details = client_.Inspect(id);
-    if (!details.ok()) {
-      if (details.status().code() != fleet::Code::kNotFound) {
-        spdlog::warn("docker logs: inspect {}: {}", id.substr(0, 12), details.status().ToString());
+  do {
+    while (!follower.cancel.cancelled()) {
+      auto details = client_.Inspect(id);
+      if (!details.ok()) {
+        if (details.status().code() != fleet::Code::kNotFound) {
+          spdlog::warn("docker logs: inspect {}: {}", id.substr(0, 12), details.status().ToString());
+        }
+        break;
       }
-      return;
+      // The stream ends when the container stops; a restart (start event) asks for another run.
+      auto status = StreamContainer(*details, follower);
+      if (status.ok() || follower.cancel.cancelled()) break;
+      spdlog::warn("docker logs: {}: {}; resuming from its position", details->name, status.ToString());
+      if (!SleepUnlessStopping(std::chrono::seconds(1))) break;
     }
-    auto status = StreamContainer(*details, follower);
-    if (status.ok() || follower.cancel.cancelled()) return;
-    spdlog::warn("docker logs: {}: {}; resuming from its position", details->name, status.ToString());
-    if (!SleepUnlessStopping(std::chrono::seconds(1))) return;
-  }
+  } while (!FinishFollower(follower));
 }
 
 fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& details,
@@ -207,11 +221,19 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
     }
     batch.Clear();
   };
+  // dockerd (json-file, follow mode) sends the last line of a file again when the file rotates:
+  // same stream, same nanosecond timestamp, same text. Nothing else repeats a timestamp so.
+  int64_t last_ts[2] = {0, 0};
+  std::string last_text[2];
   auto on_line = [&](docker::LogLine&& line) {
     if (line.timestamp_ns == 0) {
       line.timestamp_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
     }
+    const int s = static_cast<int>(line.stream);
+    if (line.timestamp_ns == last_ts[s] && line.text == last_text[s]) return;
+    last_ts[s] = line.timestamp_ns;
+    last_text[s] = line.text;
     if (line.timestamp_ns < resume.timestamp_ns) return;
     if (line.timestamp_ns == resume.timestamp_ns && to_skip > 0) {
       --to_skip;

@@ -49,6 +49,7 @@ class DockerLogSource {
     std::thread thread;
     docker::StreamCancel cancel;
     std::atomic<bool> done = false;
+    bool again = false;  // a start event came while this run was ending (under followers_mu_)
   };
   class Batch;
 
@@ -56,6 +57,8 @@ class DockerLogSource {
   void OnSubscribed();
   void Follow(const std::string& id);
   void RunFollower(const std::string& id, Follower& follower);
+  // Marks the follower done unless another run was asked for meanwhile (then false).
+  bool FinishFollower(Follower& follower);
   // Streams one container's logs from its position until the stream ends.
   fleet::Status StreamContainer(const docker::ContainerDetails& details, Follower& follower);
   fleet::Status Commit(const Batch& batch);

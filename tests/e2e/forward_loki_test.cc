@@ -14,6 +14,7 @@
 
 namespace {
 
+using namespace std::chrono_literals;
 using Labels = std::map<std::string, std::string>;
 
 struct LokiSetup {
@@ -181,6 +182,21 @@ TEST_F(ForwardLokiTest, RestartResumesFromPositionsWithoutLossOrDuplicates) {
       << Summary(Lines(c, "stdout")) << testing::PrintToString(receiver_.Errors());
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(Lines(c, "stdout"), Numbered("line-", 600));
+}
+
+TEST_F(ForwardLokiTest, ContainerRestartsAndLogRotationLoseAndDuplicateNothing) {
+  receiver_.Start();
+  auto forwarder = StartForwarder();
+  // json-file rotation at 2 KiB: dozens of rotations while the agent follows.
+  const std::string c = containers_.Run(
+      "i=$(cat /count 2>/dev/null || echo 0); end=$((i+300)); while [ $i -lt $end ]; do i=$((i+1)); "
+      "echo line-$i; echo $i > /count; usleep 2000; done",
+      {"--log-opt", "max-size=2k", "--log-opt", "max-file=100"});
+  ASSERT_TRUE(e2e::WaitFor([&] { return Lines(c, "stdout").size() >= 300; }, 30s)) << Summary(Lines(c, "stdout"));
+  ASSERT_EQ(e2e::Docker({"restart", "-t", "0", c}).exit_code, 0);  // continues at line-301
+  ASSERT_TRUE(e2e::WaitFor([&] { return Lines(c, "stdout").size() >= 600; }, 30s)) << Summary(Lines(c, "stdout"));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(Lines(c, "stdout"), Numbered("line-", 600)) << Summary(Lines(c, "stdout"));
 }
 
 }  // namespace
