@@ -148,6 +148,7 @@ done
 curl -s "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode 'query=node_load1' | python3 -c '
 import json, sys
 for r in json.load(sys.stdin)["data"]["result"]:
-    print(f"  node_load1{{instance=\"{r["metric"]["instance"]}\", job=\"{r["metric"].get("job")}\"}} = {r["value"][1]}")'
+    m = r["metric"]
+    print("  node_load1{instance=%r, job=%r} = %s" % (m["instance"], m.get("job"), r["value"][1]))'
 [ "$n" = 3 ] || { echo "metrics from only $n of 3 hosts reached Prometheus" >&2; exit 1; }
 echo "== done: 3 hosts installed over SSH, Healthy, and their metrics in Prometheus"
