@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The README's first command: the main job end to end on this machine.
 #   1. installs dependencies and builds;
-#   2. starts a Prometheus remote-write receiver, three SSH "VPSs" (real sshd on loopback ports,
-#      each with its own host key and install dir) and fleet-controller with its SQLite store;
+#   2. starts a Prometheus remote-write receiver, a Loki push receiver, Docker with two containers
+#      that log, three SSH "VPSs" (real sshd on loopback ports, each with its own host key and
+#      install dir) and fleet-controller with its SQLite store;
 #   3. applies examples/hosts.yaml, pointed at those hosts (addresses, ports, keys, URLs rewritten);
 #   4. waits until the controller has installed fleet-agent on every host over SSH and every
-#      agent reports Healthy; shows `fleetctl get hosts` and each host's metrics in Prometheus.
+#      agent reports Healthy; shows `fleetctl get hosts`, each host's metrics in Prometheus and the
+#      containers' logs received by Loki push, labelled container/instance/job.
 # Everything it starts is stopped on exit; KEEP=1 leaves it running (the script prints how to stop).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +20,11 @@ bin=$root/build/bin
 
 work=$(mktemp -d /tmp/vpsfleet-demo-XXXXXX)
 pids=()
+containers=(vpsfleet-demo-web vpsfleet-demo-worker)
+started_dockerd=0
 stop_all() {
+  docker rm -f "${containers[@]}" >/dev/null 2>&1 || true
+  [ "$started_dockerd" = 1 ] && pkill -TERM -x dockerd || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   # Agents run detached under their supervisors, one per install dir.
   for f in "$work"/hosts/*/install/run/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
@@ -40,6 +46,20 @@ prometheus --config.file="$work/prometheus.yml" --web.enable-remote-write-receiv
   >"$work/prometheus.log" 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$prom_port/-/ready"
+
+echo "== Loki push receiver (Loki is not installable here; this speaks its wire format)"
+loki_port=$(free_port)
+"$bin/loki-test-receiver" "$loki_port" "$work/loki-summary.json" >"$work/loki.log" 2>&1 &
+pids+=($!)
+
+echo "== Docker, with two containers that log"
+docker version >/dev/null 2>&1 || started_dockerd=1
+bash tests/e2e/ensure-dockerd.sh
+docker rm -f "${containers[@]}" >/dev/null 2>&1 || true
+docker run -d --name vpsfleet-demo-web vpsfleet-busybox:latest \
+  sh -c 'i=0; while true; do i=$((i+1)); echo "GET /index.html 200 request=$i"; sleep 1; done' >/dev/null
+docker run -d --name vpsfleet-demo-worker vpsfleet-busybox:latest \
+  sh -c 'i=0; while true; do i=$((i+1)); echo "job $i done" >&2; sleep 2; done' >/dev/null
 
 echo "== three SSH hosts on loopback"
 mkdir -p /run/sshd "$work/hosts"
@@ -78,12 +98,12 @@ export FLEETCTL_CONFIG=$work/fleetctl.yaml
 "$bin/fleetctl" config set-context demo --server "http://127.0.0.1:$ctl_port" --token-file "$work/controller/token" --use
 
 echo "== examples/hosts.yaml, pointed at the loopback hosts"
-python3 - "$root/examples/hosts.yaml" "$work" "$prom_port" \
+python3 - "$root/examples/hosts.yaml" "$work" "$prom_port" "$loki_port" \
   "atl-chat=${ssh_port[atl-chat]}=${host_key[atl-chat]}" \
   "atl-network=${ssh_port[atl-network]}=${host_key[atl-network]}" \
   "fra-db=${ssh_port[fra-db]}=${host_key[fra-db]}" > "$work/hosts.yaml" <<'PY'
 import sys, socket, yaml
-src, work, prom_port, specs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+src, work, prom_port, loki_port, specs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 hosts = {}
 for s in specs:
     name, port, key = s.split("=", 2)
@@ -106,8 +126,8 @@ for d in docs:
         d["stringData"]["ssh-privatekey"] = open(f"{work}/deploy_key").read()
     if d["kind"] == "AgentProfile":
         d["spec"]["remoteWrite"]["url"] = f"http://127.0.0.1:{prom_port}/api/v1/write"
-        d["spec"]["remoteWrite"].pop("basicAuth", None)  # the local receiver has no auth
-        d["spec"].pop("loki", None)  # no Loki here; logs stay in the agents' disk buffers
+        d["spec"]["remoteWrite"].pop("basicAuth", None)  # the local Prometheus has no auth
+        d["spec"]["loki"]["url"] = f"http://127.0.0.1:{loki_port}/loki/api/v1/push"
         d["spec"].pop("http", None)
     if d["kind"] == "HostGroup":
         d["spec"]["defaults"]["transport"] = "ssh"
@@ -151,4 +171,18 @@ for r in json.load(sys.stdin)["data"]["result"]:
     m = r["metric"]
     print("  node_load1{instance=%r, job=%r} = %s" % (m["instance"], m.get("job"), r["value"][1]))'
 [ "$n" = 3 ] || { echo "metrics from only $n of 3 hosts reached Prometheus" >&2; exit 1; }
-echo "== done: 3 hosts installed over SSH, Healthy, and their metrics in Prometheus"
+
+echo "== container logs, as they arrived by Loki push (stream labels and line counts)"
+for _ in $(seq 60); do
+  streams=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/loki-summary.json" 2>/dev/null || echo 0)
+  [ "$streams" -ge 6 ] && break
+  sleep 1
+done
+python3 - "$work/loki-summary.json" <<'PY'
+import json, sys
+for s in sorted(json.load(open(sys.argv[1])), key=lambda s: sorted(s["labels"].items())):
+    labels = ", ".join(f'{k}="{v}"' for k, v in sorted(s["labels"].items()))
+    print(f"  {{{labels}}}  {s['lines']} lines, last: {s['last']}")
+PY
+[ "$streams" -ge 6 ] || { echo "logs of both containers from all 3 hosts did not all arrive ($streams streams)" >&2; exit 1; }
+echo "== done: 3 hosts installed over SSH, Healthy; their metrics in Prometheus and container logs in Loki"
