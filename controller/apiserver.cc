@@ -196,6 +196,7 @@ struct ApiServer::Impl {
   fleet::Registry& registry;
   const std::string token;
   AgentReportHooks reports;
+  std::function<void(std::vector<fleet::metrics::Family>*)> extra_metrics;
   std::unique_ptr<web::http::experimental::listener::http_listener> listener;
   fleet::metrics::CounterVec requests{"fleet_apiserver_requests_total",
                                       "API requests by verb, resource and HTTP code.",
@@ -276,7 +277,9 @@ struct ApiServer::Impl {
       r.verb = "get";
       r.resource = "metrics";
       std::string text;
-      fleet::metrics::WriteText({requests.Collect(), latency.Collect()}, &text);
+      std::vector<fleet::metrics::Family> families = {requests.Collect(), latency.Collect()};
+      if (extra_metrics) extra_metrics(&families);
+      fleet::metrics::WriteText(families, &text);
       return Reply(r, 200, text, fleet::metrics::kTextContentType, start);
     }
     if (seg.size() == 1 && seg[0] == "version") {
@@ -483,6 +486,10 @@ ApiServer::ApiServer(fleet::Registry& registry, std::string bearer_token)
 ApiServer::~ApiServer() { Stop(); }
 
 void ApiServer::SetAgentReportHooks(AgentReportHooks hooks) { impl_->reports = std::move(hooks); }
+
+void ApiServer::SetExtraMetrics(std::function<void(std::vector<fleet::metrics::Family>*)> gather) {
+  impl_->extra_metrics = std::move(gather);
+}
 
 Status ApiServer::Start(const std::string& address) {
   using web::http::experimental::listener::http_listener;

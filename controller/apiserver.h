@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "fleet/metrics.h"
 #include "fleet/registry.h"
 #include "fleet/status.h"
 
@@ -35,6 +36,8 @@ class ApiServer {
   fleet::Status Start(const std::string& address);
   // Before Start: enables the report endpoint and the Host status overlay.
   void SetAgentReportHooks(AgentReportHooks hooks);
+  // Before Start: more families for /metrics (the reconcilers').
+  void SetExtraMetrics(std::function<void(std::vector<fleet::metrics::Family>*)> gather);
   // Stops accepting, ends open watches, waits for in-flight requests.
   void Stop();
 

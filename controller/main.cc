@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
            return reports->Receive(h, t, b);
          },
          [&reports](fleet::Json& host) { reports->Overlay(host); }});
+    server.SetExtraMetrics([&manager](std::vector<fleet::metrics::Family>* out) { manager->Gather(out); });
   }
   if (auto st = server.Start(listen); !st.ok()) {
     spdlog::critical("{}", st.message());

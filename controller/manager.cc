@@ -66,12 +66,16 @@ void Manager::ResyncLoop() {
 void Manager::Worker() {
   while (auto key = queue_.Get()) {
     ReconcileResult r;
+    auto start = std::chrono::steady_clock::now();
     try {
       r = reconciler_.Reconcile(*key);
     } catch (const std::exception& e) {
       // A reconciler bug must not take the controller down; it is retried with backoff.
       r.status = fleet::Status::Internal(e.what());
     }
+    reconcile_seconds_.Observe(
+        {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    reconciles_.Add({r.status.ok() ? "ok" : "error"});
     if (!r.status.ok()) {
       auto delay = queue_.NextBackoff(*key);
       spdlog::warn("host/{}: {} (retry in {} ms)", *key, r.status.message(), delay.count());
@@ -82,6 +86,15 @@ void Manager::Worker() {
     }
     queue_.Done(*key);
   }
+}
+
+void Manager::Gather(std::vector<fleet::metrics::Family>* out) {
+  out->push_back(reconciles_.Collect());
+  out->push_back(reconcile_seconds_.Collect());
+  fleet::metrics::Family depth{"fleet_workqueue_depth", "Hosts waiting to be reconciled.",
+                               fleet::metrics::Type::kGauge, {}};
+  depth.samples.push_back({"", {}, static_cast<double>(queue_.Len())});
+  out->push_back(std::move(depth));
 }
 
 }  // namespace controller

@@ -17,6 +17,7 @@ bash scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 bin=$root/build/bin
+source "$root/scripts/lib/sshd-hosts.sh"
 
 work=$(mktemp -d /tmp/vpsfleet-demo-XXXXXX)
 pids=()
@@ -26,8 +27,7 @@ stop_all() {
   docker rm -f "${containers[@]}" >/dev/null 2>&1 || true
   [ "$started_dockerd" = 1 ] && pkill -TERM -x dockerd || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  # Agents run detached under their supervisors, one per install dir.
-  for f in "$work"/hosts/*/install/run/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+  stop_supervised_agents "$work"/hosts/*/install/run/*.pid
   wait 2>/dev/null || true
 }
 if [ "${KEEP:-0}" = 1 ]; then
@@ -35,7 +35,6 @@ if [ "${KEEP:-0}" = 1 ]; then
 else
   trap 'stop_all; rm -rf "$work"' EXIT
 fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timed out waiting for $1" >&2; return 1; }
 
 echo "== Prometheus (remote-write receiver)"
@@ -62,30 +61,12 @@ docker run -d --name vpsfleet-demo-worker vpsfleet-busybox:latest \
   sh -c 'i=0; while true; do i=$((i+1)); echo "job $i done" >&2; sleep 2; done' >/dev/null
 
 echo "== three SSH hosts on loopback"
-mkdir -p /run/sshd "$work/hosts"
 ssh-keygen -q -t ed25519 -N '' -f "$work/deploy_key"
 declare -A ssh_port host_key
 for h in atl-chat atl-network fra-db; do
-  d=$work/hosts/$h
-  mkdir -p "$d/install"
-  ssh-keygen -q -t ed25519 -N '' -f "$d/host_key"
-  cp "$work/deploy_key.pub" "$d/authorized_keys"
-  ssh_port[$h]=$(free_port)
-  cat > "$d/sshd_config" <<CFG
-ListenAddress 127.0.0.1:${ssh_port[$h]}
-HostKey $d/host_key
-AuthorizedKeysFile $d/authorized_keys
-PidFile $d/sshd.pid
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-Subsystem sftp internal-sftp
-CFG
-  /usr/sbin/sshd -D -e -f "$d/sshd_config" >"$d/sshd.log" 2>&1 &
-  pids+=($!)
-  host_key[$h]=$(cut -d' ' -f1,2 "$d/host_key.pub")
+  start_sshd_host "$h" "$work/hosts/$h" "$work/deploy_key.pub"
+  ssh_port[$h]=$SSHD_PORT
+  host_key[$h]=$SSHD_HOSTKEY
 done
 
 echo "== fleet-controller (SQLite store in $work/controller)"
