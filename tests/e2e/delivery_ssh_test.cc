@@ -173,6 +173,32 @@ TEST_F(DeliverySsh, SilentServerTimesOutWithinTheTimeout) {
   EXPECT_LT(took, std::chrono::seconds(3));
 }
 
+// A host that accepted the connection and then hung: every step ends within the timeout.
+TEST_F(DeliverySsh, HungHostTimesOutEachStep) {
+  SshTarget target = TargetFor(host_);
+  target.timeout = std::chrono::seconds(2);
+  auto session = ConnectOrDie(target);
+  ASSERT_TRUE(session);
+  const std::vector<int> frozen = host_.SessionPids();
+  ASSERT_FALSE(frozen.empty());
+  for (int pid : frozen) ::kill(pid, SIGSTOP);
+  const struct {
+    const char* name;
+    std::function<fleet::Status()> step;
+  } steps[] = {
+      {"Exec", [&] { return session->Exec({"true"}).status(); }},
+      {"Sha256", [&] { return session->Sha256(host_.install_dir() + "/a").status(); }},
+      {"Upload", [&] { return session->Upload(host_.install_dir() + "/a", "x", 0644); }},
+  };
+  for (const auto& s : steps) {
+    const auto started = std::chrono::steady_clock::now();
+    fleet::Status status = s.step();
+    EXPECT_EQ(status.code(), Code::kDeadlineExceeded) << s.name << ": " << status.ToString();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3)) << s.name;
+  }
+  for (int pid : frozen) ::kill(pid, SIGCONT);
+}
+
 TEST_F(DeliverySsh, StoppedSshdIsUnavailableWithinTheTimeout) {
   host_.Stop();
   const auto started = std::chrono::steady_clock::now();
@@ -302,7 +328,7 @@ TEST_F(DeliverySsh, TailnetNameResolvesThroughTheTailscaleCliThenSsh) {
 
 // Ten hosts at once, one thread each: a config push, then the no-change pass a reconcile makes
 // (connect, compare the remote hash, upload nothing).
-TEST(DeliveryFleet, TenHostsInParallelPushThenSkip) {
+TEST(DeliverySshFleet, TenHostsInParallelPushThenSkip) {
   using Clock = std::chrono::steady_clock;
   constexpr int kHosts = 10;
   auto started = Clock::now();

@@ -78,6 +78,11 @@ SshHost::SshHost() : port_(FreePort()) {
 
 SshHost::~SshHost() {
   KillSupervisedAgent();
+  // Sessions outlive the listener; a test may have left them stopped or running a command.
+  for (int pid : SessionPids()) {
+    ::kill(pid, SIGKILL);
+    ::kill(pid, SIGCONT);
+  }
   Stop();
 }
 
@@ -116,6 +121,34 @@ void SshHost::RotateHostKey() {
   Stop();
   GenerateHostKey();
   if (running) Start();
+}
+
+std::vector<int> SshHost::SessionPids() const {
+  std::map<int, std::vector<int>> children;  // ppid -> pids, from /proc/<pid>/stat
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = ReadFile(entry.path().string() + "/stat");
+    const size_t after_comm = stat.rfind(')');  // the command name may contain spaces
+    if (after_comm == std::string::npos) continue;
+    std::istringstream fields(stat.substr(after_comm + 1));
+    std::string state;
+    int ppid = 0;
+    fields >> state >> ppid;
+    children[ppid].push_back(std::stoi(name));
+  }
+  std::vector<int> pids;
+  if (!sshd_) return pids;
+  std::vector<int> frontier = {sshd_->pid()};
+  while (!frontier.empty()) {
+    const int parent = frontier.back();
+    frontier.pop_back();
+    for (int child : children[parent]) {
+      pids.push_back(child);
+      frontier.push_back(child);
+    }
+  }
+  return pids;
 }
 
 void SshHost::KillSupervisedAgent() const {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/e2e/harness.h"
 
@@ -28,6 +29,9 @@ class SshHost {
   void Stop();  // sshd no longer listens; established sessions end with their commands
   void Start();  // again on the same port with the same host key
   void RotateHostKey();  // a new host key (restarts sshd if it runs), as after a reinstall
+  // Processes serving established connections (sshd's per-connection children and theirs), e.g.
+  // to SIGSTOP them and play a host that accepted a connection and then hung.
+  std::vector<int> SessionPids() const;
 
  private:
   std::string Path(const std::string& name) const { return (dir_.path() / name).string(); }
