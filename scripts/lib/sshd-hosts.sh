@@ -23,6 +23,9 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 MaxStartups 200
+# This machine's root ~/.bashrc is slow and bash reads it for every command sshd runs (SHLVL
+# unset); a VPS's usually is not. Both the controller and Ansible run commands this way.
+SetEnv SHLVL=1
 Subsystem sftp internal-sftp
 CFG
   /usr/sbin/sshd -D -e -f "$d/sshd_config" >"$d/sshd.log" 2>&1 &
