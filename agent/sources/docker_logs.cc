@@ -5,6 +5,7 @@
 #include <chrono>
 #include <set>
 
+#include "agent/sinks/retry.h"
 #include "logproto/push.pb.h"
 
 namespace agent {
@@ -101,16 +102,23 @@ bool DockerLogSource::SleepUnlessStopping(std::chrono::milliseconds d) {
 }
 
 void DockerLogSource::Watch() {
+  // Without dockerd (not installed, restarting) retry quietly: up to 30 s between attempts.
+  Backoff backoff(std::chrono::seconds(1), std::chrono::seconds(30));
   while (true) {
     auto status = client_.FollowEvents(
-        [this] { OnSubscribed(); },
+        [this, &backoff] {
+          backoff.Reset();
+          OnSubscribed();
+        },
         [this](const docker::Event& e) {
           if (e.action == "start") Follow(e.id);
         },
         events_cancel_);
     if (events_cancel_.cancelled()) return;
-    spdlog::warn("docker logs: events stream ended: {}", status.ok() ? "closed" : status.ToString());
-    if (!SleepUnlessStopping(std::chrono::seconds(1))) return;
+    const auto wait = backoff.Next();
+    spdlog::warn("docker logs: events stream ended ({}); retrying in {} ms",
+                 status.ok() ? "closed" : status.ToString(), wait.count());
+    if (!SleepUnlessStopping(wait)) return;
   }
 }
 
