@@ -229,19 +229,18 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
     }
     batch.Clear();
   };
-  // dockerd (json-file, follow mode) sends the last line of a file again when the file rotates:
-  // same stream, same nanosecond timestamp, same text. Nothing else repeats a timestamp so.
+  // dockerd stamps each line of a stream as it copies it, so per stream the timestamps rise.
+  // In follow mode it replays a line or two when a json-file log rotates; those come with
+  // timestamps already seen on that stream, and are dropped here.
   int64_t last_ts[2] = {0, 0};
-  std::string last_text[2];
   auto on_line = [&](docker::LogLine&& line) {
     if (line.timestamp_ns == 0) {
       line.timestamp_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
     }
     const int s = static_cast<int>(line.stream);
-    if (line.timestamp_ns == last_ts[s] && line.text == last_text[s]) return;
+    if (line.timestamp_ns <= last_ts[s]) return;
     last_ts[s] = line.timestamp_ns;
-    last_text[s] = line.text;
     if (line.timestamp_ns < resume.timestamp_ns) return;
     if (line.timestamp_ns == resume.timestamp_ns && to_skip > 0) {
       --to_skip;

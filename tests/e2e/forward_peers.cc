@@ -10,11 +10,17 @@
 
 namespace e2e {
 
-PrometheusReceiver::PrometheusReceiver(const std::string& dir, std::vector<std::string> extra_flags)
-    : port_(FreePort()) {
+PrometheusReceiver::PrometheusReceiver(const std::string& dir, std::vector<std::string> extra_flags,
+                                       std::optional<Tls> tls)
+    : port_(FreePort()), tls_(std::move(tls)) {
   std::filesystem::create_directories(dir);
   const std::string config = dir + "/prometheus.yml";
   std::ofstream(config) << "global:\n  scrape_interval: 1h\n";
+  if (tls_) {
+    std::ofstream(dir + "/web.yml") << "tls_server_config:\n  cert_file: " << tls_->cert_file
+                                    << "\n  key_file: " << tls_->key_file << "\n";
+    extra_flags.push_back("--web.config.file=" + dir + "/web.yml");
+  }
   argv_ = {"/usr/bin/prometheus", "--config.file=" + config, "--web.enable-remote-write-receiver",
            "--web.listen-address=127.0.0.1:" + std::to_string(port_),
            "--storage.tsdb.path=" + dir + "/tsdb"};
@@ -24,7 +30,29 @@ PrometheusReceiver::PrometheusReceiver(const std::string& dir, std::vector<std::
 
 void PrometheusReceiver::Start() {
   process_ = std::make_unique<Process>(argv_);
-  WaitFor([&] { return Http("GET", port_, "/-/ready").status == 200; }, std::chrono::seconds(30));
+  WaitFor([&] { return Get("/-/ready").status == 200; }, std::chrono::seconds(30));
+}
+
+HttpResponse PrometheusReceiver::Get(const std::string& target) const {
+  if (!tls_) return Http("GET", port_, target);
+  auto r = e2e::Run({"/usr/bin/curl", "-s", "--cacert", tls_->ca_file, "-w", "\n%{http_code}",
+                     "https://127.0.0.1:" + std::to_string(port_) + target});
+  const size_t cut = r.out.rfind('\n');
+  if (r.exit_code != 0 || cut == std::string::npos) return {};
+  return {std::atoi(r.out.c_str() + cut + 1), r.out.substr(0, cut), {}};
+}
+
+PrometheusReceiver::Tls MakeTestCertificates(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  const std::string openssl = "/usr/bin/openssl";
+  std::ofstream(dir + "/san.ext") << "subjectAltName=IP:127.0.0.1\n";
+  Run({openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=vpsfleet-test-ca",
+       "-keyout", dir + "/ca.key", "-out", dir + "/ca.pem"});
+  Run({openssl, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
+       dir + "/server.key", "-out", dir + "/server.csr"});
+  Run({openssl, "x509", "-req", "-in", dir + "/server.csr", "-CA", dir + "/ca.pem", "-CAkey", dir + "/ca.key",
+       "-CAcreateserial", "-days", "1", "-extfile", dir + "/san.ext", "-out", dir + "/server.pem"});
+  return {dir + "/server.pem", dir + "/server.key", dir + "/ca.pem"};
 }
 
 void PrometheusReceiver::Stop() { process_->Stop(); }
@@ -54,7 +82,7 @@ double AgentProcess::Metric(const std::string& family) {
 }
 
 std::string PrometheusReceiver::WriteUrl() const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/api/v1/write";
+  return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/api/v1/write";
 }
 
 nlohmann::json PrometheusReceiver::Query(const std::string& promql) const {
@@ -68,7 +96,7 @@ nlohmann::json PrometheusReceiver::Query(const std::string& promql) const {
       encoded += buf;
     }
   }
-  auto response = Http("GET", port_, "/api/v1/query?query=" + encoded);
+  auto response = Get("/api/v1/query?query=" + encoded);
   if (response.status != 200) return nlohmann::json::array();
   return nlohmann::json::parse(response.body)["data"]["result"];
 }

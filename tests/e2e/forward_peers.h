@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,12 @@ namespace e2e {
 // (extra flags may add more). Started by the constructor; Stop/Start keep port and storage.
 class PrometheusReceiver {
  public:
-  explicit PrometheusReceiver(const std::string& dir, std::vector<std::string> extra_flags = {});
+  // With tls (server cert + key, and the CA that signed them) it serves HTTPS only.
+  struct Tls {
+    std::string cert_file, key_file, ca_file;
+  };
+  explicit PrometheusReceiver(const std::string& dir, std::vector<std::string> extra_flags = {},
+                              std::optional<Tls> tls = std::nullopt);
   void Start();
   void Stop();
   int port() const { return port_; }
@@ -26,10 +32,17 @@ class PrometheusReceiver {
   Process& process() { return *process_; }
 
  private:
+  // GET on the receiver: plain via the harness, HTTPS via curl --cacert.
+  HttpResponse Get(const std::string& target) const;
+
   int port_;
+  std::optional<Tls> tls_;
   std::vector<std::string> argv_;
   std::unique_ptr<Process> process_;
 };
+
+// A CA and a server certificate for 127.0.0.1 signed by it, made with the openssl CLI in dir.
+PrometheusReceiver::Tls MakeTestCertificates(const std::string& dir);
 
 // fleet-agent run from a config file; Kill is SIGKILL, Start runs it again with the same file.
 class AgentProcess {

@@ -2,6 +2,8 @@
 // Prometheus with --web.enable-remote-write-receiver; the series are queried back.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "agent/config.h"
 #include "agent/sinks/forwarder.h"
 #include "tests/e2e/forward_peers.h"
@@ -20,12 +22,14 @@ std::unique_ptr<agent::Forwarder> MakeForwarder(const std::string& yaml) {
   return forwarder.ok() ? std::move(*forwarder) : nullptr;
 }
 
-std::string Config(const std::string& url, const std::string& buffer_dir) {
+// remote_write_extra: more YAML lines under remoteWrite (indented two spaces).
+std::string Config(const std::string& url, const std::string& buffer_dir,
+                   const std::string& remote_write_extra = "") {
   return "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentConfig\ninstance: test-host\njob: node\n"
          "scrapeInterval: 200ms\n"
          "remoteWrite:\n  url: " + url + "\n  externalLabels: {region: atl}\n"
-         "  queue: {maxSamplesPerSend: 50, batchSendDeadline: 200ms, minBackoff: 50ms, maxBackoff: 200ms}\n"
-         "buffer: {dir: " + buffer_dir + ", maxBytes: 16Mi}\n";
+         "  queue: {maxSamplesPerSend: 50, batchSendDeadline: 200ms, minBackoff: 50ms, maxBackoff: 200ms}\n" +
+         remote_write_extra + "buffer: {dir: " + buffer_dir + ", maxBytes: 16Mi}\n";
 }
 
 TEST(ForwardRemoteWrite, SeriesArriveInPrometheusWithLabelsAndValues) {
@@ -97,6 +101,34 @@ TEST(ForwardRemoteWrite, SamplesBufferedWhileReceiverIsDownArriveAfterwardsWitho
   const double n = scalar("count_over_time(fwd_test_seq[10m])");
   EXPECT_EQ(scalar("max_over_time(fwd_test_seq[10m])"), n);
   EXPECT_EQ(scalar("sum_over_time(fwd_test_seq[10m])"), n * (n + 1) / 2);
+}
+
+TEST(ForwardRemoteWrite, TlsReceiverIsTrustedThroughTheConfiguredCaOnly) {
+  e2e::TempDir dir;
+  const auto tls = e2e::MakeTestCertificates((dir.path() / "certs").string());
+  e2e::PrometheusReceiver prometheus((dir.path() / "prom").string(), {}, tls);
+  ASSERT_FALSE(prometheus.Query("vector(1)").empty()) << prometheus.process().Log();
+  auto collect = [] { return std::vector<Family>{{"fwd_test_tls", "", Type::kGauge, {{"", {}, 7}}}}; };
+
+  // Without the CA the server certificate is not trusted: nothing is delivered, all is retried.
+  auto untrusting = MakeForwarder(Config(prometheus.WriteUrl(), (dir.path() / "buffer1").string()));
+  ASSERT_TRUE(untrusting->Start(collect).ok());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::vector<Family> own;
+  untrusting->Collect(&own);
+  untrusting->Stop();
+  EXPECT_TRUE(prometheus.Query("fwd_test_tls").empty());
+  for (const auto& f : own) {
+    if (f.name == "fleet_agent_sink_requests_total") {
+      for (const auto& s : f.samples) EXPECT_NE(s.labels[1].value, "delivered");
+    }
+  }
+
+  auto trusting = MakeForwarder(Config(prometheus.WriteUrl(), (dir.path() / "buffer2").string(),
+                                       "  tls: {caFile: " + tls.ca_file + "}\n"));
+  ASSERT_TRUE(trusting->Start(collect).ok());
+  ASSERT_TRUE(e2e::WaitFor([&] { return !prometheus.Query("fwd_test_tls").empty(); }, std::chrono::seconds(20)));
+  EXPECT_EQ(prometheus.Query("fwd_test_tls")[0]["value"][1], "7");
 }
 
 }  // namespace
