@@ -2,14 +2,18 @@
 
 #include <libssh/libssh.h>
 #include <libssh/sftp.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <algorithm>
-#include <cctype>
 #include <fcntl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "fleet/crypto.h"
 
@@ -131,15 +135,101 @@ std::string Hex(std::string_view text) {
   return out;
 }
 
+// libssh 0.10's SFTP calls wait for the server's replies without any timeout, so a host that
+// accepts a connection and then hangs would hold a worker forever. One thread watches the
+// deadlines of the steps in flight and shuts down the socket of a step that overruns its own;
+// the blocked call then fails at once and its session reports kDeadlineExceeded.
+class Watchdog {
+ public:
+  static Watchdog& Instance() {
+    static Watchdog* const instance = new Watchdog();  // its thread runs until the process ends
+    return *instance;
+  }
+
+  // Watches fd from now for budget; on expiry sets *expired, then shuts the socket down.
+  uint64_t Arm(int fd, Clock::duration budget, std::atomic<bool>* expired) {
+    std::lock_guard lock(mu_);
+    entries_[++last_id_] = {fd, budget, Clock::now() + budget, expired};
+    wake_.notify_one();
+    return last_id_;
+  }
+  // The step made progress: its budget starts again.
+  void Extend(uint64_t id) {
+    std::lock_guard lock(mu_);
+    Entry& entry = entries_.at(id);
+    entry.deadline = Clock::now() + entry.budget;
+  }
+  void Disarm(uint64_t id) {
+    std::lock_guard lock(mu_);
+    entries_.erase(id);
+  }
+
+ private:
+  struct Entry {
+    int fd;
+    Clock::duration budget;
+    Clock::time_point deadline;
+    std::atomic<bool>* expired;
+  };
+
+  Watchdog() { std::thread([this] { Watch(); }).detach(); }
+
+  void Watch() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      const auto now = Clock::now();
+      auto next = Clock::time_point::max();
+      for (auto it = entries_.begin(); it != entries_.end();) {
+        if (it->second.deadline <= now) {
+          it->second.expired->store(true);
+          ::shutdown(it->second.fd, SHUT_RDWR);
+          it = entries_.erase(it);
+        } else {
+          next = std::min(next, it->second.deadline);
+          ++it;
+        }
+      }
+      if (next == Clock::time_point::max()) {
+        wake_.wait(lock);
+      } else {
+        wake_.wait_until(lock, next);
+      }
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::map<uint64_t, Entry> entries_;
+  uint64_t last_id_ = 0;
+};
+
+// Bounds the blocking libssh calls made while it lives (see Watchdog).
+class StepGuard {
+ public:
+  StepGuard(ssh_session session, Clock::duration budget, std::atomic<bool>* expired)
+      : id_(Watchdog::Instance().Arm(ssh_get_fd(session), budget, expired)) {}
+  ~StepGuard() { Watchdog::Instance().Disarm(id_); }
+  StepGuard(const StepGuard&) = delete;
+  StepGuard& operator=(const StepGuard&) = delete;
+  void Progress() { Watchdog::Instance().Extend(id_); }
+
+ private:
+  const uint64_t id_;
+};
+
 class SshSession final : public RemoteSession {
  public:
   explicit SshSession(SshTarget target) : target_(std::move(target)) {}
   ~SshSession() override {
-    if (sftp_ != nullptr) sftp_free(sftp_);
-    if (session_ != nullptr) {
+    if (session_ == nullptr) return;
+    if (ssh_is_connected(session_) != 0) {
+      StepGuard guard = Guard();
+      if (sftp_ != nullptr) sftp_free(sftp_);
       ssh_disconnect(session_);
-      ssh_free(session_);
+    } else if (sftp_ != nullptr) {
+      sftp_free(sftp_);
     }
+    ssh_free(session_);
   }
 
   Status Open();
@@ -154,23 +244,26 @@ class SshSession final : public RemoteSession {
   Status CheckHostKey();
   Status Authenticate();
   // Maps the session's last libssh error to a Status: timed out, connection gone, or internal.
-  Status SessionError(const std::string& what, Clock::time_point started) const;
-  Status SftpError(const std::string& what, Clock::time_point started) const;
+  Status SessionError(const std::string& what) const;
+  Status SftpError(const std::string& what) const;
   Result<sftp_session> Sftp();
   Status Rename(const std::string& from, const std::string& to);
+  StepGuard Guard(Clock::duration slack = {}) {
+    return StepGuard(session_, target_.timeout + slack, &expired_);
+  }
 
   const SshTarget target_;
   ssh_session session_ = nullptr;
   sftp_session sftp_ = nullptr;
   bool sftp_fsync_ = false;
   std::string host_key_;
+  std::atomic<bool> expired_{false};  // a step overran the timeout; the socket is shut down
 };
 
-Status SshSession::SessionError(const std::string& what, Clock::time_point started) const {
+Status SshSession::SessionError(const std::string& what) const {
   const std::string message = what + " (" + target_.address + ":" + std::to_string(target_.port) +
                               "): " + ssh_get_error(session_);
-  if (Clock::now() - started >= target_.timeout ||
-      message.find("imeout") != std::string::npos) {
+  if (expired_ || message.find("imeout") != std::string::npos) {
     return {Code::kDeadlineExceeded, message};
   }
   if (ssh_is_connected(session_) == 0) return Status::Unavailable(message);
@@ -209,7 +302,7 @@ Status SshSession::Configure() {
 Status SshSession::CheckHostKey() {
   ssh_key raw = nullptr;
   if (ssh_get_server_publickey(session_, &raw) != SSH_OK) {
-    return SessionError("reading host key", Clock::now());
+    return SessionError("reading host key");
   }
   KeyPtr key(raw);
   char* base64 = nullptr;
@@ -236,7 +329,6 @@ Status SshSession::CheckHostKey() {
 }
 
 Status SshSession::Authenticate() {
-  const auto started = Clock::now();
   int rc = SSH_AUTH_DENIED;
   if (!target_.private_key.empty()) {
     ssh_key raw = nullptr;
@@ -257,29 +349,19 @@ Status SshSession::Authenticate() {
     case SSH_AUTH_PARTIAL:
       return Status::Unauthorized("ssh authentication as " + target_.user + " refused by " +
                                   target_.address + ":" + std::to_string(target_.port));
-    default: return SessionError("ssh authentication", started);
+    default: return SessionError("ssh authentication");
   }
 }
 
 Status SshSession::Open() {
   FLEET_RETURN_IF_ERROR(ValidateTarget(target_));
   FLEET_RETURN_IF_ERROR(Configure());
-  const auto started = Clock::now();
   if (ssh_connect(session_) != SSH_OK) {
-    Status failed = SessionError("connecting", started);
+    Status failed = SessionError("connecting");
     // Before the handshake completes every failure is "cannot reach the host".
     return failed.code() == Code::kInternal ? Status::Unavailable(failed.message()) : failed;
   }
-  // Dead peers and black-holed links end the connection within the timeout instead of hanging
-  // a blocking libssh call that has no timeout of its own (SFTP reads).
-  const int fd = ssh_get_fd(session_);
-  const int on = 1;
-  const int idle = std::max<int>(1, target_.timeout.count() / 3);
-  const unsigned user_timeout = static_cast<unsigned>(target_.timeout.count()) * 1000u;
-  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof idle);
-  setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
+  StepGuard guard = Guard();
   FLEET_RETURN_IF_ERROR(CheckHostKey());
   return Authenticate();
 }
@@ -287,15 +369,20 @@ Status SshSession::Open() {
 Result<ExecResult> SshSession::Exec(const std::vector<std::string>& argv) {
   Result<std::string> command = ShellCommand(argv);
   if (!command.ok()) return command.status();
-  const auto started = Clock::now();
-  const auto deadline = started + target_.timeout;
+  const auto deadline = Clock::now() + target_.timeout;
+  // A backstop only: the read loop below ends at the deadline and leaves the session usable.
+  StepGuard guard = Guard(std::chrono::seconds(1));
+  // libssh gives up on a channel request at the session timeout, without an error message.
+  auto failed = [&](const std::string& what) {
+    Status status = SessionError(what);
+    if (Clock::now() >= deadline) return Status(Code::kDeadlineExceeded, status.message());
+    return status;
+  };
   ChannelPtr channel(ssh_channel_new(session_));
-  if (!channel) return SessionError("creating channel", started);
-  if (ssh_channel_open_session(channel.get()) != SSH_OK) {
-    return SessionError("opening channel", started);
-  }
+  if (!channel) return failed("creating channel");
+  if (ssh_channel_open_session(channel.get()) != SSH_OK) return failed("opening channel");
   if (ssh_channel_request_exec(channel.get(), command->c_str()) != SSH_OK) {
-    return SessionError("starting " + argv[0], started);
+    return failed("starting " + argv[0]);
   }
   ExecResult result;
   char buffer[16384];
@@ -307,7 +394,7 @@ Result<ExecResult> SshSession::Exec(const std::vector<std::string>& argv) {
                                                is_stderr)) > 0) {
         sink.append(buffer, static_cast<size_t>(n));
       }
-      if (n == SSH_ERROR) return SessionError("reading output of " + argv[0], started);
+      if (n == SSH_ERROR) return failed("reading output of " + argv[0]);
     }
     return {};
   };
@@ -323,7 +410,7 @@ Result<ExecResult> SshSession::Exec(const std::vector<std::string>& argv) {
     // libssh and drained below (our commands write little to stderr).
     const int n = ssh_channel_read_timeout(channel.get(), buffer, sizeof buffer, 0,
                                            static_cast<int>(remaining));
-    if (n == SSH_ERROR) return SessionError("reading output of " + argv[0], started);
+    if (n == SSH_ERROR) return failed("reading output of " + argv[0]);
     result.out.append(buffer, static_cast<size_t>(n));
     FLEET_RETURN_IF_ERROR(drain());
     if (ssh_channel_is_eof(channel.get())) break;
@@ -347,8 +434,8 @@ Result<std::string> SshSession::Sha256(const std::string& path) {
   return hex;
 }
 
-Status SshSession::SftpError(const std::string& what, Clock::time_point started) const {
-  Status session_status = SessionError(what, started);
+Status SshSession::SftpError(const std::string& what) const {
+  Status session_status = SessionError(what);
   if (session_status.code() != Code::kInternal || sftp_ == nullptr) return session_status;
   return Status::Internal(what + " on " + target_.address + ": sftp error " +
                           std::to_string(sftp_get_error(sftp_)));
@@ -356,11 +443,11 @@ Status SshSession::SftpError(const std::string& what, Clock::time_point started)
 
 Result<sftp_session> SshSession::Sftp() {
   if (sftp_ != nullptr) return sftp_;
-  const auto started = Clock::now();
+  StepGuard guard = Guard();
   sftp_ = sftp_new(session_);
-  if (sftp_ == nullptr) return SessionError("starting sftp", started);
+  if (sftp_ == nullptr) return SessionError("starting sftp");
   if (sftp_init(sftp_) != SSH_OK) {
-    Status failed = SftpError("initialising sftp", started);
+    Status failed = SftpError("initialising sftp");
     sftp_free(sftp_);
     sftp_ = nullptr;
     return failed;
@@ -385,18 +472,18 @@ Status SshSession::Upload(const std::string& path, std::string_view content, int
   FLEET_RETURN_IF_ERROR(ValidateRemotePath(path));
   Result<sftp_session> sftp = Sftp();
   if (!sftp.ok()) return sftp.status();
-  const auto started = Clock::now();
   const std::string temp = path + ".tmp-" + fleet::RandomHex(6);
   Result<ExecResult> prepared = Exec({"sh", "-c", kPrepareUploadScript, "sh", path});
   if (!prepared.ok()) return prepared.status();
   if (prepared->exit_code != 0) {
     return Status::Internal("preparing " + path + " on " + target_.address + ": " + prepared->err);
   }
+  StepGuard guard = Guard();  // restarted after each reply: a slow link is fine, a hung host not
   // Created 0600 and widened to mode only once complete: a secret is never readable early.
   sftp_file file = sftp_open(*sftp, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (file == nullptr) return SftpError("creating " + temp, started);
+  if (file == nullptr) return SftpError("creating " + temp);
   auto fail = [&](const std::string& what) {
-    Status failed = SftpError(what, started);
+    Status failed = SftpError(what);
     if (file != nullptr) sftp_close(file);
     sftp_unlink(*sftp, temp.c_str());
     return failed;
@@ -408,6 +495,7 @@ Status SshSession::Upload(const std::string& path, std::string_view content, int
     const ssize_t written = sftp_write(file, content.data() + offset, n);
     if (written <= 0) return fail("writing " + temp);
     offset += static_cast<size_t>(written);
+    guard.Progress();
   }
   if (sftp_fsync_ && sftp_fsync(file) != 0) return fail("fsync " + temp);
   const int closed = sftp_close(file);

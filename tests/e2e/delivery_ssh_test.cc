@@ -199,6 +199,38 @@ TEST_F(DeliverySsh, HungHostTimesOutEachStep) {
   for (int pid : frozen) ::kill(pid, SIGCONT);
 }
 
+// The host hangs in the middle of an SFTP transfer (libssh itself would wait forever there).
+TEST_F(DeliverySsh, HostHangingMidUploadTimesOut) {
+  SshTarget target = TargetFor(host_);
+  target.timeout = std::chrono::seconds(2);
+  auto session = ConnectOrDie(target);
+  ASSERT_TRUE(session);
+  const std::string path = host_.install_dir() + "/big.bin";
+  std::vector<int> frozen;
+  std::thread freezer([&] {
+    // Freeze once the temporary file is being written.
+    WaitFor([&] {
+      for (const auto& entry : std::filesystem::directory_iterator(host_.install_dir())) {
+        if (entry.path().filename().string().rfind("big.bin.tmp-", 0) == 0 &&
+            entry.file_size() > 0) {
+          return true;
+        }
+      }
+      return false;
+    }, std::chrono::seconds(10));
+    frozen = host_.SessionPids();
+    for (int pid : frozen) ::kill(pid, SIGSTOP);
+  });
+  const auto started = std::chrono::steady_clock::now();
+  fleet::Status uploaded = session->Upload(path, std::string(256 << 20, 'x'), 0644);
+  const auto took = std::chrono::steady_clock::now() - started;
+  freezer.join();
+  for (int pid : frozen) ::kill(pid, SIGCONT);
+  EXPECT_EQ(uploaded.code(), Code::kDeadlineExceeded) << uploaded.ToString();
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_FALSE(std::filesystem::exists(path)) << "nothing at the real path";
+}
+
 TEST_F(DeliverySsh, StoppedSshdIsUnavailableWithinTheTimeout) {
   host_.Stop();
   const auto started = std::chrono::steady_clock::now();
