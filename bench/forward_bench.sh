@@ -67,12 +67,12 @@ LINE="ts=2026-01-01T00:00:00Z level=info msg=\"request served\" path=/api/v1/ite
 i=0
 while [ "$i" -lt "$CONTAINERS" ]; do
   docker run -d --name "$PREFIX-log-$i" vpsfleet-busybox:latest \
-    sh -c "yes '$LINE' | head -n $LINES; echo done > /tmp/done; sleep 86400" >/dev/null
+    sh -c "yes '$LINE' | head -n $LINES; touch /done; sleep 86400" >/dev/null
   i=$((i + 1))
 done
 i=0
 while [ "$i" -lt "$CONTAINERS" ]; do
-  until docker exec "$PREFIX-log-$i" test -f /tmp/done 2>/dev/null; do sleep 0.5; done
+  until docker exec "$PREFIX-log-$i" test -f /done 2>/dev/null; do sleep 0.5; done
   i=$((i + 1))
 done
 TOTAL=$((CONTAINERS * LINES))
