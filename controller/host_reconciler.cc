@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "controller/revisions.h"
 #include "fleet/crypto.h"
 #include "fleet/render.h"
 
@@ -112,9 +113,10 @@ HostDecision DecideHost(const std::string& desired_revision, const Json& status,
 
 HostReconciler::HostReconciler(fleet::Registry& registry, Transport& transport,
                                AgentInstaller& installer, HealthTracker& health,
-                               TailnetResolver tailnet, ReconcilerOptions options)
+                               RevisionGate& gate, TailnetResolver tailnet,
+                               ReconcilerOptions options)
     : registry_(registry), transport_(transport), installer_(installer), health_(health),
-      tailnet_(std::move(tailnet)), options_(std::move(options)) {}
+      gate_(gate), tailnet_(std::move(tailnet)), options_(std::move(options)) {}
 
 Status HostReconciler::WriteStatus(const Json& host, const Json& status) {
   if (host.value("status", Json::object()) == status) return Status::Ok();
@@ -251,7 +253,7 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
   if (!host.ok()) {
     if (host.status().code() == fleet::Code::kNotFound) {
       health_.Forget(name);
-      return {Status::Ok(), std::chrono::milliseconds(0)};
+      return {ForgetRevisions(store, name), std::chrono::milliseconds(0)};
     }
     return {host.status(), {}};
   }
@@ -267,25 +269,28 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     Status st = WriteStatus(*host, status);
     return {st, options_.resync};
   };
-  auto profile = store.Get("AgentProfile", spec["profile"]);
-  if (!profile.ok()) {
-    return config_failed("ProfileNotFound", "agentprofile/" + spec["profile"].get<std::string>() + " not found");
+  auto secrets = LoadSecrets(store);
+  if (!secrets.ok()) return {secrets.status(), {}};
+  auto rendered = RenderHost(store, *host, *secrets, options_.controller_url, options_.report_interval);
+  if (!rendered.ok()) {
+    bool no_profile = rendered.status().code() == fleet::Code::kNotFound;
+    return config_failed(no_profile ? "ProfileNotFound" : "RenderFailed", rendered.status().message());
   }
-  auto secret_list = store.List("Secret");
-  if (!secret_list.ok()) return {secret_list.status(), {}};
-  std::map<std::string, Json> secrets;
-  for (auto& s : secret_list->items) {
-    std::string secret_name = s["metadata"]["name"];
-    secrets[secret_name] = std::move(s);
+  if (auto st = RecordRevision(store, name, *rendered); !st.ok()) return {st, {}};
+  auto admitted = gate_.Admitted(*host, rendered->revision);
+  if (!admitted.ok()) return {admitted.status(), {}};
+  if (*admitted != rendered->revision) {
+    // Held back (or sent back) by a Rollout: deliver the admitted revision from the history.
+    auto held = FindRevision(store, name, *admitted);
+    if (!held.ok()) return config_failed("RevisionUnavailable", held.status().message());
+    rendered = std::move(*held);
   }
-  auto rendered = fleet::RenderAgentConfig({&*host, &*profile, &secrets, options_.controller_url});
-  if (!rendered.ok()) return config_failed("RenderFailed", rendered.status().message());
 
   auto decision = DecideHost(rendered->revision, status, health_.Last(name), Clock::now(), options_);
   Status delivered = Status::Ok();
   if (decision.deliver) {
     spdlog::info("host/{}: delivering ({})", name, decision.why);
-    delivered = Deliver(*host, *rendered, secrets, status);
+    delivered = Deliver(*host, *rendered, *secrets, status);
     if (!delivered.ok()) spdlog::warn("host/{}: delivery failed: {}", name, delivered.message());
     decision = DecideHost(rendered->revision, status, health_.Last(name), Clock::now(), options_);
   }

@@ -28,6 +28,13 @@ class AgentInstaller {
                                 const std::string& config_path) = 0;
 };
 
+// Which revision a host may run, given the one rendered for it now (Rollouts hold hosts back).
+class RevisionGate {
+ public:
+  virtual ~RevisionGate() = default;
+  virtual fleet::Result<std::string> Admitted(const fleet::Json& host, const std::string& rendered) = 0;
+};
+
 // Resolves a tailnet machine name to the address SSH connects to.
 using TailnetResolver = std::function<fleet::Result<std::string>(const std::string& name)>;
 
@@ -38,6 +45,7 @@ struct ReconcilerOptions {
   std::chrono::seconds resync{30};
   // While waiting for the first report after a delivery.
   std::chrono::seconds await_report_poll{2};
+  std::string report_interval = "15s";  // how often agents report (rendered into their config)
 };
 
 struct HostDecision {
@@ -68,7 +76,8 @@ struct ReconcileResult {
 class HostReconciler {
  public:
   HostReconciler(fleet::Registry& registry, Transport& transport, AgentInstaller& installer,
-                 HealthTracker& health, TailnetResolver tailnet, ReconcilerOptions options);
+                 HealthTracker& health, RevisionGate& gate, TailnetResolver tailnet,
+                 ReconcilerOptions options);
 
   ReconcileResult Reconcile(const std::string& host);
 
@@ -87,6 +96,7 @@ class HostReconciler {
   Transport& transport_;
   AgentInstaller& installer_;
   HealthTracker& health_;
+  RevisionGate& gate_;
   TailnetResolver tailnet_;
   ReconcilerOptions options_;
   std::mutex restarts_mu_;

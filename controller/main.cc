@@ -10,6 +10,7 @@
 #include "controller/credentials.h"
 #include "controller/manager.h"
 #include "controller/reports.h"
+#include "controller/rollout.h"
 #include "controller/tailscale.h"
 #include "fleet/registry.h"
 
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   int workers = 16;
   int report_timeout = 45;
   int resync = 30;
+  int report_interval = 15;
   app.add_option("--data-dir", data_dir, "Where the SQLite store, API token and keys live")
       ->capture_default_str();
   app.add_option("--listen", listen, "host:port for the API")->capture_default_str();
@@ -40,6 +42,11 @@ int main(int argc, char** argv) {
   app.add_option("--report-timeout", report_timeout,
                  "Seconds without a health report before a host is Healthy=False")
       ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--agent-report-interval", report_interval,
+                 "Seconds between an agent's health reports (rendered into its config); keep it well "
+                 "below --report-timeout")
+      ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   app.add_option("--resync", resync, "Seconds between full resyncs of every host")
       ->check(CLI::Range(1, 86400))
@@ -79,7 +86,9 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<controller::BundleInstaller> installer;
   std::unique_ptr<controller::Transport> transport;
+  controller::RolloutGate gate(**store);
   std::unique_ptr<controller::HostReconciler> reconciler;
+  std::unique_ptr<controller::RolloutReconciler> rollouts;
   std::unique_ptr<controller::Manager> manager;
   std::unique_ptr<controller::ReportReceiver> reports;
   if (!bundle_dir.empty()) {
@@ -94,13 +103,15 @@ int main(int argc, char** argv) {
     options.controller_url = advertise;
     options.report_timeout = std::chrono::seconds(report_timeout);
     options.resync = std::chrono::seconds(resync);
+    options.report_interval = std::to_string(report_interval) + "s";
     reconciler = std::make_unique<controller::HostReconciler>(
-        registry, *transport, *installer, health,
+        registry, *transport, *installer, health, gate,
         [tailscale_cmd](const std::string& name) {
           return controller::ResolveTailnetAddress(tailscale_cmd, name);
         },
         options);
-    manager = std::make_unique<controller::Manager>(**store, *reconciler, workers,
+    rollouts = std::make_unique<controller::RolloutReconciler>(registry, options);
+    manager = std::make_unique<controller::Manager>(**store, *reconciler, *rollouts, workers,
                                                     std::chrono::seconds(resync));
     reports = std::make_unique<controller::ReportReceiver>(
         **store, health, options.report_timeout,

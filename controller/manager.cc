@@ -4,26 +4,56 @@
 
 namespace controller {
 
-Manager::Manager(fleet::Store& store, HostReconciler& reconciler, int workers,
-                 std::chrono::seconds resync)
-    : store_(store), reconciler_(reconciler), workers_(workers), resync_(resync) {}
+namespace {
+constexpr std::string_view kRolloutKey = "rollout/";
+}  // namespace
+
+Manager::Manager(fleet::Store& store, HostReconciler& reconciler, RolloutReconciler& rollouts,
+                 int workers, std::chrono::seconds resync)
+    : store_(store), reconciler_(reconciler), rollouts_(rollouts), workers_(workers), resync_(resync) {}
 
 Manager::~Manager() { Stop(); }
 
-fleet::Status Manager::Start() {
-  // The callback runs under the store's lock: it only queues, never reads the store.
-  auto w = store_.WatchFrom("", store_.Revision(), [this](const fleet::WatchEvent& e) {
-    if (e.kind == "Host") {
-      queue_.Add(e.object["metadata"]["name"]);
-    } else if (e.kind == "AgentProfile" || e.kind == "Secret") {
-      std::lock_guard lock(mu_);
-      resync_requested_ = true;
+void Manager::EnqueueRollouts() {
+  for (const auto& name : rollout_names_) queue_.Add(std::string(kRolloutKey) + name);
+}
+
+// Runs under the store's lock: it only queues, never reads the store.
+void Manager::OnEvent(const fleet::WatchEvent& e) {
+  std::lock_guard lock(mu_);
+  if (e.kind == "Host") {
+    queue_.Add(e.object["metadata"]["name"]);
+    EnqueueRollouts();
+  } else if (e.kind == "Rollout") {
+    const std::string name = e.object["metadata"]["name"];
+    if (e.type == fleet::EventType::kDeleted) {
+      rollout_names_.erase(name);
+      resync_requested_ = true;  // the hosts it held go to their rendered revision
       cv_.notify_all();
+    } else {
+      rollout_names_.insert(name);
+      queue_.Add(std::string(kRolloutKey) + name);
     }
-  });
+    // Its admissions (or rollbacks) are for these hosts to carry out.
+    const fleet::Json hosts = e.object.value("status", fleet::Json::object()).value("hosts", fleet::Json::object());
+    for (const auto& [host, entry] : hosts.items()) queue_.Add(host);
+  } else if (e.kind == "AgentProfile" || e.kind == "Secret") {
+    resync_requested_ = true;
+    cv_.notify_all();
+  }
+}
+
+fleet::Status Manager::Start() {
+  auto w = store_.WatchFrom("", store_.Revision(), [this](const fleet::WatchEvent& e) { OnEvent(e); });
   if (!w.ok()) return w.status();
   watch_ = std::move(*w);
-  EnqueueAllHosts();
+  auto rollouts = store_.List("Rollout");
+  if (!rollouts.ok()) return rollouts.status();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& r : rollouts->items) rollout_names_.insert(r["metadata"]["name"]);
+  }
+  EnqueueAll();
   for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { Worker(); });
   threads_.emplace_back([this] { ResyncLoop(); });
   return fleet::Status::Ok();
@@ -42,13 +72,15 @@ void Manager::Stop() {
   threads_.clear();
 }
 
-void Manager::EnqueueAllHosts() {
+void Manager::EnqueueAll() {
   auto hosts = store_.List("Host");
   if (!hosts.ok()) {
     spdlog::warn("resync: listing hosts: {}", hosts.status().message());
     return;
   }
   for (const auto& h : hosts->items) queue_.Add(h["metadata"]["name"]);
+  std::lock_guard lock(mu_);
+  EnqueueRollouts();
 }
 
 void Manager::ResyncLoop() {
@@ -58,17 +90,18 @@ void Manager::ResyncLoop() {
     if (stopping_) break;
     resync_requested_ = false;
     lock.unlock();
-    EnqueueAllHosts();
+    EnqueueAll();
     lock.lock();
   }
 }
 
 void Manager::Worker() {
   while (auto key = queue_.Get()) {
+    const bool is_rollout = key->rfind(kRolloutKey, 0) == 0;
     ReconcileResult r;
     auto start = std::chrono::steady_clock::now();
     try {
-      r = reconciler_.Reconcile(*key);
+      r = is_rollout ? rollouts_.Reconcile(key->substr(kRolloutKey.size())) : reconciler_.Reconcile(*key);
     } catch (const std::exception& e) {
       // A reconciler bug must not take the controller down; it is retried with backoff.
       r.status = fleet::Status::Internal(e.what());
@@ -78,7 +111,8 @@ void Manager::Worker() {
     reconciles_.Add({r.status.ok() ? "ok" : "error"});
     if (!r.status.ok()) {
       auto delay = queue_.NextBackoff(*key);
-      spdlog::warn("host/{}: {} (retry in {} ms)", *key, r.status.message(), delay.count());
+      spdlog::warn("{}{}: {} (retry in {} ms)", is_rollout ? "" : "host/", *key, r.status.message(),
+                   delay.count());
       queue_.AddRateLimited(*key);
     } else {
       queue_.Forget(*key);

@@ -1,14 +1,18 @@
-// The manager runs the Host reconciler: it watches the store (Hosts directly; Profiles, Secrets
-// and HostGroups by requeueing every host), resyncs periodically, and drives a bounded pool of
-// workers off one deduplicating, rate-limited work queue.
+// The manager runs the Host and Rollout reconcilers: it watches the store (Hosts directly;
+// Profiles, Secrets and HostGroups by requeueing every host; Rollouts, and every Rollout again
+// when a Host changes, since a Host's health drives its Rollout), resyncs periodically, and drives
+// a bounded pool of workers off one deduplicating, rate-limited work queue. Keys are host names
+// and "rollout/<name>" (host names are DNS names, never containing '/').
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <thread>
+#include <set>
 #include <vector>
 
 #include "controller/host_reconciler.h"
+#include "controller/rollout.h"
 #include "controller/workqueue.h"
 #include "fleet/metrics.h"
 
@@ -16,7 +20,8 @@ namespace controller {
 
 class Manager {
  public:
-  Manager(fleet::Store& store, HostReconciler& reconciler, int workers, std::chrono::seconds resync);
+  Manager(fleet::Store& store, HostReconciler& reconciler, RolloutReconciler& rollouts, int workers,
+          std::chrono::seconds resync);
   ~Manager();
 
   fleet::Status Start();
@@ -29,10 +34,13 @@ class Manager {
  private:
   void Worker();
   void ResyncLoop();
-  void EnqueueAllHosts();
+  void EnqueueAll();
+  void EnqueueRollouts();  // under mu_
+  void OnEvent(const fleet::WatchEvent& e);
 
   fleet::Store& store_;
   HostReconciler& reconciler_;
+  RolloutReconciler& rollouts_;
   const int workers_;
   const std::chrono::seconds resync_;
   WorkQueue queue_;
@@ -47,6 +55,7 @@ class Manager {
   std::condition_variable cv_;
   bool resync_requested_ = false;
   bool stopping_ = false;
+  std::set<std::string> rollout_names_;  // known from the watch, so events never read the store
 };
 
 }  // namespace controller

@@ -105,7 +105,7 @@ class Renderer {
     config["job"] = job;
     config["controller"] = {{"url", in_.controller_url},
                             {"tokenFile", AgentTokenPath(install_dir_)},
-                            {"reportInterval", "15s"}};
+                            {"reportInterval", in_.report_interval}};
 
     // The revision covers everything the agent will run with, secrets included (by hash).
     std::string material = ToYaml(config);

@@ -24,6 +24,7 @@ struct RenderInputs {
   // Stored Secrets by name (data base64, as the store keeps them).
   const std::map<std::string, Json>* secrets = nullptr;
   std::string controller_url;  // where the agent reports health
+  std::string report_interval = "15s";  // how often (a duration the agent parses)
 };
 
 // Fails with kNotFound naming the missing Secret or key, kInvalid for undecodable data.

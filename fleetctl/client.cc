@@ -86,6 +86,11 @@ fleet::Result<Json> Client::Apply(const std::vector<Json>& objects, bool dry_run
               &body);
 }
 
+fleet::Result<Json> Client::Update(const fleet::KindInfo& kind, const Json& object) {
+  const std::string name = object["metadata"]["name"];
+  return Call("PUT", CollectionPath(kind) + "/" + web::uri::encode_data_string(name), &object);
+}
+
 fleet::Result<Json> Client::Delete(const fleet::KindInfo& kind, const std::string& name,
                                    bool dry_run) {
   return Call("DELETE",

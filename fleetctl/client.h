@@ -22,6 +22,8 @@ class Client {
   // with_objects returns each resulting object, not only its ref and action.
   fleet::Result<fleet::Json> Apply(const std::vector<fleet::Json>& objects, bool dry_run,
                                    bool with_objects);
+  // Replaces spec, labels and annotations; object's metadata.resourceVersion must match (409).
+  fleet::Result<fleet::Json> Update(const fleet::KindInfo& kind, const fleet::Json& object);
   fleet::Result<fleet::Json> Delete(const fleet::KindInfo& kind, const std::string& name,
                                     bool dry_run);
   fleet::Result<fleet::Json> Version();

@@ -15,6 +15,7 @@
 #include "fleetctl/config.h"
 #include "fleetctl/input.h"
 #include "fleetctl/printer.h"
+#include "fleetctl/rollout_commands.h"
 
 namespace fleetctl {
 namespace {
@@ -490,6 +491,8 @@ int Main(int argc, char** argv) {
   use_ctx->add_option("name", use_name, "Context name")->required();
   use_ctx->callback([&] { rc = RunUseContext(g, use_name); });
   config_cmd->add_subcommand("view", "Show the config (tokens redacted)")->callback([&] { rc = RunViewConfig(g); });
+
+  AddRolloutCommands(app, [&g] { return Connect(g); }, &rc);
 
   try {
     app.parse(argc, argv);

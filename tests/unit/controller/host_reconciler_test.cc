@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "controller/reports.h"
+#include "controller/rollout.h"
+#include "tests/unit/controller/fakes.h"
 #include "fleet/crypto.h"
 
 namespace controller {
@@ -14,67 +16,6 @@ using fleet::Json;
 using fleet::Status;
 using Clock = std::chrono::system_clock;
 
-// An in-memory host: files by path, and a record of what was done to it.
-struct FakeHost {
-  std::map<std::string, std::pair<std::string, int>> files;  // path -> (content, mode)
-  int uploads = 0;
-  int restarts = 0;
-  int installs = 0;
-  Status connect_error = Status::Ok();
-  std::string host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEKEY";
-  SshTarget last_target;
-};
-
-class FakeSession : public RemoteSession {
- public:
-  explicit FakeSession(FakeHost& h) : h_(h) {}
-  const std::string& host_key() const override { return h_.host_key; }
-  fleet::Result<std::string> Sha256(const std::string& path) override {
-    auto it = h_.files.find(path);
-    return it == h_.files.end() ? std::string() : fleet::Sha256Hex(it->second.first);
-  }
-  Status Upload(const std::string& path, std::string_view content, int mode) override {
-    ++h_.uploads;
-    h_.files[path] = {std::string(content), mode};
-    return Status::Ok();
-  }
-  fleet::Result<ExecResult> Exec(const std::vector<std::string>&) override { return ExecResult{0, "", ""}; }
-
- private:
-  FakeHost& h_;
-};
-
-class FakeTransport : public Transport {
- public:
-  explicit FakeTransport(FakeHost& h) : h_(h) {}
-  fleet::Result<std::unique_ptr<RemoteSession>> Connect(const SshTarget& t) override {
-    h_.last_target = t;
-    if (!h_.connect_error.ok()) return h_.connect_error;
-    return std::unique_ptr<RemoteSession>(new FakeSession(h_));
-  }
-
- private:
-  FakeHost& h_;
-};
-
-class FakeInstaller : public AgentInstaller {
- public:
-  explicit FakeInstaller(FakeHost& h) : h_(h) {}
-  fleet::Result<bool> Install(RemoteSession&, const std::string& dir) override {
-    bool fresh = !h_.files.count(dir + "/bin/fleet-agent");
-    h_.files[dir + "/bin/fleet-agent"] = {"agent", 0755};
-    ++h_.installs;
-    return fresh;
-  }
-  Status Restart(RemoteSession&, const std::string&, const std::string&) override {
-    ++h_.restarts;
-    return Status::Ok();
-  }
-
- private:
-  FakeHost& h_;
-};
-
 class HostReconcilerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -83,8 +24,9 @@ class HostReconcilerTest : public ::testing::Test {
     store_ = std::move(fleet::OpenSqliteStore(dir_).value());
     registry_ = std::make_unique<fleet::Registry>(*store_, "k");
     ApplyFleet("15s");
+    gate_ = std::make_unique<RolloutGate>(*store_);
     reconciler_ = std::make_unique<HostReconciler>(
-        *registry_, transport_, installer_, health_,
+        *registry_, transport_, installer_, health_, *gate_,
         [](const std::string& name) -> fleet::Result<std::string> { return "100.64.0.7 for " + name; },
         options_);
   }
@@ -126,6 +68,7 @@ class HostReconcilerTest : public ::testing::Test {
   FakeTransport transport_{host_};
   FakeInstaller installer_{host_};
   HealthTracker health_;
+  std::unique_ptr<RolloutGate> gate_;
   ReconcilerOptions options_{"http://127.0.0.1:7070", std::chrono::seconds(45), std::chrono::seconds(30),
                              std::chrono::seconds(2)};
   std::unique_ptr<HostReconciler> reconciler_;

@@ -1,0 +1,93 @@
+#include "controller/revisions.h"
+
+#include "controller/health.h"
+
+namespace controller {
+
+using fleet::Json;
+using fleet::Status;
+
+fleet::Result<std::map<std::string, Json>> LoadSecrets(fleet::Store& store) {
+  auto list = store.List("Secret");
+  if (!list.ok()) return list.status();
+  std::map<std::string, Json> secrets;
+  for (auto& s : list->items) {
+    std::string name = s["metadata"]["name"];
+    secrets[name] = std::move(s);
+  }
+  return secrets;
+}
+
+fleet::Result<fleet::RenderedAgent> RenderHost(fleet::Store& store, const Json& host,
+                                               const std::map<std::string, Json>& secrets,
+                                               const std::string& controller_url,
+                                               const std::string& report_interval) {
+  const std::string profile_name = host["spec"]["profile"];
+  auto profile = store.Get("AgentProfile", profile_name);
+  if (!profile.ok()) {
+    if (profile.status().code() == fleet::Code::kNotFound) {
+      return Status::NotFound("agentprofile/" + profile_name + " not found");
+    }
+    return profile.status();
+  }
+  auto rendered = fleet::RenderAgentConfig({&host, &*profile, &secrets, controller_url, report_interval});
+  // kNotFound means the profile; a profile that cannot be rendered (a missing secret) is invalid.
+  if (!rendered.ok()) return Status::Invalid(rendered.status().message());
+  return rendered;
+}
+
+namespace {
+
+Json ToJson(const fleet::RenderedAgent& r) {
+  return {{"revision", r.revision}, {"configPath", r.config_path}, {"config", r.config},
+          {"secretFiles", r.secret_files}, {"firstSeen", Rfc3339(std::chrono::system_clock::now())}};
+}
+
+fleet::RenderedAgent FromJson(const Json& j) {
+  fleet::RenderedAgent r;
+  r.revision = j["revision"];
+  r.config_path = j["configPath"];
+  r.config = j["config"];
+  r.secret_files = j["secretFiles"].get<std::map<std::string, std::string>>();
+  return r;
+}
+
+}  // namespace
+
+Status RecordRevision(fleet::Store& store, const std::string& host,
+                      const fleet::RenderedAgent& rendered) {
+  auto cur = store.Get(kHostRevisionsKind, host);
+  if (!cur.ok() && cur.status().code() != fleet::Code::kNotFound) return cur.status();
+  Json obj = cur.ok() ? *cur : Json{{"kind", kHostRevisionsKind}, {"metadata", {{"name", host}}},
+                                    {"revisions", Json::array()}};
+  for (const auto& r : obj["revisions"]) {
+    if (r["revision"] == rendered.revision) return Status::Ok();
+  }
+  obj["revisions"].push_back(ToJson(rendered));
+  auto& revisions = obj["revisions"];
+  while (revisions.size() > kRevisionHistoryLimit) revisions.erase(revisions.begin());
+  int64_t expected = cur.ok() ? std::stoll(obj["metadata"]["resourceVersion"].get<std::string>()) : -1;
+  // Two reconcilers recording the same host at once: one wins, the other retries with backoff.
+  auto committed = store.Commit({{fleet::StoreOp::Type::kPut, kHostRevisionsKind, host, obj, expected}});
+  return committed.status();
+}
+
+fleet::Result<fleet::RenderedAgent> FindRevision(fleet::Store& store, const std::string& host,
+                                                 const std::string& revision) {
+  auto cur = store.Get(kHostRevisionsKind, host);
+  if (!cur.ok() && cur.status().code() != fleet::Code::kNotFound) return cur.status();
+  if (cur.ok()) {
+    for (const auto& r : (*cur)["revisions"]) {
+      if (r["revision"] == revision) return FromJson(r);
+    }
+  }
+  return Status::NotFound("revision " + revision + " of host/" + host + " is not in its history");
+}
+
+Status ForgetRevisions(fleet::Store& store, const std::string& host) {
+  auto committed = store.Commit({{fleet::StoreOp::Type::kDelete, kHostRevisionsKind, host, Json(), 0}});
+  if (!committed.ok() && committed.status().code() == fleet::Code::kNotFound) return Status::Ok();
+  return committed.status();
+}
+
+}  // namespace controller

@@ -1,0 +1,209 @@
+#include "fleetctl/rollout_commands.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+
+namespace fleetctl {
+namespace {
+
+using fleet::Json;
+using fleet::Status;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kExitCompleted = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitTimeout = 2;
+constexpr int kExitPaused = 3;
+constexpr int kConflictRetries = 5;
+
+int Fail(const Status& st) {
+  std::cerr << "error: " << st.message() << "\n";
+  return kExitFailed;
+}
+
+const fleet::KindInfo& RolloutKind() { return *fleet::FindKind("Rollout"); }
+
+std::string UtcNow() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int64_t Number(const Json& v) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_string() && !v.get<std::string>().empty()) return std::stoll(v.get<std::string>());
+  return 0;
+}
+
+// The newest resourceVersion among what rendering depends on; the controller records the one its
+// status covers (status.observedInputsRevision), so a status older than a just-applied change is
+// not taken for its outcome.
+fleet::Result<int64_t> InputsRevision(Client& client) {
+  int64_t newest = 0;
+  for (const char* kind : {"AgentProfile", "Secret", "HostGroup"}) {
+    auto list = client.List(*fleet::FindKind(kind), "");
+    if (!list.ok()) return list.status();
+    for (const auto& o : (*list)["items"]) newest = std::max(newest, Number(o["metadata"]["resourceVersion"]));
+  }
+  return newest;
+}
+
+// How many hosts the current target covers (its history entry).
+int TargetHosts(const Json& status) {
+  for (const auto& h : status.value("history", Json::array())) {
+    if (h["revision"] == status.value("revision", Json(0))) return static_cast<int>(h["hosts"].size());
+  }
+  return 0;
+}
+
+std::string Summary(const Json& rollout) {
+  const Json& st = rollout.value("status", Json::object());
+  const int total = TargetHosts(st);
+  return "revision " + std::to_string(Number(st.value("revision", Json(0)))) + " " +
+         st.value("phase", "Pending") + ": " + std::to_string(Number(st.value("updatedHosts", Json(0)))) +
+         "/" + std::to_string(total) + " updated, " + std::to_string(Number(st.value("failedHosts", Json(0)))) +
+         " failed" + (st.contains("message") ? " - " + st["message"].get<std::string>() : "");
+}
+
+std::string ProgressBar(const Json& rollout, int width) {
+  const Json& st = rollout.value("status", Json::object());
+  const int total = TargetHosts(st);
+  int done = total ? static_cast<int>(Number(st.value("updatedHosts", Json(0))) * width / total) : 0;
+  return "[" + std::string(done, '#') + std::string(width - done, '.') + "]";
+}
+
+int RunStatus(const ConnectFn& connect, const std::string& name, int timeout_seconds) {
+  auto client = connect();
+  if (!client.ok()) return Fail(client.status());
+  auto inputs = InputsRevision(**client);
+  if (!inputs.ok()) return Fail(inputs.status());
+  const bool tty = ::isatty(STDOUT_FILENO);
+  const auto deadline = Clock::now() + std::chrono::seconds(timeout_seconds);
+  std::string last;
+  for (;;) {
+    auto rollout = (*client)->Get(RolloutKind(), name);
+    if (!rollout.ok() && rollout.status().code() != fleet::Code::kUnavailable) return Fail(rollout.status());
+    if (rollout.ok()) {
+      const Json& st = rollout->value("status", Json::object());
+      bool current = Number(st.value("observedGeneration", Json(0))) >= Number((*rollout)["metadata"].value("generation", Json(0))) &&
+                     Number(st.value("observedInputsRevision", Json(""))) >= *inputs;
+      std::string line = current ? Summary(*rollout) : "waiting for the controller to observe the latest change";
+      if (tty) {
+        std::cout << "\r\033[K" << ProgressBar(*rollout, 20) << " rollout/" << name << " " << line << std::flush;
+      } else if (line != last) {
+        std::cout << UtcNow() << " rollout/" << name << " " << line << "\n" << std::flush;
+      }
+      last = line;
+      const std::string phase = st.value("phase", "");
+      if (current && (phase == "Completed" || phase == "Failed" || phase == "RolledBack" || phase == "Paused")) {
+        if (tty) std::cout << "\n";
+        if (phase == "Completed") return kExitCompleted;
+        std::cerr << "rollout/" << name << " " << phase << ": " << st.value("message", "") << "\n";
+        return phase == "Paused" ? kExitPaused : kExitFailed;
+      }
+    }
+    if (Clock::now() >= deadline) {
+      if (tty) std::cout << "\n";
+      std::cerr << "rollout/" << name << ": timed out after " << timeout_seconds << "s (" << last << ")\n";
+      return kExitTimeout;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+int RunHistory(const ConnectFn& connect, const std::string& name) {
+  auto client = connect();
+  if (!client.ok()) return Fail(client.status());
+  auto rollout = (*client)->Get(RolloutKind(), name);
+  if (!rollout.ok()) return Fail(rollout.status());
+  const Json& st = rollout->value("status", Json::object());
+  std::vector<Json> rows;
+  for (const auto& h : st.value("history", Json::array())) {
+    std::string note;
+    if (h["fingerprint"] == st.value("targetRevision", "")) note = "target (" + st.value("phase", "") + ")";
+    else if (h["fingerprint"] == st.value("currentRevision", "")) note = "completed";
+    rows.push_back(h);
+    rows.back()["note"] = note;
+  }
+  std::printf("%-9s %-21s %-6s %-13s %s\n", "REVISION", "CREATED", "HOSTS", "FINGERPRINT", "NOTE");
+  for (const auto& r : rows) {
+    std::printf("%-9lld %-21s %-6zu %-13s %s\n", static_cast<long long>(r.value("revision", 0)),
+                r.value("createdAt", "").c_str(), r["hosts"].size(), r.value("fingerprint", "").c_str(),
+                r["note"].get<std::string>().c_str());
+  }
+  return kExitCompleted;
+}
+
+// Read, change the spec, write with the read resourceVersion; again on a conflict.
+int ChangeSpec(const ConnectFn& connect, const std::string& name,
+               const std::function<void(Json& spec)>& change, const std::string& done) {
+  auto client = connect();
+  if (!client.ok()) return Fail(client.status());
+  for (int attempt = 0;; ++attempt) {
+    auto rollout = (*client)->Get(RolloutKind(), name);
+    if (!rollout.ok()) return Fail(rollout.status());
+    rollout->erase("status");
+    change((*rollout)["spec"]);
+    auto updated = (*client)->Update(RolloutKind(), *rollout);
+    if (updated.ok()) {
+      std::cout << "rollout/" << name << " " << done << "\n";
+      return kExitCompleted;
+    }
+    if (updated.status().code() != fleet::Code::kConflict || attempt + 1 >= kConflictRetries) {
+      return Fail(updated.status());
+    }
+  }
+}
+
+}  // namespace
+
+void AddRolloutCommands(CLI::App& app, ConnectFn connect, int* rc) {
+  auto* rollout = app.add_subcommand("rollout", "Follow and steer rollouts: status, history, undo, pause, resume");
+  rollout->require_subcommand(1);
+
+  auto name = std::make_shared<std::string>();
+  auto timeout = std::make_shared<int>(600);
+  auto* status = rollout->add_subcommand(
+      "status", "Follow a rollout until it settles; exit 0 completed, 1 failed or rolled back, 2 timeout, 3 paused");
+  status->add_option("name", *name, "Rollout name")->required();
+  status->add_option("--timeout", *timeout, "Seconds to wait before giving up (exit 2)")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  status->callback([=] { *rc = RunStatus(connect, *name, *timeout); });
+
+  auto* history = rollout->add_subcommand("history", "List a rollout's revisions (the last 10)");
+  history->add_option("name", *name, "Rollout name")->required();
+  history->callback([=] { *rc = RunHistory(connect, *name); });
+
+  auto to_revision = std::make_shared<int>(0);
+  auto* undo = rollout->add_subcommand(
+      "undo", "Roll back to an earlier revision (default: the previous one), with the rollout's strategy");
+  undo->add_option("name", *name, "Rollout name")->required();
+  undo->add_option("--to-revision", *to_revision, "History revision to go back to (0: the previous)")
+      ->check(CLI::NonNegativeNumber);
+  undo->callback([=] {
+    *rc = ChangeSpec(connect, *name, [&](Json& spec) { spec["rollbackTo"] = {{"revision", *to_revision}}; },
+                     "rolling back" + (*to_revision ? " to revision " + std::to_string(*to_revision) : std::string()));
+  });
+
+  for (bool pause : {true, false}) {
+    auto* cmd = rollout->add_subcommand(pause ? "pause" : "resume",
+                                        pause ? "Admit no more hosts (admitted ones finish their health gate)"
+                                              : "Continue a paused rollout");
+    cmd->add_option("name", *name, "Rollout name")->required();
+    cmd->callback([=] {
+      *rc = ChangeSpec(connect, *name, [&](Json& spec) { spec["paused"] = pause; }, pause ? "paused" : "resumed");
+    });
+  }
+}
+
+}  // namespace fleetctl

@@ -1,0 +1,354 @@
+// Rollouts end to end with real parts: fleet-controller delivers fleet-agent over SSH to real sshd
+// hosts (loopback ports) under a Rollout; fleetctl follows it the way a CI job would. The timeline
+// is sampled from the API while it runs, so the guarantees (canary first, never more than
+// maxUnavailable hosts updating at once, untouched hosts never touched) are checked as they
+// happened, not only at the end.
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/harness.h"
+#include "tests/e2e/ssh_hosts.h"
+
+namespace {
+
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Indent(const std::string& text, int n) {
+  std::string out, pad(n, ' ');
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out += pad + line + "\n";
+  return out;
+}
+
+// What the API showed at one moment.
+struct Sample {
+  std::map<std::string, std::string> host_revision;  // Host status.revision
+  std::map<std::string, std::string> host_healthy;   // Healthy condition status
+  Json entries;                                      // Rollout status.hosts
+};
+
+class RolloutE2E : public ::testing::Test {
+ protected:
+  void TearDown() override { StopSampling(); }
+
+  void StartFleet(int hosts) {
+    for (int i = 0; i < hosts; ++i) {
+      hosts_.push_back(std::make_unique<e2e::SshHost>());
+      listen_ports_.push_back(e2e::FreePort());
+    }
+    ctl_port_ = e2e::FreePort();
+    StartController();
+  }
+
+  // Agents report to the URL rendered into their config, so a restarted controller keeps the port.
+  void StartController() {
+    controller_ = std::make_unique<e2e::Process>(std::vector<std::string>{
+        e2e::Bin("fleet-controller"), "--data-dir", (tmp_.path() / "controller").string(),
+        "--listen", "127.0.0.1:" + std::to_string(ctl_port_), "--agent-bundle",
+        e2e::BinaryDir() + "/agent-bundle", "--report-timeout", "6", "--resync", "2",
+        "--agent-report-interval", "1"});
+    ASSERT_TRUE(e2e::WaitFor([&] { return e2e::Http("GET", ctl_port_, "/readyz").status == 200; }, 15s))
+        << controller_->Log();
+  }
+
+  std::string Token() { return ReadFile((tmp_.path() / "controller/token").string()).substr(0, 64); }
+
+  e2e::CommandResult Fleetctl(std::vector<std::string> args, const std::string& in = "") {
+    std::vector<std::string> argv = {e2e::Bin("fleetctl")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return e2e::Run(argv, in,
+                    {{"FLEETCTL_SERVER", "http://127.0.0.1:" + std::to_string(ctl_port_)},
+                     {"FLEETCTL_TOKEN", Token()},
+                     {"FLEETCTL_CONFIG", (tmp_.path() / "fleetctl.yaml").string()}},
+                    180s);
+  }
+
+  static std::string HostName(int i) { return "vps-" + std::to_string(i); }
+
+  // Key Secrets, the profile (its scrapeInterval is the change rolled out), the HostGroup and the
+  // Rollout. Short gates: agents report every second.
+  std::string Fleet(const std::string& scrape_interval, const std::string& strategy) {
+    std::string out;
+    for (size_t i = 0; i < hosts_.size(); ++i) {
+      out += "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: key-" + HostName(i) +
+             "}\ntype: ssh-auth\nstringData:\n  ssh-privatekey: |\n" +
+             Indent(hosts_[i]->client_private_key(), 4) + "---\n";
+    }
+    out += "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
+           "  scrapeInterval: " + scrape_interval + "\n"
+           "  collectors: {enabled: [loadavg, uname], container: {enabled: false}}\n---\n";
+    out += "apiVersion: vpsfleet.io/v1alpha1\nkind: HostGroup\nmetadata: {name: lab, labels: {role: web}}\n"
+           "spec:\n  defaults: {profile: standard, ssh: {user: root}}\n  hosts:\n";
+    for (size_t i = 0; i < hosts_.size(); ++i) {
+      out += "    - name: " + HostName(i) + "\n      address: 127.0.0.1\n      installDir: " +
+             hosts_[i]->install_dir() + "\n      ssh: {port: " + std::to_string(hosts_[i]->port()) +
+             ", keySecretRef: key-" + HostName(i) + ", hostKey: '" + hosts_[i]->host_public_key() +
+             "'}\n      vars: {httpListen: '127.0.0.1:" + std::to_string(listen_ports_[i]) + "'}\n";
+    }
+    out += "---\napiVersion: vpsfleet.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n"
+           "  selector: {matchLabels: {role: web}}\n  strategy: " + strategy + "\n"
+           "  healthGate: {minHealthySeconds: 2, progressDeadlineSeconds: 15}\n"
+           "  failureThreshold: 1\n  autoRollback: true\n";
+    return out;
+  }
+
+  Json Get(const std::string& path) {
+    auto r = e2e::Http("GET", ctl_port_, path, "", {{"Authorization", "Bearer " + Token()}});
+    return r.status == 200 ? Json::parse(r.body) : Json();
+  }
+  Json Rollout() { return Get("/apis/vpsfleet.io/v1alpha1/rollouts/web"); }
+
+  static std::string Condition(const Json& host, const std::string& type) {
+    for (const auto& c : host.value("status", Json::object()).value("conditions", Json::array())) {
+      if (c["type"] == type) return c["status"];
+    }
+    return "";
+  }
+
+  // Applies the fleet and waits until every host runs the agent, healthy, and the rollout settled.
+  void Install(const std::string& scrape_interval, const std::string& strategy) {
+    auto applied = Fleetctl({"apply", "-f", "-"}, Fleet(scrape_interval, strategy));
+    ASSERT_EQ(applied.exit_code, 0) << applied.err;
+    ASSERT_TRUE(e2e::WaitFor([&] {
+      Json hosts = Get("/apis/vpsfleet.io/v1alpha1/hosts");
+      int healthy = 0;
+      for (const auto& h : hosts.value("items", Json::array())) healthy += Condition(h, "Healthy") == "True";
+      return healthy == static_cast<int>(hosts_.size());
+    }, 120s)) << Fleetctl({"get", "hosts", "-o", "yaml"}).out << controller_->Log();
+    auto status = Fleetctl({"rollout", "status", "web", "--timeout", "60"});
+    ASSERT_EQ(status.exit_code, 0) << status.out << status.err;
+  }
+
+  std::vector<std::string> Configs() {
+    std::vector<std::string> out;
+    for (const auto& h : hosts_) out.push_back(ReadFile(h->install_dir() + "/config.yaml"));
+    return out;
+  }
+
+  void StartSampling() {
+    sampling_ = true;
+    sampler_ = std::thread([this] {
+      while (sampling_) {
+        Json hosts = Get("/apis/vpsfleet.io/v1alpha1/hosts");
+        Json rollout = Rollout();
+        if (hosts.is_object() && rollout.is_object()) {
+          Sample s;
+          for (const auto& h : hosts["items"]) {
+            std::string name = h["metadata"]["name"];
+            s.host_revision[name] = h.value("status", Json::object()).value("revision", "");
+            s.host_healthy[name] = Condition(h, "Healthy");
+          }
+          s.entries = rollout.value("status", Json::object()).value("hosts", Json::object());
+          std::lock_guard lock(samples_mu_);
+          samples_.push_back(std::move(s));
+        }
+        std::this_thread::sleep_for(100ms);
+      }
+    });
+  }
+  void StopSampling() {
+    sampling_ = false;
+    if (sampler_.joinable()) sampler_.join();
+  }
+  // The most hosts updating at once: admitted and not yet through the health gate.
+  int MaxUpdating() {
+    int most = 0;
+    for (const auto& s : samples_) {
+      int n = 0;
+      for (const auto& [name, e] : s.entries.items()) n += e["state"] == "Admitted" || e["state"] == "Failed";
+      most = std::max(most, n);
+    }
+    return most;
+  }
+  // The most hosts not Healthy at once.
+  int MaxUnhealthy() {
+    int most = 0;
+    for (const auto& s : samples_) {
+      int n = 0;
+      for (const auto& [name, healthy] : s.host_healthy) n += healthy != "True";
+      most = std::max(most, n);
+    }
+    return most;
+  }
+  // Canary first: while any host other than the first one to change runs a changed revision, the
+  // first one has passed its health gate.
+  void ExpectCanaryFirst(const std::map<std::string, std::string>& before) {
+    std::string canary;
+    for (const auto& s : samples_) {
+      std::vector<std::string> changed;
+      for (const auto& [name, rev] : s.host_revision) {
+        if (before.count(name) && rev != before.at(name)) changed.push_back(name);
+      }
+      if (canary.empty() && changed.size() == 1) canary = changed[0];
+      if (changed.size() > 1) {
+        ASSERT_FALSE(canary.empty()) << "two hosts changed before any canary";
+        ASSERT_TRUE(s.entries.contains(canary));
+        EXPECT_EQ(s.entries[canary]["state"], "Updated") << "a batch began before the canary passed";
+        EXPECT_EQ(s.entries[canary]["batch"], 0);
+        return;
+      }
+    }
+    ADD_FAILURE() << "no second host ever changed";
+  }
+  std::map<std::string, std::string> Revisions() {
+    std::map<std::string, std::string> out;
+    const Json hosts = Get("/apis/vpsfleet.io/v1alpha1/hosts");
+    for (const auto& h : hosts.value("items", Json::array())) {
+      out[h["metadata"]["name"]] = h["status"].value("revision", "");
+    }
+    return out;
+  }
+
+  e2e::TempDir tmp_;
+  int ctl_port_ = 0;
+  std::vector<std::unique_ptr<e2e::SshHost>> hosts_;
+  std::vector<int> listen_ports_;
+  std::unique_ptr<e2e::Process> controller_;
+  std::atomic<bool> sampling_{false};
+  std::thread sampler_;
+  std::mutex samples_mu_;
+  std::vector<Sample> samples_;
+};
+
+constexpr const char* kCanaryThenTwo = "{canary: {hosts: 1}, maxUnavailable: 2}";
+
+TEST_F(RolloutE2E, GoodChangeGoesCanaryFirstThenAtMostTwoAtOnceAndCompletes) {
+  StartFleet(10);
+  ASSERT_NO_FATAL_FAILURE(Install("2s", kCanaryThenTwo));
+  auto before = Revisions();
+  ASSERT_EQ(before.size(), hosts_.size());
+  StartSampling();
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("3s", kCanaryThenTwo)).exit_code, 0);
+  auto status = Fleetctl({"rollout", "status", "web", "--timeout", "150"});
+  auto took = std::chrono::steady_clock::now() - started;
+  StopSampling();
+  ASSERT_EQ(status.exit_code, 0) << status.out << status.err << controller_->Log();
+  EXPECT_NE(status.out.find("Completed: 10/10 updated, 0 failed"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("Z rollout/web revision 2 Progressing"), std::string::npos)
+      << "plain timestamped lines when stdout is not a terminal:\n" << status.out;
+
+  for (const auto& config : Configs()) EXPECT_NE(config.find("scrapeInterval: 3s"), std::string::npos);
+  auto after = Revisions();
+  for (const auto& [name, rev] : after) EXPECT_NE(rev, before[name]) << name;
+  EXPECT_LE(MaxUpdating(), 2);
+  EXPECT_LE(MaxUnhealthy(), 2);
+  EXPECT_GE(MaxUpdating(), 2) << "batches of two did run";
+  ExpectCanaryFirst(before);
+  std::cout << "[ figures  ] 10 hosts, canary 1 + maxUnavailable 2: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms, "
+            << samples_.size() << " samples, max updating " << MaxUpdating() << ", max unhealthy "
+            << MaxUnhealthy() << "\n";
+
+  auto history = Fleetctl({"rollout", "history", "web"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_NE(history.out.find("target (Completed)"), std::string::npos) << history.out;
+  EXPECT_EQ(std::count(history.out.begin(), history.out.end(), '\n'), 3) << "header + 2 revisions:\n" << history.out;
+}
+
+TEST_F(RolloutE2E, BadChangeStopsAfterTheCanaryAndRollsBackOthersUntouched) {
+  StartFleet(4);
+  ASSERT_NO_FATAL_FAILURE(Install("2s", kCanaryThenTwo));
+  auto before = Configs();
+  // The schema accepts 0s; the agent refuses it, so the canary never reports the new revision.
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("0s", kCanaryThenTwo)).exit_code, 0);
+  auto status = Fleetctl({"rollout", "status", "web", "--timeout", "90"});
+  EXPECT_EQ(status.exit_code, 1) << status.out << status.err;
+  EXPECT_NE(status.err.find("RolledBack"), std::string::npos) << status.err;
+  EXPECT_NE(status.err.find("vps-0"), std::string::npos) << "the reason names the failed host: " << status.err;
+
+  Json rollout = Rollout();
+  ASSERT_EQ(rollout["status"]["hosts"].size(), 1u) << rollout.dump(2);
+  EXPECT_EQ(rollout["status"]["hosts"]["vps-0"]["state"], "RolledBack");
+  // The canary runs its previous config again, healthy; the others were never touched.
+  ASSERT_TRUE(e2e::WaitFor([&] { return Configs()[0] == before[0]; }, 30s));
+  ASSERT_TRUE(e2e::WaitFor([&] {
+    return Condition(Get("/apis/vpsfleet.io/v1alpha1/hosts/vps-0"), "Healthy") == "True";
+  }, 30s)) << controller_->Log();
+  auto now = Configs();
+  for (size_t i = 1; i < now.size(); ++i) EXPECT_EQ(now[i], before[i]) << HostName(i);
+  // A failed rollout stays stopped: nothing else is admitted later.
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(Rollout()["status"]["hosts"].size(), 1u);
+  EXPECT_EQ(Fleetctl({"rollout", "status", "web", "--timeout", "5"}).exit_code, 1);
+}
+
+TEST_F(RolloutE2E, PauseAfterCanaryResumeThenUndoToTheFirstRevision) {
+  StartFleet(4);
+  const std::string strategy = "{canary: {hosts: 1}, maxUnavailable: 2, pauseAfterCanary: true}";
+  ASSERT_NO_FATAL_FAILURE(Install("2s", strategy));
+  auto first = Configs();
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("3s", strategy)).exit_code, 0);
+  auto paused = Fleetctl({"rollout", "status", "web", "--timeout", "60"});
+  ASSERT_EQ(paused.exit_code, 3) << paused.out << paused.err;
+  EXPECT_NE(paused.err.find("after the canary"), std::string::npos) << paused.err;
+  auto configs = Configs();
+  EXPECT_EQ(std::count_if(configs.begin(), configs.end(),
+                          [](const std::string& c) { return c.find("scrapeInterval: 3s") != std::string::npos; }),
+            1);
+
+  ASSERT_EQ(Fleetctl({"rollout", "resume", "web"}).exit_code, 0);
+  auto resumed = Fleetctl({"rollout", "status", "web", "--timeout", "60"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  for (const auto& c : Configs()) EXPECT_NE(c.find("scrapeInterval: 3s"), std::string::npos);
+
+  // A manual pause holds the next rollout (the undo) before it admits anything.
+  ASSERT_EQ(Fleetctl({"rollout", "pause", "web"}).exit_code, 0);
+  ASSERT_EQ(Fleetctl({"rollout", "undo", "web", "--to-revision", "1"}).exit_code, 0);
+  auto held = Fleetctl({"rollout", "status", "web", "--timeout", "30"});
+  EXPECT_EQ(held.exit_code, 3) << held.out << held.err;
+  EXPECT_EQ(Rollout()["status"]["hosts"].size(), 0u);
+  ASSERT_EQ(Fleetctl({"rollout", "resume", "web"}).exit_code, 0);
+  // The canary pauses again; resume it through to the end.
+  EXPECT_EQ(Fleetctl({"rollout", "status", "web", "--timeout", "60"}).exit_code, 3);
+  ASSERT_EQ(Fleetctl({"rollout", "resume", "web"}).exit_code, 0);
+  auto undone = Fleetctl({"rollout", "status", "web", "--timeout", "60"});
+  ASSERT_EQ(undone.exit_code, 0) << undone.out << undone.err;
+  EXPECT_EQ(Configs(), first) << "every host runs revision 1's config again";
+  EXPECT_EQ(Rollout()["status"]["revision"], 1);
+}
+
+TEST_F(RolloutE2E, ControllerKilledMidRolloutResumesFromTheStoreWithTheSameGuarantees) {
+  StartFleet(6);
+  ASSERT_NO_FATAL_FAILURE(Install("2s", kCanaryThenTwo));
+  auto before = Revisions();
+  StartSampling();
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("3s", kCanaryThenTwo)).exit_code, 0);
+  // Kill it once the canary passed and a batch is on its way.
+  ASSERT_TRUE(e2e::WaitFor([&] {
+    const Json entries = Rollout().value("status", Json::object()).value("hosts", Json::object());
+    for (const auto& [name, e] : entries.items()) {
+      if (e["batch"] == 1) return true;
+    }
+    return false;
+  }, 60s)) << controller_->Log();
+  controller_->Stop(SIGKILL);
+  controller_.reset();
+  StartController();
+  auto status = Fleetctl({"rollout", "status", "web", "--timeout", "90"});
+  StopSampling();
+  ASSERT_EQ(status.exit_code, 0) << status.out << status.err << controller_->Log();
+  for (const auto& c : Configs()) EXPECT_NE(c.find("scrapeInterval: 3s"), std::string::npos);
+  EXPECT_LE(MaxUpdating(), 2);
+  ExpectCanaryFirst(before);
+}
+
+}  // namespace
