@@ -1,12 +1,17 @@
 // Fakes for the delivery side of the controller: an in-memory host behind a Transport and an
-// AgentInstaller, recording what was done to it.
+// AgentInstaller, recording what was done to it; and a fixture running the real Host reconciler
+// (with the Rollout gate) against them and a real SQLite store in a scratch directory.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "controller/host_reconciler.h"
+#include "controller/rollout.h"
 #include "fleet/crypto.h"
 
 namespace controller {
@@ -72,6 +77,34 @@ class FakeInstaller : public AgentInstaller {
 
  private:
   FakeHost& h_;
+};
+
+class ReconcilerFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/controller-unit-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    store_ = std::move(fleet::OpenSqliteStore(dir_).value());
+    registry_ = std::make_unique<fleet::Registry>(*store_, "k");
+    gate_ = std::make_unique<RolloutGate>(*store_);
+    reconciler_ = std::make_unique<HostReconciler>(
+        *registry_, transport_, installer_, health_, *gate_,
+        [](const std::string& name) -> fleet::Result<std::string> { return "100.64.0.7 for " + name; },
+        options_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string dir_;
+  std::unique_ptr<fleet::Store> store_;
+  std::unique_ptr<fleet::Registry> registry_;
+  FakeHost host_;
+  FakeTransport transport_{host_};
+  FakeInstaller installer_{host_};
+  HealthTracker health_;
+  std::unique_ptr<RolloutGate> gate_;
+  ReconcilerOptions options_{"http://127.0.0.1:7070", std::chrono::seconds(45), std::chrono::seconds(30),
+                             std::chrono::seconds(2)};
+  std::unique_ptr<HostReconciler> reconciler_;
 };
 
 }  // namespace controller

@@ -1,7 +1,5 @@
 #include "controller/host_reconciler.h"
 
-#include <filesystem>
-
 #include <gtest/gtest.h>
 
 #include "controller/reports.h"
@@ -16,21 +14,12 @@ using fleet::Json;
 using fleet::Status;
 using Clock = std::chrono::system_clock;
 
-class HostReconcilerTest : public ::testing::Test {
+class HostReconcilerTest : public ReconcilerFixture {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/reconciler-unit-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    store_ = std::move(fleet::OpenSqliteStore(dir_).value());
-    registry_ = std::make_unique<fleet::Registry>(*store_, "k");
+    ReconcilerFixture::SetUp();
     ApplyFleet("15s");
-    gate_ = std::make_unique<RolloutGate>(*store_);
-    reconciler_ = std::make_unique<HostReconciler>(
-        *registry_, transport_, installer_, health_, *gate_,
-        [](const std::string& name) -> fleet::Result<std::string> { return "100.64.0.7 for " + name; },
-        options_);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   void ApplyFleet(const std::string& interval) {
     Json secret = {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Secret"},
@@ -61,17 +50,6 @@ class HostReconcilerTest : public ::testing::Test {
     health_.Record("web-1", {"0.1.0", revision, healthy, Json::array(), Json::object(), at});
   }
 
-  std::string dir_;
-  std::unique_ptr<fleet::Store> store_;
-  std::unique_ptr<fleet::Registry> registry_;
-  FakeHost host_;
-  FakeTransport transport_{host_};
-  FakeInstaller installer_{host_};
-  HealthTracker health_;
-  std::unique_ptr<RolloutGate> gate_;
-  ReconcilerOptions options_{"http://127.0.0.1:7070", std::chrono::seconds(45), std::chrono::seconds(30),
-                             std::chrono::seconds(2)};
-  std::unique_ptr<HostReconciler> reconciler_;
 };
 
 TEST_F(HostReconcilerTest, FirstReconcileDeliversEverythingAndRecordsTheHostKey) {

@@ -1,7 +1,5 @@
 #include "controller/rollout.h"
 
-#include <filesystem>
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/controller/fakes.h"
@@ -252,20 +250,8 @@ TEST(DecideRolloutTest, HostsBeingInstalledAreNotAdmittedButHoldCompletion) {
 
 // The gate with the real store and Host reconciler: a governed host keeps its revision until
 // admitted, then runs the admitted one, and goes back to an old one from its history.
-class RolloutGateTest : public ::testing::Test {
+class RolloutGateTest : public ReconcilerFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/rollout-unit-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    store_ = std::move(fleet::OpenSqliteStore(dir_).value());
-    registry_ = std::make_unique<fleet::Registry>(*store_, "k");
-    gate_ = std::make_unique<RolloutGate>(*store_);
-    reconciler_ = std::make_unique<HostReconciler>(
-        *registry_, transport_, installer_, health_, *gate_,
-        [](const std::string&) -> fleet::Result<std::string> { return std::string("unused"); }, options_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   void Apply(const std::string& scrape_interval, bool with_rollout) {
     std::vector<Json> objects = {
         {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "AgentProfile"}, {"metadata", {{"name", "p"}}},
@@ -288,17 +274,6 @@ class RolloutGateTest : public ::testing::Test {
     auto r = RolloutReconciler(*registry_, options_).Reconcile("web");
     ASSERT_TRUE(r.status.ok()) << r.status.message();
   }
-
-  std::string dir_;
-  std::unique_ptr<fleet::Store> store_;
-  std::unique_ptr<fleet::Registry> registry_;
-  FakeHost host_;
-  FakeTransport transport_{host_};
-  FakeInstaller installer_{host_};
-  HealthTracker health_;
-  std::unique_ptr<RolloutGate> gate_;
-  ReconcilerOptions options_;
-  std::unique_ptr<HostReconciler> reconciler_;
 };
 
 TEST_F(RolloutGateTest, GovernedHostMovesOnlyWhenAdmittedAndGoesBackFromHistory) {
