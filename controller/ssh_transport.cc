@@ -127,12 +127,14 @@ Status ValidateRemotePath(const std::string& path) {
   return {};
 }
 
-std::string Hex(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (std::isxdigit(static_cast<unsigned char>(c))) out += c; else break;
-  }
-  return out;
+std::string LeadingHex(const std::string& text) {
+  return text.substr(0, text.find_first_not_of("0123456789abcdef"));
+}
+
+// Host key algorithms that make a server present a key of this type. An RSA key is offered
+// with SHA-2 signatures only: OpenSSH 8.8+ refuses the SHA-1 "ssh-rsa" algorithm.
+std::string HostKeyAlgorithmsFor(const std::string& key_type) {
+  return key_type == "ssh-rsa" ? "rsa-sha2-512,rsa-sha2-256" : key_type;
 }
 
 // libssh 0.10's SFTP calls wait for the server's replies without any timeout, so a host that
@@ -263,6 +265,7 @@ class SshSession final : public RemoteSession {
 Status SshSession::SessionError(const std::string& what) const {
   const std::string message = what + " (" + target_.address + ":" + std::to_string(target_.port) +
                               "): " + ssh_get_error(session_);
+  // libssh reports its own timeouts (connect, key exchange) only in the message text.
   if (expired_ || message.find("imeout") != std::string::npos) {
     return {Code::kDeadlineExceeded, message};
   }
@@ -293,7 +296,8 @@ Status SshSession::Configure() {
     // Ask for the pinned key's type, so a server with several host keys presents that one.
     const std::string key = NormalizePublicKey(target_.expected_host_key);
     if (key.empty()) return Status::Invalid("pinned host key is not \"type base64\"");
-    ok = ssh_options_set(session_, SSH_OPTIONS_HOSTKEYS, key.substr(0, key.find(' ')).c_str()) == 0;
+    const std::string algorithms = HostKeyAlgorithmsFor(key.substr(0, key.find(' ')));
+    ok = ssh_options_set(session_, SSH_OPTIONS_HOSTKEYS, algorithms.c_str()) == 0;
   }
   if (!ok) return Status::Invalid(std::string("ssh options: ") + ssh_get_error(session_));
   return {};
@@ -429,7 +433,7 @@ Result<std::string> SshSession::Sha256(const std::string& path) {
     return Status::Internal("hashing " + path + " on " + target_.address + ": " + r->err);
   }
   if (r->out.empty()) return std::string();
-  std::string hex = Hex(r->out);
+  std::string hex = LeadingHex(r->out);
   if (hex.size() != 64) return Status::Internal("unexpected sha256sum output: " + r->out);
   return hex;
 }

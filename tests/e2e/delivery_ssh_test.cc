@@ -122,6 +122,15 @@ TEST_F(DeliverySsh, RotatedHostKeyIsRefusedAndNothingIsWritten) {
   EXPECT_EQ(ReadLocal(file), "revision: 1\n");
 }
 
+TEST_F(DeliverySsh, PinnedKeysOfOtherTypesTable) {
+  for (const char* type : {"rsa", "ecdsa", "ed25519"}) {
+    host_.RotateHostKey(type);
+    auto session = transport_->Connect(TargetFor(host_));
+    ASSERT_TRUE(session.ok()) << type << ": " << session.status().ToString();
+    EXPECT_EQ((*session)->host_key(), host_.host_public_key()) << type;
+  }
+}
+
 TEST_F(DeliverySsh, WrongClientKeyIsUnauthorized) {
   SshTarget target = TargetFor(host_);
   SshHost other;

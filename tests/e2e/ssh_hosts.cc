@@ -20,10 +20,10 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-void KeyGen(const std::string& path) {
+void KeyGen(const std::string& path, const std::string& type = "ed25519") {
   std::filesystem::remove(path);
   std::filesystem::remove(path + ".pub");
-  CommandResult r = e2e::Run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", path});
+  CommandResult r = e2e::Run({"ssh-keygen", "-q", "-t", type, "-N", "", "-C", "", "-f", path});
   if (r.exit_code != 0) throw std::runtime_error("ssh-keygen failed: " + r.err);
 }
 
@@ -50,7 +50,7 @@ bool AnswersSsh(int port) {
 SshHost::SshHost() : port_(FreePort()) {
   std::filesystem::create_directories("/run/sshd");  // sshd's privilege-separation directory
   std::filesystem::create_directories(install_dir());
-  GenerateHostKey();
+  KeyGen(Path("host_key"));
   KeyGen(Path("client_key"));
   dir_.Write("authorized_keys", ReadFile(Path("client_key.pub")), 0600);
   dir_.Write("sshd_config",
@@ -99,8 +99,6 @@ std::string SshHost::install_dir() const { return Path("install"); }
 
 std::string SshHost::Log() const { return sshd_ ? sshd_->Log() : ""; }
 
-void SshHost::GenerateHostKey() { KeyGen(Path("host_key")); }
-
 void SshHost::Start() {
   if (sshd_ && sshd_->Running()) return;
   sshd_ = std::make_unique<Process>(
@@ -116,10 +114,10 @@ void SshHost::Stop() {
   if (sshd_) sshd_->Stop();
 }
 
-void SshHost::RotateHostKey() {
+void SshHost::RotateHostKey(const std::string& type) {
   const bool running = sshd_ && sshd_->Running();
   Stop();
-  GenerateHostKey();
+  KeyGen(Path("host_key"), type);
   if (running) Start();
 }
 

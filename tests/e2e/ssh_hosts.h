@@ -28,14 +28,14 @@ class SshHost {
 
   void Stop();  // sshd no longer listens; established sessions end with their commands
   void Start();  // again on the same port with the same host key
-  void RotateHostKey();  // a new host key (restarts sshd if it runs), as after a reinstall
+  // A new host key (restarts sshd if it runs), as after a reinstall; type as for ssh-keygen -t.
+  void RotateHostKey(const std::string& type = "ed25519");
   // Processes serving established connections (sshd's per-connection children and theirs), e.g.
   // to SIGSTOP them and play a host that accepted a connection and then hung.
   std::vector<int> SessionPids() const;
 
  private:
   std::string Path(const std::string& name) const { return (dir_.path() / name).string(); }
-  void GenerateHostKey();
   // Agents started through sshd are detached from it; end any whose pid file is in dir().
   void KillSupervisedAgent() const;
 
