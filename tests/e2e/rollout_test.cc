@@ -74,11 +74,12 @@ class RolloutE2E : public ::testing::Test {
   e2e::CommandResult Fleetctl(std::vector<std::string> args, const std::string& in = "") {
     std::vector<std::string> argv = {e2e::Bin("fleetctl")};
     argv.insert(argv.end(), args.begin(), args.end());
-    return e2e::Run(argv, in,
-                    {{"FLEETCTL_SERVER", "http://127.0.0.1:" + std::to_string(ctl_port_)},
-                     {"FLEETCTL_TOKEN", Token()},
-                     {"FLEETCTL_CONFIG", (tmp_.path() / "fleetctl.yaml").string()}},
-                    180s);
+    return e2e::Run(argv, in, FleetctlEnv(), 180s);
+  }
+  std::map<std::string, std::string> FleetctlEnv() {
+    return {{"FLEETCTL_SERVER", "http://127.0.0.1:" + std::to_string(ctl_port_)},
+            {"FLEETCTL_TOKEN", Token()},
+            {"FLEETCTL_CONFIG", (tmp_.path() / "fleetctl.yaml").string()}};
   }
 
   static std::string HostName(int i) { return "vps-" + std::to_string(i); }
@@ -257,6 +258,12 @@ TEST_F(RolloutE2E, GoodChangeGoesCanaryFirstThenAtMostTwoAtOnceAndCompletes) {
             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms, "
             << samples_.size() << " samples, max updating " << MaxUpdating() << ", max unhealthy "
             << MaxUnhealthy() << "\n";
+
+  // On a terminal (script(1) gives it one): a progress bar redrawn in place.
+  auto tty = e2e::Run({"script", "-qec", e2e::Bin("fleetctl") + " rollout status web --timeout 10", "/dev/null"},
+                      "", FleetctlEnv());
+  EXPECT_EQ(tty.exit_code, 0) << tty.out;
+  EXPECT_NE(tty.out.find("\r\033[K[####################] rollout/web revision 2 Completed"), std::string::npos) << tty.out;
 
   auto history = Fleetctl({"rollout", "history", "web"});
   ASSERT_EQ(history.exit_code, 0) << history.err;
