@@ -175,7 +175,7 @@ class Registry::Plan {
       action = UserContent(obj) == UserContent(*cur) ? "unchanged" : "configured";
     }
     if (kind == kHostGroup) FLEET_RETURN_IF_ERROR(WriteGroupHosts(obj));
-    Record(kind, name, ref, action, via, obj);
+    Record(kind, name, ref, action, via, std::move(obj));
     return Status::Ok();
   }
 
@@ -191,7 +191,8 @@ class Registry::Plan {
     }
     std::string action = obj.value("status", Json()) == status ? "unchanged" : "configured";
     obj["status"] = std::move(status);
-    Record(kind, name, RefString(obj), action, "", obj);
+    std::string ref = RefString(obj);
+    Record(kind, name, ref, action, "", std::move(obj));
     return Status::Ok();
   }
 
@@ -220,11 +221,16 @@ class Registry::Plan {
     return Status::Ok();
   }
 
-  // The store ops, moved out: the plan is spent after this.
+  // The store ops, each put carrying a copy of the object as planned (the plan keeps its own for
+  // the results); ops hold no object until now, so planning keeps one copy, not two.
   std::vector<StoreOp> TakeOps() {
     std::vector<StoreOp> ops;
     ops.reserve(op_order_.size());
-    for (const auto& key : op_order_) ops.push_back(std::move(ops_.at(key)));
+    for (const auto& key : op_order_) {
+      StoreOp op = std::move(ops_.at(key));
+      if (op.type == StoreOp::Type::kPut) op.object = *state_.at(key);
+      ops.push_back(std::move(op));
+    }
     return ops;
   }
   // Results with each object as the plan left it (moved out of the plan's state).
@@ -243,12 +249,12 @@ class Registry::Plan {
   }
 
   void Record(const std::string& kind, const std::string& name, const std::string& ref,
-              const std::string& action, const std::string& via, const Json& obj) {
+              const std::string& action, const std::string& via, Json obj) {
     std::string key = Key(kind, name);
     if (action != "unchanged") {
-      SetOp(key, {StoreOp::Type::kPut, kind, name, obj, base_revision_[key]});
+      SetOp(key, {StoreOp::Type::kPut, kind, name, Json(), base_revision_[key]});
     }
-    state_[key] = obj;
+    state_[key] = std::move(obj);
     results_.push_back({{ref, action, via, Json()}, key});
   }
 
@@ -388,7 +394,7 @@ Result<ApplyResult> Registry::Execute(Plan& plan, bool dry_run) {
   if (!dry_run) {
     auto ops = plan.TakeOps();
     if (!ops.empty()) {
-      auto rev = store_.Commit(ops);
+      auto rev = store_.Commit(std::move(ops));
       if (!rev.ok()) return rev.status();
       result.revision = *rev;
     }

@@ -32,6 +32,9 @@ KindInfo LoadKind(const EmbeddedFile& file) {
   k.singular = names.at("singular");
   for (const auto& s : names.value("shortNames", Json::array())) k.short_names.push_back(s);
   k.schema = version.at("schema").at("openAPIV3Schema");
+  k.user_schema = k.schema;
+  k.user_schema["properties"].erase("metadata");
+  k.user_schema["properties"].erase("status");
   k.status_subresource = version.contains("subresources") &&
                          version["subresources"].contains("status");
   for (const auto& c : version.value("additionalPrinterColumns", Json::array())) {
@@ -204,12 +207,12 @@ std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults) {
   ValidateMetadata(object, &errors);
   if (!kind) return errors;
   object.erase("status");
-  Json schema = kind->schema;
-  schema["properties"].erase("metadata");
-  schema["properties"].erase("status");
-  Json meta = object.contains("metadata") ? object["metadata"] : Json();
-  object.erase("metadata");
-  ValidateSchema(schema, object, "", apply_defaults, &errors);
+  Json meta;
+  if (object.contains("metadata")) {
+    meta = std::move(object["metadata"]);
+    object.erase("metadata");
+  }
+  ValidateSchema(kind->user_schema, object, "", apply_defaults, &errors);
   if (!meta.is_null()) object["metadata"] = std::move(meta);
   return errors;
 }

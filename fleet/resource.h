@@ -31,6 +31,9 @@ struct KindInfo {
   std::string singular;  // host
   std::vector<std::string> short_names;
   Json schema;  // openAPIV3Schema
+  // The same without metadata (validated by ObjectMeta rules) and status (not user input):
+  // what a user-written object is checked against, kept so validation never copies the schema.
+  Json user_schema;
   bool status_subresource = false;
   std::vector<PrinterColumn> columns;
 };

@@ -129,7 +129,7 @@ class SqliteStore : public Store {
     return out;
   }
 
-  Result<int64_t> Commit(const std::vector<StoreOp>& ops) override {
+  Result<int64_t> Commit(std::vector<StoreOp> ops) override {
     std::lock_guard lock(mu_);
     FLEET_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
     std::vector<WatchEvent> events;
@@ -189,12 +189,12 @@ class SqliteStore : public Store {
     return kind + "/" + name;
   }
 
-  Status Apply(const std::vector<StoreOp>& ops, int64_t rev, std::vector<WatchEvent>* events) {
+  Status Apply(std::vector<StoreOp>& ops, int64_t rev, std::vector<WatchEvent>* events) {
     Stmt get(db_, "SELECT revision, data FROM objects WHERE kind=?1 AND name=?2");
     Stmt put(db_, "INSERT OR REPLACE INTO objects(kind, name, revision, data) VALUES(?1,?2,?3,?4)");
     Stmt del(db_, "DELETE FROM objects WHERE kind=?1 AND name=?2");
     Stmt ev(db_, "INSERT INTO events(revision, kind, type, data) VALUES(?1,?2,?3,?4)");
-    for (const auto& op : ops) {
+    for (auto& op : ops) {
       get.Reset();
       get.Bind(1, op.kind).Bind(2, op.name);
       int rc = get.Step();
@@ -217,7 +217,7 @@ class SqliteStore : public Store {
       WatchEvent e{EventType::kAdded, rev, op.kind, Json()};
       std::string data;
       if (op.type == StoreOp::Type::kPut) {
-        Json obj = op.object;
+        Json obj = std::move(op.object);
         obj["metadata"]["resourceVersion"] = std::to_string(rev);
         data = obj.dump();
         put.Reset();

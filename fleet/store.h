@@ -54,7 +54,8 @@ class Store {
   // Applies every op or none. On success returns the new revision; kPut objects are stored with
   // metadata.resourceVersion set to it. A failed precondition is kConflict (or kNotFound /
   // kAlreadyExists), naming the object.
-  virtual Result<int64_t> Commit(const std::vector<StoreOp>& ops) = 0;
+  // Takes the ops by value: their objects move into the stored rows and watch events.
+  virtual Result<int64_t> Commit(std::vector<StoreOp> ops) = 0;
   // Calls on_event for every change to kind ("" = all kinds) after revision from_revision, in
   // order, first the retained history then live changes, with no gap and no repeat. on_event
   // runs on the committing thread and must not block or call back into the store.
