@@ -14,6 +14,11 @@ namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
+std::string TrimTrailing(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
 }  // namespace
 
 fleet::Result<std::string> ReadFile(const std::string& path) {
@@ -40,12 +45,55 @@ fleet::Result<std::string> ReadFile(const std::string& path) {
   return out;
 }
 
+OpenFiles::~OpenFiles() {
+  for (const auto& [path, fd] : fds_) ::close(fd);
+}
+
+fleet::Result<std::string> OpenFiles::Read(const std::string& path) {
+  std::lock_guard lock(mu_);
+  auto it = fds_.find(path);
+  if (it == fds_.end()) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fleet::Status::NotFound(path + ": " + std::strerror(errno));
+    it = fds_.emplace(path, fd).first;
+  }
+  std::string out;
+  char buf[8192];
+  while (true) {
+    ssize_t n = ::pread(it->second, buf, sizeof buf, static_cast<off_t>(out.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(it->second);
+      fds_.erase(it);
+      return fleet::Status::NotFound(path + ": " + std::strerror(err));
+    }
+    out.append(buf, static_cast<size_t>(n));
+    if (static_cast<size_t>(n) < sizeof buf) break;
+  }
+  return out;
+}
+
+std::string OpenFiles::Trimmed(const std::string& path, const std::string& fallback) {
+  auto content = Read(path);
+  return content.ok() ? TrimTrailing(std::move(*content)) : fallback;
+}
+
+void OpenFiles::ForgetContaining(const std::string& part) {
+  std::lock_guard lock(mu_);
+  for (auto it = fds_.begin(); it != fds_.end();) {
+    if (it->first.find(part) != std::string::npos) {
+      ::close(it->second);
+      it = fds_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 std::string ReadTrimmed(const std::string& path, const std::string& fallback) {
   auto content = ReadFile(path);
-  if (!content.ok()) return fallback;
-  std::string s = std::move(*content);
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+  return content.ok() ? TrimTrailing(std::move(*content)) : fallback;
 }
 
 std::vector<std::string_view> Fields(std::string_view line) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,27 @@ bool ParseU64(std::string_view s, uint64_t* out);
 bool ParseDouble(std::string_view s, double* out);
 // Names of the entries of a directory (not . and ..), sorted; empty when it cannot be read.
 std::vector<std::string> ListDir(const std::string& path);
+
+// Files kept open between scrapes and re-read from offset 0 with pread: kernfs (cgroupfs,
+// sysfs) regenerates the content on every read at 0, and skipping open/close makes a read ~10x
+// cheaper — which is most of what the container collector spends (≈16 files per container).
+// A file that fails to read (its cgroup was removed) is closed and forgotten.
+class OpenFiles {
+ public:
+  OpenFiles() = default;
+  ~OpenFiles();
+  OpenFiles(const OpenFiles&) = delete;
+  OpenFiles& operator=(const OpenFiles&) = delete;
+
+  fleet::Result<std::string> Read(const std::string& path);
+  std::string Trimmed(const std::string& path, const std::string& fallback = "");
+  // Closes the files whose path contains `part` (e.g. a stopped container's cgroup).
+  void ForgetContaining(const std::string& part);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, int> fds_;
+};
 
 // A family with a single sample.
 fleet::metrics::Family Single(fleet::metrics::Type type, std::string name, std::string help,

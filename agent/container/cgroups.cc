@@ -12,9 +12,9 @@ std::unique_ptr<Cgroups> DetectCgroups(const std::string& root) {
   return NewCgroupsV1(root);
 }
 
-std::map<std::string, uint64_t> ReadKeyValues(const std::string& path) {
+std::map<std::string, uint64_t> ReadKeyValues(OpenFiles& files, const std::string& path) {
   std::map<std::string, uint64_t> out;
-  auto text = ReadFile(path);
+  auto text = files.Read(path);
   if (!text.ok()) return out;
   for (std::string_view line : Lines(*text)) {
     auto f = Fields(line);
@@ -24,8 +24,8 @@ std::map<std::string, uint64_t> ReadKeyValues(const std::string& path) {
   return out;
 }
 
-uint64_t CountLines(const std::string& path, int* first) {
-  auto text = ReadFile(path);
+uint64_t CountLines(OpenFiles& files, const std::string& path, int* first) {
+  auto text = files.Read(path);
   if (!text.ok()) return 0;
   auto lines = Lines(*text);
   if (first) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/procfs.h"
 #include "fleet/status.h"
 
 namespace agent {
@@ -60,6 +61,8 @@ class Cgroups {
   // Ids of the containers that have a Docker cgroup now: a cheap directory listing the collector
   // compares with its cached container list, to ask Docker only when containers came or went.
   virtual std::set<std::string> DockerIds() const = 0;
+  // Releases what is kept open for a cgroup that is gone (or about to be).
+  virtual void Forget(const std::string& cgroup) const = 0;
 };
 
 // root is the cgroup filesystem mount (normally /sys/fs/cgroup). v2 when it is the unified
@@ -69,9 +72,9 @@ std::unique_ptr<Cgroups> NewCgroupsV1(const std::string& root);
 std::unique_ptr<Cgroups> NewCgroupsV2(const std::string& root);
 
 // Shared by both versions: "key value" lines (memory.stat, cpu.stat, memory.events) into a map.
-std::map<std::string, uint64_t> ReadKeyValues(const std::string& path);
+std::map<std::string, uint64_t> ReadKeyValues(OpenFiles& files, const std::string& path);
 // Number of lines in cgroup.procs / tasks / cgroup.threads, and the first pid listed.
-uint64_t CountLines(const std::string& path, int* first = nullptr);
+uint64_t CountLines(OpenFiles& files, const std::string& path, int* first = nullptr);
 // Creation time as cAdvisor takes it: the cgroup directory's modification time.
 double DirMtime(const std::string& path);
 bool IsDir(const std::string& path);

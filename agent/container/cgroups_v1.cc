@@ -19,6 +19,8 @@ class CgroupsV1 : public Cgroups {
 
   std::set<std::string> DockerIds() const override { return DockerIdsUnder(root_ + "/memory"); }
 
+  void Forget(const std::string& cgroup) const override { files_.ForgetContaining(cgroup + "/"); }
+
   fleet::Result<CgroupStats> Read(const std::string& cgroup) const override {
     const std::string cpu = root_ + "/cpu" + cgroup;
     const std::string cpuacct = root_ + "/cpuacct" + cgroup;
@@ -26,46 +28,48 @@ class CgroupsV1 : public Cgroups {
     CgroupStats s;
 
     uint64_t usage_ns = 0;
-    if (!ParseU64(ReadTrimmed(cpuacct + "/cpuacct.usage"), &usage_ns)) {
-      // The cgroup went away between listing and reading: the container stopped.
+    if (!ParseU64(files_.Trimmed(cpuacct + "/cpuacct.usage"), &usage_ns)) {
+      // The cgroup went away (the container stopped, or restarted under the same id and left
+      // our open files pointing at the old cgroup): drop them all, reopen next time.
+      Forget(cgroup);
       return fleet::Status::NotFound("cgroup " + cgroup + " is gone");
     }
     s.cpu_usage_seconds = static_cast<double>(usage_ns) / 1e9;
-    auto acct = ReadKeyValues(cpuacct + "/cpuacct.stat");
+    auto acct = ReadKeyValues(files_, cpuacct + "/cpuacct.stat");
     s.cpu_user_seconds = static_cast<double>(acct["user"]) / kUserHz;
     s.cpu_system_seconds = static_cast<double>(acct["system"]) / kUserHz;
-    auto cpu_stat = ReadKeyValues(cpu + "/cpu.stat");
+    auto cpu_stat = ReadKeyValues(files_, cpu + "/cpu.stat");
     s.cfs_periods = cpu_stat["nr_periods"];
     s.cfs_throttled_periods = cpu_stat["nr_throttled"];
     s.cfs_throttled_seconds = static_cast<double>(cpu_stat["throttled_time"]) / 1e9;
-    const std::string quota = ReadTrimmed(cpu + "/cpu.cfs_quota_us", "-1");
+    const std::string quota = files_.Trimmed(cpu + "/cpu.cfs_quota_us", "-1");
     double v = 0;
     if (quota != "-1" && ParseDouble(quota, &v)) s.spec_cpu_quota = v;
-    ParseDouble(ReadTrimmed(cpu + "/cpu.cfs_period_us"), &s.spec_cpu_period);
-    ParseDouble(ReadTrimmed(cpu + "/cpu.shares"), &s.spec_cpu_shares);
+    ParseDouble(files_.Trimmed(cpu + "/cpu.cfs_period_us"), &s.spec_cpu_period);
+    ParseDouble(files_.Trimmed(cpu + "/cpu.shares"), &s.spec_cpu_shares);
 
-    ParseU64(ReadTrimmed(memory + "/memory.usage_in_bytes"), &s.memory_usage);
+    ParseU64(files_.Trimmed(memory + "/memory.usage_in_bytes"), &s.memory_usage);
     uint64_t max_usage = 0;
-    if (ParseU64(ReadTrimmed(memory + "/memory.max_usage_in_bytes"), &max_usage)) {
+    if (ParseU64(files_.Trimmed(memory + "/memory.max_usage_in_bytes"), &max_usage)) {
       s.memory_max_usage = max_usage;
     }
-    ParseU64(ReadTrimmed(memory + "/memory.failcnt"), &s.memory_failcnt);
-    ParseDouble(ReadTrimmed(memory + "/memory.limit_in_bytes"), &s.spec_memory_limit);
-    auto mem = ReadKeyValues(memory + "/memory.stat");
+    ParseU64(files_.Trimmed(memory + "/memory.failcnt"), &s.memory_failcnt);
+    ParseDouble(files_.Trimmed(memory + "/memory.limit_in_bytes"), &s.spec_memory_limit);
+    auto mem = ReadKeyValues(files_, memory + "/memory.stat");
     s.memory_rss = mem["total_rss"];
     s.memory_cache = mem["total_cache"];
     const uint64_t inactive_file = mem["total_inactive_file"];
     s.memory_working_set = s.memory_usage > inactive_file ? s.memory_usage - inactive_file : 0;
     // With swap accounting, memsw counts memory + swap; cAdvisor reports the difference.
     uint64_t memsw = 0;
-    if (ParseU64(ReadTrimmed(memory + "/memory.memsw.usage_in_bytes"), &memsw) &&
+    if (ParseU64(files_.Trimmed(memory + "/memory.memsw.usage_in_bytes"), &memsw) &&
         memsw > s.memory_usage) {
       s.memory_swap = memsw - s.memory_usage;
     }
     // oom_kill in memory.oom_control (kernel 4.13+) counts the container's OOM kills.
-    s.oom_events = ReadKeyValues(memory + "/memory.oom_control")["oom_kill"];
+    s.oom_events = ReadKeyValues(files_, memory + "/memory.oom_control")["oom_kill"];
 
-    auto io = ReadFile(root_ + "/blkio" + cgroup + "/blkio.throttle.io_service_bytes");
+    auto io = files_.Read(root_ + "/blkio" + cgroup + "/blkio.throttle.io_service_bytes");
     if (io.ok()) {
       for (std::string_view line : Lines(*io)) {
         auto f = Fields(line);  // "254:0 Read 4096"
@@ -76,14 +80,15 @@ class CgroupsV1 : public Cgroups {
       }
     }
 
-    s.processes = CountLines(memory + "/cgroup.procs", &s.first_pid);
-    s.threads = CountLines(memory + "/tasks");
+    s.processes = CountLines(files_, memory + "/cgroup.procs", &s.first_pid);
+    s.threads = CountLines(files_, memory + "/tasks");
     s.creation_time = DirMtime(memory);
     return s;
   }
 
  private:
   std::string root_;
+  mutable OpenFiles files_;
 };
 
 }  // namespace

@@ -143,8 +143,13 @@ class ContainerCollector : public Collector {
     auto running = lister_->Running();
     if (!running.ok()) return running.status();
     containers_ = std::move(*running);
-    listed_ids_.clear();
-    for (const ContainerInfo& c : containers_) listed_ids_.insert(c.id);
+    std::set<std::string> now;
+    for (const ContainerInfo& c : containers_) now.insert(c.id);
+    for (const std::string& gone : listed_ids_) {
+      if (now.count(gone)) continue;
+      for (const std::string& cgroup : DockerCgroupCandidates(gone)) cgroups_->Forget(cgroup);
+    }
+    listed_ids_ = std::move(now);
     listed_ = true;
     return fleet::Status::Ok();
   }

@@ -64,5 +64,18 @@ TEST(AgentCli, PathFlagsOverrideConfig) {
   EXPECT_EQ(agent.Stop(), 0) << "SIGTERM should end the agent cleanly";
 }
 
+TEST(AgentCli, DockerDownFailsOnlyTheContainerCollector) {
+  AgentUnderTest agent(
+      "collectors: {enabled: [loadavg]}\ndocker: {socket: /nonexistent/docker.sock}\n");
+  ASSERT_TRUE(agent.Ready()) << agent.Log();
+  const std::string body = agent.Scrape();
+  EXPECT_NE(body.find("node_scrape_collector_success{collector=\"container\"} 0\n"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("node_scrape_collector_success{collector=\"loadavg\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(body.find("\nnode_load1 "), std::string::npos);
+}
+
 }  // namespace
 }  // namespace e2e

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "tests/e2e/agent_exposition.h"
 #include "tests/e2e/harness.h"
 
@@ -125,6 +127,27 @@ TEST_F(AgentContainers, StartedAndStoppedContainersAreFollowedWithoutRestart) {
   late.Remove();
   EXPECT_EQ(ValueFor(Scrape(), "container_last_seen", late.name()), -1)
       << "a stopped container's series must disappear";
+}
+
+TEST_F(AgentContainers, RestartedContainerIsReadFromItsNewCgroup) {
+  // A restart keeps the id but replaces the cgroup; the agent keeps cgroup files open between
+  // scrapes, so this checks that it lets go of the old ones.
+  Container c("restart", {}, "sleep 300");
+  ASSERT_EQ(c.error(), "");
+  const double first_start = ValueFor(Scrape(), "container_start_time_seconds", c.name());
+  ASSERT_GT(first_start, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_EQ(e2e::Run({"docker", "restart", "-t", "0", c.name()}).exit_code, 0);
+  double start = 0, processes = 0;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const auto families = Scrape();
+        start = ValueFor(families, "container_start_time_seconds", c.name());
+        processes = ValueFor(families, "container_processes", c.name());
+        return start > first_start && processes >= 1;
+      },
+      std::chrono::seconds(10)))
+      << "start time " << start << " (was " << first_start << "), processes " << processes;
 }
 
 TEST_F(AgentContainers, OomKillIncreasesOomEvents) {
