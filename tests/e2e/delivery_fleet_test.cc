@@ -3,8 +3,11 @@
 // metrics by remote write to a real Prometheus.
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -185,6 +188,34 @@ TEST_F(DeliveryE2E, FleetIsInstalledReportsHealthyShipsMetricsAndFollowsChanges)
     return Condition(h, "Reachable") == "True" && Condition(h, "Healthy") == "True";
   }, 120s, HostName(2))) << Fleetctl({"describe", "host", HostName(2)}).out;
   EXPECT_NE(ReadFile(hosts_[2]->install_dir() + "/config.yaml").find("scrapeInterval: 5s"), std::string::npos);
+}
+
+TEST_F(DeliveryE2E, ControllerKilledMidPushLeavesNoPartialFileAndFinishesAfterRestart) {
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("2s")).exit_code, 0);
+  // Bundles are a few MB per host: SIGKILL lands while uploads are in flight.
+  std::this_thread::sleep_for(300ms);
+  controller_->Stop(SIGKILL);
+  int configs = 0;
+  for (const auto& h : hosts_) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(h->install_dir())) {
+      std::string name = entry.path().filename().string();
+      if (name == "config.yaml") {
+        ++configs;
+        std::string text = ReadFile(entry.path().string());
+        EXPECT_NE(text.find("revision: "), std::string::npos) << "partial config: " << text;
+      }
+    }
+  }
+  std::cout << configs << " of " << kHosts << " hosts had their config when the controller died\n";
+  StartController();
+  ASSERT_TRUE(WaitHosts([](const Json& h) { return Condition(h, "Healthy") == "True"; }, 120s))
+      << Fleetctl({"get", "hosts", "-o", "yaml"}).out;
+  for (const auto& h : hosts_) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(h->install_dir())) {
+      EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos)
+          << "left behind: " << entry.path();
+    }
+  }
 }
 
 }  // namespace
