@@ -330,6 +330,12 @@ struct ApiServer::Impl {
         return Respond(r, registry.Create(*kind, std::move(*body), dry_run), 201, start);
       }
     }
+    if (seg.size() == 6 && kind->kind == "Host" && seg[5] == "events" && method == methods::GET) {
+      auto host = registry.Get(*kind, seg[4]);
+      if (!host.ok()) return ReplyStatus(r, host.status(), start);
+      Json items = reports.events ? reports.events(seg[4]) : Json::array();
+      return ReplyJson(r, 200, {{"apiVersion", "v1"}, {"kind", "EventList"}, {"items", items}}, start);
+    }
     if (seg.size() == 5 || (seg.size() == 6 && seg[5] == "status")) {
       const std::string& name = seg[4];
       bool status = seg.size() == 6;

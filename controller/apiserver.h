@@ -3,6 +3,7 @@
 //                                                           delete, status subresource
 //   /apis/vpsfleet.io/v1alpha1/apply[?objects=true]         atomic bulk apply (fleetctl apply)
 //   /apis/vpsfleet.io/v1alpha1/hosts/{name}/report          agents' health reports (per-host token)
+//   /apis/vpsfleet.io/v1alpha1/hosts/{name}/events          a host's recent events
 //   /healthz /readyz /metrics /version                      open; everything else needs the token
 #pragma once
 
@@ -25,6 +26,8 @@ struct AgentReportHooks {
       receive;
   // Adds what lives only in memory (status.lastSeen) to a Host being returned.
   std::function<void(fleet::Json& host)> overlay;
+  // A host's recent events (GET .../hosts/NAME/events, user token required).
+  std::function<fleet::Json(const std::string& host)> events;
 };
 
 class ApiServer {

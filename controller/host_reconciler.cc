@@ -119,7 +119,9 @@ HostReconciler::HostReconciler(fleet::Registry& registry, Transport& transport,
       gate_(gate), tailnet_(std::move(tailnet)), options_(std::move(options)) {}
 
 Status HostReconciler::WriteStatus(const Json& host, const Json& status) {
-  if (host.value("status", Json::object()) == status) return Status::Ok();
+  const Json before = host.value("status", Json::object());
+  if (before == status) return Status::Ok();
+  if (events_) RecordConditionChanges(*events_, host["metadata"]["name"], before, status);
   Json body = {{"metadata", {{"resourceVersion", host["metadata"]["resourceVersion"]}}},
                {"status", status}};
   const auto* kind = fleet::FindKind("Host");
@@ -253,6 +255,7 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
   if (!host.ok()) {
     if (host.status().code() == fleet::Code::kNotFound) {
       health_.Forget(name);
+      if (events_) events_->Forget(name);
       return {ForgetRevisions(store, name), std::chrono::milliseconds(0)};
     }
     return {host.status(), {}};
@@ -290,6 +293,7 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
   Status delivered = Status::Ok();
   if (decision.deliver) {
     spdlog::info("host/{}: delivering ({})", name, decision.why);
+    if (events_) events_->Record(name, "Normal", "Delivering", decision.why);
     delivered = Deliver(*host, *rendered, *secrets, status);
     if (!delivered.ok()) spdlog::warn("host/{}: delivery failed: {}", name, delivered.message());
     decision = DecideHost(rendered->revision, status, health_.Last(name), Clock::now(), options_);

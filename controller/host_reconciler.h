@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "controller/events.h"
 #include "controller/health.h"
 #include "controller/transport.h"
 #include "fleet/registry.h"
@@ -80,6 +81,8 @@ class HostReconciler {
                  ReconcilerOptions options);
 
   ReconcileResult Reconcile(const std::string& host);
+  // Optional: where deliveries and condition changes are recorded for `fleetctl describe`.
+  void SetEventRecorder(EventRecorder* events) { events_ = events; }
 
  private:
   fleet::Status Deliver(const fleet::Json& host, const fleet::RenderedAgent& rendered,
@@ -98,6 +101,7 @@ class HostReconciler {
   HealthTracker& health_;
   RevisionGate& gate_;
   TailnetResolver tailnet_;
+  EventRecorder* events_ = nullptr;
   ReconcilerOptions options_;
   std::mutex restarts_mu_;
   std::map<std::string, std::chrono::steady_clock::time_point> last_silent_restart_;

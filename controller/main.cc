@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
   fleet::Registry registry(**store, *fingerprint_key);
   controller::ApiServer server(registry, *token);
   controller::HealthTracker health;
+  controller::EventRecorder events;
 
   std::unique_ptr<controller::BundleInstaller> installer;
   std::unique_ptr<controller::Transport> transport;
@@ -110,6 +111,7 @@ int main(int argc, char** argv) {
           return controller::ResolveTailnetAddress(tailscale_cmd, name);
         },
         options);
+    reconciler->SetEventRecorder(&events);
     rollouts = std::make_unique<controller::RolloutReconciler>(registry, options);
     manager = std::make_unique<controller::Manager>(**store, *reconciler, *rollouts, workers,
                                                     std::chrono::seconds(resync));
@@ -120,7 +122,8 @@ int main(int argc, char** argv) {
         {[&reports](const std::string& h, const std::string& t, const fleet::Json& b) {
            return reports->Receive(h, t, b);
          },
-         [&reports](fleet::Json& host) { reports->Overlay(host); }});
+         [&reports](fleet::Json& host) { reports->Overlay(host); },
+         [&events](const std::string& host) { return events.List(host); }});
     server.SetExtraMetrics([&manager](std::vector<fleet::metrics::Family>* out) { manager->Gather(out); });
   }
   if (auto st = server.Start(listen); !st.ok()) {

@@ -101,4 +101,10 @@ fleet::Result<Json> Client::Delete(const fleet::KindInfo& kind, const std::strin
 
 fleet::Result<Json> Client::Version() { return Call("GET", "/version", nullptr); }
 
+fleet::Result<Json> Client::HostEvents(const std::string& name) {
+  return Call("GET", CollectionPath(*fleet::FindKind("Host")) + "/" +
+                         web::uri::encode_data_string(name) + "/events",
+              nullptr);
+}
+
 }  // namespace fleetctl

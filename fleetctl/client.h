@@ -27,6 +27,8 @@ class Client {
   fleet::Result<fleet::Json> Delete(const fleet::KindInfo& kind, const std::string& name,
                                     bool dry_run);
   fleet::Result<fleet::Json> Version();
+  // A host's recent events (an EventList).
+  fleet::Result<fleet::Json> HostEvents(const std::string& name);
 
   const std::string& server() const { return conn_.server; }
 

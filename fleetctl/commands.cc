@@ -269,7 +269,12 @@ int RunDescribe(const Globals& g, const std::string& kind_name, const std::vecto
   }
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) std::cout << "\n";
-    std::cout << Describe(**kind, items[i], std::time(nullptr));
+    Json events;
+    if ((*kind)->kind == "Host") {
+      auto list = (*client)->HostEvents(items[i]["metadata"].value("name", ""));
+      events = list.ok() ? list->value("items", Json::array()) : Json::array();
+    }
+    std::cout << Describe(**kind, items[i], events, std::time(nullptr));
   }
   return kExitOk;
 }

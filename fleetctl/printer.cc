@@ -109,7 +109,8 @@ std::string FormatObjects(const std::vector<fleet::Json>& items, bool as_list, O
   return f == OutputFormat::kJson ? fleet::ToPrettyJson(value) : fleet::ToYaml(value);
 }
 
-std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object, std::time_t now) {
+std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object,
+                     const fleet::Json& events, std::time_t now) {
   const auto& meta = object["metadata"];
   auto map_lines = [](const fleet::Json& m) {
     std::vector<std::string> lines;
@@ -173,6 +174,24 @@ std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object, std
     out << Indent(Columns(rows), 2);
   } else {
     out << "  <none>\n";
+  }
+  if (events.is_array()) {
+    out << "Events:\n";
+    if (events.empty()) {
+      out << "  <none>\n";
+    } else {
+      std::vector<std::vector<std::string>> rows = {{"TYPE", "REASON", "AGE", "MESSAGE"}};
+      for (const auto& e : events) {
+        std::string age = HumanAge(ParseRfc3339(e.value("lastTimestamp", "")), now);
+        int count = e.value("count", 1);
+        if (count > 1) {
+          age += " (x" + std::to_string(count) + " over " +
+                 HumanAge(ParseRfc3339(e.value("firstTimestamp", "")), now) + ")";
+        }
+        rows.push_back({e.value("type", ""), e.value("reason", ""), age, e.value("message", "")});
+      }
+      out << Indent(Columns(rows), 2);
+    }
   }
   return out.str();
 }

@@ -20,6 +20,8 @@ std::string FormatTable(const fleet::KindInfo& kind, const std::vector<fleet::Js
                         bool wide, std::time_t now);
 // One object or, for several, a v1 List.
 std::string FormatObjects(const std::vector<fleet::Json>& items, bool as_list, OutputFormat f);
-std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object, std::time_t now);
+// events: the object's recent events (hosts), or null when the kind has none.
+std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object,
+                     const fleet::Json& events, std::time_t now);
 
 }  // namespace fleetctl

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -78,7 +80,8 @@ class DeliveryE2E : public ::testing::Test {
 
   // The fleet: one key Secret per host (each test sshd authorizes its own key), a profile
   // shipping to the local Prometheus, and a HostGroup with an entry per host.
-  std::string Fleet(const std::string& scrape_interval) {
+  // relabelled: the one host (if any) that gets an extra external label, i.e. a new revision.
+  std::string Fleet(const std::string& scrape_interval, int relabelled = -1) {
     std::string out;
     for (int i = 0; i < kHosts; ++i) {
       out += "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: key-" + HostName(i) +
@@ -98,7 +101,8 @@ class DeliveryE2E : public ::testing::Test {
              "'}\n      vars:\n        httpListen: 127.0.0.1:" + std::to_string(listen_ports_[i]) +
              // Hostile values: if anything reached a shell unquoted, the marker file would appear.
              "\n        note: \"$(touch " + Marker() + ") `touch " + Marker() + "`; touch " + Marker() +
-             "\"\n        extraLabels: {quoted: \"'; touch " + Marker() + "; '\"}\n";
+             "\"\n        extraLabels: {quoted: \"'; touch " + Marker() + "; '\"" +
+             (i == relabelled ? ", tier: canary" : "") + "}\n";
     }
     return out;
   }
@@ -163,12 +167,38 @@ TEST_F(DeliveryE2E, FleetIsInstalledReportsHealthyShipsMetricsAndFollowsChanges)
   EXPECT_FALSE(std::filesystem::exists(Marker())) << "a hostile var reached a shell";
 
   // A profile change re-renders every host's config; all come back Healthy on the new revision.
-  std::string first_revision = Hosts()[0]["status"]["revision"];
+  std::map<std::string, std::string> first_revisions;
+  for (const auto& h : Hosts()) first_revisions[h["metadata"]["name"]] = h["status"]["revision"];
   ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("3s")).exit_code, 0);
   ASSERT_TRUE(WaitHosts([&](const Json& h) {
-    return h["status"].value("revision", "") != first_revision && Condition(h, "Healthy") == "True";
+    return h["status"].value("revision", "") != first_revisions[h["metadata"]["name"]] &&
+           Condition(h, "Healthy") == "True";
   }, 120s)) << Fleetctl({"get", "hosts", "-o", "yaml"}).out;
   EXPECT_NE(ReadFile(hosts_[0]->install_dir() + "/config.yaml").find("scrapeInterval: 3s"), std::string::npos);
+
+  // A change to one host's vars re-renders only that host; the others are not touched.
+  std::map<std::string, std::string> revisions;
+  for (const auto& h : Hosts()) revisions[h["metadata"]["name"]] = h["status"]["revision"];
+  std::vector<std::filesystem::file_time_type> mtimes;
+  for (const auto& h : hosts_) mtimes.push_back(std::filesystem::last_write_time(h->install_dir() + "/config.yaml"));
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("3s", 3)).exit_code, 0);
+  ASSERT_TRUE(WaitHosts([&](const Json& h) {
+    return h["status"].value("revision", "") != revisions[HostName(3)] && Condition(h, "Healthy") == "True";
+  }, 60s, HostName(3)));
+  for (const auto& h : Hosts()) {
+    if (h["metadata"]["name"] == HostName(3)) continue;
+    EXPECT_EQ(h["status"]["revision"], revisions[h["metadata"]["name"]]) << h["metadata"]["name"];
+  }
+  for (int i = 0; i < kHosts; ++i) {
+    if (i == 3) continue;
+    EXPECT_EQ(std::filesystem::last_write_time(hosts_[i]->install_dir() + "/config.yaml"), mtimes[i])
+        << HostName(i) << " was re-uploaded";
+  }
+  EXPECT_NE(ReadFile(hosts_[3]->install_dir() + "/config.yaml").find("tier: canary"), std::string::npos);
+  auto described = Fleetctl({"describe", "host", HostName(3)});
+  EXPECT_NE(described.out.find("Events:"), std::string::npos) << described.out;
+  EXPECT_TRUE(std::regex_search(described.out, std::regex("Normal +Delivering +.* +revision ")))
+      << described.out;
 
   // A host whose key changed is refused and left alone.
   hosts_[1]->RotateHostKey();
@@ -178,6 +208,8 @@ TEST_F(DeliveryE2E, FleetIsInstalledReportsHealthyShipsMetricsAndFollowsChanges)
                         60s, HostName(1)))
       << Fleetctl({"describe", "host", HostName(1)}).out;
   EXPECT_EQ(ReadFile(hosts_[1]->install_dir() + "/config.yaml"), before);
+  EXPECT_TRUE(std::regex_search(Fleetctl({"describe", "host", HostName(1)}).out,
+                                std::regex("Warning +HostKeyMismatch +")));
 
   // sshd down: the host is unreachable and retried with backoff; when it returns, it catches up.
   hosts_[2]->Stop();
