@@ -414,7 +414,15 @@ TEST(DeliverySshFleet, TenHostsInParallelPushThenSkip) {
 
 int ReadPid(const std::string& path) { return std::atoi(ReadLocal(path).c_str()); }
 
-bool ProcessRuns(int pid) { return pid > 0 && std::filesystem::exists("/proc/" + std::to_string(pid)); }
+// A zombie has exited; it only waits for this sandbox's init, which reaps lazily.
+bool ProcessRuns(int pid) {
+  if (pid <= 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  auto close = line.rfind(") ");
+  return close != std::string::npos && line.compare(close + 2, 1, "Z") != 0;
+}
 
 // The agent bundle built by fleet-agent-bundle, installed and run through sshd on this machine,
 // in an install dir whose name is made of shell syntax that must never be executed.
