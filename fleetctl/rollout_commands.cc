@@ -8,6 +8,8 @@
 #include <iostream>
 #include <thread>
 
+#include "fleet/registry.h"
+
 
 namespace fleetctl {
 namespace {
@@ -28,15 +30,6 @@ int Fail(const Status& st) {
 }
 
 const fleet::KindInfo& RolloutKind() { return *fleet::FindKind("Rollout"); }
-
-std::string UtcNow() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 int64_t Number(const Json& v) {
   if (v.is_number_integer()) return v.get<int64_t>();
@@ -100,7 +93,7 @@ int RunStatus(const ConnectFn& connect, const std::string& name, int timeout_sec
       if (tty) {
         std::cout << "\r\033[K" << ProgressBar(*rollout, 20) << " rollout/" << name << " " << line << std::flush;
       } else if (line != last) {
-        std::cout << UtcNow() << " rollout/" << name << " " << line << "\n" << std::flush;
+        std::cout << fleet::NowRfc3339() << " rollout/" << name << " " << line << "\n" << std::flush;
       }
       last = line;
       const std::string phase = st.value("phase", "");

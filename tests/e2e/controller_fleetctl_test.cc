@@ -18,12 +18,7 @@ using e2e::Bin;
 
 using Json = nlohmann::json;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using e2e::ReadFile;
 
 // A controller on a free port with its own data dir; Restart() keeps the data dir.
 class Controller {

@@ -84,13 +84,6 @@ std::vector<std::string> MergedEnv(const std::map<std::string, std::string>& ext
   return out;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // fork+exec with stdin/stdout/stderr redirected to the given fds; returns the child's pid.
 int Spawn(std::vector<std::string> argv, const std::map<std::string, std::string>& extra_env,
           int in_fd, int out_fd, int err_fd) {
@@ -274,6 +267,20 @@ HttpResponse Http(const std::string& method, int port, const std::string& target
   resp.body = raw.substr(head_end + 4);
   if (resp.headers["transfer-encoding"] == "chunked") resp.body = DecodeChunked(resp.body);
   return resp;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Indent(const std::string& text, int n) {
+  std::string out, pad(n, ' ');
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out += pad + line + "\n";
+  return out;
 }
 
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {

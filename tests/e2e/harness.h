@@ -76,6 +76,11 @@ HttpResponse Http(const std::string& method, int port, const std::string& target
                   const std::string& body = "", std::map<std::string, std::string> headers = {},
                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// The whole file ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
+// text with every line prefixed by n spaces (for embedding in YAML block scalars).
+std::string Indent(const std::string& text, int n);
+
 // Polls pred every 50 ms until it is true or timeout passes; returns its last value.
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 

@@ -24,19 +24,9 @@ namespace {
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using e2e::ReadFile;
 
-std::string Indent(const std::string& text, int n) {
-  std::string out, pad(n, ' ');
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out += pad + line + "\n";
-  return out;
-}
+using e2e::Indent;
 
 // What the API showed at one moment.
 struct Sample {

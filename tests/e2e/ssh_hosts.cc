@@ -14,12 +14,6 @@
 namespace e2e {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void KeyGen(const std::string& path, const std::string& type = "ed25519") {
   std::filesystem::remove(path);
