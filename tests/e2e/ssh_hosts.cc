@@ -14,7 +14,6 @@
 namespace e2e {
 namespace {
 
-
 void KeyGen(const std::string& path, const std::string& type = "ed25519") {
   std::filesystem::remove(path);
   std::filesystem::remove(path + ".pub");
