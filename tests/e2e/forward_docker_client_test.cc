@@ -1,6 +1,8 @@
 // DockerClient against the real dockerd (tests/e2e/ensure-dockerd.sh starts it and imports the
 // offline busybox image): list, inspect, the events stream, and logs with stdout/stderr demux,
 // TTY containers, since and follow.
+#include <map>
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -69,11 +71,13 @@ TEST_F(DockerClientTest, LogsDemultiplexStdoutAndStderrInOrderWithTimestamps) {
                            std::chrono::seconds(10)));
   auto lines = ReadLogs(client_, c, false);
   std::vector<std::string> out, err;
-  int64_t last = 0;
+  // dockerd copies stdout and stderr separately: each stream is in time order, but one stream's
+  // line can carry a timestamp a few µs before the other stream's line logged ahead of it.
+  std::map<agent::docker::LogStream, int64_t> last;
   for (const auto& l : lines) {
     (l.stream == agent::docker::LogStream::kStdout ? out : err).push_back(l.text);
-    EXPECT_GE(l.timestamp_ns, last);
-    last = l.timestamp_ns;
+    EXPECT_GE(l.timestamp_ns, last[l.stream]);
+    last[l.stream] = l.timestamp_ns;
   }
   EXPECT_EQ(out, (std::vector<std::string>{"out-1", "out-2", "out-3"}));
   EXPECT_EQ(err, (std::vector<std::string>{"err-1", "err-2", "err-3"}));
