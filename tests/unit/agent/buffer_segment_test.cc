@@ -1,6 +1,8 @@
 // SegmentBuffer: replay after reopen, acknowledgement, the byte cap, corruption handling.
 #include "agent/buffer/segment_buffer.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -16,8 +18,10 @@ using Clock = std::chrono::steady_clock;
 class BufferTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("buffer_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    // Parameterized test names contain '/': flattened, so TearDown removes the whole directory.
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '_');
+    dir_ = fs::temp_directory_path() / ("buffer_test_" + std::to_string(::getpid()) + "_" + name);
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
