@@ -1,17 +1,6 @@
 #include "controller/health.h"
 
-#include <ctime>
-
 namespace controller {
-
-std::string Rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 fleet::Result<HealthReport> ParseReport(const fleet::Json& body,
                                         std::chrono::system_clock::time_point received) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "fleet/registry.h"
 #include "fleet/status.h"
 #include "fleet/yaml_codec.h"
 
@@ -44,6 +45,6 @@ class HealthTracker {
   std::map<std::string, HealthReport> reports_;
 };
 
-std::string Rfc3339(std::chrono::system_clock::time_point t);
+using fleet::Rfc3339;
 
 }  // namespace controller

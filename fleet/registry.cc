@@ -88,8 +88,8 @@ Json DeepMerge(Json base, const Json& over) {
 
 }  // namespace
 
-std::string NowRfc3339() {
-  std::time_t t = std::time(nullptr);
+std::string Rfc3339(std::chrono::system_clock::time_point tp) {
+  std::time_t t = std::chrono::system_clock::to_time_t(tp);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];

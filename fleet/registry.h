@@ -4,6 +4,7 @@
 // returned in clear text, HostGroups that own one Host per entry, and atomic bulk apply.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,7 @@ class Registry {
 std::vector<Json> ExpandHostGroup(const Json& group);
 
 // RFC 3339 UTC time, second precision ("2026-11-25T14:00:00Z").
-std::string NowRfc3339();
+std::string Rfc3339(std::chrono::system_clock::time_point t);
+inline std::string NowRfc3339() { return Rfc3339(std::chrono::system_clock::now()); }
 
 }  // namespace fleet
