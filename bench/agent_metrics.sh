@@ -38,10 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_seconds() {  # utime + stime of a pid, in seconds
-  awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " "); printf "%.3f", (f[12] + f[13]) / hz }' "/proc/$1/stat"
-}
+. "$ROOT/scripts/lib/proc.sh"
 rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 scrape() {  # port outfile-for-latency
   curl -s -o "$WORK/body.$1" -w '%{time_total}\n' "http://127.0.0.1:$1/metrics" >> "$2"

@@ -35,10 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_seconds() {  # utime + stime of a pid, in seconds
-  awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " "); printf "%.2f", (f[12] + f[13]) / hz }' "/proc/$1/stat"
-}
+. "$ROOT/scripts/lib/proc.sh"
 status_mib() { awk -v k="$2:" '$1 == k { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }  # pid VmRSS|VmHWM
 metric() {  # port family-with-labels: sum of matching samples on /metrics
   curl -s "http://127.0.0.1:$1/metrics" | awk -v f="$2" 'index($0, f) == 1 { s += $NF } END { printf "%.0f", s }'
@@ -100,7 +97,7 @@ until [ "$(metric "$AGENT_PORT" 'fleet_agent_sink_items_sent_total{sink="loki"}'
   sleep 0.2
 done
 T1=$(date +%s.%N)
-LOG_CPU=$(cpu_seconds "$LOG_AGENT")
+LOG_CPU=$(cpu_seconds "$LOG_AGENT" 2)
 LOG_HWM=$(status_mib "$LOG_AGENT" VmHWM)
 LOG_RSS=$(status_mib "$LOG_AGENT" VmRSS)
 SENT=$(metric "$AGENT_PORT" 'fleet_agent_sink_items_sent_total{sink="loki"}')
@@ -165,9 +162,9 @@ wait_http "$AGENT_PORT" /-/ready
 wait_http "$PA_PORT" /-/ready
 sleep "$DURATION"
 
-A_CPU=$(cpu_seconds "$MET_AGENT"); A_RSS=$(status_mib "$MET_AGENT" VmRSS)
-NE_CPU=$(cpu_seconds "$NE_PID"); NE_RSS=$(status_mib "$NE_PID" VmRSS)
-PA_CPU=$(cpu_seconds "$PA_PID"); PA_RSS=$(status_mib "$PA_PID" VmRSS)
+A_CPU=$(cpu_seconds "$MET_AGENT" 2); A_RSS=$(status_mib "$MET_AGENT" VmRSS)
+NE_CPU=$(cpu_seconds "$NE_PID" 2); NE_RSS=$(status_mib "$NE_PID" VmRSS)
+PA_CPU=$(cpu_seconds "$PA_PID" 2); PA_RSS=$(status_mib "$PA_PID" VmRSS)
 A_SAMPLES=$(metric "$AGENT_PORT" 'fleet_agent_sink_items_sent_total{sink="remote_write"}')
 PA_SAMPLES=$(metric "$PA_PORT" 'prometheus_remote_storage_samples_total')
 series() {  # selector: series the receiver holds

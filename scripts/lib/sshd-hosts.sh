@@ -4,7 +4,7 @@
 # Each host has its own host key, authorized key file, sshd config and install dir (DIR/install);
 # key auth only, root login, StrictModes off because the keys live under /tmp.
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"  # free_port
 
 start_sshd_host() {
   local name=$1 d=$2 pubkey=$3
