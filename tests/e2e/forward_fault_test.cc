@@ -61,17 +61,25 @@ class ForwardFaultTest : public ::testing::Test {
     return out;
   }
 
-  // The agent drops segments while this walks the directory: a file that vanished in between
-  // simply counts as gone, it is not an error.
+  // Bytes on disk in one consistent look: the agent drops and starts segments while this walks
+  // the directory, and a walk that saw the file set change could count a dropped segment and its
+  // successor together, more than was ever on disk. Such a walk is taken again.
   uint64_t SegmentBytes() const {
-    uint64_t total = 0;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(buffer_dir_, ec), end; !ec && it != end; it.increment(ec)) {
-      std::error_code size_ec;
-      const uintmax_t size = it->is_regular_file(size_ec) ? it->file_size(size_ec) : 0;
-      if (!size_ec) total += size;
+    for (;;) {
+      std::vector<std::string> before, after;
+      uint64_t total = 0;
+      std::error_code ec;
+      for (fs::recursive_directory_iterator it(buffer_dir_, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code size_ec;
+        const uintmax_t size = it->is_regular_file(size_ec) ? it->file_size(size_ec) : 0;
+        if (!size_ec) total += size;
+        before.push_back(it->path().string());
+      }
+      for (fs::recursive_directory_iterator it(buffer_dir_, ec), end; !ec && it != end; it.increment(ec)) {
+        after.push_back(it->path().string());
+      }
+      if (before == after) return total;
     }
-    return total;
   }
 
   std::vector<fs::path> Segments() const {
