@@ -17,11 +17,18 @@ constexpr char kHashFilesScript[] =
     "cd -- \"$1\" 2>/dev/null || exit 0; shift; "
     "for f; do if [ -f \"$f\" ]; then sha256sum -- \"$f\"; fi; done";
 
-// $1 = stop|restart, $2 = install dir, $3 = config. Pid files are only trusted when the process
-// they name still runs something from this install dir (they can be stale after a reboot).
+// Exit status of the control script on a host where systemd is the init system: the agent is
+// then run as a unit, with systemctl, instead of under the bundled supervisor.
+constexpr int kSystemdHere = 100;
+
+// $1 = stop|restart|reload, $2 = install dir, $3 = config. Pid files are only trusted when the
+// process they name still runs something from this install dir (they can be stale after a
+// reboot). reload sends SIGHUP to a running agent started with this config (the agent re-reads
+// it in place, keeping its buffers) and falls back to restart when there is none.
 constexpr char kSupervisorControlScript[] = R"sh(set -u
 action=$1 dir=$2 config=${3:-}
 run=$dir/run
+case $(systemctl is-system-running 2>/dev/null) in running|degraded) exit 100 ;; esac
 # A zombie (exited, not yet reaped by an init that reaps lazily) counts as gone.
 alive() {
   [ -r "/proc/$1/stat" ] || return 1
@@ -29,12 +36,24 @@ alive() {
   rest=${stat##*) }
   [ "${rest%% *}" != Z ]
 }
-stop_pidfile() {
-  [ -f "$1" ] || return 0
+# pid_of FILE: the pid in FILE when it runs this install's supervisor or agent, else nothing.
+pid_of() {
+  [ -f "$1" ] || return 1
   pid=$(cat "$1")
-  case $pid in ''|*[!0-9]*) return 0 ;; esac
-  [ -r "/proc/$pid/cmdline" ] || return 0
-  tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -e "$dir/bin/fleet-supervise" -e "$dir/bin/fleet-agent" || return 0
+  case $pid in ''|*[!0-9]*) return 1 ;; esac
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -e "$dir/bin/fleet-supervise" -e "$dir/bin/fleet-agent" || return 1
+  alive "$pid"
+}
+if [ "$action" = reload ]; then
+  if pid_of "$run/supervisor.pid" && tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -e "$config" &&
+     pid_of "$run/agent.pid" && kill -HUP "$pid" 2>/dev/null; then
+    exit 0
+  fi
+  action=restart
+fi
+stop_pidfile() {
+  pid_of "$1" || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
   i=0
   while alive "$pid"; do  # 5 s in 20 ms steps: an agent normally exits in ~10 ms
@@ -98,8 +117,9 @@ std::vector<const BundleFile*> InstallOrder(const Bundle& bundle) {
   return order;
 }
 
-Status RestartUnderSystemd(RemoteSession& session, const std::string& install_dir,
-                           const std::string& config_path) {
+// Installs or refreshes the unit, then `systemctl <verb>`.
+Status ControlUnit(RemoteSession& session, const std::string& verb, const std::string& install_dir,
+                   const std::string& config_path) {
   const std::string unit = AgentSystemdUnit(install_dir, config_path);
   Result<std::string> remote = session.Sha256(kAgentUnitPath);
   if (!remote.ok()) return remote.status();
@@ -108,15 +128,27 @@ Status RestartUnderSystemd(RemoteSession& session, const std::string& install_di
     FLEET_RETURN_IF_ERROR(RunOrFail(session, {"systemctl", "daemon-reload"}, "systemctl daemon-reload"));
     FLEET_RETURN_IF_ERROR(RunOrFail(session, {"systemctl", "enable", kAgentUnitName}, "systemctl enable"));
   }
-  return RunOrFail(session, {"systemctl", "restart", kAgentUnitName}, "systemctl restart");
+  return RunOrFail(session, {"systemctl", verb, kAgentUnitName}, "systemctl " + verb);
 }
 
-Status ControlSupervisor(RemoteSession& session, const std::string& action,
-                         const std::string& install_dir, const std::string& config_path) {
-  return RunOrFail(session,
-                   {"sh", "-c", kSupervisorControlScript, "fleet-agent-control", action,
-                    install_dir, config_path},
-                   action + " fleet-agent under fleet-supervise");
+// One remote command on hosts without systemd (it detects which init runs and acts); the
+// systemd path when it answers kSystemdHere.
+Status ControlAgent(RemoteSession& session, const std::string& action,
+                    const std::string& install_dir, const std::string& config_path) {
+  FLEET_RETURN_IF_ERROR(ValidateInstallPath(install_dir));
+  if (action != "stop") FLEET_RETURN_IF_ERROR(ValidateInstallPath(config_path));
+  Result<ExecResult> done = session.Exec({"sh", "-c", kSupervisorControlScript,
+                                          "fleet-agent-control", action, install_dir, config_path});
+  if (!done.ok() || done->exit_code != kSystemdHere) {
+    return CheckExit(done, action + " fleet-agent under fleet-supervise");
+  }
+  if (action == "restart") return ControlUnit(session, "restart", install_dir, config_path);
+  if (action == "reload") return ControlUnit(session, "reload-or-restart", install_dir, config_path);
+  Result<ExecResult> stopped = session.Exec({"systemctl", "stop", kAgentUnitName});
+  if (!stopped.ok()) return stopped.status();
+  // 5 = unit not loaded: nothing was installed, so nothing runs.
+  if (stopped->exit_code != 0 && stopped->exit_code != 5) return CheckExit(stopped, "systemctl stop");
+  return {};
 }
 
 }  // namespace
@@ -163,15 +195,6 @@ Result<std::vector<std::string>> InstallBundle(RemoteSession& session, const Bun
   return uploaded;
 }
 
-Result<InitSystem> DetectInitSystem(RemoteSession& session) {
-  Result<ExecResult> state = session.Exec({"systemctl", "is-system-running"});
-  if (!state.ok()) return state.status();
-  std::istringstream words(state->out);
-  std::string word;
-  words >> word;
-  return word == "running" || word == "degraded" ? InitSystem::kSystemd : InitSystem::kSupervisor;
-}
-
 std::string AgentSystemdUnit(const std::string& install_dir, const std::string& config_path) {
   return "[Unit]\n"
          "Description=vpsfleet agent (host and container metrics, Docker logs)\n"
@@ -181,6 +204,7 @@ std::string AgentSystemdUnit(const std::string& install_dir, const std::string& 
          "[Service]\n"
          "ExecStart=" + SystemdQuote(install_dir + "/bin/fleet-agent") + " --config " +
          SystemdQuote(config_path) + "\n"
+         "ExecReload=/bin/kill -HUP $MAINPID\n"
          "Restart=always\n"
          "RestartSec=1\n"
          "\n"
@@ -190,24 +214,16 @@ std::string AgentSystemdUnit(const std::string& install_dir, const std::string& 
 
 Status RestartAgent(RemoteSession& session, const std::string& install_dir,
                     const std::string& config_path) {
-  FLEET_RETURN_IF_ERROR(ValidateInstallPath(install_dir));
-  FLEET_RETURN_IF_ERROR(ValidateInstallPath(config_path));
-  Result<InitSystem> init = DetectInitSystem(session);
-  if (!init.ok()) return init.status();
-  if (*init == InitSystem::kSystemd) return RestartUnderSystemd(session, install_dir, config_path);
-  return ControlSupervisor(session, "restart", install_dir, config_path);
+  return ControlAgent(session, "restart", install_dir, config_path);
+}
+
+Status ReloadAgent(RemoteSession& session, const std::string& install_dir,
+                   const std::string& config_path) {
+  return ControlAgent(session, "reload", install_dir, config_path);
 }
 
 Status StopAgent(RemoteSession& session, const std::string& install_dir) {
-  FLEET_RETURN_IF_ERROR(ValidateInstallPath(install_dir));
-  Result<InitSystem> init = DetectInitSystem(session);
-  if (!init.ok()) return init.status();
-  if (*init == InitSystem::kSupervisor) return ControlSupervisor(session, "stop", install_dir, "");
-  Result<ExecResult> stopped = session.Exec({"systemctl", "stop", kAgentUnitName});
-  if (!stopped.ok()) return stopped.status();
-  // 5 = unit not loaded: nothing was installed, so nothing runs.
-  if (stopped->exit_code != 0 && stopped->exit_code != 5) return CheckExit(stopped, "systemctl stop");
-  return {};
+  return ControlAgent(session, "stop", install_dir, "");
 }
 
 }  // namespace controller

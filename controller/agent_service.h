@@ -16,7 +16,6 @@ namespace controller {
 inline constexpr char kAgentUnitName[] = "fleet-agent.service";
 inline constexpr char kAgentUnitPath[] = "/etc/systemd/system/fleet-agent.service";
 
-enum class InitSystem { kSystemd, kSupervisor };
 
 // Absolute, no NUL/newline/control characters, no "." or ".." components; kInvalid otherwise.
 fleet::Status ValidateInstallPath(const std::string& path);
@@ -26,17 +25,22 @@ fleet::Status ValidateInstallPath(const std::string& path);
 fleet::Result<std::vector<std::string>> InstallBundle(RemoteSession& session, const Bundle& bundle,
                                                       const std::string& install_dir);
 
-// systemd when `systemctl is-system-running` says running or degraded, else the supervisor.
-fleet::Result<InitSystem> DetectInitSystem(RemoteSession& session);
 
 // The unit running install_dir/bin/fleet-agent --config config_path, with systemd's quoting.
 std::string AgentSystemdUnit(const std::string& install_dir, const std::string& config_path);
 
+// Each is one remote command where systemd is not the init system (the script detects it) and
+// the unit plus systemctl where it is.
+//
 // (Re)starts the agent of an installed bundle with config_path. Under the supervisor: stops the
 // old supervisor and agent (TERM, up to 5 s, KILL) and starts bin/fleet-supervise detached, with
 // pids in install_dir/run/ and output in install_dir/log/agent.log; returns once it runs.
 fleet::Status RestartAgent(RemoteSession& session, const std::string& install_dir,
                            const std::string& config_path);
+// Makes the running agent re-read config_path in place (SIGHUP; `systemctl reload-or-restart`):
+// no new process, buffers kept. Restarts when no agent runs with that config.
+fleet::Status ReloadAgent(RemoteSession& session, const std::string& install_dir,
+                          const std::string& config_path);
 fleet::Status StopAgent(RemoteSession& session, const std::string& install_dir);
 
 }  // namespace controller

@@ -1,5 +1,5 @@
 // The AgentInstaller the controller runs with: installs the fleet-agent bundle by checksum and
-// restarts the agent (agent_service.h) — the real side of the reconciler's installer seam.
+// restarts or reloads the agent (agent_service.h) — the real side of the reconciler's installer seam.
 #pragma once
 
 #include "controller/agent_service.h"
@@ -21,6 +21,10 @@ class BundleInstaller : public AgentInstaller {
   fleet::Status Restart(RemoteSession& session, const std::string& install_dir,
                         const std::string& config_path) override {
     return RestartAgent(session, install_dir, config_path);
+  }
+  fleet::Status Reload(RemoteSession& session, const std::string& install_dir,
+                       const std::string& config_path) override {
+    return ReloadAgent(session, install_dir, config_path);
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "controller/bundle.h"
 #include "controller/revisions.h"
 #include "fleet/crypto.h"
 #include "fleet/render.h"
@@ -187,19 +188,30 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
                "ssh " + target->user + "@" + target->address + ":" + std::to_string(target->port), now);
   if (target->expected_host_key.empty()) status["sshHostKey"] = s.host_key();  // accept-new
 
+  // Everything compared below, hashed on the host in one round trip.
+  const std::string token_path = fleet::AgentTokenPath(install_dir);
+  std::vector<std::string> compared = {install_dir + "/" + kBundleManifestName, token_path,
+                                       rendered.config_path};
+  for (const auto& [path, content] : rendered.secret_files) compared.push_back(path);
+  if (auto st = s.Prefetch(compared); !st.ok()) {
+    SetCondition(status, "Reachable", "False", ConnectReason(st), st.message(), now);
+    return st;
+  }
+
   auto installed = installer_.Install(s, install_dir);
   if (!installed.ok()) {
     SetCondition(status, "AgentInstalled", "False", "InstallFailed", installed.status().message(), now);
     return installed.status();
   }
   SetCondition(status, "AgentInstalled", "True", "Installed", "fleet-agent installed in " + install_dir, now);
-  bool changed = *installed;
+  const bool binary_changed = *installed;
+  bool files_changed = false;
 
   auto upload_if_different = [&](const std::string& path, const std::string& content, int mode) -> Status {
     auto remote = s.Sha256(path);
     if (!remote.ok()) return remote.status();
     if (*remote == fleet::Sha256Hex(content)) return Status::Ok();
-    changed = true;
+    files_changed = true;
     return s.Upload(path, content, mode);
   };
   auto fail_apply = [&](const Status& st) {
@@ -211,32 +223,42 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
   }
   // The report token: the host keeps it (0600), the controller keeps only its hash; a host
   // without the matching token gets a fresh one.
-  const std::string token_path = fleet::AgentTokenPath(install_dir);
   auto remote_token = s.Sha256(token_path);
   if (!remote_token.ok()) return fail_apply(remote_token.status());
   if (status.value("tokenHash", "").empty() || *remote_token != status.value("tokenHash", "")) {
     std::string token = fleet::RandomHex(32);
     if (auto st = s.Upload(token_path, token, 0600); !st.ok()) return fail_apply(st);
     status["tokenHash"] = fleet::Sha256Hex(token);
-    changed = true;
+    files_changed = true;
   }
   health_.SetTokenHash(name, status["tokenHash"]);
   if (auto st = upload_if_different(rendered.config_path, rendered.config, 0640); !st.ok()) {
     return fail_apply(st);
   }
+  // A running agent takes new files by reloading in place (no new process, buffers kept); a new
+  // binary, or an agent that is not reporting, needs a restart.
   auto report = health_.Last(name);
-  bool reporting = report && report->revision == rendered.revision &&
-                   Clock::now() - report->received < options_.report_timeout;
-  if (changed || (!reporting && MayRestartSilentAgent(name))) {
-    if (auto st = installer_.Restart(s, install_dir, rendered.config_path); !st.ok()) {
-      SetCondition(status, "ConfigApplied", "False", "RestartFailed", st.message(), now);
-      return st;
-    }
+  const bool alive = report && Clock::now() - report->received < options_.report_timeout;
+  const bool on_revision = alive && report->revision == rendered.revision;
+  Status applied;
+  const char* how = "";
+  if (binary_changed || (files_changed && !alive)) {
+    applied = installer_.Restart(s, install_dir, rendered.config_path);
+    how = " (agent restarted)";
+  } else if (files_changed) {
+    applied = installer_.Reload(s, install_dir, rendered.config_path);
+    how = " (agent reloaded)";
+  } else if (!on_revision && MayRestartSilentAgent(name)) {
+    applied = installer_.Restart(s, install_dir, rendered.config_path);
+    how = " (files unchanged, agent restarted)";
+  }
+  if (!applied.ok()) {
+    SetCondition(status, "ConfigApplied", "False", "RestartFailed", applied.message(), now);
+    return applied;
   }
   SetCondition(status, "ConfigApplied", "True", "Applied", "revision " + rendered.revision, now);
   status["revision"] = rendered.revision;
-  spdlog::info("host/{}: delivered revision {}{}", name, rendered.revision,
-               changed ? "" : " (files unchanged, agent restarted)");
+  spdlog::info("host/{}: delivered revision {}{}", name, rendered.revision, how);
   return Status::Ok();
 }
 

@@ -27,6 +27,9 @@ class AgentInstaller {
   virtual fleet::Result<bool> Install(RemoteSession& session, const std::string& install_dir) = 0;
   virtual fleet::Status Restart(RemoteSession& session, const std::string& install_dir,
                                 const std::string& config_path) = 0;
+  // The running agent re-reads its config in place (SIGHUP); starts one when none runs.
+  virtual fleet::Status Reload(RemoteSession& session, const std::string& install_dir,
+                               const std::string& config_path) = 0;
 };
 
 // Which revision a host may run, given the one rendered for it now (Rollouts hold hosts back).

@@ -99,11 +99,9 @@ using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDe
 // Hashes a file where it is, so only the hash crosses the connection; prints nothing when the
 // file is absent.
 constexpr char kSha256Script[] = "if [ -e \"$1\" ]; then sha256sum < \"$1\"; fi";
-
-// Before an upload: the parent directories exist, and temporary files of uploads that died
-// half-way (controller killed, connection lost) are removed. Only the ".tmp-*" suffix is a glob.
-constexpr char kPrepareUploadScript[] =
-    "parent=${1%/*}; mkdir -p -- \"${parent:-/}\" && rm -f -- \"$1\".tmp-*";
+// The same for many files: one line per argument, in order — the hash, "absent", or "failed".
+constexpr char kSha256ManyScript[] =
+    "for f; do if [ -e \"$f\" ]; then sha256sum < \"$f\" || echo failed; else echo absent; fi; done";
 
 // A value that reaches libssh options or a remote path must not be able to change their meaning.
 Status ValidateTarget(const SshTarget& t) {
@@ -238,8 +236,12 @@ class SshSession final : public RemoteSession {
 
   const std::string& host_key() const override { return host_key_; }
   Result<std::string> Sha256(const std::string& path) override;
+  Status Prefetch(const std::vector<std::string>& paths) override;
   Status Upload(const std::string& path, std::string_view content, int mode) override;
-  Result<ExecResult> Exec(const std::vector<std::string>& argv) override;
+  Result<ExecResult> Exec(const std::vector<std::string>& argv) override {
+    known_hashes_.clear();
+    return Run(argv);
+  }
 
  private:
   Status Configure();
@@ -249,6 +251,9 @@ class SshSession final : public RemoteSession {
   Status SessionError(const std::string& what) const;
   Status SftpError(const std::string& what) const;
   Result<sftp_session> Sftp();
+  Result<ExecResult> Run(const std::vector<std::string>& argv);
+  Status MakeDirectories(const std::string& dir);
+  Status PrepareUpload(const std::string& path);
   Status Rename(const std::string& from, const std::string& to);
   StepGuard Guard(Clock::duration slack = {}) {
     return StepGuard(session_, target_.timeout + slack, &expired_);
@@ -259,6 +264,7 @@ class SshSession final : public RemoteSession {
   sftp_session sftp_ = nullptr;
   bool sftp_fsync_ = false;
   std::string host_key_;
+  std::map<std::string, std::string> known_hashes_;  // path -> sha256 hex, "" = absent
   std::atomic<bool> expired_{false};  // a step overran the timeout; the socket is shut down
 };
 
@@ -370,7 +376,7 @@ Status SshSession::Open() {
   return Authenticate();
 }
 
-Result<ExecResult> SshSession::Exec(const std::vector<std::string>& argv) {
+Result<ExecResult> SshSession::Run(const std::vector<std::string>& argv) {
   Result<std::string> command = ShellCommand(argv);
   if (!command.ok()) return command.status();
   const auto deadline = Clock::now() + target_.timeout;
@@ -427,7 +433,8 @@ Result<ExecResult> SshSession::Exec(const std::vector<std::string>& argv) {
 
 Result<std::string> SshSession::Sha256(const std::string& path) {
   FLEET_RETURN_IF_ERROR(ValidateRemotePath(path));
-  Result<ExecResult> r = Exec({"sh", "-c", kSha256Script, "sh", path});
+  if (auto known = known_hashes_.find(path); known != known_hashes_.end()) return known->second;
+  Result<ExecResult> r = Run({"sh", "-c", kSha256Script, "sh", path});
   if (!r.ok()) return r.status();
   if (r->exit_code != 0) {
     return Status::Internal("hashing " + path + " on " + target_.address + ": " + r->err);
@@ -436,6 +443,32 @@ Result<std::string> SshSession::Sha256(const std::string& path) {
   std::string hex = LeadingHex(r->out);
   if (hex.size() != 64) return Status::Internal("unexpected sha256sum output: " + r->out);
   return hex;
+}
+
+Status SshSession::Prefetch(const std::vector<std::string>& paths) {
+  std::vector<std::string> argv = {"sh", "-c", kSha256ManyScript, "sh"};
+  for (const std::string& path : paths) {
+    FLEET_RETURN_IF_ERROR(ValidateRemotePath(path));
+    // One answer per line: a path with a newline is hashed on its own when asked for.
+    if (path.find('\n') == std::string::npos) argv.push_back(path);
+  }
+  if (argv.size() == 4) return {};
+  Result<ExecResult> r = Run(argv);
+  if (!r.ok()) return r.status();
+  std::istringstream lines(r->out);
+  std::string line;
+  for (size_t i = 4; i < argv.size(); ++i) {
+    if (!std::getline(lines, line)) {
+      return Status::Internal("hashing files on " + target_.address + ": " + r->err);
+    }
+    const std::string hex = LeadingHex(line);
+    if (hex.size() == 64) {
+      known_hashes_[argv[i]] = hex;
+    } else if (line == "absent") {
+      known_hashes_[argv[i]] = "";
+    }  // "failed" (unreadable, a directory): Sha256 asks again and reports the error
+  }
+  return {};
 }
 
 Status SshSession::SftpError(const std::string& what) const {
@@ -460,11 +493,57 @@ Result<sftp_session> SshSession::Sftp() {
   return sftp_;
 }
 
+// mkdir -p over SFTP: no remote process is started for it.
+Status SshSession::MakeDirectories(const std::string& dir) {
+  if (dir.empty() || dir == "/") return {};
+  StepGuard guard = Guard();
+  if (sftp_attributes attributes = sftp_stat(sftp_, dir.c_str())) {
+    const bool is_directory = attributes->type == SSH_FILEXFER_TYPE_DIRECTORY;
+    sftp_attributes_free(attributes);
+    if (is_directory) return {};
+    return Status::Invalid(dir + " on " + target_.address + " exists and is not a directory");
+  }
+  FLEET_RETURN_IF_ERROR(MakeDirectories(dir.substr(0, dir.rfind('/'))));
+  if (sftp_mkdir(sftp_, dir.c_str(), 0755) == 0) return {};
+  // Created meanwhile by someone else is as good as created here.
+  if (sftp_attributes attributes = sftp_stat(sftp_, dir.c_str())) {
+    sftp_attributes_free(attributes);
+    return {};
+  }
+  return SftpError("creating directory " + dir);
+}
+
+// Before an upload: the parent directories exist, and temporary files of uploads of this path
+// that died half-way (controller killed, connection lost) are removed.
+Status SshSession::PrepareUpload(const std::string& path) {
+  const std::string parent = path.substr(0, path.rfind('/'));
+  const std::string stale_prefix = path.substr(path.rfind('/') + 1) + ".tmp-";
+  FLEET_RETURN_IF_ERROR(MakeDirectories(parent));
+  StepGuard guard = Guard();
+  sftp_dir dir = sftp_opendir(sftp_, parent.empty() ? "/" : parent.c_str());
+  if (dir == nullptr) return SftpError("listing " + parent);
+  std::vector<std::string> stale;
+  while (sftp_attributes entry = sftp_readdir(sftp_, dir)) {
+    if (entry->name != nullptr && std::string_view(entry->name).starts_with(stale_prefix)) {
+      stale.push_back(parent + "/" + entry->name);
+    }
+    sftp_attributes_free(entry);
+    guard.Progress();
+  }
+  const bool complete = sftp_dir_eof(dir) != 0;
+  sftp_closedir(dir);
+  if (!complete) return SftpError("listing " + parent);
+  for (const std::string& file : stale) {
+    if (sftp_unlink(sftp_, file.c_str()) != 0) return SftpError("removing " + file);
+  }
+  return {};
+}
+
 // sftp_rename uses posix-rename@openssh.com (atomic replace) when the server offers it; a
 // plain SFTP rename fails when the target exists, so then mv -f (rename(2) on one filesystem).
 Status SshSession::Rename(const std::string& from, const std::string& to) {
   if (sftp_rename(sftp_, from.c_str(), to.c_str()) == 0) return {};
-  Result<ExecResult> moved = Exec({"mv", "-f", "--", from, to});
+  Result<ExecResult> moved = Run({"mv", "-f", "--", from, to});
   if (!moved.ok()) return moved.status();
   if (moved->exit_code != 0) {
     return Status::Internal("renaming " + from + " on " + target_.address + ": " + moved->err);
@@ -477,11 +556,7 @@ Status SshSession::Upload(const std::string& path, std::string_view content, int
   Result<sftp_session> sftp = Sftp();
   if (!sftp.ok()) return sftp.status();
   const std::string temp = path + ".tmp-" + fleet::RandomHex(6);
-  Result<ExecResult> prepared = Exec({"sh", "-c", kPrepareUploadScript, "sh", path});
-  if (!prepared.ok()) return prepared.status();
-  if (prepared->exit_code != 0) {
-    return Status::Internal("preparing " + path + " on " + target_.address + ": " + prepared->err);
-  }
+  FLEET_RETURN_IF_ERROR(PrepareUpload(path));
   StepGuard guard = Guard();  // restarted after each reply: a slow link is fine, a hung host not
   // Created 0600 and widened to mode only once complete: a secret is never readable early.
   sftp_file file = sftp_open(*sftp, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -509,8 +584,12 @@ Status SshSession::Upload(const std::string& path, std::string_view content, int
     return fail("chmod " + temp);
   }
   Status renamed = Rename(temp, path);
-  if (!renamed.ok()) sftp_unlink(*sftp, temp.c_str());
-  return renamed;
+  if (!renamed.ok()) {
+    sftp_unlink(*sftp, temp.c_str());
+    return renamed;
+  }
+  known_hashes_[path] = fleet::Sha256Hex(content);
+  return {};
 }
 
 class SshTransport final : public Transport {

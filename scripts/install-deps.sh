@@ -15,7 +15,7 @@ packages=(
   libsqlite3-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev zlib1g-dev
   # real peers for tests, demo and benchmarks
   openssh-server openssh-client prometheus prometheus-node-exporter etcd-server
-  docker.io busybox-static ansible curl procps iproute2 diffutils python3 python3-yaml bc
+  docker.io busybox-static ansible curl procps iproute2 diffutils python3 python3-yaml bc jq
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -23,6 +23,7 @@ struct FakeHost {
   std::map<std::string, std::pair<std::string, int>> files;  // path -> (content, mode)
   int uploads = 0;
   int restarts = 0;
+  int reloads = 0;
   int installs = 0;
   Status connect_error = Status::Ok();
   std::string host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEKEY";
@@ -72,6 +73,10 @@ class FakeInstaller : public AgentInstaller {
   }
   Status Restart(RemoteSession&, const std::string&, const std::string&) override {
     ++h_.restarts;
+    return Status::Ok();
+  }
+  Status Reload(RemoteSession&, const std::string&, const std::string&) override {
+    ++h_.reloads;
     return Status::Ok();
   }
 

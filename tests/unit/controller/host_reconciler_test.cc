@@ -90,7 +90,7 @@ TEST_F(HostReconcilerTest, SteadyStateUploadsNothingAndWritesNothing) {
   EXPECT_EQ(host_.installs, 1) << "healthy on the desired revision: no SSH at all";
 }
 
-TEST_F(HostReconcilerTest, ProfileChangeRerendersUploadsAndRestarts) {
+TEST_F(HostReconcilerTest, ProfileChangeRerendersUploadsAndReloadsTheRunningAgent) {
   ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
   std::string first = Status_()["revision"];
   Report(first, true);
@@ -99,9 +99,21 @@ TEST_F(HostReconcilerTest, ProfileChangeRerendersUploadsAndRestarts) {
   ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
   EXPECT_NE(Status_()["revision"], first);
   EXPECT_NE(host_.files["/srv/fa/config.yaml"].first.find("scrapeInterval: 30s"), std::string::npos);
-  EXPECT_EQ(host_.restarts, restarts + 1);
+  EXPECT_EQ(host_.reloads, 1) << "a reporting agent re-reads its config in place";
+  EXPECT_EQ(host_.restarts, restarts);
   EXPECT_EQ(Condition("Healthy"), "False");
   EXPECT_EQ(Condition("Healthy", "reason"), "RevisionMismatch");
+}
+
+TEST_F(HostReconcilerTest, ChangedFilesRestartAnAgentThatIsNotReporting) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  // Its last report is older than the report timeout: nothing is known to run that could reload.
+  Report(Status_()["revision"], true, Clock::now() - std::chrono::minutes(5));
+  ApplyFleet("30s");
+  int restarts = host_.restarts;
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.restarts, restarts + 1);
+  EXPECT_EQ(host_.reloads, 0);
 }
 
 TEST_F(HostReconcilerTest, ConnectFailuresBecomeConditionsAndErrors) {

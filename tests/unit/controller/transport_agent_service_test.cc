@@ -14,7 +14,7 @@ namespace {
 class FakeHost final : public RemoteSession {
  public:
   std::map<std::string, std::string> files;
-  std::string system_state = "offline";  // what `systemctl is-system-running` prints
+  std::string system_state = "offline";  // what `systemctl is-system-running` would print
   std::vector<std::string> uploads;
   std::vector<std::vector<std::string>> commands;
 
@@ -36,8 +36,9 @@ class FakeHost final : public RemoteSession {
         auto it = files.find(argv[4] + "/" + argv[i]);
         if (it != files.end()) r.out += fleet::Sha256Hex(it->second) + "  " + argv[i] + "\n";
       }
-    } else if (argv == std::vector<std::string>{"systemctl", "is-system-running"}) {
-      r.out = system_state + "\n";
+    } else if (argv.size() > 3 && argv[3] == "fleet-agent-control" &&
+               (system_state == "running" || system_state == "degraded")) {
+      r.exit_code = 100;  // the control script found systemd
     }
     return r;
   }
@@ -122,33 +123,56 @@ TEST(AgentService, SystemdUnitQuotesForSystemd) {
       << unit;
 }
 
-TEST(AgentService, SystemdHostsGetAUnitOnceAndARestartEachTime) {
+// (argv[4] of the control script is its action.)
+std::vector<std::string> Verbs(const std::vector<std::vector<std::string>>& commands) {
+  std::vector<std::string> verbs;
+  for (const auto& argv : commands) {
+    verbs.push_back(argv[0] == "systemctl" ? "systemctl " + argv[1] : "control " + argv[4]);
+  }
+  return verbs;
+}
+
+TEST(AgentService, SystemdHostsGetAUnitOnceThenOnlyTheVerb) {
+  struct Case {
+    std::string action;
+    fleet::Status (*run)(RemoteSession&, const std::string&, const std::string&);
+    std::string verb;
+  };
+  const Case cases[] = {{"restart", RestartAgent, "systemctl restart"},
+                        {"reload", ReloadAgent, "systemctl reload-or-restart"}};
   for (const std::string state : {"running", "degraded"}) {
+    for (const Case& c : cases) {
+      FakeHost host;
+      host.system_state = state;
+      ASSERT_TRUE(c.run(host, "/opt/fleet", "/etc/fleet/agent.yaml").ok());
+      EXPECT_EQ(host.files[kAgentUnitPath], AgentSystemdUnit("/opt/fleet", "/etc/fleet/agent.yaml"));
+      std::vector<std::string> want = {"control " + c.action, "systemctl daemon-reload",
+                                       "systemctl enable", c.verb};
+      EXPECT_EQ(Verbs(host.commands), want) << state;
+      host.commands.clear();
+      ASSERT_TRUE(c.run(host, "/opt/fleet", "/etc/fleet/agent.yaml").ok());
+      want = {"control " + c.action, c.verb};
+      EXPECT_EQ(Verbs(host.commands), want) << state;
+    }
     FakeHost host;
     host.system_state = state;
-    ASSERT_TRUE(RestartAgent(host, "/opt/fleet", "/etc/fleet/agent.yaml").ok());
-    EXPECT_EQ(host.files[kAgentUnitPath], AgentSystemdUnit("/opt/fleet", "/etc/fleet/agent.yaml"));
-    std::vector<std::vector<std::string>> want = {
-        {"systemctl", "is-system-running"},
-        {"systemctl", "daemon-reload"},
-        {"systemctl", "enable", "fleet-agent.service"},
-        {"systemctl", "restart", "fleet-agent.service"}};
-    EXPECT_EQ(host.commands, want) << state;
-    host.commands.clear();
-    ASSERT_TRUE(RestartAgent(host, "/opt/fleet", "/etc/fleet/agent.yaml").ok());
-    want = {{"systemctl", "is-system-running"}, {"systemctl", "restart", "fleet-agent.service"}};
-    EXPECT_EQ(host.commands, want) << state;
+    ASSERT_TRUE(StopAgent(host, "/opt/fleet").ok());
+    EXPECT_EQ(Verbs(host.commands), (std::vector<std::string>{"control stop", "systemctl stop"}));
   }
 }
 
-TEST(AgentService, HostsWithoutSystemdUseTheSupervisor) {
+TEST(AgentService, HostsWithoutSystemdNeedOneCommand) {
   for (const std::string state : {"offline", "", "maintenance"}) {
-    FakeHost host;
-    host.system_state = state;
-    ASSERT_TRUE(RestartAgent(host, "/opt/fleet", "/etc/fleet/agent.yaml").ok());
-    EXPECT_EQ(host.files.count(kAgentUnitPath), 0u);
-    ASSERT_EQ(host.commands.size(), 2u);
-    EXPECT_EQ(host.commands[1][4], "restart") << state;
+    for (const std::string action : {"restart", "reload", "stop"}) {
+      FakeHost host;
+      host.system_state = state;
+      fleet::Status done = action == "restart" ? RestartAgent(host, "/opt/fleet", "/etc/fleet/agent.yaml")
+                           : action == "reload" ? ReloadAgent(host, "/opt/fleet", "/etc/fleet/agent.yaml")
+                                                : StopAgent(host, "/opt/fleet");
+      ASSERT_TRUE(done.ok()) << done.ToString();
+      EXPECT_EQ(host.files.count(kAgentUnitPath), 0u);
+      EXPECT_EQ(Verbs(host.commands), std::vector<std::string>{"control " + action}) << state;
+    }
   }
 }
 
