@@ -433,7 +433,11 @@ Result<ExecResult> SshSession::Run(const std::vector<std::string>& argv) {
 
 Result<std::string> SshSession::Sha256(const std::string& path) {
   FLEET_RETURN_IF_ERROR(ValidateRemotePath(path));
-  if (auto known = known_hashes_.find(path); known != known_hashes_.end()) return known->second;
+  if (auto known = known_hashes_.find(path); known != known_hashes_.end()) {
+    std::string hex = std::move(known->second);  // answers one call: later ones ask the host
+    known_hashes_.erase(known);
+    return hex;
+  }
   Result<ExecResult> r = Run({"sh", "-c", kSha256Script, "sh", path});
   if (!r.ok()) return r.status();
   if (r->exit_code != 0) {
@@ -555,6 +559,7 @@ Status SshSession::Upload(const std::string& path, std::string_view content, int
   FLEET_RETURN_IF_ERROR(ValidateRemotePath(path));
   Result<sftp_session> sftp = Sftp();
   if (!sftp.ok()) return sftp.status();
+  known_hashes_.erase(path);
   const std::string temp = path + ".tmp-" + fleet::RandomHex(6);
   FLEET_RETURN_IF_ERROR(PrepareUpload(path));
   StepGuard guard = Guard();  // restarted after each reply: a slow link is fine, a hung host not
@@ -584,12 +589,8 @@ Status SshSession::Upload(const std::string& path, std::string_view content, int
     return fail("chmod " + temp);
   }
   Status renamed = Rename(temp, path);
-  if (!renamed.ok()) {
-    sftp_unlink(*sftp, temp.c_str());
-    return renamed;
-  }
-  known_hashes_[path] = fleet::Sha256Hex(content);
-  return {};
+  if (!renamed.ok()) sftp_unlink(*sftp, temp.c_str());
+  return renamed;
 }
 
 class SshTransport final : public Transport {

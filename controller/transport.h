@@ -51,9 +51,9 @@ class RemoteSession {
   // Atomic replace: write "<path>.tmp-<random>", fsync, chmod mode, rename over path; creates
   // missing parent directories. A reader sees the old content or the new, never a mix.
   virtual fleet::Status Upload(const std::string& path, std::string_view content, int mode) = 0;
-  // Hashes all of paths in one round trip and remembers the answers, so the Sha256 calls that
-  // follow for them cost nothing: a reconcile learns everything it compares at once. Upload keeps
-  // a remembered hash current; Exec forgets them all (a command may change any file).
+  // Hashes all of paths in one round trip and remembers the answers, so the next Sha256 call for
+  // each costs nothing: a reconcile learns everything it compares at once. An answer serves one
+  // call; Upload of the path and any Exec (a command may change any file) forget it.
   virtual fleet::Status Prefetch(const std::vector<std::string>& /*paths*/) { return {}; }
   // Runs argv on the host; each element is single-quoted for the remote POSIX shell, so values
   // are never interpreted by it. A non-zero exit is a successful ExecResult, not an error.

@@ -267,6 +267,40 @@ TEST_F(DeliverySsh, Sha256OfPresentAndAbsentFiles) {
   EXPECT_EQ(session->Sha256("relative/path").status().code(), Code::kInvalid);
 }
 
+TEST_F(DeliverySsh, PrefetchHashesManyFilesInOneCommandAndEachAnswerServesOnce) {
+  auto session = ConnectOrDie(TargetFor(host_));
+  ASSERT_TRUE(session);
+  const std::string dir = host_.install_dir();
+  const std::string present = dir + "/p q/it's $(id).txt", absent = dir + "/absent",
+                    directory = dir + "/a-directory", changed = dir + "/changed";
+  std::filesystem::create_directories(dir + "/p q");
+  std::filesystem::create_directories(directory);
+  std::ofstream(present) << "one";
+  std::ofstream(changed) << "before";
+  ASSERT_TRUE(session->Prefetch({present, absent, directory, changed}).ok());
+  std::ofstream(changed) << "after";  // changed behind the session's back after the prefetch
+
+  struct Row {
+    std::string path;
+    std::string want;  // "error" = Sha256 fails
+  };
+  const Row rows[] = {{present, fleet::Sha256Hex("one")},
+                      {absent, ""},
+                      {directory, "error"},  // not prefetched: asked again, and it fails
+                      {changed, fleet::Sha256Hex("before")},  // the prefetched answer
+                      {changed, fleet::Sha256Hex("after")}};  // served once: the host again
+  for (const Row& row : rows) {
+    auto hash = session->Sha256(row.path);
+    if (row.want == "error") {
+      EXPECT_FALSE(hash.ok()) << row.path;
+    } else {
+      ASSERT_TRUE(hash.ok()) << row.path << ": " << hash.status().ToString();
+      EXPECT_EQ(*hash, row.want) << row.path;
+    }
+  }
+  EXPECT_EQ(session->Prefetch({"relative"}).code(), Code::kInvalid);
+}
+
 TEST_F(DeliverySsh, UploadReplacesAtomicallyWhileAReaderWatches) {
   const std::string path = host_.install_dir() + "/big.bin";
   const std::string old_content(5 << 20, 'a');
@@ -282,19 +316,21 @@ TEST_F(DeliverySsh, UploadReplacesAtomicallyWhileAReaderWatches) {
 
   std::atomic<bool> done{false};
   std::set<std::string> seen;
-  int reads = 0;
+  std::atomic<int> reads{0};
   std::thread reader([&] {
     while (!done) {
       seen.insert(fleet::Sha256Hex(ReadLocal(path)));
       ++reads;
     }
   });
-  for (int i = 0; i < 4; ++i) {
+  // Upload back and forth until the reader has watched several replacements (a loaded machine
+  // may starve it for a while), at least 4 times and at most 40.
+  for (int i = 0; i < 40 && (i < 4 || reads < 8); ++i) {
     ASSERT_TRUE(session->Upload(path, i % 2 ? old_content : new_content, 0755).ok());
   }
   done = true;
   reader.join();
-  EXPECT_GT(reads, 4);
+  EXPECT_GT(reads.load(), 4);
   for (const std::string& hash : seen) EXPECT_TRUE(allowed.count(hash)) << "partial content seen";
   EXPECT_EQ(seen, allowed) << "the reader should have seen both versions";
   int leftovers = 0;
