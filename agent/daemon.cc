@@ -11,6 +11,7 @@
 #include "agent/http_server.h"
 #include "agent/scraper.h"
 #include "agent/self_metrics.h"
+#include "agent/version.h"
 #include "agent/sinks/forwarder.h"
 
 namespace agent {
@@ -120,7 +121,7 @@ int RunDaemon(const AgentConfig& config) {
   reporter.Start();
   std::string names;
   for (const std::string& n : scraper.Names()) names += (names.empty() ? "" : ",") + n;
-  spdlog::info("fleet-agent {} listening on {} (collectors {})", VPSFLEET_VERSION,
+  spdlog::info("fleet-agent {} listening on {} (collectors {})", Version(),
                config.http.listen, names);
 
   while (true) {

@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "agent/version.h"
 #include "fleet/files.h"
 
 namespace agent {
@@ -58,7 +59,7 @@ fleet::Json HealthReporter::BuildReport() {
     if (!c.message.empty()) j["message"] = c.message;
     components.push_back(std::move(j));
   }
-  return {{"version", VPSFLEET_VERSION},
+  return {{"version", Version()},
           {"revision", revision_},
           {"healthy", healthy},
           {"components", components},

@@ -8,6 +8,7 @@
 
 #include "agent/config.h"
 #include "agent/daemon.h"
+#include "agent/version.h"
 
 int main(int argc, char** argv) {
   // glibc gives each thread that allocates its own arena; the agent's few threads allocate little,
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
   CLI::App app{"fleet-agent: host and container metrics for one VPS"};
-  app.set_version_flag("--version", std::string("fleet-agent ") + VPSFLEET_VERSION);
+  app.set_version_flag("--version", "fleet-agent " + agent::Version());
   std::string config_path;
   agent::Overrides overrides;
   app.add_option("--config", config_path, "agent config file (YAML, kind AgentConfig)");

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "agent/procfs.h"
+#include "agent/version.h"
 
 namespace agent {
 
@@ -20,7 +21,7 @@ void SelfMetrics::Gather(std::vector<Family>* out) const {
   AppendProcessMetrics(procfs_, out);
   out->push_back(Single(Type::kGauge, "fleet_agent_build_info",
                         "A metric with a constant '1' value labeled by the fleet-agent version.",
-                        1, {{"version", VPSFLEET_VERSION}}));
+                        1, {{"version", Version()}}));
   std::lock_guard lock(mu_);
   for (const Source& s : sources_) s(out);
 }

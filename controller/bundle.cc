@@ -1,7 +1,9 @@
 #include "controller/bundle.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "fleet/crypto.h"
@@ -85,8 +87,57 @@ fleet::Result<Bundle> LoadBundle(const std::string& dir) {
       return fleet::Status::Invalid(dir + "/" + file.path + ": sha256 differs from MANIFEST");
     }
     file.content = std::move(content).value();
+    // make-bundle.sh VERSION lists the file, so it is installed and checked like the others.
+    if (file.path == "VERSION") {
+      bundle.version = file.content.substr(0, file.content.find_last_not_of(" \n") + 1);
+    }
   }
   return bundle;
+}
+
+fleet::Result<AgentBundles> LoadAgentBundles(const std::string& single, const std::string& versions_dir,
+                                             const std::string& fallback_version) {
+  // The CRD's pattern for spec.agent.version.
+  static const std::regex kSemver(R"([0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?)");
+  AgentBundles bundles;
+  bundles.default_version = fallback_version;
+  if (!single.empty()) {
+    auto bundle = LoadBundle(single);
+    if (!bundle.ok()) return bundle.status();
+    if (!bundle->version.empty()) bundles.default_version = bundle->version;
+    bundle->version = bundles.default_version;
+    bundles.by_version[bundles.default_version] = std::move(*bundle);
+  }
+  if (!versions_dir.empty()) {
+    std::error_code ec;
+    std::vector<std::filesystem::path> dirs;
+    for (const auto& entry : std::filesystem::directory_iterator(versions_dir, ec)) {
+      if (entry.is_directory()) dirs.push_back(entry.path());
+    }
+    if (ec) return fleet::Status::NotFound("cannot list " + versions_dir + ": " + ec.message());
+    for (const auto& path : dirs) {
+      const std::string version = path.filename().string();
+      if (!std::regex_match(version, kSemver)) {
+        return fleet::Status::Invalid(path.string() + ": directory name must be the agent version (x.y.z)");
+      }
+      auto bundle = LoadBundle(path.string());
+      if (!bundle.ok()) return bundle.status();
+      if (!bundle->version.empty() && bundle->version != version) {
+        return fleet::Status::Invalid(path.string() + "/VERSION says " + bundle->version);
+      }
+      if (bundles.by_version.count(version) && bundles.by_version[version].digest != bundle->digest) {
+        return fleet::Status::Invalid(path.string() + ": version " + version +
+                                      " differs from the --agent-bundle of the same version");
+      }
+      bundle->version = version;
+      bundles.by_version[version] = std::move(*bundle);
+    }
+  }
+  if (!bundles.by_version.empty() && !bundles.by_version.count(bundles.default_version)) {
+    return fleet::Status::NotFound("no bundle for the default agent version " + bundles.default_version +
+                                   " in " + versions_dir);
+  }
+  return bundles;
 }
 
 }  // namespace controller

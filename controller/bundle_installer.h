@@ -1,5 +1,6 @@
-// The AgentInstaller the controller runs with: installs the fleet-agent bundle by checksum and
-// restarts or reloads the agent (agent_service.h) — the real side of the reconciler's installer seam.
+// The AgentInstaller the controller runs with: installs the fleet-agent bundle of the wanted
+// version by checksum and restarts or reloads the agent (agent_service.h) — the real side of the
+// reconciler's installer seam.
 #pragma once
 
 #include "controller/agent_service.h"
@@ -10,10 +11,15 @@ namespace controller {
 
 class BundleInstaller : public AgentInstaller {
  public:
-  explicit BundleInstaller(Bundle bundle) : bundle_(std::move(bundle)) {}
+  explicit BundleInstaller(AgentBundles bundles) : bundles_(std::move(bundles)) {}
 
-  fleet::Result<bool> Install(RemoteSession& session, const std::string& install_dir) override {
-    auto uploaded = InstallBundle(session, bundle_, install_dir);
+  fleet::Result<bool> Install(RemoteSession& session, const std::string& install_dir,
+                              const std::string& version) override {
+    auto bundle = bundles_.by_version.find(version.empty() ? bundles_.default_version : version);
+    if (bundle == bundles_.by_version.end()) {
+      return fleet::Status::NotFound("no fleet-agent bundle of version " + version);
+    }
+    auto uploaded = InstallBundle(session, bundle->second, install_dir);
     if (!uploaded.ok()) return uploaded.status();
     return !uploaded->empty();
   }
@@ -27,8 +33,15 @@ class BundleInstaller : public AgentInstaller {
     return ReloadAgent(session, install_dir, config_path);
   }
 
+  // What the reconcilers render with: version -> bundle digest.
+  std::map<std::string, std::string> Digests() const {
+    std::map<std::string, std::string> out;
+    for (const auto& [version, bundle] : bundles_.by_version) out[version] = bundle.digest;
+    return out;
+  }
+
  private:
-  const Bundle bundle_;
+  const AgentBundles bundles_;
 };
 
 }  // namespace controller

@@ -63,10 +63,11 @@ bool SetCondition(Json& status, const std::string& type, const std::string& valu
   return true;
 }
 
-HostDecision DecideHost(const std::string& desired_revision, const Json& status,
+HostDecision DecideHost(const fleet::RenderedAgent& desired, const Json& status,
                         const std::optional<HealthReport>& report, Clock::time_point now,
                         const ReconcilerOptions& options) {
   HostDecision d;
+  const std::string& desired_revision = desired.revision;
   d.requeue_after = options.resync;
   const std::string applied = status.value("revision", "");
   const bool installed = ConditionValue(status, "AgentInstalled") == "True";
@@ -100,6 +101,11 @@ HostDecision DecideHost(const std::string& desired_revision, const Json& status,
   if (report->revision != desired_revision) {
     set_healthy("False", "RevisionMismatch",
                 "agent runs revision " + report->revision + ", desired " + desired_revision);
+    d.requeue_after = options.await_report_poll;
+  } else if (!desired.agent_version.empty() && report->version != desired.agent_version) {
+    // The config arrived but the agent binary did not change (or an old one still runs).
+    set_healthy("False", "VersionMismatch",
+                "agent runs fleet-agent " + report->version + ", desired " + desired.agent_version);
     d.requeue_after = options.await_report_poll;
   } else if (!report->healthy) {
     set_healthy("False", "AgentUnhealthy", FailingComponents(report->components));
@@ -198,12 +204,14 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
     return st;
   }
 
-  auto installed = installer_.Install(s, install_dir);
+  auto installed = installer_.Install(s, install_dir, rendered.agent_version);
   if (!installed.ok()) {
     SetCondition(status, "AgentInstalled", "False", "InstallFailed", installed.status().message(), now);
     return installed.status();
   }
-  SetCondition(status, "AgentInstalled", "True", "Installed", "fleet-agent installed in " + install_dir, now);
+  SetCondition(status, "AgentInstalled", "True", "Installed",
+               "fleet-agent " + rendered.agent_version + (rendered.agent_version.empty() ? "" : " ") +
+                   "installed in " + install_dir, now);
   const bool binary_changed = *installed;
   bool files_changed = false;
 
@@ -296,10 +304,9 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
   };
   auto secrets = LoadSecrets(store);
   if (!secrets.ok()) return {secrets.status(), {}};
-  auto rendered = RenderHost(store, *host, *secrets, options_.controller_url, options_.report_interval);
+  auto rendered = RenderHost(store, *host, *secrets, options_);
   if (!rendered.ok()) {
-    bool no_profile = rendered.status().code() == fleet::Code::kNotFound;
-    return config_failed(no_profile ? "ProfileNotFound" : "RenderFailed", rendered.status().message());
+    return config_failed(RenderFailureReason(rendered.status()).c_str(), rendered.status().message());
   }
   if (auto st = RecordRevision(store, name, *rendered); !st.ok()) return {st, {}};
   auto admitted = gate_.Admitted(*host, rendered->revision);
@@ -311,14 +318,14 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     rendered = std::move(*held);
   }
 
-  auto decision = DecideHost(rendered->revision, status, health_.Last(name), Clock::now(), options_);
+  auto decision = DecideHost(*rendered, status, health_.Last(name), Clock::now(), options_);
   Status delivered = Status::Ok();
   if (decision.deliver) {
     spdlog::info("host/{}: delivering ({})", name, decision.why);
     if (events_) events_->Record(name, "Normal", "Delivering", decision.why);
     delivered = Deliver(*host, *rendered, *secrets, status);
     if (!delivered.ok()) spdlog::warn("host/{}: delivery failed: {}", name, delivered.message());
-    decision = DecideHost(rendered->revision, status, health_.Last(name), Clock::now(), options_);
+    decision = DecideHost(*rendered, status, health_.Last(name), Clock::now(), options_);
   }
   const Json& h = decision.healthy;
   SetCondition(status, "Healthy", h["status"], h["reason"], h["message"], now);

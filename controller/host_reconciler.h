@@ -23,8 +23,10 @@ namespace controller {
 class AgentInstaller {
  public:
   virtual ~AgentInstaller() = default;
-  // Installs or upgrades the agent files; true when anything changed on the host.
-  virtual fleet::Result<bool> Install(RemoteSession& session, const std::string& install_dir) = 0;
+  // Installs or upgrades the agent files of version ("" = the default); true when anything
+  // changed on the host.
+  virtual fleet::Result<bool> Install(RemoteSession& session, const std::string& install_dir,
+                                      const std::string& version) = 0;
   virtual fleet::Status Restart(RemoteSession& session, const std::string& install_dir,
                                 const std::string& config_path) = 0;
   // The running agent re-reads its config in place (SIGHUP); starts one when none runs.
@@ -50,6 +52,10 @@ struct ReconcilerOptions {
   // While waiting for the first report after a delivery.
   std::chrono::seconds await_report_poll{2};
   std::string report_interval = "15s";  // how often agents report (rendered into their config)
+  // Agent versions the installer can install (version -> bundle digest), and the one a profile
+  // without spec.agent.version gets. Empty: no agent version is part of the revision.
+  std::map<std::string, std::string> agent_bundles{};
+  std::string default_agent_version{};
 };
 
 struct HostDecision {
@@ -60,9 +66,9 @@ struct HostDecision {
   std::chrono::seconds requeue_after{30};
 };
 
-// Pure: which work a host needs given the desired revision, its stored status and the agent's
-// last report (if any).
-HostDecision DecideHost(const std::string& desired_revision, const fleet::Json& status,
+// Pure: which work a host needs given the desired revision (and agent version), its stored status
+// and the agent's last report (if any).
+HostDecision DecideHost(const fleet::RenderedAgent& desired, const fleet::Json& status,
                         const std::optional<HealthReport>& report,
                         std::chrono::system_clock::time_point now,
                         const ReconcilerOptions& options);

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:7070";
   std::string advertise;
   std::string bundle_dir;
+  std::string bundles_dir;
   std::string tailscale_cmd = "tailscale";
   std::string log_level = "info";
   int workers = 16;
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
   app.add_option("--agent-bundle", bundle_dir,
                  "The fleet-agent bundle to install on hosts (build/agent-bundle); without it the "
                  "controller serves the API but delivers nothing");
+  app.add_option("--agent-bundles", bundles_dir,
+                 "A directory of fleet-agent bundles, one subdirectory per version (0.2.0/, ...), "
+                 "for AgentProfiles that name spec.agent.version; profiles that name none get the "
+                 "--agent-bundle (or, without it, this controller's own version)");
   app.add_option("--tailscale", tailscale_cmd, "tailscale CLI used to resolve tailnet hosts")
       ->capture_default_str();
   app.add_option("--workers", workers, "Hosts delivered to in parallel")
@@ -92,15 +97,20 @@ int main(int argc, char** argv) {
   std::unique_ptr<controller::RolloutReconciler> rollouts;
   std::unique_ptr<controller::Manager> manager;
   std::unique_ptr<controller::ReportReceiver> reports;
-  if (!bundle_dir.empty()) {
-    auto bundle = controller::LoadBundle(bundle_dir);
-    if (!bundle.ok()) {
-      spdlog::critical("agent bundle {}: {}", bundle_dir, bundle.status().message());
+  if (!bundle_dir.empty() || !bundles_dir.empty()) {
+    auto bundles = controller::LoadAgentBundles(bundle_dir, bundles_dir, VPSFLEET_VERSION);
+    if (!bundles.ok()) {
+      spdlog::critical("agent bundles: {}", bundles.status().message());
       return 1;
     }
-    installer = std::make_unique<controller::BundleInstaller>(std::move(*bundle));
-    transport = controller::NewSshTransport();
+    std::string versions;
+    for (const auto& [version, b] : bundles->by_version) versions += (versions.empty() ? "" : ", ") + version;
+    spdlog::info("fleet-agent versions {} (default {})", versions, bundles->default_version);
     controller::ReconcilerOptions options;
+    options.default_agent_version = bundles->default_version;
+    installer = std::make_unique<controller::BundleInstaller>(std::move(*bundles));
+    options.agent_bundles = installer->Digests();
+    transport = controller::NewSshTransport();
     options.controller_url = advertise;
     options.report_timeout = std::chrono::seconds(report_timeout);
     options.resync = std::chrono::seconds(resync);
@@ -138,7 +148,7 @@ int main(int argc, char** argv) {
   }
   spdlog::info("fleet-controller {} serving http://{} (store {}/fleet.db, token in {}/token){}",
                VPSFLEET_VERSION, listen, data_dir, data_dir,
-               manager ? ", delivering " + bundle_dir + " with " + std::to_string(workers) + " workers"
+               manager ? ", delivering with " + std::to_string(workers) + " workers"
                        : ", delivery off (no --agent-bundle)");
   int sig = 0;
   sigwait(&signals, &sig);

@@ -20,8 +20,7 @@ fleet::Result<std::map<std::string, Json>> LoadSecrets(fleet::Store& store) {
 
 fleet::Result<fleet::RenderedAgent> RenderHost(fleet::Store& store, const Json& host,
                                                const std::map<std::string, Json>& secrets,
-                                               const std::string& controller_url,
-                                               const std::string& report_interval) {
+                                               const ReconcilerOptions& options) {
   const std::string profile_name = host["spec"]["profile"];
   auto profile = store.Get("AgentProfile", profile_name);
   if (!profile.ok()) {
@@ -30,17 +29,40 @@ fleet::Result<fleet::RenderedAgent> RenderHost(fleet::Store& store, const Json& 
     }
     return profile.status();
   }
-  auto rendered = fleet::RenderAgentConfig({&host, &*profile, &secrets, controller_url, report_interval});
+  fleet::RenderInputs inputs{&host, &*profile, &secrets, options.controller_url, options.report_interval};
+  const Json agent = (*profile)["spec"].value("agent", Json::object());
+  inputs.agent_version = agent.value("version", options.default_agent_version);
+  if (!inputs.agent_version.empty()) {
+    auto bundle = options.agent_bundles.find(inputs.agent_version);
+    if (bundle == options.agent_bundles.end()) {
+      std::string known;
+      for (const auto& [version, digest] : options.agent_bundles) known += (known.empty() ? "" : ", ") + version;
+      return Status::Unavailable("agentprofile/" + profile_name + " spec.agent.version: fleet-agent " +
+                                 inputs.agent_version + " is not available (the controller has " +
+                                 (known.empty() ? "none" : known) + ")");
+    }
+    inputs.agent_bundle_digest = bundle->second;
+  }
+  auto rendered = fleet::RenderAgentConfig(inputs);
   // kNotFound means the profile; a profile that cannot be rendered (a missing secret) is invalid.
   if (!rendered.ok()) return Status::Invalid(rendered.status().message());
   return rendered;
+}
+
+std::string RenderFailureReason(const Status& st) {
+  switch (st.code()) {
+    case fleet::Code::kNotFound: return "ProfileNotFound";
+    case fleet::Code::kUnavailable: return "AgentVersionUnavailable";
+    default: return "RenderFailed";
+  }
 }
 
 namespace {
 
 Json ToJson(const fleet::RenderedAgent& r) {
   return {{"revision", r.revision}, {"configPath", r.config_path}, {"config", r.config},
-          {"secretFiles", r.secret_files}, {"firstSeen", Rfc3339(std::chrono::system_clock::now())}};
+          {"secretFiles", r.secret_files}, {"agentVersion", r.agent_version},
+          {"firstSeen", Rfc3339(std::chrono::system_clock::now())}};
 }
 
 fleet::RenderedAgent FromJson(const Json& j) {
@@ -49,6 +71,7 @@ fleet::RenderedAgent FromJson(const Json& j) {
   r.config_path = j["configPath"];
   r.config = j["config"];
   r.secret_files = j["secretFiles"].get<std::map<std::string, std::string>>();
+  r.agent_version = j.value("agentVersion", "");  // "" in revisions recorded before versions were
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "controller/host_reconciler.h"
 #include "fleet/render.h"
 #include "fleet/store.h"
 
@@ -19,12 +20,15 @@ inline constexpr size_t kRevisionHistoryLimit = 10;  // per host; the oldest are
 // Stored Secrets by name, as the renderer takes them.
 fleet::Result<std::map<std::string, fleet::Json>> LoadSecrets(fleet::Store& store);
 
-// Renders a stored Host with its profile and the given secrets (what the host should run now).
-// kNotFound: the profile does not exist; kInvalid: it cannot be rendered (e.g. a missing secret).
+// Renders a stored Host with its profile and the given secrets (what the host should run now),
+// with the agent version its profile names (spec.agent.version) or the default one.
+// kNotFound: the profile does not exist; kUnavailable: the controller has no bundle of that agent
+// version; kInvalid: it cannot be rendered (e.g. a missing secret).
 fleet::Result<fleet::RenderedAgent> RenderHost(fleet::Store& store, const fleet::Json& host,
                                                const std::map<std::string, fleet::Json>& secrets,
-                                               const std::string& controller_url,
-                                               const std::string& report_interval);
+                                               const ReconcilerOptions& options);
+// The ConfigApplied reason for a RenderHost failure.
+std::string RenderFailureReason(const fleet::Status& st);
 
 // Adds rendered to host's history unless it is there already (then nothing is written).
 fleet::Status RecordRevision(fleet::Store& store, const std::string& host,

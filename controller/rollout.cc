@@ -58,7 +58,9 @@ std::string Fingerprint(const std::map<std::string, std::string>& revisions) {
   return fleet::Sha256Hex(material).substr(0, 12);
 }
 
-// How an admitted host stands against the health gate, from its stored Host status.
+// How an admitted host stands against the health gate, from its stored Host status. An unhealthy
+// report is not yet a failure: a freshly restarted agent may report unhealthy until its sinks
+// connect, so a host fails only when it has not become healthy by the deadline.
 struct GateResult {
   const char* state = kAdmitted;
   std::string message;
@@ -83,10 +85,6 @@ GateResult HealthGate(const Json& entry, const Json& host_status, Clock::time_po
       return g;
     }
     g.decided_at = healthy_since + min_healthy;
-  } else if (on_revision && healthy && healthy->value("reason", "") == "AgentUnhealthy") {
-    g.state = kFailed;
-    g.message = "reports unhealthy on " + revision + ": " + healthy->value("message", "");
-    return g;
   } else if (reachable && reachable->value("status", "") == "False" &&
              ParseRfc3339(reachable->value("lastTransitionTime", "")).value_or(now) >= admitted_at) {
     g.state = kFailed;
@@ -108,6 +106,28 @@ void SetProgressing(Json& status, const char* value, const char* reason, const s
                     const std::string& now) {
   SetCondition(status, "Progressing", value, reason, message, now);
   status["message"] = message;
+}
+
+void SetOverlapCondition(Json& status, const RolloutOverlaps& overlaps, const std::string& now) {
+  if (overlaps.empty()) {
+    if (FindCondition(status, "SelectorOverlap")) {
+      SetCondition(status, "SelectorOverlap", "False", "NoOverlap", "no other Rollout governs a host this one selects", now);
+    }
+    return;
+  }
+  constexpr size_t kNamed = 5;  // hosts named per Rollout; the rest are counted
+  std::string message;
+  size_t total = 0;
+  for (const auto& [other, names] : overlaps) {
+    std::string list;
+    for (size_t i = 0; i < names.size() && i < kNamed; ++i) list += (i ? ", " : "") + names[i];
+    if (names.size() > kNamed) list += " and " + std::to_string(names.size() - kNamed) + " more";
+    message += (message.empty() ? "" : "; ") + std::string("rollout/") + other + " governs " + list;
+    total += names.size();
+  }
+  message = std::to_string(total) + " selected host(s) left to another Rollout (the first by name wins): " +
+            message + "; this Rollout does not change them";
+  SetCondition(status, "SelectorOverlap", "True", "OverlappingSelectors", message, now);
 }
 
 // Takes spec.rollbackTo into status: the rollout targets that history entry (pinned) for as long
@@ -152,7 +172,8 @@ int64_t HistoryNumber(Json& status, const std::string& fingerprint,
 }  // namespace
 
 RolloutDecision DecideRollout(const Json& rollout, const std::vector<RolloutHost>& hosts,
-                              const std::string& inputs_revision, Clock::time_point now) {
+                              const std::string& inputs_revision, Clock::time_point now,
+                              const RolloutOverlaps& overlaps) {
   RolloutDecision d;
   const std::string now_text = Rfc3339(now);
   const Json& spec = rollout["spec"];
@@ -166,6 +187,7 @@ RolloutDecision DecideRollout(const Json& rollout, const std::vector<RolloutHost
   if (!status.contains("hosts")) status["hosts"] = Json::object();
   status["observedGeneration"] = rollout["metadata"].value("generation", 0);
   status["observedInputsRevision"] = inputs_revision;
+  SetOverlapCondition(status, overlaps, now_text);
 
   std::map<std::string, std::string> rendered;
   std::map<std::string, const RolloutHost*> by_name;
@@ -217,6 +239,22 @@ RolloutDecision DecideRollout(const Json& rollout, const std::vector<RolloutHost
   const std::string phase = status.value("phase", "Progressing");
   if (phase == "Failed" || phase == "RolledBack") {
     count_hosts();  // stopped until a new target arrives
+    d.status = std::move(status);
+    return d;
+  }
+  // A change some selected hosts cannot run (a missing secret, an agent version the controller
+  // does not have) is a failed change, not a rollout that completes without them.
+  std::vector<std::string> unrenderable;
+  for (const auto& h : hosts) {
+    if (h.desired.empty() && !h.render_error.empty()) unrenderable.push_back(h.name + ": " + h.render_error);
+  }
+  if (!unrenderable.empty()) {
+    status["phase"] = "Failed";
+    SetProgressing(status, "False", "RenderFailed",
+                   std::to_string(unrenderable.size()) + " host(s) cannot be rendered (" + unrenderable.front() +
+                       (unrenderable.size() > 1 ? "; ..." : "") + "); nothing more is admitted",
+                   now_text);
+    count_hosts();
     d.status = std::move(status);
     return d;
   }
@@ -384,19 +422,36 @@ ReconcileResult RolloutReconciler::Reconcile(const std::string& name) {
     }
   }
   std::vector<RolloutHost> hosts;
+  RolloutOverlaps overlaps;
+  // The spec generation of every host it selects: `fleetctl rollout status` waits until a Host
+  // edit it just applied (a standalone Host's vars, say) is covered by this status.
+  Json generations = Json::object();
+  const auto selector = fleet::LabelSelector::FromJson((*rollout)["spec"].value("selector", Json::object()));
   for (const auto& h : host_list->items) {
+    if (selector.MatchesObject(h)) generations[h["metadata"]["name"].get<std::string>()] = h["metadata"].value("generation", 0);
     const Json* governing = GoverningRollout(rollouts->items, h);
-    if (!governing || (*governing)["metadata"]["name"] != name) continue;
+    if (!governing) continue;
+    if ((*governing)["metadata"]["name"] != name) {
+      if (selector.MatchesObject(h)) overlaps[(*governing)["metadata"]["name"]].push_back(h["metadata"]["name"]);
+      continue;
+    }
     RolloutHost rh{h["metadata"]["name"], "", h.value("status", Json::object())};
-    auto rendered = RenderHost(store, h, *secrets, options_.controller_url, options_.report_interval);
+    auto rendered = RenderHost(store, h, *secrets, options_);
     if (rendered.ok()) {
       // Recorded here too, so a host admitted before its own reconciler ran can be delivered.
       if (auto st = RecordRevision(store, rh.name, *rendered); !st.ok()) return {st, {}};
       rh.desired = rendered->revision;
+    } else if (rendered.status().code() != fleet::Code::kInvalid &&
+               rendered.status().code() != fleet::Code::kNotFound &&
+               rendered.status().code() != fleet::Code::kUnavailable) {
+      return {rendered.status(), {}};  // the store failed: retry
+    } else {
+      rh.render_error = rendered.status().message();
     }
     hosts.push_back(std::move(rh));
   }
-  auto d = DecideRollout(*rollout, hosts, std::to_string(inputs_revision), Clock::now());
+  auto d = DecideRollout(*rollout, hosts, std::to_string(inputs_revision), Clock::now(), overlaps);
+  d.status["observedHostGenerations"] = std::move(generations);
   Json stored = *rollout;
   if (rollout->value("status", Json::object()) != d.status) {
     auto phase = d.status.value("phase", "");

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct RolloutHost {
   std::string name;
   std::string desired;  // revision rendered for it now; "" when it cannot be rendered
   fleet::Json status;   // its Host status: revision (delivered), conditions
+  std::string render_error{};  // why it cannot be rendered (an unknown agent version, say)
 };
 
 struct RolloutDecision {
@@ -31,12 +33,17 @@ struct RolloutDecision {
   std::chrono::seconds requeue_after{30};
 };
 
+// Hosts a Rollout selects that another Rollout governs (it sorts first by name), by that Rollout.
+using RolloutOverlaps = std::map<std::string, std::vector<std::string>>;
+
 // inputs_revision: the newest resourceVersion among the objects rendering depends on (profiles,
 // secrets, host groups); recorded so `fleetctl rollout status` knows the status covers a change
-// it just applied.
+// it just applied. overlaps: shown as the SelectorOverlap condition (as Kubernetes flags
+// Deployments with overlapping selectors), so a host silently left to another Rollout is visible.
 RolloutDecision DecideRollout(const fleet::Json& rollout, const std::vector<RolloutHost>& hosts,
                               const std::string& inputs_revision,
-                              std::chrono::system_clock::time_point now);
+                              std::chrono::system_clock::time_point now,
+                              const RolloutOverlaps& overlaps = {});
 
 // The Rollout that governs host among rollouts (sorted by name): the first whose selector
 // matches it, or nullptr.

@@ -110,7 +110,11 @@ class Renderer {
     // The revision covers everything the agent will run with, secrets included (by hash).
     std::string material = ToYaml(config);
     for (const auto& [path, content] : files_) material += path + "\n" + Sha256Hex(content) + "\n";
+    if (!in_.agent_version.empty()) {
+      material += "agent " + in_.agent_version + " " + in_.agent_bundle_digest + "\n";
+    }
     RenderedAgent out;
+    out.agent_version = in_.agent_version;
     out.revision = Sha256Hex(material).substr(0, 12);
     config["revision"] = out.revision;
     out.config = "# Rendered by fleet-controller for host " +

@@ -15,7 +15,8 @@ struct RenderedAgent {
   std::string config_path;                          // <installDir>/config.yaml
   std::string config;                               // YAML (kind AgentConfig)
   std::map<std::string, std::string> secret_files;  // absolute path on the host -> content (0600)
-  std::string revision;                             // sha256 of config + secret files, 12 hex
+  std::string agent_version{};  // the fleet-agent version to run it with ("" when none was chosen)
+  std::string revision;       // sha256 of config + secret files + agent bundle, 12 hex
 };
 
 struct RenderInputs {
@@ -25,6 +26,10 @@ struct RenderInputs {
   const std::map<std::string, Json>* secrets = nullptr;
   std::string controller_url;  // where the agent reports health
   std::string report_interval = "15s";  // how often (a duration the agent parses)
+  // The agent to run the config with: its version and its bundle's digest. Both are part of the
+  // revision, so a new agent version (or a rebuilt bundle) is a new revision like a new config.
+  std::string agent_version{};
+  std::string agent_bundle_digest{};
 };
 
 // Fails with kNotFound naming the missing Secret or key, kInvalid for undecodable data.

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "fleet/registry.h"
-
+#include "fleet/selector.h"
 
 namespace fleetctl {
 namespace {
@@ -18,15 +18,11 @@ using fleet::Json;
 using fleet::Status;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kExitCompleted = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitTimeout = 2;
-constexpr int kExitPaused = 3;
 constexpr int kConflictRetries = 5;
 
 int Fail(const Status& st) {
   std::cerr << "error: " << st.message() << "\n";
-  return kExitFailed;
+  return kRolloutFailed;
 }
 
 const fleet::KindInfo& RolloutKind() { return *fleet::FindKind("Rollout"); }
@@ -67,11 +63,19 @@ std::string Summary(const Json& rollout) {
          " failed" + (st.contains("message") ? " - " + st["message"].get<std::string>() : "");
 }
 
-std::string ProgressBar(const Json& rollout, int width) {
-  const Json& st = rollout.value("status", Json::object());
-  const int total = TargetHosts(st);
-  int done = total ? static_cast<int>(Number(st.value("updatedHosts", Json(0))) * width / total) : 0;
-  return "[" + std::string(done, '#') + std::string(width - done, '.') + "]";
+// Every Host the rollout selects, at the generation it has now, is in the status at that
+// generation or later.
+bool CoversHosts(const Json& rollout, const Json& hosts) {
+  const auto selector = fleet::LabelSelector::FromJson(rollout["spec"].value("selector", Json::object()));
+  const Json observed = rollout.value("status", Json::object()).value("observedHostGenerations", Json::object());
+  for (const auto& h : hosts) {
+    if (!selector.MatchesObject(h)) continue;
+    const std::string name = h["metadata"].value("name", "");
+    if (!observed.contains(name) || Number(observed[name]) < Number(h["metadata"].value("generation", Json(0)))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 int RunStatus(const ConnectFn& connect, const std::string& name, int timeout_seconds) {
@@ -85,29 +89,30 @@ int RunStatus(const ConnectFn& connect, const std::string& name, int timeout_sec
   for (;;) {
     auto rollout = (*client)->Get(RolloutKind(), name);
     if (!rollout.ok() && rollout.status().code() != fleet::Code::kUnavailable) return Fail(rollout.status());
-    if (rollout.ok()) {
-      const Json& st = rollout->value("status", Json::object());
-      bool current = Number(st.value("observedGeneration", Json(0))) >= Number((*rollout)["metadata"].value("generation", Json(0))) &&
-                     Number(st.value("observedInputsRevision", Json(""))) >= *inputs;
-      std::string line = current ? Summary(*rollout) : "waiting for the controller to observe the latest change";
+    fleet::Result<Json> hosts = (*client)->List(*fleet::FindKind("Host"), "");
+    if (!hosts.ok() && hosts.status().code() != fleet::Code::kUnavailable) return Fail(hosts.status());
+    if (rollout.ok() && hosts.ok()) {
+      const RolloutView view = ViewRollout(*rollout, *inputs, (*hosts)["items"]);
       if (tty) {
-        std::cout << "\r\033[K" << ProgressBar(*rollout, 20) << " rollout/" << name << " " << line << std::flush;
-      } else if (line != last) {
-        std::cout << fleet::NowRfc3339() << " rollout/" << name << " " << line << "\n" << std::flush;
+        std::cout << "\r\033[K" << RolloutProgressBar(*rollout, 20) << " rollout/" << name << " " << view.line
+                  << std::flush;
+      } else if (view.line != last) {
+        std::cout << fleet::NowRfc3339() << " rollout/" << name << " " << view.line << "\n" << std::flush;
       }
-      last = line;
-      const std::string phase = st.value("phase", "");
-      if (current && (phase == "Completed" || phase == "Failed" || phase == "RolledBack" || phase == "Paused")) {
+      last = view.line;
+      if (view.exit_code) {
         if (tty) std::cout << "\n";
-        if (phase == "Completed") return kExitCompleted;
-        std::cerr << "rollout/" << name << " " << phase << ": " << st.value("message", "") << "\n";
-        return phase == "Paused" ? kExitPaused : kExitFailed;
+        const Json& st = rollout->value("status", Json::object());
+        if (*view.exit_code != kRolloutCompleted) {
+          std::cerr << "rollout/" << name << " " << st.value("phase", "") << ": " << st.value("message", "") << "\n";
+        }
+        return *view.exit_code;
       }
     }
     if (Clock::now() >= deadline) {
       if (tty) std::cout << "\n";
       std::cerr << "rollout/" << name << ": timed out after " << timeout_seconds << "s (" << last << ")\n";
-      return kExitTimeout;
+      return kRolloutTimedOut;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -118,22 +123,8 @@ int RunHistory(const ConnectFn& connect, const std::string& name) {
   if (!client.ok()) return Fail(client.status());
   auto rollout = (*client)->Get(RolloutKind(), name);
   if (!rollout.ok()) return Fail(rollout.status());
-  const Json& st = rollout->value("status", Json::object());
-  std::vector<Json> rows;
-  for (const auto& h : st.value("history", Json::array())) {
-    std::string note;
-    if (h["fingerprint"] == st.value("targetRevision", "")) note = "target (" + st.value("phase", "") + ")";
-    else if (h["fingerprint"] == st.value("currentRevision", "")) note = "completed";
-    rows.push_back(h);
-    rows.back()["note"] = note;
-  }
-  std::printf("%-9s %-21s %-6s %-13s %s\n", "REVISION", "CREATED", "HOSTS", "FINGERPRINT", "NOTE");
-  for (const auto& r : rows) {
-    std::printf("%-9lld %-21s %-6zu %-13s %s\n", static_cast<long long>(r.value("revision", 0)),
-                r.value("createdAt", "").c_str(), r["hosts"].size(), r.value("fingerprint", "").c_str(),
-                r["note"].get<std::string>().c_str());
-  }
-  return kExitCompleted;
+  std::cout << FormatRolloutHistory(*rollout);
+  return kRolloutCompleted;
 }
 
 // Read, change the spec, write with the read resourceVersion; again on a conflict.
@@ -149,7 +140,7 @@ int ChangeSpec(const ConnectFn& connect, const std::string& name,
     auto updated = (*client)->Update(RolloutKind(), *rollout);
     if (updated.ok()) {
       std::cout << "rollout/" << name << " " << done << "\n";
-      return kExitCompleted;
+      return kRolloutCompleted;
     }
     if (updated.status().code() != fleet::Code::kConflict || attempt + 1 >= kConflictRetries) {
       return Fail(updated.status());
@@ -158,6 +149,51 @@ int ChangeSpec(const ConnectFn& connect, const std::string& name,
 }
 
 }  // namespace
+
+RolloutView ViewRollout(const Json& rollout, int64_t inputs_revision, const Json& hosts) {
+  RolloutView view;
+  const Json& st = rollout.value("status", Json::object());
+  view.current = Number(st.value("observedGeneration", Json(0))) >=
+                     Number(rollout["metadata"].value("generation", Json(0))) &&
+                 Number(st.value("observedInputsRevision", Json(""))) >= inputs_revision &&
+                 CoversHosts(rollout, hosts);
+  if (!view.current) {
+    view.line = "waiting for the controller to observe the latest change";
+    return view;
+  }
+  view.line = Summary(rollout);
+  const std::string phase = st.value("phase", "");
+  if (phase == "Completed") view.exit_code = kRolloutCompleted;
+  else if (phase == "Failed" || phase == "RolledBack") view.exit_code = kRolloutFailed;
+  else if (phase == "Paused") view.exit_code = kRolloutPaused;
+  return view;
+}
+
+std::string RolloutProgressBar(const Json& rollout, int width) {
+  const Json& st = rollout.value("status", Json::object());
+  const int total = TargetHosts(st);
+  int done = total ? static_cast<int>(std::min<int64_t>(Number(st.value("updatedHosts", Json(0))), total) * width / total) : 0;
+  return "[" + std::string(done, '#') + std::string(width - done, '.') + "]";
+}
+
+std::string FormatRolloutHistory(const Json& rollout) {
+  const Json& st = rollout.value("status", Json::object());
+  char line[256];
+  std::snprintf(line, sizeof line, "%-9s %-21s %-6s %-13s %s\n", "REVISION", "CREATED", "HOSTS", "FINGERPRINT", "NOTE");
+  std::string out = line;
+  for (const auto& h : st.value("history", Json::array())) {
+    std::string note;
+    if (h["fingerprint"] == st.value("targetRevision", "")) note = "target (" + st.value("phase", "") + ")";
+    else if (h["fingerprint"] == st.value("currentRevision", "")) note = "completed";
+    std::snprintf(line, sizeof line, "%-9lld %-21s %-6zu %-13s %s", static_cast<long long>(h.value("revision", 0)),
+                  h.value("createdAt", "").c_str(), h.value("hosts", Json::object()).size(),
+                  h.value("fingerprint", "").c_str(), note.c_str());
+    out += line;
+    while (!out.empty() && out.back() == ' ') out.pop_back();  // an empty NOTE leaves no trailing blanks
+    out += "\n";
+  }
+  return out;
+}
 
 void AddRolloutCommands(CLI::App& app, ConnectFn connect, int* rc) {
   auto* rollout = app.add_subcommand("rollout", "Follow and steer rollouts: status, history, undo, pause, resume");

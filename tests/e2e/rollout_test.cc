@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -50,11 +51,13 @@ class RolloutE2E : public ::testing::Test {
 
   // Agents report to the URL rendered into their config, so a restarted controller keeps the port.
   void StartController() {
-    controller_ = std::make_unique<e2e::Process>(std::vector<std::string>{
+    std::vector<std::string> argv = {
         e2e::Bin("fleet-controller"), "--data-dir", (tmp_.path() / "controller").string(),
         "--listen", "127.0.0.1:" + std::to_string(ctl_port_), "--agent-bundle",
         e2e::BinaryDir() + "/agent-bundle", "--report-timeout", "6", "--resync", "2",
-        "--agent-report-interval", "1"});
+        "--agent-report-interval", "1"};
+    if (std::filesystem::exists(BundlesDir())) argv.insert(argv.end(), {"--agent-bundles", BundlesDir()});
+    controller_ = std::make_unique<e2e::Process>(argv);
     ASSERT_TRUE(e2e::WaitFor([&] { return e2e::Http("GET", ctl_port_, "/readyz").status == 200; }, 15s))
         << controller_->Log();
   }
@@ -74,9 +77,27 @@ class RolloutE2E : public ::testing::Test {
 
   static std::string HostName(int i) { return "vps-" + std::to_string(i); }
 
+  // More agent versions for the controller (--agent-bundles), made by the build's own bundling
+  // script: version given, binary is stamped with it and reports it; binary may be any program.
+  std::string BundlesDir() { return (tmp_.path() / "bundles").string(); }
+  void MakeBundle(const std::string& binary, const std::string& dir_name, const std::string& version) {
+    std::vector<std::string> argv = {"sh", e2e::SourceDir() + "/agent/make-bundle.sh", binary,
+                                     e2e::SourceDir() + "/agent/fleet-supervise.sh",
+                                     BundlesDir() + "/" + dir_name};
+    if (!version.empty()) argv.push_back(version);
+    auto made = e2e::Run(argv, "", {}, 120s);
+    ASSERT_EQ(made.exit_code, 0) << made.out << made.err;
+  }
+  std::vector<std::string> InstalledVersions() {
+    std::vector<std::string> out;
+    for (const auto& h : hosts_) out.push_back(ReadFile(h->install_dir() + "/VERSION"));
+    return out;
+  }
+
   // Key Secrets, the profile (its scrapeInterval is the change rolled out), the HostGroup and the
   // Rollout. Short gates: agents report every second.
-  std::string Fleet(const std::string& scrape_interval, const std::string& strategy) {
+  std::string Fleet(const std::string& scrape_interval, const std::string& strategy,
+                    const std::string& agent_version = "") {
     std::string out;
     for (size_t i = 0; i < hosts_.size(); ++i) {
       out += "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: key-" + HostName(i) +
@@ -84,7 +105,8 @@ class RolloutE2E : public ::testing::Test {
              Indent(hosts_[i]->client_private_key(), 4) + "---\n";
     }
     out += "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
-           "  scrapeInterval: " + scrape_interval + "\n"
+           "  scrapeInterval: " + scrape_interval + "\n" +
+           (agent_version.empty() ? "" : "  agent: {version: " + agent_version + "}\n") +
            "  collectors: {enabled: [loadavg, uname], container: {enabled: false}}\n---\n";
     out += "apiVersion: vpsfleet.io/v1alpha1\nkind: HostGroup\nmetadata: {name: lab, labels: {role: web}}\n"
            "spec:\n  defaults: {profile: standard, ssh: {user: root}}\n  hosts:\n";
@@ -286,6 +308,60 @@ TEST_F(RolloutE2E, BadChangeStopsAfterTheCanaryAndRollsBackOthersUntouched) {
   std::this_thread::sleep_for(3s);
   EXPECT_EQ(Rollout()["status"]["hosts"].size(), 1u);
   EXPECT_EQ(Fleetctl({"rollout", "status", "web", "--timeout", "5"}).exit_code, 1);
+}
+
+// Agent versions are revisions too. 0.1.1 is the same fleet-agent build bundled for another
+// release (make-bundle.sh stamps the version into the binary, which then reports it); 0.1.2 is a
+// release whose agent exits as soon as it starts (/bin/false bundled by the same script).
+TEST_F(RolloutE2E, AgentVersionUpgradeGoesCanaryFirstAndEveryHostReportsTheNewVersion) {
+  ASSERT_NO_FATAL_FAILURE(MakeBundle(e2e::Bin("fleet-agent"), "0.1.1", "0.1.1"));
+  StartFleet(4);
+  ASSERT_NO_FATAL_FAILURE(Install("2s", kCanaryThenTwo));
+  for (const auto& v : InstalledVersions()) ASSERT_EQ(v, std::string(VPSFLEET_VERSION) + "\n");
+  auto before = Revisions();
+  StartSampling();
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("2s", kCanaryThenTwo, "0.1.1")).exit_code, 0);
+  auto status = Fleetctl({"rollout", "status", "web", "--timeout", "120"});
+  StopSampling();
+  ASSERT_EQ(status.exit_code, 0) << status.out << status.err << controller_->Log();
+  ExpectCanaryFirst(before);
+  EXPECT_LE(MaxUpdating(), 2);
+  for (const auto& v : InstalledVersions()) EXPECT_EQ(v, "0.1.1\n");
+  const Json hosts = Get("/apis/vpsfleet.io/v1alpha1/hosts");
+  for (const auto& h : hosts["items"]) {
+    EXPECT_EQ(h["status"]["agentVersion"], "0.1.1") << "the health gate saw the new agent report";
+    EXPECT_NE(h["status"]["revision"], before[h["metadata"]["name"]]);
+  }
+  auto history = Fleetctl({"rollout", "history", "web"});
+  EXPECT_EQ(std::count(history.out.begin(), history.out.end(), '\n'), 3) << history.out;
+}
+
+TEST_F(RolloutE2E, AgentVersionThatCannotStartStopsAfterTheCanaryAndRollsBack) {
+  ASSERT_NO_FATAL_FAILURE(MakeBundle("/bin/false", "0.1.2", ""));
+  StartFleet(4);
+  ASSERT_NO_FATAL_FAILURE(Install("2s", kCanaryThenTwo));
+  const auto configs = Configs();
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("2s", kCanaryThenTwo, "0.1.2")).exit_code, 0);
+  auto status = Fleetctl({"rollout", "status", "web", "--timeout", "90"});
+  EXPECT_EQ(status.exit_code, 1) << status.out << status.err;
+  EXPECT_NE(status.err.find("RolledBack"), std::string::npos) << status.err;
+  EXPECT_NE(status.err.find("vps-0"), std::string::npos) << status.err;
+  Json rollout = Rollout();
+  ASSERT_EQ(rollout["status"]["hosts"].size(), 1u) << rollout.dump(2);
+  EXPECT_EQ(rollout["status"]["hosts"]["vps-0"]["state"], "RolledBack");
+  // The canary runs the previous agent and config again, healthy; the others were never touched.
+  const std::string previous = std::string(VPSFLEET_VERSION) + "\n";
+  ASSERT_TRUE(e2e::WaitFor([&] {
+    Json h = Get("/apis/vpsfleet.io/v1alpha1/hosts/vps-0");
+    return InstalledVersions()[0] == previous && Configs()[0] == configs[0] &&
+           Condition(h, "Healthy") == "True" && h["status"].value("agentVersion", "") == VPSFLEET_VERSION;
+  }, 60s)) << controller_->Log();
+  auto versions = InstalledVersions();
+  auto now = Configs();
+  for (size_t i = 1; i < hosts_.size(); ++i) {
+    EXPECT_EQ(versions[i], previous) << HostName(i);
+    EXPECT_EQ(now[i], configs[i]) << HostName(i);
+  }
 }
 
 TEST_F(RolloutE2E, PauseAfterCanaryResumeThenUndoToTheFirstRevision) {

@@ -25,6 +25,7 @@ struct FakeHost {
   int restarts = 0;
   int reloads = 0;
   int installs = 0;
+  std::string agent_version;  // of the last install
   Status connect_error = Status::Ok();
   std::string host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEKEY";
   SshTarget last_target;
@@ -65,11 +66,14 @@ class FakeTransport : public Transport {
 class FakeInstaller : public AgentInstaller {
  public:
   explicit FakeInstaller(FakeHost& h) : h_(h) {}
-  fleet::Result<bool> Install(RemoteSession&, const std::string& dir) override {
-    bool fresh = !h_.files.count(dir + "/bin/fleet-agent");
-    h_.files[dir + "/bin/fleet-agent"] = {"agent", 0755};
+  fleet::Result<bool> Install(RemoteSession&, const std::string& dir, const std::string& version) override {
+    const std::string agent = "agent " + version;
+    auto it = h_.files.find(dir + "/bin/fleet-agent");
+    bool changed = it == h_.files.end() || it->second.first != agent;
+    h_.files[dir + "/bin/fleet-agent"] = {agent, 0755};
+    h_.agent_version = version;
     ++h_.installs;
-    return fresh;
+    return changed;
   }
   Status Restart(RemoteSession&, const std::string&, const std::string&) override {
     ++h_.restarts;
@@ -92,6 +96,9 @@ class ReconcilerFixture : public ::testing::Test {
     store_ = std::move(fleet::OpenSqliteStore(dir_).value());
     registry_ = std::make_unique<fleet::Registry>(*store_, "k");
     gate_ = std::make_unique<RolloutGate>(*store_);
+    // Two agent versions to install (their bundle digests stand in for real bundles).
+    options_.agent_bundles = {{"0.1.0", "digest-0.1.0"}, {"0.2.0", "digest-0.2.0"}};
+    options_.default_agent_version = "0.1.0";
     reconciler_ = std::make_unique<HostReconciler>(
         *registry_, transport_, installer_, health_, *gate_,
         [](const std::string& name) -> fleet::Result<std::string> { return "100.64.0.7 for " + name; },

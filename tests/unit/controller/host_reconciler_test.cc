@@ -21,7 +21,7 @@ class HostReconcilerTest : public ReconcilerFixture {
     ApplyFleet("15s");
   }
 
-  void ApplyFleet(const std::string& interval) {
+  void ApplyFleet(const std::string& interval, const std::string& agent_version = "") {
     Json secret = {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Secret"},
                    {"metadata", {{"name", "deploy-key"}}},
                    {"stringData", {{"ssh-privatekey", "PRIVATE KEY"}, {"password", "pw"}}}};
@@ -34,6 +34,7 @@ class HostReconcilerTest : public ReconcilerFixture {
                  {"metadata", {{"name", "web-1"}}},
                  {"spec", {{"address", "10.0.0.5"}, {"profile", "standard"}, {"installDir", "/srv/fa"},
                            {"ssh", {{"keySecretRef", "deploy-key"}, {"hostKeyPolicy", "accept-new"}, {"port", 2222}}}}}};
+    if (!agent_version.empty()) profile["spec"]["agent"] = {{"version", agent_version}};
     auto r = registry_->Apply({secret, profile, host}, false);
     ASSERT_TRUE(r.ok()) << r.status().message();
   }
@@ -46,8 +47,9 @@ class HostReconcilerTest : public ReconcilerFixture {
     }
     return "";
   }
-  void Report(const std::string& revision, bool healthy, Clock::time_point at = Clock::now()) {
-    health_.Record("web-1", {"0.1.0", revision, healthy, Json::array(), Json::object(), at});
+  void Report(const std::string& revision, bool healthy, Clock::time_point at = Clock::now(),
+              const std::string& version = "0.1.0") {
+    health_.Record("web-1", {version, revision, healthy, Json::array(), Json::object(), at});
   }
 
 };
@@ -116,6 +118,55 @@ TEST_F(HostReconcilerTest, ChangedFilesRestartAnAgentThatIsNotReporting) {
   EXPECT_EQ(host_.reloads, 0);
 }
 
+TEST_F(HostReconcilerTest, AgentVersionChangeIsANewRevisionThatInstallsThatVersion) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.agent_version, "0.1.0") << "no spec.agent.version: the default";
+  const std::string first = Status_()["revision"];
+  const std::string first_config = host_.files["/srv/fa/config.yaml"].first;
+  Report(first, true);
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  ASSERT_EQ(Condition("Healthy"), "True");
+
+  ApplyFleet("15s", "0.2.0");  // the same config, a new agent version
+  int restarts = host_.restarts;
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_NE(Status_()["revision"], first);
+  EXPECT_EQ(host_.agent_version, "0.2.0");
+  EXPECT_EQ(host_.restarts, restarts + 1);
+  EXPECT_EQ(Condition("AgentInstalled", "message"), "fleet-agent 0.2.0 installed in /srv/fa");
+  // Only the revision line of the config differs.
+  EXPECT_NE(host_.files["/srv/fa/config.yaml"].first, first_config);
+  // The config is there, but the old agent still reports: not healthy on this revision yet.
+  Report(Status_()["revision"], true, Clock::now(), "0.1.0");
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(Condition("Healthy"), "False");
+  EXPECT_EQ(Condition("Healthy", "reason"), "VersionMismatch");
+  Report(Status_()["revision"], true, Clock::now(), "0.2.0");
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(Condition("Healthy"), "True");
+  EXPECT_EQ(Status_()["agentVersion"], "0.2.0");
+}
+
+TEST_F(HostReconcilerTest, UnknownAgentVersionIsAConditionAndChangesNothing) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  const std::string first = Status_()["revision"];
+  const auto files = host_.files;
+  int installs = host_.installs, uploads = host_.uploads, restarts = host_.restarts;
+  ApplyFleet("30s", "9.9.9");
+  auto r = reconciler_->Reconcile("web-1");
+  EXPECT_TRUE(r.status.ok()) << "a condition, not a retry storm";
+  EXPECT_EQ(Condition("ConfigApplied"), "False");
+  EXPECT_EQ(Condition("ConfigApplied", "reason"), "AgentVersionUnavailable");
+  EXPECT_EQ(Condition("ConfigApplied", "message"),
+            "agentprofile/standard spec.agent.version: fleet-agent 9.9.9 is not available (the "
+            "controller has 0.1.0, 0.2.0)");
+  EXPECT_EQ(Status_()["revision"], first);
+  EXPECT_EQ(host_.installs, installs);
+  EXPECT_EQ(host_.uploads, uploads);
+  EXPECT_EQ(host_.restarts, restarts);
+  EXPECT_EQ(host_.files, files);
+}
+
 TEST_F(HostReconcilerTest, ConnectFailuresBecomeConditionsAndErrors) {
   struct Row {
     Status error;
@@ -153,9 +204,9 @@ TEST(DecideHostTest, Table) {
   auto now = Clock::now();
   Json delivered = {{"revision", "r1"}, {"tokenHash", "h"},
                     {"conditions", {{{"type", "AgentInstalled"}, {"status", "True"}}}}};
-  auto report = [&](const char* rev, bool healthy, int age) {
+  auto report = [&](const char* rev, bool healthy, int age, const char* version = "0.1.0") {
     return std::optional<HealthReport>(
-        HealthReport{"0.1.0", rev, healthy, Json::array({{{"name", "sink/loki"}, {"healthy", false}, {"message", "503"}}}),
+        HealthReport{version, rev, healthy, Json::array({{{"name", "sink/loki"}, {"healthy", false}, {"message", "503"}}}),
                      Json::object(), now - std::chrono::seconds(age)});
   };
   struct Row {
@@ -165,6 +216,7 @@ TEST(DecideHostTest, Table) {
     bool deliver;
     const char* healthy;
     const char* reason;
+    const char* desired_version = "";
   };
   const Row rows[] = {
       {"new host", Json::object(), std::nullopt, true, "Unknown", "AwaitingReport"},
@@ -174,16 +226,25 @@ TEST(DecideHostTest, Table) {
       {"old revision running", delivered, report("r0", true, 5), false, "False", "RevisionMismatch"},
       {"reports stopped", delivered, report("r1", true, 100), true, "False", "ReportsStopped"},
       {"desired moved on", Json{{"revision", "r0"}, {"tokenHash", "h"}}, report("r0", true, 1), true, "False", "RevisionMismatch"},
+      {"healthy on the desired agent version", delivered, report("r1", true, 5, "0.2.0"), false, "True", "AgentHealthy", "0.2.0"},
+      {"config applied, old agent version still runs", delivered, report("r1", true, 5, "0.1.0"), false, "False", "VersionMismatch", "0.2.0"},
+      {"no version chosen: any version", delivered, report("r1", true, 5, "0.0.9"), false, "True", "AgentHealthy", ""},
+  };
+  auto desired = [](const char* version) {
+    fleet::RenderedAgent r;
+    r.revision = "r1";
+    r.agent_version = version;
+    return r;
   };
   for (const auto& row : rows) {
-    auto d = DecideHost("r1", row.status, row.report, now, o);
+    auto d = DecideHost(desired(row.desired_version), row.status, row.report, now, o);
     EXPECT_EQ(d.deliver, row.deliver) << row.name;
     EXPECT_EQ(d.healthy["status"], row.healthy) << row.name;
     EXPECT_EQ(d.healthy["reason"], row.reason) << row.name;
   }
-  auto unhealthy = DecideHost("r1", delivered, report("r1", false, 5), now, o);
+  auto unhealthy = DecideHost(desired(""), delivered, report("r1", false, 5), now, o);
   EXPECT_EQ(unhealthy.healthy["message"], "sink/loki: 503");
-  auto healthy = DecideHost("r1", delivered, report("r1", true, 40), now, o);
+  auto healthy = DecideHost(desired(""), delivered, report("r1", true, 40), now, o);
   EXPECT_EQ(healthy.requeue_after, std::chrono::seconds(6)) << "look again right after the report expires";
 }
 

@@ -132,7 +132,9 @@ TEST(DecideRolloutTest, HealthGate) {
       {"healthy on the new revision long enough", HostStatus("new-h10", "True", "AgentHealthy", kStart + seconds(2)), 12, "Updated"},
       {"healthy, not yet long enough", HostStatus("new-h10", "True", "AgentHealthy", kStart + seconds(2)), 11, "Admitted"},
       {"healthy since before admission counts from admission", HostStatus("new-h10", "True", "AgentHealthy", kStart - seconds(99)), 9, "Admitted"},
-      {"reports unhealthy on the new revision", HostStatus("new-h10", "False", "AgentUnhealthy", kStart + seconds(2)), 3, "Failed"},
+      {"reports unhealthy right after the restart", HostStatus("new-h10", "False", "AgentUnhealthy", kStart + seconds(2)), 3, "Admitted"},
+      {"reports unhealthy until the deadline", HostStatus("new-h10", "False", "AgentUnhealthy", kStart + seconds(2)), 61, "Failed"},
+      {"unhealthy at first, then healthy long enough", HostStatus("new-h10", "True", "AgentHealthy", kStart + seconds(40)), 50, "Updated"},
       {"still on the old revision, within the deadline", HostStatus("old-h10", "True", "AgentHealthy", kStart - seconds(99)), 59, "Admitted"},
       {"never healthy by the deadline", HostStatus("new-h10", "False", "RevisionMismatch", kStart + seconds(2)), 61, "Failed"},
       {"unreachable after admission", unreachable_after, 3, "Failed"},
@@ -147,6 +149,29 @@ TEST(DecideRolloutTest, HealthGate) {
     auto d = DecideRollout(rollout, hosts, "7", admitted_at + seconds(row.seconds_after_admission));
     EXPECT_EQ(d.status["hosts"]["h10"]["state"], row.state) << row.name;
   }
+}
+
+TEST(DecideRolloutTest, BriefUnhealthyAfterRestartIsNotAFailure) {
+  Json rollout = MakeRollout({{"canary", {{"hosts", 1}}}, {"maxUnavailable", 1}});
+  auto hosts = Fleet(2);
+  auto now = kStart;
+  rollout["status"] = DecideRollout(rollout, hosts, "7", now).status;
+  // The canary restarts and reports unhealthy for a few seconds, then healthy.
+  hosts[0].status = HostStatus("new-h10", "False", "AgentUnhealthy", now + seconds(1));
+  rollout["status"] = DecideRollout(rollout, hosts, "7", now + seconds(2)).status;
+  EXPECT_EQ(rollout["status"]["hosts"]["h10"]["state"], "Admitted");
+  EXPECT_EQ(rollout["status"]["phase"], "Progressing");
+  hosts[0].status = HostStatus("new-h10", "True", "AgentHealthy", now + seconds(5));
+  auto d = DecideRollout(rollout, hosts, "7", now + seconds(16));
+  EXPECT_EQ(d.status["hosts"]["h10"]["state"], "Updated");
+  EXPECT_EQ(d.status["failedHosts"], 0);
+  // One that stays unhealthy fails at the deadline, saying why.
+  Json stuck = rollout;
+  hosts[0].status = HostStatus("new-h10", "False", "AgentUnhealthy", now + seconds(1));
+  auto failed = DecideRollout(stuck, hosts, "7", now + seconds(61));
+  EXPECT_EQ(failed.status["phase"], "RolledBack");
+  EXPECT_NE(failed.status["message"].get<std::string>().find("not healthy on new-h10 within 60s (AgentUnhealthy: m)"),
+            std::string::npos) << failed.status["message"];
 }
 
 TEST(DecideRolloutTest, FailedCanaryRollsBackOnlyTheAdmittedHosts) {
@@ -252,10 +277,12 @@ TEST(DecideRolloutTest, HostsBeingInstalledAreNotAdmittedButHoldCompletion) {
 // admitted, then runs the admitted one, and goes back to an old one from its history.
 class RolloutGateTest : public ReconcilerFixture {
  protected:
-  void Apply(const std::string& scrape_interval, bool with_rollout) {
+  void Apply(const std::string& scrape_interval, bool with_rollout, const std::string& agent_version = "") {
+    Json profile_spec = {{"scrapeInterval", scrape_interval}};
+    if (!agent_version.empty()) profile_spec["agent"] = {{"version", agent_version}};
     std::vector<Json> objects = {
         {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "AgentProfile"}, {"metadata", {{"name", "p"}}},
-         {"spec", {{"scrapeInterval", scrape_interval}}}},
+         {"spec", profile_spec}},
         {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Host"},
          {"metadata", {{"name", "web-1"}, {"labels", {{"role", "web"}}}}},
          {"spec", {{"address", "10.0.0.5"}, {"profile", "p"}, {"installDir", "/srv/fa"},
@@ -301,6 +328,101 @@ TEST_F(RolloutGateTest, GovernedHostMovesOnlyWhenAdmittedAndGoesBackFromHistory)
   ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
   EXPECT_EQ(Revision(), first);
   EXPECT_NE(Config().find("scrapeInterval: 15s"), std::string::npos);
+}
+
+TEST_F(RolloutGateTest, AgentVersionChangeIsGatedLikeAConfigChangeAndGoesBack) {
+  Apply("15s", true);
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  ASSERT_EQ(host_.agent_version, "0.1.0");
+  const std::string first = Revision();
+  ReconcileRollout();
+
+  Apply("15s", true, "0.2.0");
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(Revision(), first) << "not admitted: keeps its revision and its agent";
+  EXPECT_EQ(host_.agent_version, "0.1.0");
+
+  ReconcileRollout();
+  Json rollout = *store_->Get("Rollout", "web");
+  ASSERT_EQ(rollout["status"]["hosts"]["web-1"]["state"], "Admitted");
+  EXPECT_EQ(rollout["status"]["revision"], 2) << "a version change is a revision in the history";
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_NE(Revision(), first);
+  EXPECT_EQ(host_.agent_version, "0.2.0");
+
+  // Rolled back: the previous revision brings the previous agent version with it.
+  rollout["status"]["hosts"]["web-1"]["revision"] = first;
+  ASSERT_TRUE(registry_->UpdateStatus(*fleet::FindKind("Rollout"), "web", rollout, false).ok());
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(Revision(), first);
+  EXPECT_EQ(host_.agent_version, "0.1.0");
+}
+
+TEST_F(RolloutGateTest, UnknownAgentVersionLeavesTheHostOutOfTheRollout) {
+  Apply("15s", true);
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  const std::string first = Revision();
+  ReconcileRollout();
+  Apply("15s", true, "9.9.9");
+  ReconcileRollout();
+  Json rollout = *store_->Get("Rollout", "web");
+  EXPECT_FALSE(rollout["status"]["hosts"].contains("web-1")) << rollout["status"].dump();
+  EXPECT_EQ(rollout["status"]["phase"], "Failed") << "not a rollout that completes without its hosts";
+  EXPECT_EQ(rollout["status"]["message"],
+            "1 host(s) cannot be rendered (web-1: agentprofile/p spec.agent.version: fleet-agent 9.9.9 is "
+            "not available (the controller has 0.1.0, 0.2.0)); nothing more is admitted");
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(Revision(), first);
+  EXPECT_EQ(host_.agent_version, "0.1.0");
+}
+
+// The condition of that type in rollout's status; null when it has none.
+Json ConditionOf(const Json& rollout, const std::string& type) {
+  for (const auto& c : rollout["status"].value("conditions", Json::array())) {
+    if (c["type"] == type) return c;
+  }
+  return nullptr;
+}
+
+TEST_F(RolloutGateTest, TwoRolloutsSelectingOneHostMarkTheLaterOne) {
+  Apply("15s", true);  // rollout/web selects role=web
+  Json everything = {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Rollout"}, {"metadata", {{"name", "zz-all"}}},
+                     {"spec", {{"selector", Json::object()}}}};
+  ASSERT_TRUE(registry_->Apply({everything}, false).ok());
+  for (const char* name : {"web", "zz-all"}) {
+    auto r = RolloutReconciler(*registry_, options_).Reconcile(name);
+    ASSERT_TRUE(r.status.ok()) << r.status.message();
+  }
+  const Json later = *store_->Get("Rollout", "zz-all");
+  const Json overlap = ConditionOf(later, "SelectorOverlap");
+  ASSERT_FALSE(overlap.is_null()) << later["status"].dump(2);
+  EXPECT_EQ(overlap["status"], "True");
+  EXPECT_EQ(overlap["reason"], "OverlappingSelectors");
+  EXPECT_EQ(overlap["message"],
+            "1 selected host(s) left to another Rollout (the first by name wins): rollout/web governs web-1; "
+            "this Rollout does not change them");
+  EXPECT_TRUE(ConditionOf(*store_->Get("Rollout", "web"), "SelectorOverlap").is_null())
+      << "the Rollout that governs its hosts has no overlap to report";
+
+  // The first one goes away: the later one now governs the host, and says the overlap is over.
+  ASSERT_TRUE(registry_->Delete(*fleet::FindKind("Rollout"), "web", false).ok());
+  ASSERT_TRUE(RolloutReconciler(*registry_, options_).Reconcile("zz-all").status.ok());
+  const Json now = *store_->Get("Rollout", "zz-all");
+  EXPECT_EQ(ConditionOf(now, "SelectorOverlap")["status"], "False") << now["status"].dump(2);
+}
+
+TEST(DecideRolloutTest, OverlapConditionNamesTheOtherRolloutsAndCountsManyHosts) {
+  Json rollout = MakeRollout({{"maxUnavailable", 1}});
+  RolloutOverlaps overlaps = {{"a", {"h1", "h2", "h3", "h4", "h5", "h6", "h7"}}, {"b", {"h9"}}};
+  auto d = DecideRollout(rollout, Fleet(1), "7", kStart, overlaps);
+  const Json decided = {{"status", d.status}};
+  const Json c = ConditionOf(decided, "SelectorOverlap");
+  EXPECT_EQ(c["message"],
+            "8 selected host(s) left to another Rollout (the first by name wins): rollout/a governs h1, h2, "
+            "h3, h4, h5 and 2 more; rollout/b governs h9; this Rollout does not change them");
+  rollout["status"] = d.status;
+  EXPECT_EQ(DecideRollout(rollout, Fleet(1), "7", kStart).status["conditions"].size(),
+            d.status["conditions"].size()) << "cleared, not dropped";
 }
 
 TEST_F(RolloutGateTest, UngovernedHostFollowsItsRenderedRevision) {

@@ -35,8 +35,13 @@ class RenderTest : public ::testing::Test {
       "  loki: {url: 'http://loki:3100/loki/api/v1/push', basicAuth: {username: m, passwordSecretRef: central-auth}}\n"));
   std::map<std::string, Json> secrets_ = {{"central-auth", SecretObj("central-auth", {{"password", "s3cret"}})}};
 
+  std::string agent_version_ = "0.1.0", agent_digest_ = "d-0.1.0";
+
   Result<RenderedAgent> Render() {
-    return RenderAgentConfig({&host_, &profile_, &secrets_, "http://127.0.0.1:7070"});
+    RenderInputs in{&host_, &profile_, &secrets_, "http://127.0.0.1:7070"};
+    in.agent_version = agent_version_;
+    in.agent_bundle_digest = agent_digest_;
+    return RenderAgentConfig(in);
   }
 };
 
@@ -83,6 +88,8 @@ TEST_F(RenderTest, SameInputsSameBytesAnyChangeNewRevision) {
       {"profile field", [](RenderTest* t) { t->profile_["spec"]["scrapeInterval"] = "30s"; }},
       {"secret value", [](RenderTest* t) { t->secrets_["central-auth"] = SecretObj("central-auth", {{"password", "new"}}); }},
       {"host vars", [](RenderTest* t) { t->host_["spec"]["vars"]["extraLabels"]["tier"] = "core"; }},
+      {"agent version", [](RenderTest* t) { t->agent_version_ = "0.2.0", t->agent_digest_ = "d-0.2.0"; }},
+      {"agent bundle rebuilt, same version", [](RenderTest* t) { t->agent_digest_ = "d-0.2.0-rebuilt"; }},
   };
   std::set<std::string> seen = {a->revision};
   for (const auto& c : changes) {
@@ -91,6 +98,21 @@ TEST_F(RenderTest, SameInputsSameBytesAnyChangeNewRevision) {
     ASSERT_TRUE(r.ok()) << c.what;
     EXPECT_TRUE(seen.insert(r->revision).second) << c.what << " did not change the revision";
   }
+}
+
+TEST_F(RenderTest, AgentVersionIsCarriedButNotWrittenIntoTheConfig) {
+  auto with = Render();
+  ASSERT_TRUE(with.ok());
+  EXPECT_EQ(with->agent_version, "0.1.0");
+  agent_version_ = agent_digest_ = "";
+  auto without = Render();
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ(without->agent_version, "");
+  // The config differs only in its revision line: the agent config has no version field.
+  std::string a = with->config, b = without->config;
+  a.replace(a.find(with->revision), 12, "REV");
+  b.replace(b.find(without->revision), 12, "REV");
+  EXPECT_EQ(a, b);
 }
 
 TEST_F(RenderTest, MissingSecretNamesTheField) {
