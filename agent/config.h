@@ -65,6 +65,13 @@ struct LoggingConfig {
   std::string format = "logfmt";  // logfmt | json
 };
 
+// Operator aids on the agent's own listener, off by default.
+struct DebugConfig {
+  // The status page's live view: recent samples / log lines / requests of a chosen component.
+  bool live_view = false;
+  int live_view_entries = 100;  // kept per component while it is watched (1..10000)
+};
+
 struct AgentConfig {
   std::string instance;
   std::string job = "fleet-agent";
@@ -78,6 +85,7 @@ struct AgentConfig {
   DockerConfig docker;
   HttpConfig http;
   LoggingConfig logging;
+  DebugConfig debug;
   // Sections parsed by other parts of the agent (remoteWrite, loki, buffer, memory), kept as
   // YAML here; each is validated by the parser registered for it (see RegisterSection).
   std::map<std::string, YAML::Node> sections;
