@@ -261,6 +261,22 @@ void RegisterSection(const std::string& name, SectionParser parser) {
   SectionParsers()[name] = parser;
 }
 
+std::string ListenAddressOf(const std::string& path) {
+  std::string listen = HttpConfig{}.listen;
+  if (path.empty()) return listen;
+  auto config = LoadConfig(path);
+  if (config.ok()) return config->http.listen;
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    if (root.IsMap() && root["http"].IsMap() && root["http"]["listen"].IsScalar()) {
+      listen = root["http"]["listen"].Scalar();
+    }
+  } catch (const YAML::Exception&) {
+    // Not even YAML: the default is the best guess left.
+  }
+  return listen;
+}
+
 fleet::Result<std::chrono::milliseconds> ParseDuration(const std::string& s) {
   static const std::regex kDuration(
       R"(^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$)");

@@ -16,18 +16,7 @@ namespace {
 // `fleet-agent status`: 0 when every component is healthy, 1 when one is not (or the last reload
 // was refused), 2 when the agent cannot be asked.
 int PrintStatus(const std::string& config_path, std::string address, int timeout_seconds) {
-  if (address.empty()) {
-    agent::AgentConfig config;
-    if (!config_path.empty()) {
-      auto loaded = agent::LoadConfig(config_path);
-      if (!loaded.ok()) {
-        std::cerr << "fleet-agent status: " << loaded.status().message() << "\n";
-        return 2;
-      }
-      config = std::move(*loaded);
-    }
-    address = config.http.listen;
-  }
+  if (address.empty()) address = agent::ListenAddressOf(config_path);
   auto status = agent::status::FetchStatus(address, std::chrono::seconds(timeout_seconds));
   if (!status.ok()) {
     std::cerr << "fleet-agent status: agent unreachable: " << status.status().message() << "\n";

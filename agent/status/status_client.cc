@@ -65,13 +65,17 @@ std::string FormatStatusTable(const fleet::Json& s) {
   const fleet::Json components = s.value("components", fleet::Json::array());
   size_t name_width = 9;
   for (const auto& c : components) name_width = std::max(name_width, c.value("name", "").size());
-  const std::string row = "{:<" + std::to_string(name_width) + "}  {:<9}  {:<7}  {:<12}  {:<32}  {}\n";
-  out += fmt::format(fmt::runtime(row), "COMPONENT", "KIND", "HEALTH", "LAST OK", "RATES", "LAST ERROR");
+  const std::string row = "{:<" + std::to_string(name_width) + "}  {:<9}  {:<7}  {:<12}  {:<32}  {}";
+  auto line = [](std::string text) {
+    text.erase(text.find_last_not_of(' ') + 1);
+    return text + "\n";
+  };
+  out += line(fmt::format(fmt::runtime(row), "COMPONENT", "KIND", "HEALTH", "LAST OK", "RATES", "LAST ERROR"));
   for (const auto& c : components) {
     std::string error = c.value("lastError", "");
     if (!error.empty()) error = Ago(c["lastErrorTime"]) + ": " + error;
-    out += fmt::format(fmt::runtime(row), c.value("name", ""), c.value("kind", ""), c.value("health", ""),
-                       Ago(c.value("lastSuccessTime", fleet::Json())), Rates(c), error);
+    out += line(fmt::format(fmt::runtime(row), c.value("name", ""), c.value("kind", ""), c.value("health", ""),
+                            Ago(c.value("lastSuccessTime", fleet::Json())), Rates(c), error));
   }
   return out;
 }

@@ -68,7 +68,8 @@ function ago(iso) {
   return s < 120 ? s + "s ago" : s < 7200 ? Math.round(s / 60) + "m ago" : Math.round(s / 3600) + "h ago";
 }
 function num(v) {
-  return Number.isInteger(v) ? v.toLocaleString("en") : v.toFixed(v < 10 ? 3 : 1);
+  if (Number.isInteger(v)) return v.toLocaleString("en");
+  return Math.abs(v) < 10 ? v.toPrecision(3) : v.toFixed(1);
 }
 function render(st) {
   document.getElementById("instance").textContent = "instance " + st.instance;

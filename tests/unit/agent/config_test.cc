@@ -2,6 +2,8 @@
 // naming the field path.
 #include "agent/config.h"
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 namespace agent {
@@ -133,6 +135,23 @@ TEST(ParseConfig, RegisteredSectionParserValidates) {
   auto bad = ParseConfig(std::string(kHeader) + "exampleSection: {}", "a.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "a.yaml: exampleSection.ok: required");
+}
+
+TEST(ListenAddressOf, ReadsTheListenerEvenFromAnInvalidFile) {
+  const std::string dir = ::testing::TempDir();
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = dir + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  };
+  EXPECT_EQ(ListenAddressOf(write("ok.yaml", std::string(kHeader) + "http: {listen: \"127.0.0.1:9\"}\n")),
+            "127.0.0.1:9");
+  EXPECT_EQ(ListenAddressOf(write("bad.yaml", std::string(kHeader) +
+                                                  "http: {listen: \"127.0.0.1:8\"}\nlogging: {level: loud}\n")),
+            "127.0.0.1:8");
+  EXPECT_EQ(ListenAddressOf(write("junk.yaml", "http: [")), "127.0.0.1:12345");
+  EXPECT_EQ(ListenAddressOf(dir + "/absent.yaml"), "127.0.0.1:12345");
+  EXPECT_EQ(ListenAddressOf(""), "127.0.0.1:12345");
 }
 
 TEST(ParseDuration, Table) {
