@@ -127,7 +127,7 @@ TEST_F(AgentStatusPageTest, MetricsHaveTheOwnMetricsAndPassPromtool) {
        {"fleet_agent_buffer_pending_bytes{buffer=\"logs\"}", "fleet_agent_buffer_pending_bytes{buffer=\"metrics\"}",
         "fleet_agent_buffer_bytes{buffer=\"logs\"}", "fleet_agent_sink_items_sent_total{sink=\"loki\"}",
         "fleet_agent_sink_items_sent_total{sink=\"remote_write\"}",
-        "fleet_agent_sink_requests_total{outcome=\"delivered\",sink=\"loki\"}",
+        "fleet_agent_sink_requests_total{sink=\"loki\",outcome=\"delivered\"}",
         "fleet_agent_buffer_dropped_records_total{buffer=\"logs\"}",
         "node_scrape_collector_duration_seconds{collector=\"cpu\"}", "process_resident_memory_bytes ",
         "process_cpu_seconds_total ", "fleet_agent_build_info{version=",
