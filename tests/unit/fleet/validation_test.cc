@@ -402,7 +402,7 @@ metadata: {name: p}
 spec:
   debug: {liveView: true, liveViewEntries: 0}
 )yaml",
-     R"want(hosts.yaml:5:44: spec.debug.liveViewEntries: must be >= 1 (got 0))want"},
+     R"want(hosts.yaml:5:44: spec.debug.liveViewEntries: must be >= 1)want"},
     {"profile basic auth without secret",
      R"yaml(apiVersion: vpsfleet.io/v1alpha1
 kind: AgentProfile
