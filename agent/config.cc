@@ -80,6 +80,18 @@ fleet::Status GetDuration(Mapping& m, const std::string& key, std::chrono::milli
   return fleet::Status::Ok();
 }
 
+fleet::Status GetInt(Mapping& m, const std::string& key, int min, int max, int* out) {
+  YAML::Node n = m.Get(key);
+  if (!Present(n)) return fleet::Status::Ok();
+  int v = 0;
+  if (!n.IsScalar() || !YAML::convert<int>::decode(n, v) || v < min || v > max) {
+    return FieldError(m.PathOf(key), "must be an integer from " + std::to_string(min) + " to " +
+                                         std::to_string(max));
+  }
+  *out = v;
+  return fleet::Status::Ok();
+}
+
 fleet::Status GetRegex(Mapping& m, const std::string& key, std::string* out) {
   std::string s = *out;
   FLEET_RETURN_IF_ERROR(GetString(m, key, &s));
@@ -221,6 +233,12 @@ fleet::Status ParseRoot(const YAML::Node& root, AgentConfig* c) {
   FLEET_RETURN_IF_ERROR(ParseOneOf(logging, "format", {"logfmt", "json"}, &c->logging.format));
   FLEET_RETURN_IF_ERROR(logging.CheckUnknown());
 
+  Mapping debug(m.Get("debug"), "debug");
+  FLEET_RETURN_IF_ERROR(debug.Check());
+  FLEET_RETURN_IF_ERROR(GetBool(debug, "liveView", &c->debug.live_view));
+  FLEET_RETURN_IF_ERROR(GetInt(debug, "liveViewEntries", 1, 10000, &c->debug.live_view_entries));
+  FLEET_RETURN_IF_ERROR(debug.CheckUnknown());
+
   std::map<std::string, SectionParser> parsers;
   {
     std::lock_guard lock(RegistryMutex());
@@ -241,6 +259,22 @@ fleet::Status ParseRoot(const YAML::Node& root, AgentConfig* c) {
 void RegisterSection(const std::string& name, SectionParser parser) {
   std::lock_guard lock(RegistryMutex());
   SectionParsers()[name] = parser;
+}
+
+std::string ListenAddressOf(const std::string& path) {
+  std::string listen = HttpConfig{}.listen;
+  if (path.empty()) return listen;
+  auto config = LoadConfig(path);
+  if (config.ok()) return config->http.listen;
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    if (root.IsMap() && root["http"].IsMap() && root["http"]["listen"].IsScalar()) {
+      listen = root["http"]["listen"].Scalar();
+    }
+  } catch (const YAML::Exception&) {
+    // Not even YAML: the default is the best guess left.
+  }
+  return listen;
 }
 
 fleet::Result<std::chrono::milliseconds> ParseDuration(const std::string& s) {

@@ -65,6 +65,13 @@ struct LoggingConfig {
   std::string format = "logfmt";  // logfmt | json
 };
 
+// Operator aids on the agent's own listener, off by default.
+struct DebugConfig {
+  // The status page's live view: recent samples / log lines / requests of a chosen component.
+  bool live_view = false;
+  int live_view_entries = 100;  // kept per component while it is watched (1..10000)
+};
+
 struct AgentConfig {
   std::string instance;
   std::string job = "fleet-agent";
@@ -78,6 +85,7 @@ struct AgentConfig {
   DockerConfig docker;
   HttpConfig http;
   LoggingConfig logging;
+  DebugConfig debug;
   // Sections parsed by other parts of the agent (remoteWrite, loki, buffer, memory), kept as
   // YAML here; each is validated by the parser registered for it (see RegisterSection).
   std::map<std::string, YAML::Node> sections;
@@ -95,6 +103,11 @@ void RegisterSection(const std::string& name, SectionParser parser);
 // Parses YAML text. `source` names the input in messages (a file name).
 fleet::Result<AgentConfig> ParseConfig(const std::string& yaml, const std::string& source);
 fleet::Result<AgentConfig> LoadConfig(const std::string& path);
+
+// http.listen of a config file, read even when the rest of the file is invalid (an agent refusing
+// a reload still listens where the old config said, and `fleet-agent status` must find it); the
+// default when the file or the field is missing. Overrides nothing else.
+std::string ListenAddressOf(const std::string& path);
 
 // Prometheus duration: "15s", "1m30s", "500ms", "1h", "2d", "1w", "1y".
 fleet::Result<std::chrono::milliseconds> ParseDuration(const std::string& s);

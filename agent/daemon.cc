@@ -5,14 +5,19 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <shared_mutex>
 
-#include "agent/container/container_collector.h"
+#include "agent/config_watcher.h"
 #include "agent/health_reporter.h"
 #include "agent/http_server.h"
-#include "agent/scraper.h"
+#include "agent/pipeline.h"
 #include "agent/self_metrics.h"
 #include "agent/version.h"
-#include "agent/sinks/forwarder.h"
+#include "agent/status/agent_status.h"
+#include "agent/status/status_page.h"
+#include "fleet/crypto.h"
+#include "fleet/files.h"
 
 namespace agent {
 namespace {
@@ -28,17 +33,276 @@ void SetUpLogging(const LoggingConfig& logging) {
   }
 }
 
-fleet::Result<std::vector<NamedCollector>> BuildCollectors(const AgentConfig& config) {
-  const CollectorOptions options = OptionsFromConfig(config);
-  auto collectors = BuildHostCollectors(config.collectors, options);
-  if (!collectors.ok() || !config.collectors.container_enabled) return collectors;
-  auto cgroups = DetectCgroups(options.paths.Sys("fs/cgroup"));
-  spdlog::debug("container collector: cgroup v{}", cgroups->version());
-  collectors->push_back({"container", NewContainerCollector(NewDockerLister(config.docker.socket),
-                                                            std::move(cgroups),
-                                                            {options.paths,
-                                                             config.collectors.container_docker_labels})});
-  return collectors;
+// Whether two configs need different listeners (address, auth, TLS); only then is the listener
+// restarted on reload, so scrapes and status polls see no gap otherwise.
+bool SameListener(const HttpConfig& a, const HttpConfig& b) {
+  auto dump = [](const YAML::Node& n) { return n ? YAML::Dump(n) : std::string(); };
+  return a.listen == b.listen && dump(a.basic_auth) == dump(b.basic_auth) && dump(a.tls) == dump(b.tls);
+}
+
+HttpResponse Json(int status, const fleet::Json& body) {
+  return {status, "application/json", body.dump(2) + "\n"};
+}
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonOptions options)
+      : options_(std::move(options)), status_(registry_, Version()), watcher_(options_.config_path) {
+    http_status_ = registry_.Get("http", "server", {"requests", "bytes"});
+  }
+
+  int Run(AgentConfig config, const std::string& text);
+
+ private:
+  fleet::Status StartPipeline(const AgentConfig& config);
+  void StopPipeline();
+  fleet::Status StartListener(const HttpConfig& http);
+  void StartReporter();
+  void Activate(AgentConfig config, const std::string& text, const std::string& trigger);
+  // Returns false when neither the new nor the old config could be started (exit).
+  bool Reload(const std::string& trigger);
+  void AddRoutes(HttpServer& server);
+  HttpHandler Instrumented(HttpHandler handler);
+  HttpResponse Live(const HttpRequest& req);
+  std::vector<ComponentHealth> Health();
+
+  const DaemonOptions options_;
+  status::Registry registry_;
+  status::AgentStatus status_;
+  std::unique_ptr<SelfMetrics> self_;  // process_* from the first config's procfs
+  ConfigWatcher watcher_;
+  std::shared_ptr<status::Component> http_status_;
+  // Outlive pipelines, so /metrics counters do not restart at a reload.
+  std::shared_ptr<ForwardMetrics> forward_metrics_ = std::make_shared<ForwardMetrics>();
+  AgentConfig config_;  // the active one
+  // Readers (/metrics) hold it shared; a reload holds it exclusively while it replaces the
+  // pipeline, since the old one's buffers must be closed before the new one opens them.
+  std::shared_mutex pipeline_mu_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<HealthReporter> reporter_;
+  std::atomic<bool> ready_{false};
+};
+
+HttpHandler Daemon::Instrumented(HttpHandler handler) {
+  return [this, handler = std::move(handler)](const HttpRequest& req) {
+    HttpResponse resp = handler(req);
+    http_status_->Add("requests", 1);
+    http_status_->Add("bytes", resp.body.size());
+    if (resp.status >= 500) {
+      http_status_->Failed(req.method + " " + req.path + ": HTTP " + std::to_string(resp.status));
+    } else {
+      http_status_->Succeeded();
+    }
+    if (http_status_->Watched()) {
+      http_status_->Observe(req.method + " " + req.path + " -> " + std::to_string(resp.status) + ", " +
+                            std::to_string(resp.body.size()) + " bytes");
+    }
+    return resp;
+  };
+}
+
+HttpResponse Daemon::Live(const HttpRequest& req) {
+  if (!registry_.live_enabled()) {
+    return Json(404, {{"error", "the live view is off; enable it with debug.liveView: true"}});
+  }
+  auto it = req.query.find("component");
+  if (it == req.query.end() || it->second.empty()) {
+    return Json(400, {{"error", "missing ?component=NAME (see /api/v1/status)"}});
+  }
+  auto component = registry_.Watch(it->second);
+  if (!component) return Json(404, {{"error", "no component named \"" + it->second + "\""}});
+  return Json(200, {{"component", component->name()},
+                    {"entries", status::ToJson(component->Live())}});
+}
+
+void Daemon::AddRoutes(HttpServer& server) {
+  server.Route("/metrics", Instrumented([this](const HttpRequest&) {
+    HttpResponse resp;
+    resp.content_type = fleet::metrics::kTextContentType;
+    std::shared_lock lock(pipeline_mu_);
+    fleet::metrics::WriteText(pipeline_->Gather(), &resp.body);
+    return resp;
+  }));
+  server.Route("/-/healthy", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; charset=utf-8", "fleet-agent is Healthy.\n"};
+  });
+  server.Route("/-/ready", [this](const HttpRequest&) {
+    return ready_ ? HttpResponse{200, "text/plain; charset=utf-8", "fleet-agent is Ready.\n"}
+                  : HttpResponse{503, "text/plain; charset=utf-8", "fleet-agent is not ready.\n"};
+  });
+  server.Route("/api/v1/status",
+               Instrumented([this](const HttpRequest&) { return Json(200, status_.Json()); }));
+  server.Route("/api/v1/live", Instrumented([this](const HttpRequest& req) { return Live(req); }));
+  auto page = Instrumented([](const HttpRequest&) {
+    return HttpResponse{200, "text/html; charset=utf-8", std::string(status::StatusPageHtml())};
+  });
+  server.Route("/", page);
+  server.Route("/status", page);
+}
+
+fleet::Status Daemon::StartListener(const HttpConfig& http) {
+  server_.reset();
+  auto server = std::make_unique<HttpServer>(http.listen);
+  AddRoutes(*server);
+  if (fleet::Status st = server->Start(); !st.ok()) {
+    http_status_->Failed(st.message());
+    return st;
+  }
+  http_status_->Succeeded();
+  server_ = std::move(server);
+  return fleet::Status::Ok();
+}
+
+fleet::Status Daemon::StartPipeline(const AgentConfig& config) {
+  std::unique_lock lock(pipeline_mu_);
+  auto pipeline = Pipeline::Create(config, registry_, forward_metrics_, *self_);
+  if (!pipeline.ok()) return pipeline.status();
+  if (fleet::Status st = (*pipeline)->Start(); !st.ok()) return st.WithContext("starting the forwarder");
+  pipeline_ = std::move(*pipeline);
+  std::vector<std::string> names = pipeline_->ComponentNames();
+  names.push_back(http_status_->name());
+  registry_.Retain(names);
+  return fleet::Status::Ok();
+}
+
+void Daemon::StopPipeline() {
+  std::unique_lock lock(pipeline_mu_);
+  pipeline_.reset();  // stops: log batches appended, sinks stopped, buffers closed
+}
+
+std::vector<ComponentHealth> Daemon::Health() {
+  std::vector<ComponentHealth> out;
+  for (const auto& c : registry_.Components()) {
+    const status::ComponentSnapshot s = c->Snapshot();
+    const bool failed = s.health == status::Health::kError;
+    out.push_back({s.name, !failed, failed ? s.last_error : ""});
+  }
+  const status::ConfigState config = status_.config();
+  out.push_back({"config", config.last_reload_ok,
+                 config.last_reload_ok ? "" : "reload refused, old config runs: " + config.last_reload_error});
+  return out;
+}
+
+void Daemon::StartReporter() {
+  reporter_.reset();
+  reporter_ = std::make_unique<HealthReporter>(config_, [this] { return Health(); });
+  reporter_->Start();
+}
+
+void Daemon::Activate(AgentConfig config, const std::string& text, const std::string& trigger) {
+  config_ = std::move(config);
+  SetUpLogging(config_.logging);
+  registry_.ConfigureLive(config_.debug.live_view, static_cast<size_t>(config_.debug.live_view_entries));
+  watcher_.Seen(text);
+  status_.ConfigActive(config_.instance, options_.config_path, config_.revision,
+                       fleet::Sha256Hex(text), trigger);
+  StartReporter();
+}
+
+bool Daemon::Reload(const std::string& trigger) {
+  auto refuse = [&](const std::string& error) {
+    spdlog::error("config reload ({}) refused; revision {} keeps running: {}", trigger,
+                  config_.revision.empty() ? "(none)" : config_.revision, error);
+    status_.ConfigRejected(trigger, error);
+  };
+  auto text = fleet::ReadFileText(options_.config_path);
+  if (!text.ok()) {
+    refuse(text.status().ToString());
+    return true;
+  }
+  watcher_.Seen(*text);
+  auto next = PrepareConfig(*text, options_.config_path, options_.overrides);
+  if (!next.ok()) {
+    refuse(next.status().message());
+    return true;
+  }
+  const bool new_listener = !SameListener(config_.http, next->http);
+  if (new_listener) {
+    if (fleet::Status st = StartListener(next->http); !st.ok()) {
+      refuse(st.ToString());
+      if (fleet::Status old = StartListener(config_.http); !old.ok()) {
+        spdlog::error("restarting the old listener: {}", old.ToString());
+        return false;
+      }
+      return true;
+    }
+  }
+  StopPipeline();
+  if (fleet::Status st = StartPipeline(*next); !st.ok()) {
+    refuse(st.ToString());
+    StopPipeline();
+    if (fleet::Status old = StartPipeline(config_); !old.ok()) {
+      spdlog::error("restarting the old config: {}", old.ToString());
+      return false;
+    }
+    if (new_listener && !StartListener(config_.http).ok()) return false;
+    return true;
+  }
+  const std::string old_revision = config_.revision;
+  Activate(std::move(*next), *text, trigger);
+  spdlog::info("config reloaded ({}): revision {} -> {}{}", trigger, old_revision.empty() ? "(none)" : old_revision,
+               config_.revision.empty() ? "(none)" : config_.revision,
+               new_listener ? ", listening on " + config_.http.listen : "");
+  return true;
+}
+
+int Daemon::Run(AgentConfig config, const std::string& text) {
+  // Block the signals before any thread starts, so only sigtimedwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  SetUpLogging(config.logging);
+  self_ = std::make_unique<SelfMetrics>(config.paths.procfs);
+  self_->Register([this](std::vector<fleet::metrics::Family>* out) { status_.Collect(out); });
+
+  if (fleet::Status st = StartPipeline(config); !st.ok()) {
+    spdlog::error("{}", st.ToString());
+    return st.code() == fleet::Code::kInvalid ? 2 : 1;
+  }
+  if (fleet::Status st = StartListener(config.http); !st.ok()) {
+    spdlog::error("{}", st.ToString());
+    return 1;
+  }
+  std::string names;
+  for (const std::string& n : pipeline_->CollectorNames()) names += (names.empty() ? "" : ",") + n;
+  Activate(std::move(config), text, "");
+  ready_ = true;
+  spdlog::info("fleet-agent {} listening on {} (revision {}, collectors {})", Version(),
+               config_.http.listen, config_.revision.empty() ? "(none)" : config_.revision, names);
+
+  const auto interval = options_.config_check_interval;
+  const timespec wait{static_cast<time_t>(interval.count() / 1000),
+                      static_cast<long>(interval.count() % 1000) * 1000000};
+  while (true) {
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig < 0) {
+      if (errno == EAGAIN && !options_.config_path.empty() && watcher_.Changed() &&
+          !Reload("file changed")) {
+        return 1;
+      }
+      continue;
+    }
+    if (sig == SIGHUP) {
+      if (options_.config_path.empty()) {
+        spdlog::warn("SIGHUP: running without --config, nothing to reload");
+      } else if (!Reload("SIGHUP")) {
+        return 1;
+      }
+      continue;
+    }
+    spdlog::info("signal {}: shutting down", sig);
+    break;
+  }
+  ready_ = false;
+  reporter_.reset();
+  StopPipeline();
+  server_.reset();
+  return 0;
 }
 
 }  // namespace
@@ -55,89 +319,29 @@ fleet::Status Validate(const AgentConfig& config) {
   return Forwarder::Create(config).status();
 }
 
-int RunDaemon(const AgentConfig& config) {
-  SetUpLogging(config.logging);
-  // Block the stop signals before any thread starts, so only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+fleet::Result<AgentConfig> PrepareConfig(const std::string& text, const std::string& path,
+                                         const Overrides& overrides) {
+  AgentConfig config;
+  if (!path.empty()) {
+    auto parsed = ParseConfig(text, path);
+    if (!parsed.ok()) return parsed.status();
+    config = std::move(*parsed);
+  }
+  ApplyOverrides(overrides, &config);
+  if (config.instance.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    config.instance = host;
+  }
+  if (fleet::Status st = Validate(config); !st.ok()) {
+    return fleet::Status::Invalid((path.empty() ? "" : path + ": ") + st.message());
+  }
+  return config;
+}
 
-  auto collectors = BuildCollectors(config);
-  if (!collectors.ok()) {
-    spdlog::error("{}", collectors.status().ToString());
-    return 2;
-  }
-  auto forwarder = Forwarder::Create(config);
-  if (!forwarder.ok()) {
-    spdlog::error("{}", forwarder.status().ToString());
-    return 2;
-  }
-  Scraper scraper(std::move(*collectors));
-  SelfMetrics self(config.paths.procfs);
-  self.Register([fw = forwarder->get()](std::vector<fleet::metrics::Family>* out) {
-    fw->Collect(out);
-  });
-  // One collection: what /metrics serves and what the forwarder ships by remote write.
-  auto gather = [&] {
-    std::vector<fleet::metrics::Family> families = scraper.Scrape();
-    self.Gather(&families);
-    SortAndMerge(&families);
-    return families;
-  };
-  std::atomic<bool> ready{false};
-
-  HttpServer server(config.http.listen);
-  server.Route("/metrics", [&](const HttpRequest&) {
-    HttpResponse resp;
-    resp.content_type = fleet::metrics::kTextContentType;
-    fleet::metrics::WriteText(gather(), &resp.body);
-    return resp;
-  });
-  server.Route("/-/healthy", [](const HttpRequest&) {
-    return HttpResponse{200, "text/plain; charset=utf-8", "fleet-agent is Healthy.\n"};
-  });
-  server.Route("/-/ready", [&](const HttpRequest&) {
-    return ready ? HttpResponse{200, "text/plain; charset=utf-8", "fleet-agent is Ready.\n"}
-                 : HttpResponse{503, "text/plain; charset=utf-8", "fleet-agent is not ready.\n"};
-  });
-  if (fleet::Status st = server.Start(); !st.ok()) {
-    spdlog::error("{}", st.ToString());
-    return 1;
-  }
-  if (fleet::Status st = (*forwarder)->Start(gather); !st.ok()) {
-    spdlog::error("starting the forwarder: {}", st.ToString());
-    return 1;
-  }
-  ready = true;
-  // Reports to the controller (when the config names one); issue 8 adds each collector, sink and
-  // the buffer as components.
-  HealthReporter reporter(config, [&] {
-    return std::vector<ComponentHealth>{{"http", ready.load(), ""}};
-  });
-  reporter.Start();
-  std::string names;
-  for (const std::string& n : scraper.Names()) names += (names.empty() ? "" : ",") + n;
-  spdlog::info("fleet-agent {} listening on {} (collectors {})", Version(),
-               config.http.listen, names);
-
-  while (true) {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: reload is not implemented yet; keeping the running config");
-      continue;
-    }
-    spdlog::info("signal {}: shutting down", sig);
-    break;
-  }
-  ready = false;
-  (*forwarder)->Stop();
-  server.Stop();
-  return 0;
+int RunDaemon(const AgentConfig& config, const std::string& config_text, const DaemonOptions& options) {
+  Daemon daemon(options);
+  return daemon.Run(config, config_text);
 }
 
 }  // namespace agent

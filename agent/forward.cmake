@@ -22,7 +22,8 @@ file(GLOB AGENT_FORWARD_SOURCES CONFIGURE_DEPENDS
   ${CMAKE_CURRENT_LIST_DIR}/docker/*.cc
   ${CMAKE_CURRENT_LIST_DIR}/sinks/*.cc
   ${CMAKE_CURRENT_LIST_DIR}/buffer/*.cc
-  ${CMAKE_CURRENT_LIST_DIR}/sources/docker_logs*.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/sources/docker_logs*.cc
+  ${CMAKE_CURRENT_LIST_DIR}/version.cc)  # the sinks' User-Agent names the agent's version
 add_library(agent_forward STATIC ${AGENT_FORWARD_SOURCES})
 target_include_directories(agent_forward PUBLIC ${CMAKE_CURRENT_LIST_DIR}/..)
 target_link_libraries(agent_forward PUBLIC

@@ -9,6 +9,25 @@
 #include "agent/config.h"
 #include "agent/daemon.h"
 #include "agent/version.h"
+#include "agent/status/status_client.h"
+#include "fleet/files.h"
+
+namespace {
+
+// `fleet-agent status`: 0 when every component is healthy, 1 when one is not (or the last reload
+// was refused), 2 when the agent cannot be asked.
+int PrintStatus(const std::string& config_path, std::string address, int timeout_seconds) {
+  if (address.empty()) address = agent::ListenAddressOf(config_path);
+  auto status = agent::status::FetchStatus(address, std::chrono::seconds(timeout_seconds));
+  if (!status.ok()) {
+    std::cerr << "fleet-agent status: agent unreachable: " << status.status().message() << "\n";
+    return 2;
+  }
+  std::cout << agent::status::FormatStatusTable(*status);
+  return status->value("healthy", false) ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // glibc gives each thread that allocates its own arena; the agent's few threads allocate little,
@@ -30,36 +49,47 @@ int main(int argc, char** argv) {
   app.add_option("--path.sysfs", overrides.sysfs, "sysfs mountpoint (overrides paths.sysfs)");
   app.add_option("--path.rootfs", overrides.rootfs, "root filesystem (overrides paths.rootfs)");
   app.add_option("--web.listen-address", overrides.listen, "host:port (overrides http.listen)");
+  agent::DaemonOptions daemon_options;
+  int check_seconds = 5;
+  app.add_option("--config.check-interval", check_seconds,
+                 "seconds between checks of the config file for changes (reload without SIGHUP)")
+      ->check(CLI::Range(1, 3600));
   std::string check_path;
   CLI::App* check = app.add_subcommand("check-config", "validate a config file and exit");
   check->add_option("file", check_path, "config file")->required();
+  std::string status_config, status_address;
+  int status_timeout = 5;
+  CLI::App* status = app.add_subcommand(
+      "status", "print the running agent's component status (exit 1 if unhealthy, 2 if unreachable)");
+  status->add_option("--config", status_config, "the agent's config file (its http.listen is asked)");
+  status->add_option("--address", status_address, "host:port of the agent (default: from the config)");
+  status->add_option("--timeout", status_timeout, "seconds to wait for the answer")->check(CLI::Range(1, 600));
   CLI11_PARSE(app, argc, argv);
+  if (status->parsed()) {
+    return PrintStatus(status_config.empty() ? config_path : status_config, status_address, status_timeout);
+  }
 
   const std::string& path = check->parsed() ? check_path : config_path;
-  agent::AgentConfig config;
+  std::string text;
   if (!path.empty()) {
-    auto loaded = agent::LoadConfig(path);
-    if (!loaded.ok()) {
-      std::cerr << "fleet-agent: invalid config: " << loaded.status().message() << "\n";
+    auto read = fleet::ReadFileText(path);
+    if (!read.ok()) {
+      std::cerr << "fleet-agent: invalid config: cannot read config file " << path << "\n";
       return 1;
     }
-    config = std::move(*loaded);
-  } else if (check->parsed()) {
-    return 1;
+    text = std::move(*read);
   }
-  agent::ApplyOverrides(overrides, &config);
-  if (config.instance.empty()) {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    config.instance = host;
-  }
-  if (fleet::Status st = agent::Validate(config); !st.ok()) {
-    std::cerr << "fleet-agent: invalid config: " << path << ": " << st.message() << "\n";
+  auto config = agent::PrepareConfig(text, path, overrides);
+  if (!config.ok()) {
+    std::cerr << "fleet-agent: invalid config: " << config.status().message() << "\n";
     return 1;
   }
   if (check->parsed()) {
     std::cout << path << ": OK\n";
     return 0;
   }
-  return agent::RunDaemon(config);
+  daemon_options.config_path = config_path;
+  daemon_options.overrides = overrides;
+  daemon_options.config_check_interval = std::chrono::seconds(check_seconds);
+  return agent::RunDaemon(*config, text, daemon_options);
 }

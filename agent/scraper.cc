@@ -47,7 +47,45 @@ fleet::Result<std::vector<NamedCollector>> BuildHostCollectors(const CollectorsC
   return out;
 }
 
-Scraper::Scraper(std::vector<NamedCollector> collectors) : collectors_(std::move(collectors)) {}
+Scraper::Scraper(std::vector<NamedCollector> collectors, status::Registry* registry)
+    : collectors_(std::move(collectors)) {
+  for (const auto& c : collectors_) {
+    const std::string name = "collector/" + c.name;
+    status_.push_back(registry ? registry->Get(name, "collector", {"samples"})
+                               : std::make_shared<status::Component>(name, "collector",
+                                                                     std::vector<std::string>{"samples"}));
+  }
+}
+
+std::vector<std::string> Scraper::ComponentNames() const {
+  std::vector<std::string> names;
+  for (const auto& s : status_) names.push_back(s->name());
+  return names;
+}
+
+namespace {
+
+// The samples a collector just produced, as text format lines, for the live view.
+void ObserveSamples(const std::vector<Family>& families, size_t first, status::Component& component) {
+  constexpr size_t kMaxLines = 1000;  // the view keeps fewer; no point formatting more
+  size_t lines = 0;
+  for (size_t i = first; i < families.size() && lines < kMaxLines; ++i) {
+    for (const auto& sample : families[i].samples) {
+      if (++lines > kMaxLines) break;
+      std::string text = families[i].name + sample.suffix;
+      if (!sample.labels.empty()) {
+        text += "{";
+        for (size_t l = 0; l < sample.labels.size(); ++l) {
+          text += (l ? "," : "") + sample.labels[l].name + "=\"" + sample.labels[l].value + "\"";
+        }
+        text += "}";
+      }
+      component.Observe(text + " " + fleet::metrics::FormatValue(sample.value));
+    }
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> Scraper::Names() const {
   std::vector<std::string> names;
@@ -62,11 +100,24 @@ std::vector<Family> Scraper::Scrape() {
                   "node_exporter: Duration of a collector scrape.", Type::kGauge, {}};
   Family success{"node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
                  Type::kGauge, {}};
-  for (auto& c : collectors_) {
+  for (size_t i = 0; i < collectors_.size(); ++i) {
+    auto& c = collectors_[i];
+    status::Component& status = *status_[i];
+    const size_t first = out.size();
     const auto start = std::chrono::steady_clock::now();
     fleet::Status st = c.collector->Collect(&out);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    if (!st.ok()) spdlog::warn("collector {} failed: {}", c.name, st.ToString());
+    size_t samples = 0;
+    for (size_t f = first; f < out.size(); ++f) samples += out[f].samples.size();
+    status.Add("samples", samples);
+    status.SetValue("durationSeconds", took.count());
+    if (st.ok()) {
+      status.Succeeded();
+    } else {
+      spdlog::warn("collector {} failed: {}", c.name, st.ToString());
+      status.Failed(st.ToString());
+    }
+    if (status.Watched()) ObserveSamples(out, first, status);
     duration.samples.push_back({"", {{"collector", c.name}}, took.count()});
     success.samples.push_back({"", {{"collector", c.name}}, st.ok() ? 1.0 : 0.0});
   }

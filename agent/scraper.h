@@ -10,6 +10,7 @@
 
 #include "agent/collector.h"
 #include "agent/config.h"
+#include "agent/status/component_status.h"
 
 namespace agent {
 
@@ -26,15 +27,19 @@ CollectorOptions OptionsFromConfig(const AgentConfig& config);
 
 class Scraper {
  public:
-  explicit Scraper(std::vector<NamedCollector> collectors);
+  // Each collector reports to `registry` as collector/<name> when given.
+  explicit Scraper(std::vector<NamedCollector> collectors, status::Registry* registry = nullptr);
   // Runs every collector (one scrape at a time: collectors keep state between scrapes) and returns
   // their families plus the scrape families, merged by name and sorted.
   std::vector<fleet::metrics::Family> Scrape();
   std::vector<std::string> Names() const;
+  // collector/<name> for each collector: the status components it reports to.
+  std::vector<std::string> ComponentNames() const;
 
  private:
   std::mutex mu_;
   std::vector<NamedCollector> collectors_;
+  std::vector<std::shared_ptr<status::Component>> status_;  // one per collector
 };
 
 // Sorts families by name and merges families that share a name (their samples are concatenated),

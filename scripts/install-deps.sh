@@ -16,6 +16,8 @@ packages=(
   # real peers for tests, demo and benchmarks
   openssh-server openssh-client prometheus prometheus-node-exporter etcd-server
   docker.io busybox-static ansible curl procps iproute2 diffutils python3 python3-yaml bc jq
+  # headless browser for the agent status page test
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -360,7 +360,17 @@ std::optional<std::string> SegmentBuffer::LastRecord() {
 
 BufferStats SegmentBuffer::Stats() const {
   std::lock_guard lock(mu_);
-  return stats_;
+  BufferStats stats = stats_;
+  stats.pending_bytes = 0;
+  for (const Segment& segment : segments_) {
+    const uint64_t end = segment.record_ends.empty() ? 0 : segment.record_ends.back();
+    if (segment.seq > acked_.segment) {
+      stats.pending_bytes += end;
+    } else if (segment.seq == acked_.segment && end > acked_.offset) {
+      stats.pending_bytes += end - acked_.offset;
+    }
+  }
+  return stats;
 }
 
 void SegmentBuffer::Close() {

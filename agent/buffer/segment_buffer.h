@@ -57,6 +57,7 @@ struct BufferBatch {
 
 struct BufferStats {
   uint64_t bytes = 0;
+  uint64_t pending_bytes = 0;  // record bytes not yet acknowledged: the sink's queue
   uint64_t segments = 0;
   uint64_t dropped_records = 0;  // deleted by the cap before delivery
   uint64_t dropped_bytes = 0;

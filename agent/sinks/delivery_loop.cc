@@ -10,7 +10,11 @@ DeliveryLoop::DeliveryLoop(DeliveryOptions options, SegmentBuffer& buffer,
                            std::unique_ptr<HttpPusher> pusher, PayloadEncoder encode,
                            ForwardMetrics& metrics)
     : options_(std::move(options)), buffer_(buffer), pusher_(std::move(pusher)),
-      encode_(std::move(encode)), metrics_(metrics) {}
+      encode_(std::move(encode)), metrics_(metrics),
+      status_(options_.status ? options_.status
+                              : std::make_shared<status::Component>(
+                                    options_.sink, "sink",
+                                    std::vector<std::string>{options_.items_counter, "bytes", "retries", "drops"})) {}
 
 DeliveryLoop::~DeliveryLoop() { Stop(); }
 
@@ -42,6 +46,7 @@ void DeliveryLoop::Run() {
                               std::chrono::steady_clock::now() + options_.batch_wait);
     if (!batch.ok()) {
       spdlog::error("{}: reading the buffer: {}", options_.sink, batch.status().ToString());
+      status_->Failed("reading the buffer: " + batch.status().ToString());
       if (!SleepUnlessStopped(options_.max_backoff)) return;
       continue;
     }
@@ -51,6 +56,8 @@ void DeliveryLoop::Run() {
       // Records that cannot be encoded never will be; skip them rather than block the queue.
       spdlog::error("{}: dropping {} undecodable buffer records: {}", options_.sink,
                     batch->records.size(), payload.status().ToString());
+      status_->Failed("dropped " + std::to_string(batch->records.size()) +
+                      " undecodable buffer records: " + payload.status().ToString());
     } else if (!Deliver(*payload)) {
       return;
     }
@@ -65,6 +72,12 @@ bool DeliveryLoop::Deliver(const Payload& payload) {
   Backoff backoff(options_.min_backoff, options_.max_backoff);
   while (true) {
     const PushResponse response = pusher_->Post(payload.body, payload.headers);
+    if (status_->Watched()) {
+      status_->Observe("POST " + std::to_string(payload.items) + " " + options_.items_counter + ", " +
+                       std::to_string(payload.body.size()) + " bytes -> " +
+                       (response.status ? "HTTP " + std::to_string(response.status) : "no response") +
+                       (response.error.empty() ? "" : ": " + response.error));
+    }
     switch (ClassifyPushStatus(response.status)) {
       case PushOutcome::kDelivered:
         metrics_.requests.Add({options_.sink, "delivered"});
@@ -73,16 +86,27 @@ bool DeliveryLoop::Deliver(const Payload& payload) {
         metrics_.last_success.Set(
             {options_.sink},
             std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+        status_->Add(options_.items_counter, payload.items);
+        status_->Add("bytes", payload.body.size());
+        status_->Succeeded();
         return true;
       case PushOutcome::kDrop:
         metrics_.requests.Add({options_.sink, "dropped"});
         metrics_.items_dropped.Add({options_.sink}, static_cast<double>(payload.items));
         spdlog::error("{}: receiver rejected {} items with HTTP {}: {}", options_.sink,
                       payload.items, response.status, response.error);
+        status_->Add("drops", payload.items);
+        status_->Failed("receiver rejected " + std::to_string(payload.items) + " " +
+                        options_.items_counter + " with HTTP " + std::to_string(response.status) +
+                        ": " + response.error);
         return true;
       case PushOutcome::kRetry: {
         metrics_.requests.Add({options_.sink, "retry"});
         const auto wait = backoff.Next();
+        status_->Add("retries", 1);
+        status_->Failed("push failed (" +
+                        (response.status ? "HTTP " + std::to_string(response.status) + ": " : std::string()) +
+                        response.error + "), retrying");
         spdlog::warn("{}: push failed ({}{}), retrying in {} ms", options_.sink,
                      response.status ? "HTTP " + std::to_string(response.status) + ": " : "",
                      response.error, wait.count());

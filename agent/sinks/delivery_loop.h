@@ -17,6 +17,7 @@
 #include "agent/buffer/segment_buffer.h"
 #include "agent/sinks/forward_metrics.h"
 #include "agent/sinks/http_pusher.h"
+#include "agent/status/component_status.h"
 
 namespace agent {
 
@@ -36,6 +37,10 @@ struct DeliveryOptions {
   std::chrono::milliseconds batch_wait{1000};
   std::chrono::milliseconds min_backoff{100};
   std::chrono::milliseconds max_backoff{5000};
+  // Where the status page reads this sink's health and counters (items, bytes, retries, drops);
+  // one of its own when not given.
+  std::shared_ptr<status::Component> status = nullptr;
+  std::string items_counter = "items";  // what the status calls an item: samples | lines
 };
 
 class DeliveryLoop {
@@ -57,6 +62,7 @@ class DeliveryLoop {
   std::unique_ptr<HttpPusher> pusher_;
   PayloadEncoder encode_;
   ForwardMetrics& metrics_;
+  const std::shared_ptr<status::Component> status_;
   std::mutex mu_;
   std::condition_variable stop_cv_;
   bool stop_ = false;

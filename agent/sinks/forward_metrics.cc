@@ -17,6 +17,9 @@ void ForwardMetrics::Collect(const std::vector<std::pair<std::string, const Segm
   };
   static const Field kFields[] = {
       {"fleet_agent_buffer_bytes", "Bytes on disk in the buffer.", Type::kGauge, &BufferStats::bytes},
+      {"fleet_agent_buffer_pending_bytes",
+       "Buffered record bytes not yet delivered (the queue in front of the buffer's sink).",
+       Type::kGauge, &BufferStats::pending_bytes},
       {"fleet_agent_buffer_segments", "Segment files in the buffer.", Type::kGauge, &BufferStats::segments},
       {"fleet_agent_buffer_dropped_records_total",
        "Undelivered records deleted because the buffer reached maxBytes.", Type::kCounter,

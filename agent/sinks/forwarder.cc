@@ -19,15 +19,42 @@ fleet::metrics::Labels IdentityLabels(const AgentConfig& config, fleet::metrics:
 
 }  // namespace
 
-fleet::Result<std::unique_ptr<Forwarder>> Forwarder::Create(const AgentConfig& config) {
+fleet::Result<std::unique_ptr<Forwarder>> Forwarder::Create(const AgentConfig& config,
+                                                            status::Registry* registry,
+                                                            std::shared_ptr<ForwardMetrics> metrics) {
   auto forward = ParseForwardConfig(config.sections);
   if (!forward.ok()) return forward.status();
-  return std::unique_ptr<Forwarder>(new Forwarder(std::move(*forward), config));
+  return std::unique_ptr<Forwarder>(new Forwarder(std::move(*forward), config, registry,
+                                                  metrics ? std::move(metrics) : std::make_shared<ForwardMetrics>()));
 }
 
-Forwarder::Forwarder(ForwardConfig forward, const AgentConfig& config)
-    : forward_(std::move(forward)), config_(config) {
+Forwarder::Forwarder(ForwardConfig forward, const AgentConfig& config, status::Registry* registry,
+                     std::shared_ptr<ForwardMetrics> metrics)
+    : forward_(std::move(forward)), config_(config), registry_(registry), metrics_(std::move(metrics)) {
   if (forward_.remote_write) metric_labels_ = IdentityLabels(config_, forward_.remote_write->external_labels);
+}
+
+std::vector<std::string> Forwarder::ComponentNames() const {
+  std::vector<std::string> names;
+  if (forward_.remote_write) names.insert(names.end(), {"sink/remote_write", "buffer/metrics"});
+  if (forward_.loki) names.insert(names.end(), {"sink/loki", "buffer/logs", "source/docker_logs"});
+  return names;
+}
+
+std::shared_ptr<status::Component> Forwarder::StatusOf(const std::string& name, const std::string& kind,
+                                                       std::vector<std::string> counters) {
+  if (registry_) return registry_->Get(name, kind, std::move(counters));
+  return std::make_shared<status::Component>(name, kind, std::move(counters));
+}
+
+void Forwarder::ProbeBuffer(status::Component& component, const SegmentBuffer& buffer) {
+  const BufferStats stats = buffer.Stats();
+  component.Set("drops", stats.dropped_records);
+  component.SetValue("bytesOnDisk", static_cast<double>(stats.bytes));
+  component.SetValue("pendingBytes", static_cast<double>(stats.pending_bytes));
+  component.SetValue("segments", static_cast<double>(stats.segments));
+  component.SetValue("droppedBytes", static_cast<double>(stats.dropped_bytes));
+  component.SetValue("corruptSegments", static_cast<double>(stats.corrupt_segments));
 }
 
 Forwarder::~Forwarder() { Stop(); }
@@ -42,8 +69,19 @@ fleet::Status Forwarder::OpenBuffers() {
     *out = std::move(*buffer);
     return fleet::Status::Ok();
   };
-  if (forward_.remote_write) FLEET_RETURN_IF_ERROR(open("metrics", both ? total / 4 : total, &metrics_buffer_));
-  if (forward_.loki) FLEET_RETURN_IF_ERROR(open("logs", both ? total - total / 4 : total, &logs_buffer_));
+  auto watch = [&](const char* name, const SegmentBuffer& buffer) {
+    auto component = StatusOf(std::string("buffer/") + name, "buffer", {"records", "bytes", "drops"});
+    component->SetProbe([this, &buffer](status::Component& c) { ProbeBuffer(c, buffer); });
+    return component;
+  };
+  if (forward_.remote_write) {
+    FLEET_RETURN_IF_ERROR(open("metrics", both ? total / 4 : total, &metrics_buffer_));
+    metrics_buffer_status_ = watch("metrics", *metrics_buffer_);
+  }
+  if (forward_.loki) {
+    FLEET_RETURN_IF_ERROR(open("logs", both ? total - total / 4 : total, &logs_buffer_));
+    logs_buffer_status_ = watch("logs", *logs_buffer_);
+  }
   return fleet::Status::Ok();
 }
 
@@ -52,30 +90,35 @@ fleet::Status Forwarder::Start(CollectFn collect) {
   if (const auto& rw = forward_.remote_write) {
     auto pusher = HttpPusher::Create(rw->endpoint);
     if (!pusher.ok()) return pusher.status().WithContext("remoteWrite");
-    remote_write_ = std::make_unique<DeliveryLoop>(
-        DeliveryOptions{"remote_write", RemoteWriteRecordSamples, rw->max_samples_per_send,
-                        rw->batch_send_deadline, rw->min_backoff, rw->max_backoff},
-        *metrics_buffer_, std::move(*pusher), EncodeRemoteWritePayload, metrics_);
+    DeliveryOptions options{"remote_write", RemoteWriteRecordSamples, rw->max_samples_per_send,
+                            rw->batch_send_deadline, rw->min_backoff, rw->max_backoff};
+    options.items_counter = "samples";
+    options.status = StatusOf("sink/remote_write", "sink", {"samples", "bytes", "retries", "drops"});
+    remote_write_ = std::make_unique<DeliveryLoop>(std::move(options), *metrics_buffer_, std::move(*pusher),
+                                                   EncodeRemoteWritePayload, *metrics_);
     remote_write_->Start();
     collector_ = std::thread([this, collect] { CollectLoop(collect); });
   }
   if (const auto& loki = forward_.loki) {
     auto pusher = HttpPusher::Create(loki->endpoint);
     if (!pusher.ok()) return pusher.status().WithContext("loki");
+    DeliveryOptions options{"loki", [](std::string_view r) { return r.size(); }, loki->batch_size,
+                            loki->batch_wait, loki->min_backoff, loki->max_backoff};
+    options.items_counter = "lines";
+    options.status = StatusOf("sink/loki", "sink", {"lines", "bytes", "retries", "drops"});
     loki_ = std::make_unique<DeliveryLoop>(
-        DeliveryOptions{"loki", [](std::string_view r) { return r.size(); }, loki->batch_size,
-                        loki->batch_wait, loki->min_backoff, loki->max_backoff},
-        *logs_buffer_, std::move(*pusher),
+        std::move(options), *logs_buffer_, std::move(*pusher),
         [format = loki->format, tenant = loki->tenant_id](const std::vector<std::string>& records) {
           return EncodeLokiPayload(records, format, tenant);
         },
-        metrics_);
+        *metrics_);
     loki_->Start();
-    docker_logs_ = std::make_unique<DockerLogSource>(
-        DockerLogsOptions{config_.docker.socket, IdentityLabels(config_, loki->external_labels),
-                          loki->docker_labels,
-                          std::filesystem::path(forward_.buffer.dir) / "docker-positions.json"},
-        *logs_buffer_, metrics_);
+    DockerLogsOptions source{config_.docker.socket, IdentityLabels(config_, loki->external_labels),
+                             loki->docker_labels,
+                             std::filesystem::path(forward_.buffer.dir) / "docker-positions.json"};
+    source.status = StatusOf("source/docker_logs", "source", {"lines", "bytes"});
+    source.buffer_status = logs_buffer_status_;
+    docker_logs_ = std::make_unique<DockerLogSource>(std::move(source), *logs_buffer_, *metrics_);
     FLEET_RETURN_IF_ERROR(docker_logs_->Start());
   }
   return fleet::Status::Ok();
@@ -98,8 +141,18 @@ void Forwarder::BufferCollection(const std::vector<fleet::metrics::Family>& fami
                              std::chrono::system_clock::now().time_since_epoch()).count();
   for (const auto& write : EncodeWriteRequests(families, metric_labels_, now_ms,
                                                forward_.remote_write->max_samples_per_send)) {
-    if (auto st = metrics_buffer_->Append(RemoteWriteRecord(write)); !st.ok()) {
+    const std::string record = RemoteWriteRecord(write);
+    if (auto st = metrics_buffer_->Append(record); !st.ok()) {
       spdlog::error("remote_write: buffering {} samples: {}", write.samples, st.ToString());
+      metrics_buffer_status_->Failed("appending " + std::to_string(write.samples) + " samples: " + st.ToString());
+      continue;
+    }
+    metrics_buffer_status_->Add("records", 1);
+    metrics_buffer_status_->Add("bytes", record.size());
+    metrics_buffer_status_->Succeeded();
+    if (metrics_buffer_status_->Watched()) {
+      metrics_buffer_status_->Observe("appended " + std::to_string(write.samples) + " samples, " +
+                                      std::to_string(record.size()) + " bytes");
     }
   }
 }
@@ -114,13 +167,17 @@ void Forwarder::Stop() {
   if (docker_logs_) docker_logs_->Stop();
   if (remote_write_) remote_write_->Stop();
   if (loki_) loki_->Stop();
+  // The buffers go with this forwarder; their components stay in the registry.
+  for (auto* component : {&metrics_buffer_status_, &logs_buffer_status_}) {
+    if (*component) (*component)->SetProbe(nullptr);
+  }
 }
 
 void Forwarder::Collect(std::vector<fleet::metrics::Family>* out) const {
   std::vector<std::pair<std::string, const SegmentBuffer*>> buffers;
   if (metrics_buffer_) buffers.emplace_back("metrics", metrics_buffer_.get());
   if (logs_buffer_) buffers.emplace_back("logs", logs_buffer_.get());
-  metrics_.Collect(buffers, out);
+  metrics_->Collect(buffers, out);
 }
 
 }  // namespace agent

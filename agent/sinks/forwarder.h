@@ -17,6 +17,7 @@
 #include "agent/sinks/forward_config.h"
 #include "agent/sinks/forward_metrics.h"
 #include "agent/sources/docker_logs.h"
+#include "agent/status/component_status.h"
 
 namespace agent {
 
@@ -24,19 +25,32 @@ class Forwarder {
  public:
   using CollectFn = std::function<std::vector<fleet::metrics::Family>()>;
 
-  // Parses the remoteWrite, loki and buffer sections; errors name the field.
-  static fleet::Result<std::unique_ptr<Forwarder>> Create(const AgentConfig& config);
+  // Parses the remoteWrite, loki and buffer sections; errors name the field. Components report
+  // to `registry` (sink/<name>, buffer/<name>, source/docker_logs) when given; `metrics` lets the
+  // counters outlive this forwarder (a config reload replaces it), its own when not given.
+  static fleet::Result<std::unique_ptr<Forwarder>> Create(
+      const AgentConfig& config, status::Registry* registry = nullptr,
+      std::shared_ptr<ForwardMetrics> metrics = nullptr);
   ~Forwarder();  // stops
 
   // Starts the sinks, the Docker log source (when loki is configured) and, when remoteWrite is
   // configured, a loop calling collect() every scrape interval and buffering what it returns.
   fleet::Status Start(CollectFn collect);
+  // Stops collecting and reading logs (a log batch in memory is appended to the buffer first),
+  // then the sinks. Everything not yet delivered stays in the buffer for the next Start, in this
+  // process (a reload) or the next.
   void Stop();
+  // The names of the status components Start registers.
+  std::vector<std::string> ComponentNames() const;
   // The forwarding metrics (sinks, buffers, log source) for the agent's /metrics.
   void Collect(std::vector<fleet::metrics::Family>* out) const;
 
  private:
-  Forwarder(ForwardConfig forward, const AgentConfig& config);
+  Forwarder(ForwardConfig forward, const AgentConfig& config, status::Registry* registry,
+            std::shared_ptr<ForwardMetrics> metrics);
+  std::shared_ptr<status::Component> StatusOf(const std::string& name, const std::string& kind,
+                                              std::vector<std::string> counters);
+  void ProbeBuffer(status::Component& component, const SegmentBuffer& buffer);
   fleet::Status OpenBuffers();
   void CollectLoop(CollectFn collect);
   void BufferCollection(const std::vector<fleet::metrics::Family>& families);
@@ -44,7 +58,9 @@ class Forwarder {
   const ForwardConfig forward_;
   const AgentConfig config_;
   fleet::metrics::Labels metric_labels_;  // remote write external labels
-  ForwardMetrics metrics_;
+  status::Registry* const registry_;
+  std::shared_ptr<ForwardMetrics> metrics_;
+  std::shared_ptr<status::Component> metrics_buffer_status_, logs_buffer_status_;
   std::unique_ptr<SegmentBuffer> metrics_buffer_, logs_buffer_;
   std::unique_ptr<DeliveryLoop> remote_write_, loki_;
   std::unique_ptr<DockerLogSource> docker_logs_;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "agent/version.h"
 #include "logproto/push.pb.h"
 
 namespace agent {
@@ -128,7 +129,7 @@ fleet::Result<Payload> EncodeLokiPayload(const std::vector<std::string>& records
     snappy::Compress(request.data(), request.size(), &payload.body);
     payload.headers["Content-Type"] = "application/x-protobuf";
   }
-  payload.headers["User-Agent"] = std::string("fleet-agent/") + VPSFLEET_VERSION;
+  payload.headers["User-Agent"] = "fleet-agent/" + Version();
   if (!tenant_id.empty()) payload.headers["X-Scope-OrgID"] = tenant_id;
   return payload;
 }

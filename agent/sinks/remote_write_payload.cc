@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "agent/version.h"
+
 namespace agent {
 
 std::string RemoteWriteRecord(const EncodedWrite& write) {
@@ -31,7 +33,7 @@ fleet::Result<Payload> EncodeRemoteWritePayload(const std::vector<std::string>& 
   payload.headers = {
       {"Content-Encoding", "snappy"},
       {"Content-Type", "application/x-protobuf"},
-      {"User-Agent", std::string("fleet-agent/") + VPSFLEET_VERSION},
+      {"User-Agent", "fleet-agent/" + Version()},
       {"X-Prometheus-Remote-Write-Version", "0.1.0"},
   };
   return payload;

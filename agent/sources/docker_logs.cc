@@ -54,7 +54,14 @@ class DockerLogSource::Batch {
 
 DockerLogSource::DockerLogSource(DockerLogsOptions options, SegmentBuffer& buffer,
                                  ForwardMetrics& metrics)
-    : options_(std::move(options)), buffer_(buffer), metrics_(metrics), client_(options_.socket) {}
+    : options_(std::move(options)), buffer_(buffer), metrics_(metrics),
+      status_(options_.status ? options_.status
+                              : std::make_shared<status::Component>(
+                                    "docker_logs", "source", std::vector<std::string>{"lines", "bytes"})),
+      buffer_status_(options_.buffer_status ? options_.buffer_status
+                                            : std::make_shared<status::Component>(
+                                                  "logs", "buffer", std::vector<std::string>{})),
+      client_(options_.socket) {}
 
 DockerLogSource::~DockerLogSource() { Stop(); }
 
@@ -118,6 +125,8 @@ void DockerLogSource::Watch() {
     const auto wait = backoff.Next();
     spdlog::warn("docker logs: events stream ended ({}); retrying in {} ms",
                  status.ok() ? "closed" : status.ToString(), wait.count());
+    status_->Failed("Docker events stream ended (" + (status.ok() ? std::string("closed") : status.ToString()) +
+                    "); retrying");
     if (!SleepUnlessStopping(wait)) return;
   }
 }
@@ -126,8 +135,10 @@ void DockerLogSource::OnSubscribed() {
   auto containers = client_.ListContainers(true);
   if (!containers.ok()) {
     spdlog::warn("docker logs: listing containers: {}", containers.status().ToString());
+    status_->Failed("listing containers: " + containers.status().ToString());
     return;
   }
+  status_->Succeeded();
   std::set<std::string> existing;
   for (const auto& c : *containers) existing.insert(c.id);
   std::vector<std::string> to_follow;
@@ -195,6 +206,7 @@ void DockerLogSource::RunFollower(const std::string& id, Follower& follower) {
       auto status = StreamContainer(*details, follower);
       if (status.ok() || follower.cancel.cancelled()) break;
       spdlog::warn("docker logs: {}: {}; resuming from its position", details->name, status.ToString());
+      status_->Failed(details->name + ": " + status.ToString() + "; resuming from its position");
       if (!SleepUnlessStopping(std::chrono::seconds(1))) break;
     }
   } while (!FinishFollower(follower));
@@ -225,6 +237,8 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
     // Stopping here loses nothing either: the position has not moved past these lines.
     for (fleet::Status st = Commit(batch); !st.ok(); st = Commit(batch)) {
       spdlog::error("docker logs: {}: buffering: {}", details.name, st.ToString());
+      status_->Failed(details.name + ": buffering: " + st.ToString());
+      buffer_status_->Failed("appending: " + st.ToString());
       if (!SleepUnlessStopping(std::chrono::seconds(1))) return;
     }
     batch.Clear();
@@ -246,6 +260,9 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
       --to_skip;
       return;
     }
+    if (status_->Watched()) {
+      status_->Observe(details.name + " " + docker::LogStreamName(line.stream) + ": " + line.text);
+    }
     LogPosition& p = batch.position();
     if (line.timestamp_ns > p.timestamp_ns) {
       p = {line.timestamp_ns, 1};
@@ -263,10 +280,21 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
 
 fleet::Status DockerLogSource::Commit(const Batch& batch) {
   const LogRecord record = batch.Record();
+  const std::string encoded = EncodeLogRecord(record);
   std::lock_guard lock(commit_mu_);
-  FLEET_RETURN_IF_ERROR(buffer_.Append(EncodeLogRecord(record)));
+  FLEET_RETURN_IF_ERROR(buffer_.Append(encoded));
   positions_[record.container_id] = record.position;
   metrics_.log_lines_read.Add({}, record.lines);
+  status_->Add("lines", record.lines);
+  status_->Add("bytes", encoded.size());
+  status_->Succeeded();
+  buffer_status_->Add("records", 1);
+  buffer_status_->Add("bytes", encoded.size());
+  buffer_status_->Succeeded();
+  if (buffer_status_->Watched()) {
+    buffer_status_->Observe("appended " + std::to_string(record.lines) + " lines of container " +
+                            record.container_id.substr(0, 12));
+  }
   if (auto st = SaveLogPositions(options_.positions_file, positions_); !st.ok()) {
     // The record carries the position too; only an older file is left behind.
     spdlog::warn("docker logs: {}", st.ToString());

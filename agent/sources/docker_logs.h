@@ -24,6 +24,7 @@
 #include "agent/docker/docker_client.h"
 #include "agent/sinks/forward_metrics.h"
 #include "agent/sources/docker_logs_positions.h"
+#include "agent/status/component_status.h"
 #include "fleet/metrics.h"
 
 namespace agent {
@@ -35,6 +36,8 @@ struct DockerLogsOptions {
   std::filesystem::path positions_file;
   size_t max_record_bytes = 256 * 1024;  // a batch is appended when it reaches this or the
                                          // stream has nothing more waiting
+  // Status of this source (lines, bytes) and of the buffer it appends to; its own when not given.
+  std::shared_ptr<status::Component> status = nullptr, buffer_status = nullptr;
 };
 
 class DockerLogSource {
@@ -68,6 +71,7 @@ class DockerLogSource {
   const DockerLogsOptions options_;
   SegmentBuffer& buffer_;
   ForwardMetrics& metrics_;
+  const std::shared_ptr<status::Component> status_, buffer_status_;
   docker::DockerClient client_;
 
   std::mutex commit_mu_;  // buffer append + positions save, in that order, atomically

@@ -57,11 +57,13 @@ PrometheusReceiver::Tls MakeTestCertificates(const std::string& dir) {
 
 void PrometheusReceiver::Stop() { process_->Stop(); }
 
-AgentProcess::AgentProcess(std::string config_path)
-    : config_path_(std::move(config_path)), port_(FreePort()) {}
+AgentProcess::AgentProcess(std::string config_path, std::vector<std::string> extra_args)
+    : config_path_(std::move(config_path)), extra_args_(std::move(extra_args)), port_(FreePort()) {}
 
 void AgentProcess::Start() {
-  process_ = std::make_unique<Process>(std::vector<std::string>{Bin("fleet-agent"), "--config", config_path_});
+  std::vector<std::string> argv{Bin("fleet-agent"), "--config", config_path_};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  process_ = std::make_unique<Process>(std::move(argv));
   WaitFor([&] { return Http("GET", port_, "/-/ready").status == 200; }, std::chrono::seconds(20));
 }
 

@@ -47,17 +47,19 @@ PrometheusReceiver::Tls MakeTestCertificates(const std::string& dir);
 // fleet-agent run from a config file; Kill is SIGKILL, Start runs it again with the same file.
 class AgentProcess {
  public:
-  explicit AgentProcess(std::string config_path);
+  explicit AgentProcess(std::string config_path, std::vector<std::string> extra_args = {});
   void Start();
   void Kill();
   bool Running() { return process_ && process_->Running(); }
   int port() const { return port_; }  // pass as http.listen: 127.0.0.1:<port>
+  int pid() const { return process_ ? process_->pid() : -1; }
   // Sum of a family's samples on the agent's /metrics (-1 when unreachable or absent).
   double Metric(const std::string& family);
   std::string Log() const { return process_ ? process_->Log() : ""; }
 
  private:
   std::string config_path_;
+  std::vector<std::string> extra_args_;
   int port_;
   std::unique_ptr<Process> process_;
 };

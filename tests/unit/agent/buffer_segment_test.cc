@@ -117,6 +117,23 @@ TEST_F(BufferTest, AckDeletesDeliveredSegments) {
   EXPECT_TRUE(ReadAll(*buffer).empty());
 }
 
+TEST_F(BufferTest, PendingBytesCountWhatIsNotAcknowledged) {
+  auto buffer = Open();
+  EXPECT_EQ(buffer->Stats().pending_bytes, 0u);
+  for (const auto& r : Records(40)) ASSERT_TRUE(buffer->Append(r).ok());
+  ASSERT_GT(Segments().size(), 3u);
+  const uint64_t record_bytes = 8 + 40;  // length + CRC header, payload
+  EXPECT_EQ(buffer->Stats().pending_bytes, 40 * record_bytes);
+  auto half = buffer->Read({}, [](std::string_view) { return 1; }, 15, Clock::now());
+  ASSERT_TRUE(half.ok());
+  ASSERT_TRUE(buffer->Ack(half->end).ok());
+  EXPECT_EQ(buffer->Stats().pending_bytes, 25 * record_bytes);
+  BufferCursor end;
+  ReadAll(*buffer, &end);
+  ASSERT_TRUE(buffer->Ack(end).ok());
+  EXPECT_EQ(buffer->Stats().pending_bytes, 0u);
+}
+
 TEST_F(BufferTest, ReadWaitsForAnAppend) {
   auto buffer = Open();
   std::thread writer([&] {

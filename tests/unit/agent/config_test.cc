@@ -2,6 +2,8 @@
 // naming the field path.
 #include "agent/config.h"
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 namespace agent {
@@ -62,6 +64,15 @@ TEST(ParseConfig, Defaults) {
   EXPECT_EQ(c->netdev.device_exclude, "^lo$");
   EXPECT_TRUE(c->collectors.container_enabled);
   EXPECT_EQ(c->docker.socket, "/var/run/docker.sock");
+  EXPECT_FALSE(c->debug.live_view);
+  EXPECT_EQ(c->debug.live_view_entries, 100);
+}
+
+TEST(ParseConfig, DebugLiveView) {
+  auto c = ParseConfig(std::string(kHeader) + "debug: {liveView: true, liveViewEntries: 500}", "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->debug.live_view);
+  EXPECT_EQ(c->debug.live_view_entries, 500);
 }
 
 TEST(ParseConfig, ErrorsNameTheField) {
@@ -87,6 +98,12 @@ TEST(ParseConfig, ErrorsNameTheField) {
       {"logging: {level: loud}",
        "agent.yaml: logging.level: must be one of error, warn, info, debug, got \"loud\""},
       {"paths: [a]", "agent.yaml: paths: must be a mapping"},
+      {"debug: {liveView: yes please}", "agent.yaml: debug.liveView: must be true or false"},
+      {"debug: {liveViewEntries: 0}",
+       "agent.yaml: debug.liveViewEntries: must be an integer from 1 to 10000"},
+      {"debug: {liveViewEntries: many}",
+       "agent.yaml: debug.liveViewEntries: must be an integer from 1 to 10000"},
+      {"debug: {live: true}", "agent.yaml: debug.live: unknown field"},
       {"controller: {url: x, extra: 1}", "agent.yaml: controller.extra: unknown field"},
       {"apiVersion: v1\nkind: AgentConfig",
        "agent.yaml: apiVersion: must be vpsfleet.io/v1alpha1, got \"v1\""},
@@ -118,6 +135,23 @@ TEST(ParseConfig, RegisteredSectionParserValidates) {
   auto bad = ParseConfig(std::string(kHeader) + "exampleSection: {}", "a.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "a.yaml: exampleSection.ok: required");
+}
+
+TEST(ListenAddressOf, ReadsTheListenerEvenFromAnInvalidFile) {
+  const std::string dir = ::testing::TempDir();
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = dir + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  };
+  EXPECT_EQ(ListenAddressOf(write("ok.yaml", std::string(kHeader) + "http: {listen: \"127.0.0.1:9\"}\n")),
+            "127.0.0.1:9");
+  EXPECT_EQ(ListenAddressOf(write("bad.yaml", std::string(kHeader) +
+                                                  "http: {listen: \"127.0.0.1:8\"}\nlogging: {level: loud}\n")),
+            "127.0.0.1:8");
+  EXPECT_EQ(ListenAddressOf(write("junk.yaml", "http: [")), "127.0.0.1:12345");
+  EXPECT_EQ(ListenAddressOf(dir + "/absent.yaml"), "127.0.0.1:12345");
+  EXPECT_EQ(ListenAddressOf(""), "127.0.0.1:12345");
 }
 
 TEST(ParseDuration, Table) {

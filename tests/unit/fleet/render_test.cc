@@ -75,6 +75,18 @@ TEST_F(RenderTest, HostCanOverrideTheListenAddress) {
   EXPECT_NE(r->config.find("listen: 127.0.0.1:23456"), std::string::npos) << r->config;
 }
 
+TEST_F(RenderTest, ProfileTurnsOnTheLiveView) {
+  profile_["spec"]["debug"] = {{"liveView", true}};
+  profile_ = Defaulted(profile_);
+  auto r = Render();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto parsed = ParseYamlDocuments(r->config, "config.yaml");
+  ASSERT_TRUE(parsed.ok());
+  const Json& c = (*parsed)[0].object;
+  EXPECT_EQ(c["debug"]["liveView"], true) << r->config;
+  EXPECT_EQ(c["debug"]["liveViewEntries"], 100) << "the CRD's default";
+}
+
 TEST_F(RenderTest, SameInputsSameBytesAnyChangeNewRevision) {
   auto a = Render(), b = Render();
   ASSERT_TRUE(a.ok() && b.ok());

@@ -395,6 +395,14 @@ spec:
   buffer: {maxBytes: 1GB}
 )yaml",
      R"want(hosts.yaml:5:22: spec.buffer.maxBytes: invalid value "1GB": must match ^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$)want"},
+    {"profile live view entries out of range",
+     R"yaml(apiVersion: vpsfleet.io/v1alpha1
+kind: AgentProfile
+metadata: {name: p}
+spec:
+  debug: {liveView: true, liveViewEntries: 0}
+)yaml",
+     R"want(hosts.yaml:5:44: spec.debug.liveViewEntries: must be >= 1)want"},
     {"profile basic auth without secret",
      R"yaml(apiVersion: vpsfleet.io/v1alpha1
 kind: AgentProfile

@@ -1,0 +1,60 @@
+#include "agent/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include "agent/container/container_collector.h"
+
+namespace agent {
+
+fleet::Result<std::vector<NamedCollector>> BuildCollectors(const AgentConfig& config) {
+  const CollectorOptions options = OptionsFromConfig(config);
+  auto collectors = BuildHostCollectors(config.collectors, options);
+  if (!collectors.ok() || !config.collectors.container_enabled) return collectors;
+  auto cgroups = DetectCgroups(options.paths.Sys("fs/cgroup"));
+  spdlog::debug("container collector: cgroup v{}", cgroups->version());
+  collectors->push_back({"container", NewContainerCollector(NewDockerLister(config.docker.socket),
+                                                            std::move(cgroups),
+                                                            {options.paths,
+                                                             config.collectors.container_docker_labels})});
+  return collectors;
+}
+
+fleet::Result<std::unique_ptr<Pipeline>> Pipeline::Create(const AgentConfig& config,
+                                                           status::Registry& registry,
+                                                           std::shared_ptr<ForwardMetrics> forward_metrics,
+                                                           const SelfMetrics& self) {
+  auto collectors = BuildCollectors(config);
+  if (!collectors.ok()) return collectors.status();
+  auto forwarder = Forwarder::Create(config, &registry, std::move(forward_metrics));
+  if (!forwarder.ok()) return forwarder.status();
+  return std::unique_ptr<Pipeline>(
+      new Pipeline(std::move(*collectors), std::move(*forwarder), registry, self));
+}
+
+Pipeline::Pipeline(std::vector<NamedCollector> collectors, std::unique_ptr<Forwarder> forwarder,
+                   status::Registry& registry, const SelfMetrics& self)
+    : scraper_(std::move(collectors), &registry), forwarder_(std::move(forwarder)), self_(self) {}
+
+Pipeline::~Pipeline() { Stop(); }
+
+fleet::Status Pipeline::Start() {
+  return forwarder_->Start([this] { return Gather(); });
+}
+
+void Pipeline::Stop() { forwarder_->Stop(); }
+
+std::vector<fleet::metrics::Family> Pipeline::Gather() {
+  std::vector<fleet::metrics::Family> families = scraper_.Scrape();
+  self_.Gather(&families);
+  forwarder_->Collect(&families);
+  SortAndMerge(&families);
+  return families;
+}
+
+std::vector<std::string> Pipeline::ComponentNames() const {
+  std::vector<std::string> names = scraper_.ComponentNames();
+  for (std::string& n : forwarder_->ComponentNames()) names.push_back(std::move(n));
+  return names;
+}
+
+}  // namespace agent

@@ -1,0 +1,48 @@
+// Everything the agent builds from one config: the collectors (a Scraper) and the forwarder
+// (buffers, sinks, Docker log source). A config reload stops one pipeline and starts the next;
+// the on-disk buffers carry undelivered data across, and the status components and forwarding
+// counters, which live outside, keep counting.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/config.h"
+#include "agent/scraper.h"
+#include "agent/self_metrics.h"
+#include "agent/sinks/forwarder.h"
+#include "agent/status/component_status.h"
+
+namespace agent {
+
+class Pipeline {
+ public:
+  // Builds (without starting) from a validated config. Errors name the config field.
+  static fleet::Result<std::unique_ptr<Pipeline>> Create(const AgentConfig& config,
+                                                         status::Registry& registry,
+                                                         std::shared_ptr<ForwardMetrics> forward_metrics,
+                                                         const SelfMetrics& self);
+  ~Pipeline();  // stops
+
+  fleet::Status Start();
+  void Stop();
+  // One collection: what /metrics serves and what remote write ships. Thread-safe.
+  std::vector<fleet::metrics::Family> Gather();
+  std::vector<std::string> CollectorNames() const { return scraper_.Names(); }
+  // The status components this pipeline reports to.
+  std::vector<std::string> ComponentNames() const;
+
+ private:
+  Pipeline(std::vector<NamedCollector> collectors, std::unique_ptr<Forwarder> forwarder,
+           status::Registry& registry, const SelfMetrics& self);
+
+  Scraper scraper_;
+  std::unique_ptr<Forwarder> forwarder_;
+  const SelfMetrics& self_;
+};
+
+// The collectors the config selects: host collectors plus the container collector.
+fleet::Result<std::vector<NamedCollector>> BuildCollectors(const AgentConfig& config);
+
+}  // namespace agent

@@ -1,0 +1,19 @@
+// `fleet-agent status`: asks a running agent for /api/v1/status and prints it as a table.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "fleet/status.h"
+#include "fleet/yaml_codec.h"
+
+namespace agent::status {
+
+// GET http://<address>/api/v1/status. Unavailable when the agent does not answer.
+fleet::Result<fleet::Json> FetchStatus(const std::string& address, std::chrono::seconds timeout);
+
+// A header (instance, version, uptime, config revision and last reload) and one row per
+// component: name, kind, health, last success, rates, last error.
+std::string FormatStatusTable(const fleet::Json& status);
+
+}  // namespace agent::status
