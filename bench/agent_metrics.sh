@@ -9,6 +9,9 @@
 #
 # Both are scraped every INTERVAL_S for DURATION_S (steady state, like Prometheus would), then
 # 50 times back to back (burst) to measure CPU per scrape without the idle time in between.
+# RSS is VmRSS, as for any process; the row under it is its anonymous part (RssAnon: heap and
+# stacks), the rest being pages of the binary and its shared libraries, which the two fleet-agent
+# columns share with each other and with any other process that maps the same files.
 set -eu
 
 DURATION=${1:-120}
@@ -39,7 +42,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 . "$ROOT/scripts/lib/proc.sh"
-rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+rss_mib() { awk -v f="${2:-VmRSS}:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 scrape() {  # port outfile-for-latency
   curl -s -o "$WORK/body.$1" -w '%{time_total}\n' "http://127.0.0.1:$1/metrics" >> "$2"
 }
@@ -95,6 +98,8 @@ while [ $(( $(date +%s) - START )) -lt "$DURATION" ]; do
 done
 NE_CPU1=$(cpu_seconds "$NE_PID"); AGENT_CPU1=$(cpu_seconds "$AGENT_PID"); HOST_CPU1=$(cpu_seconds "$HOST_PID")
 NE_RSS=$(rss_mib "$NE_PID"); AGENT_RSS=$(rss_mib "$AGENT_PID"); HOST_RSS=$(rss_mib "$HOST_PID")
+NE_ANON=$(rss_mib "$NE_PID" RssAnon); AGENT_ANON=$(rss_mib "$AGENT_PID" RssAnon)
+HOST_ANON=$(rss_mib "$HOST_PID" RssAnon)
 
 echo "burst: $BURST back-to-back scrapes each..." >&2
 for who in ne agent host; do
@@ -123,6 +128,7 @@ row "" "fleet-agent (host+container)" "fleet-agent (host only)" "node_exporter 1
 printf '|%s|%s|%s|%s|\n' "----------------------------------------" "------------------------------" "------------------------------" "----------------------------"
 row "series per scrape" "$AGENT_SERIES ($AGENT_CONTAINERS containers)" "$HOST_SERIES" "$NE_SERIES"
 row "RSS after ${DURATION}s (MiB)" "$AGENT_RSS" "$HOST_RSS" "$NE_RSS"
+row "  of which anonymous: heap, stacks" "$AGENT_ANON" "$HOST_ANON" "$NE_ANON"
 row "RSS after burst (MiB)" "$AGENT_RSS_BURST" "$HOST_RSS_BURST" "$NE_RSS_BURST"
 row "CPU s per scrape, steady (incl. idle)" "$(steady "$AGENT_CPU0" "$AGENT_CPU1" "$SCRAPES")" "$(steady "$HOST_CPU0" "$HOST_CPU1" "$SCRAPES")" "$(steady "$NE_CPU0" "$NE_CPU1" "$SCRAPES")"
 row "CPU s per scrape, burst" "$agent_BURST_CPU" "$host_BURST_CPU" "$ne_BURST_CPU"

@@ -19,21 +19,47 @@ const char* TypeName(Type t) {
 }
 
 // HELP text escapes backslash and newline; label values additionally escape the double quote.
+// Runs without such characters (nearly all text) are appended whole.
 void AppendEscaped(std::string_view s, bool quote, std::string* out) {
-  for (char c : s) {
-    switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '"':
-        if (quote) {
-          out->append("\\\"");
-        } else {
-          out->push_back(c);
-        }
-        break;
-      default: out->push_back(c);
+  const std::string_view special = quote ? std::string_view("\\\n\"") : std::string_view("\\\n");
+  size_t start = 0;
+  for (size_t i = s.find_first_of(special); i != std::string_view::npos;
+       i = s.find_first_of(special, i + 1)) {
+    out->append(s.substr(start, i - start));
+    out->append(s[i] == '\n' ? "\\n" : s[i] == '"' ? "\\\"" : "\\\\");
+    start = i + 1;
+  }
+  out->append(s.substr(start));
+}
+
+// FormatValue without the temporary string: this runs once per sample of every scrape.
+void AppendValue(double v, std::string* out) {
+  if (std::isnan(v)) {
+    out->append("NaN");
+  } else if (std::isinf(v)) {
+    out->append(v > 0 ? "+Inf" : "-Inf");
+  } else {
+    char buf[64];
+    // Integral values up to 2^53 print exactly, without an exponent (counters read best that way).
+    auto [end, ec] = v == std::floor(v) && std::fabs(v) < 9007199254740992.0
+                         ? std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v))
+                         : std::to_chars(buf, buf + sizeof buf, v);
+    out->append(buf, end);
+  }
+}
+
+// An upper estimate of WriteText's output, so the text is written into one allocation instead
+// of being copied each time the string doubles (a scrape with containers is ~160 KiB).
+size_t TextSize(const std::vector<Family>& families) {
+  size_t n = 0;
+  for (const Family& f : families) {
+    n += 2 * f.name.size() + f.help.size() + 32;
+    for (const Sample& s : f.samples) {
+      n += f.name.size() + s.suffix.size() + 32;  // "{", "} ", the value (at most 24), "\n"
+      for (const Label& l : s.labels) n += l.name.size() + l.value.size() + 4;
     }
   }
+  return n + n / 16;  // room for escapes
 }
 
 Labels Zip(const std::vector<std::string>& names, const std::vector<std::string>& values) {
@@ -53,19 +79,13 @@ bool Matches(const std::vector<std::string>& names, const std::vector<std::strin
 }  // namespace
 
 std::string FormatValue(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  // Integral values up to 2^53 print exactly, without an exponent (counters read best that way).
-  if (v == std::floor(v) && std::fabs(v) < 9007199254740992.0) {
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v));
-    return std::string(buf, end);
-  }
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, end);
+  std::string out;
+  AppendValue(v, &out);
+  return out;
 }
 
 void WriteText(const std::vector<Family>& families, std::string* out) {
+  out->reserve(out->size() + TextSize(families));
   for (const Family& f : families) {
     if (f.samples.empty()) continue;
     out->append("# HELP ").append(f.name).push_back(' ');
@@ -85,7 +105,8 @@ void WriteText(const std::vector<Family>& families, std::string* out) {
         out->push_back('}');
       }
       out->push_back(' ');
-      out->append(FormatValue(s.value)).push_back('\n');
+      AppendValue(s.value, out);
+      out->push_back('\n');
     }
   }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 
 #include "agent/procfs.h"
@@ -83,17 +84,22 @@ class ContainerCollector : public Collector {
     const double now =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     for (const ContainerInfo& c : containers_) {
-      auto cgroup = cgroups_->Find(c.id);
+      auto cgroup = CgroupOf(c.id);
       if (!cgroup.ok()) continue;  // started or stopped while we looked
       auto stats = cgroups_->Read(*cgroup);
       if (!stats.ok()) continue;
       const CgroupStats& s = *stats;
       const Labels base = BaseLabels(c, *cgroup);
+      // base is sorted by name; the one extra label (cpu, interface, device) goes in its place.
       auto add = [&](Metric m, double v, Labels extra = {}) {
-        Labels labels = base;
-        labels.insert(labels.end(), extra.begin(), extra.end());
-        std::sort(labels.begin(), labels.end(),
-                  [](const auto& a, const auto& b) { return a.name < b.name; });
+        Labels labels;
+        labels.reserve(base.size() + extra.size());
+        labels = base;
+        for (fleet::metrics::Label& l : extra) {
+          auto at = std::lower_bound(labels.begin(), labels.end(), l.name,
+                                     [](const auto& a, const std::string& n) { return a.name < n; });
+          labels.insert(at, std::move(l));
+        }
         families[m].samples.push_back({"", std::move(labels), v});
       };
       add(kCpuUsage, s.cpu_usage_seconds, {{"cpu", "total"}});
@@ -120,7 +126,7 @@ class ContainerCollector : public Collector {
         }
       }
       for (const auto& [dev, io] : s.io) {
-        const std::string device = DeviceName(dev);
+        const std::string& device = DeviceName(dev);
         add(kFsReads, double(io.read_bytes), {{"device", device}});
         add(kFsWrites, double(io.write_bytes), {{"device", device}});
       }
@@ -151,7 +157,17 @@ class ContainerCollector : public Collector {
     }
     listed_ids_ = std::move(now);
     listed_ = true;
+    cgroup_of_.clear();
     return fleet::Status::Ok();
+  }
+
+  // The container's cgroup path, looked up (two stat calls) once per container listing: it
+  // cannot change while the container runs.
+  fleet::Result<std::string> CgroupOf(const std::string& id) {
+    if (auto it = cgroup_of_.find(id); it != cgroup_of_.end()) return it->second;
+    auto cgroup = cgroups_->Find(id);
+    if (cgroup.ok()) cgroup_of_.emplace(id, *cgroup);
+    return cgroup;
   }
 
   Labels BaseLabels(const ContainerInfo& c, const std::string& cgroup) const {
@@ -162,6 +178,8 @@ class ContainerCollector : public Collector {
     labels.push_back({"id", cgroup});
     labels.push_back({"image", c.image});
     labels.push_back({"name", c.name});
+    std::sort(labels.begin(), labels.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
     return labels;
   }
 
@@ -188,15 +206,18 @@ class ContainerCollector : public Collector {
     return out;
   }
 
-  // "/dev/vda" for "254:0", from the block device's uevent; the numbers when unknown.
-  std::string DeviceName(const std::string& major_minor) const {
+  // "/dev/vda" for "254:0", from the block device's uevent; the numbers when unknown. Read once
+  // per device: every container reports the same few devices on every scrape.
+  const std::string& DeviceName(const std::string& major_minor) {
+    auto [it, inserted] = device_names_.try_emplace(major_minor, major_minor);
+    if (!inserted) return it->second;
     auto text = ReadFile(options_.paths.Sys("dev/block/" + major_minor + "/uevent"));
     if (text.ok()) {
       for (std::string_view line : Lines(*text)) {
-        if (line.substr(0, 8) == "DEVNAME=") return "/dev/" + std::string(line.substr(8));
+        if (line.substr(0, 8) == "DEVNAME=") it->second = "/dev/" + std::string(line.substr(8));
       }
     }
-    return major_minor;
+    return it->second;
   }
 
   std::unique_ptr<ContainerLister> lister_;
@@ -205,6 +226,8 @@ class ContainerCollector : public Collector {
   bool listed_ = false;
   std::vector<ContainerInfo> containers_;
   std::set<std::string> listed_ids_;
+  std::map<std::string, std::string> cgroup_of_;     // container id -> cgroup path
+  std::map<std::string, std::string> device_names_;  // "major:minor" -> "/dev/name"
 };
 
 }  // namespace
