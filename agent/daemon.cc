@@ -9,23 +9,14 @@
 #include "agent/container/container_collector.h"
 #include "agent/health_reporter.h"
 #include "agent/http_server.h"
+#include "agent/logging.h"
 #include "agent/scraper.h"
 #include "agent/self_metrics.h"
+#include "agent/support_bundle.h"
 #include "agent/sinks/forwarder.h"
 
 namespace agent {
 namespace {
-
-void SetUpLogging(const LoggingConfig& logging) {
-  spdlog::set_level(spdlog::level::from_str(logging.level == "warn" ? "warning" : logging.level));
-  if (logging.format == "json") {
-    spdlog::set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
-                        spdlog::pattern_time_type::utc);
-  } else {
-    spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg=\"%v\"",
-                        spdlog::pattern_time_type::utc);
-  }
-}
 
 fleet::Result<std::vector<NamedCollector>> BuildCollectors(const AgentConfig& config) {
   const CollectorOptions options = OptionsFromConfig(config);
@@ -51,11 +42,12 @@ void ApplyOverrides(const Overrides& o, AgentConfig* config) {
 
 fleet::Status Validate(const AgentConfig& config) {
   FLEET_RETURN_IF_ERROR(BuildCollectors(config).status());
+  FLEET_RETURN_IF_ERROR(HttpServer::Check(config.http));
   return Forwarder::Create(config).status();
 }
 
 int RunDaemon(const AgentConfig& config) {
-  SetUpLogging(config.logging);
+  std::shared_ptr<LogRing> log_ring = SetUpLogging(config.logging);
   // Block the stop signals before any thread starts, so only sigwait below receives them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -89,7 +81,7 @@ int RunDaemon(const AgentConfig& config) {
   };
   std::atomic<bool> ready{false};
 
-  HttpServer server(config.http.listen);
+  HttpServer server(config.http);
   server.Route("/metrics", [&](const HttpRequest&) {
     HttpResponse resp;
     resp.content_type = fleet::metrics::kTextContentType;
@@ -103,6 +95,20 @@ int RunDaemon(const AgentConfig& config) {
     return ready ? HttpResponse{200, "text/plain; charset=utf-8", "fleet-agent is Ready.\n"}
                  : HttpResponse{503, "text/plain; charset=utf-8", "fleet-agent is not ready.\n"};
   });
+  // Until /api/v1/status exists, the bundle's status is what the health report carries.
+  SupportBundleService support(
+      {config.source,
+       [&] {
+         std::string text;
+         fleet::metrics::WriteText(gather(), &text);
+         return text;
+       },
+       [&] {
+         fleet::Json http = {{"name", "http"}, {"healthy", ready.load()}};
+         return fleet::ToPrettyJson({{"components", fleet::Json::array({http})}});
+       },
+       log_ring, "/proc", config.paths.rootfs + "/etc/os-release", std::chrono::system_clock::now()});
+  server.Route("/-/support", [&](const HttpRequest& r) { return support.Handle(r); });
   if (fleet::Status st = server.Start(); !st.ok()) {
     spdlog::error("{}", st.ToString());
     return 1;
@@ -134,6 +140,7 @@ int RunDaemon(const AgentConfig& config) {
     break;
   }
   ready = false;
+  support.Stop();
   (*forwarder)->Stop();
   server.Stop();
   return 0;

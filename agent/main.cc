@@ -8,6 +8,7 @@
 
 #include "agent/config.h"
 #include "agent/daemon.h"
+#include "agent/support_client.h"
 
 int main(int argc, char** argv) {
   // glibc gives each thread that allocates its own arena; the agent's few threads allocate little,
@@ -32,6 +33,12 @@ int main(int argc, char** argv) {
   std::string check_path;
   CLI::App* check = app.add_subcommand("check-config", "validate a config file and exit");
   check->add_option("file", check_path, "config file")->required();
+  int support_duration = 0;
+  CLI::App* support = app.add_subcommand(
+      "support", "write the running agent's support bundle (tar.gz) to stdout; needs --config");
+  support->add_option("--duration", support_duration, "seconds the agent collects first (0-300)")
+      ->check(CLI::Range(0, 300));
+  support->fallthrough();  // --config and the other flags may follow the subcommand
   CLI11_PARSE(app, argc, argv);
 
   const std::string& path = check->parsed() ? check_path : config_path;
@@ -51,6 +58,20 @@ int main(int argc, char** argv) {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     config.instance = host;
+  }
+  if (support->parsed()) {
+    if (path.empty()) {
+      std::cerr << "fleet-agent support: --config is required\n";
+      return 1;
+    }
+    auto bundle = agent::FetchLocalSupportBundle(config, support_duration);
+    if (!bundle.ok()) {
+      std::cerr << "fleet-agent support: " << bundle.status().message() << "\n";
+      return 1;
+    }
+    std::cout.write(bundle->data(), static_cast<std::streamsize>(bundle->size()));
+    std::cout.flush();
+    return std::cout ? 0 : 1;
   }
   if (fleet::Status st = agent::Validate(config); !st.ok()) {
     std::cerr << "fleet-agent: invalid config: " << path << ": " << st.message() << "\n";
