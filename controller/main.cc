@@ -11,6 +11,7 @@
 #include "controller/manager.h"
 #include "controller/reports.h"
 #include "controller/rollout.h"
+#include "controller/support_fetch.h"
 #include "controller/tailscale.h"
 #include "fleet/registry.h"
 
@@ -92,6 +93,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<controller::RolloutReconciler> rollouts;
   std::unique_ptr<controller::Manager> manager;
   std::unique_ptr<controller::ReportReceiver> reports;
+  std::unique_ptr<controller::SupportBundleFetcher> support;
   if (!bundle_dir.empty()) {
     auto bundle = controller::LoadBundle(bundle_dir);
     if (!bundle.ok()) {
@@ -99,6 +101,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     installer = std::make_unique<controller::BundleInstaller>(std::move(*bundle));
+    controller::TailnetResolver tailnet = [tailscale_cmd](const std::string& name) {
+      return controller::ResolveTailnetAddress(tailscale_cmd, name);
+    };
     transport = controller::NewSshTransport();
     controller::ReconcilerOptions options;
     options.controller_url = advertise;
@@ -107,10 +112,7 @@ int main(int argc, char** argv) {
     options.report_interval = std::to_string(report_interval) + "s";
     reconciler = std::make_unique<controller::HostReconciler>(
         registry, *transport, *installer, health, gate,
-        [tailscale_cmd](const std::string& name) {
-          return controller::ResolveTailnetAddress(tailscale_cmd, name);
-        },
-        options);
+        tailnet, options);
     reconciler->SetEventRecorder(&events);
     rollouts = std::make_unique<controller::RolloutReconciler>(registry, options);
     manager = std::make_unique<controller::Manager>(**store, *reconciler, *rollouts, workers,
@@ -124,6 +126,10 @@ int main(int argc, char** argv) {
          },
          [&reports](fleet::Json& host) { reports->Overlay(host); },
          [&events](const std::string& host) { return events.List(host); }});
+    support = std::make_unique<controller::SupportBundleFetcher>(**store, *transport, tailnet);
+    server.SetSupportBundleFetch([&support](const std::string& host, int duration) {
+      return support->Fetch(host, duration);
+    });
     server.SetExtraMetrics([&manager](std::vector<fleet::metrics::Family>* out) { manager->Gather(out); });
   }
   if (auto st = server.Start(listen); !st.ok()) {
