@@ -14,7 +14,7 @@ const char kPassword[] = "pw-hunter2-'\"$(touch /tmp/x)";  // hostile on purpose
 std::pair<std::string, std::string> SelfSigned(const TempDir& dir, const std::string& name) {
   const std::string cert = (dir.path() / (name + ".crt")).string();
   const std::string key = (dir.path() / (name + ".key")).string();
-  CommandResult r = Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+  CommandResult r = e2e::Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                          "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
                          "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key,
                          "-out", cert});
@@ -96,7 +96,7 @@ TEST(AgentListener, BasicAuthOverTls13) {
     EXPECT_EQ(r.out, c.want_code) << c.what << ": " << r.err;
   }
   // The 401 carries the challenge.
-  CommandResult headers = Run({"curl", "-sS", "-D", "-", "-o", "/dev/null", "--cacert", agent.cert(),
+  CommandResult headers = e2e::Run({"curl", "-sS", "-D", "-", "-o", "/dev/null", "--cacert", agent.cert(),
                                agent.Url("/-/ready")});
   EXPECT_NE(headers.out.find("WWW-Authenticate: Basic realm=\"fleet-agent\""), std::string::npos)
       << headers.out;
@@ -106,10 +106,10 @@ TEST(AgentListener, BasicAuthOverTls13) {
   EXPECT_NE(tls12.exit_code, 0);
   EXPECT_EQ(Http("GET", agent.port(), "/metrics", "", {}, std::chrono::seconds(3)).status, 0);
   CommandResult s_client12 =
-      Run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(agent.port()), "-tls1_2"});
+      e2e::Run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(agent.port()), "-tls1_2"});
   EXPECT_NE(s_client12.exit_code, 0) << s_client12.out;
   CommandResult s_client13 =
-      Run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(agent.port()), "-tls1_3"});
+      e2e::Run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(agent.port()), "-tls1_3"});
   EXPECT_EQ(s_client13.exit_code, 0) << s_client13.err;
   EXPECT_NE(s_client13.out.find("TLSv1.3"), std::string::npos) << s_client13.out;
 
@@ -130,7 +130,7 @@ TEST(AgentListener, Tls12FloorAcceptsTls12RefusesTls11) {
   EXPECT_EQ(agent.Curl({"/metrics", "--tlsv1.3"}).out, "200");
   // The client is told to allow TLS 1.1 (security level 0 lifts its own floor), so a refusal
   // here is the server's.
-  CommandResult tls11 = Run({"openssl", "s_client", "-connect",
+  CommandResult tls11 = e2e::Run({"openssl", "s_client", "-connect",
                              "127.0.0.1:" + std::to_string(agent.port()), "-tls1_1", "-cipher",
                              "DEFAULT:@SECLEVEL=0"});
   EXPECT_NE(tls11.exit_code, 0) << tls11.out;
@@ -165,11 +165,11 @@ TEST(AgentListener, CheckConfigNamesBadTlsAndAuthFiles) {
                                        "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentConfig\n"
                                        "collectors: {enabled: [loadavg], container: {enabled: false}}\n"
                                        "http: {" + c.http + "}\n");
-    CommandResult r = Run({Bin("fleet-agent"), "check-config", path});
+    CommandResult r = e2e::Run({Bin("fleet-agent"), "check-config", path});
     EXPECT_EQ(r.exit_code, 1) << c.http;
     EXPECT_NE(r.err.find(c.want), std::string::npos) << c.want << "\n" << r.err;
     // The daemon refuses the same config at start.
-    CommandResult d = Run({Bin("fleet-agent"), "--config", path}, "", {}, std::chrono::seconds(10));
+    CommandResult d = e2e::Run({Bin("fleet-agent"), "--config", path}, "", {}, std::chrono::seconds(10));
     EXPECT_NE(d.exit_code, 0) << c.http;
     EXPECT_NE(d.err.find(c.want), std::string::npos) << d.err;
   }

@@ -21,7 +21,7 @@ const std::vector<std::string> kMembers = {"cgroup.txt",  "config.yaml",    "lim
 
 // Member names of a tar.gz as GNU tar lists them (sorted), or the error.
 std::vector<std::string> TarList(const std::string& path, std::string* error) {
-  CommandResult r = Run({"tar", "-tzf", path});
+  CommandResult r = e2e::Run({"tar", "-tzf", path});
   *error = r.err;
   std::vector<std::string> names;
   std::istringstream in(r.out);
@@ -31,7 +31,7 @@ std::vector<std::string> TarList(const std::string& path, std::string* error) {
 }
 
 std::string TarMember(const std::string& path, const std::string& member) {
-  return Run({"tar", "-xzOf", path, member}).out;
+  return e2e::Run({"tar", "-xzOf", path, member}).out;
 }
 
 TEST(AgentSupport, BundleFromTheListenerAndFromTheLocalCommand) {
@@ -53,8 +53,8 @@ TEST(AgentSupport, BundleFromTheListenerAndFromTheLocalCommand) {
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/-/support";
   const std::string user = std::string("admin:") + kPassword;
 
-  EXPECT_EQ(Run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", url}).out, "401");
-  EXPECT_EQ(Run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-u", user, url + "?duration=301"}).out,
+  EXPECT_EQ(e2e::Run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", url}).out, "401");
+  EXPECT_EQ(e2e::Run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-u", user, url + "?duration=301"}).out,
             "400");
 
   // While the bundle collects for 2 s, a refused request logs a debug line: it must be in the
@@ -65,7 +65,7 @@ TEST(AgentSupport, BundleFromTheListenerAndFromTheLocalCommand) {
     Http("GET", port, "/-/ready");
   });
   const auto started = std::chrono::steady_clock::now();
-  CommandResult fetched = Run({"curl", "-sS", "-o", bundle, "-w", "%{http_code} %{content_type}",
+  CommandResult fetched = e2e::Run({"curl", "-sS", "-o", bundle, "-w", "%{http_code} %{content_type}",
                                "-u", user, url + "?duration=2"});
   refused.join();
   EXPECT_GE(std::chrono::steady_clock::now() - started, 2s);
@@ -85,13 +85,13 @@ TEST(AgentSupport, BundleFromTheListenerAndFromTheLocalCommand) {
   EXPECT_EQ(runtime["version"], VPSFLEET_VERSION);
 
   // The command the controller runs over SSH: same bundle, to stdout.
-  CommandResult local = Run({Bin("fleet-agent"), "support", "--config", config});
+  CommandResult local = e2e::Run({Bin("fleet-agent"), "support", "--config", config});
   ASSERT_EQ(local.exit_code, 0) << local.err;
   const std::string local_path = dir.Write("local.tar.gz", local.out);
   EXPECT_EQ(TarList(local_path, &error), kMembers) << error;
 
   for (const std::string& path : {bundle, local_path}) {
-    CommandResult all = Run({"sh", "-c", "tar -xzOf \"$1\"", "sh", path});
+    CommandResult all = e2e::Run({"sh", "-c", "tar -xzOf \"$1\"", "sh", path});
     EXPECT_EQ(all.out.find("hunter2"), std::string::npos) << "a secret is in " << path;
   }
   EXPECT_EQ(agent.Log().find("hunter2"), std::string::npos) << agent.Log();
@@ -107,14 +107,14 @@ TEST(AgentSupport, FleetctlFetchesThroughTheControllersSshPath) {
                       BinaryDir() + "/agent-bundle", "--report-timeout", "10", "--resync", "3"});
   ASSERT_TRUE(WaitFor([&] { return Http("GET", ctl_port, "/readyz").status == 200; }, 15s))
       << controller.Log();
-  CommandResult cert = Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+  CommandResult cert = e2e::Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                             "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
                             "/CN=vps-0", "-keyout", (tmp.path() / "tls.key").string(), "-out",
                             (tmp.path() / "tls.crt").string()});
   ASSERT_EQ(cert.exit_code, 0) << cert.err;
   auto fleetctl = [&](std::vector<std::string> args, const std::string& in = "") {
     args.insert(args.begin(), Bin("fleetctl"));
-    return Run(args, in,
+    return e2e::Run(args, in,
                {{"FLEETCTL_SERVER", "http://127.0.0.1:" + std::to_string(ctl_port)},
                 {"FLEETCTL_TOKEN", ReadFile((tmp.path() / "controller/token").string()).substr(0, 64)},
                 {"FLEETCTL_CONFIG", (tmp.path() / "fleetctl.yaml").string()}},
@@ -163,7 +163,7 @@ TEST(AgentSupport, FleetctlFetchesThroughTheControllersSshPath) {
   EXPECT_NE(cfg.find("instance: vps-0"), std::string::npos) << cfg;
   EXPECT_NE(cfg.find("minVersion: TLS13"), std::string::npos) << cfg;
   EXPECT_NE(TarMember(out, "metrics.txt").find("\nnode_load1 "), std::string::npos);
-  CommandResult all = Run({"sh", "-c", "tar -xzOf \"$1\"", "sh", out});
+  CommandResult all = e2e::Run({"sh", "-c", "tar -xzOf \"$1\"", "sh", out});
   EXPECT_EQ(all.out.find("hunter2"), std::string::npos) << "the listener password is in the bundle";
   EXPECT_EQ(all.out.find("PRIVATE KEY"), std::string::npos) << "the TLS key is in the bundle";
   EXPECT_FALSE(std::filesystem::exists(host.dir() / "pwned"));

@@ -92,7 +92,7 @@ TEST(ParseConfig, ErrorsNameTheField) {
       {"http: {basicAuth: {username: u}}", "agent.yaml: http.basicAuth.passwordFile: required"},
       {"http: {basicAuth: {username: 'a:b', passwordFile: /p}}",
        "agent.yaml: http.basicAuth.username: must not contain ':'"},
-      {"http: {basicAuth: {username: u, password: hunter2}}",
+      {"http: {basicAuth: {username: u, passwordFile: /p, password: hunter2}}",
        "agent.yaml: http.basicAuth.password: unknown field"},
       {"http: {basicAuth: u}", "agent.yaml: http.basicAuth: must be a mapping"},
       {"http: {unauthenticatedPaths: [/metrics, metrics]}",
