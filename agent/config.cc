@@ -170,6 +170,49 @@ fleet::Status ParseOneOf(Mapping& m, const std::string& key, std::initializer_li
   return FieldError(m.PathOf(key), "must be one of " + list + ", got \"" + *out + "\"");
 }
 
+fleet::Status GetRequired(Mapping& m, const std::string& key, std::string* out) {
+  FLEET_RETURN_IF_ERROR(GetString(m, key, out));
+  if (out->empty()) return FieldError(m.PathOf(key), "required");
+  return fleet::Status::Ok();
+}
+
+// http.basicAuth, http.unauthenticatedPaths and http.tls; files are opened when the listener
+// starts (see http_security.h), so check-config reports unreadable ones too.
+fleet::Status ParseListenerSecurity(Mapping& http, HttpConfig* c) {
+  if (YAML::Node n = http.Get("basicAuth"); Present(n)) {
+    Mapping auth(n, http.PathOf("basicAuth"));
+    FLEET_RETURN_IF_ERROR(auth.Check());
+    ListenerBasicAuth a;
+    FLEET_RETURN_IF_ERROR(GetRequired(auth, "username", &a.username));
+    if (a.username.find(':') != std::string::npos) {
+      return FieldError(auth.PathOf("username"), "must not contain ':'");
+    }
+    FLEET_RETURN_IF_ERROR(GetRequired(auth, "passwordFile", &a.password_file));
+    FLEET_RETURN_IF_ERROR(auth.CheckUnknown());
+    c->basic_auth = std::move(a);
+  }
+  std::optional<std::vector<std::string>> open;
+  FLEET_RETURN_IF_ERROR(GetStringList(http, "unauthenticatedPaths", &open));
+  for (size_t i = 0; open && i < open->size(); ++i) {
+    if ((*open)[i].empty() || (*open)[i][0] != '/') {
+      return FieldError(http.PathOf("unauthenticatedPaths") + "[" + std::to_string(i) + "]",
+                        "must be a path starting with /, got \"" + (*open)[i] + "\"");
+    }
+  }
+  if (open) c->unauthenticated_paths = std::move(*open);
+  if (YAML::Node n = http.Get("tls"); Present(n)) {
+    Mapping tls(n, http.PathOf("tls"));
+    FLEET_RETURN_IF_ERROR(tls.Check());
+    ListenerTls t;
+    FLEET_RETURN_IF_ERROR(GetRequired(tls, "certFile", &t.cert_file));
+    FLEET_RETURN_IF_ERROR(GetRequired(tls, "keyFile", &t.key_file));
+    FLEET_RETURN_IF_ERROR(ParseOneOf(tls, "minVersion", {"TLS12", "TLS13"}, &t.min_version));
+    FLEET_RETURN_IF_ERROR(tls.CheckUnknown());
+    c->tls = std::move(t);
+  }
+  return fleet::Status::Ok();
+}
+
 std::mutex& RegistryMutex() {
   static std::mutex mu;
   return mu;
@@ -222,8 +265,7 @@ fleet::Status ParseRoot(const YAML::Node& root, AgentConfig* c) {
   Mapping http(m.Get("http"), "http");
   FLEET_RETURN_IF_ERROR(http.Check());
   FLEET_RETURN_IF_ERROR(ParseListen(http, &c->http.listen));
-  c->http.basic_auth = http.Get("basicAuth");
-  c->http.tls = http.Get("tls");
+  FLEET_RETURN_IF_ERROR(ParseListenerSecurity(http, &c->http));
   FLEET_RETURN_IF_ERROR(http.CheckUnknown());
 
   Mapping logging(m.Get("logging"), "logging");

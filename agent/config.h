@@ -53,11 +53,25 @@ struct DockerConfig {
   std::string socket = "/var/run/docker.sock";
 };
 
+// Basic auth on the listener. The password lives in a file (the controller writes it 0600 from a
+// Secret); it is read when the listener starts, never kept in the config.
+struct ListenerBasicAuth {
+  std::string username;
+  std::string password_file;
+};
+
+struct ListenerTls {
+  std::string cert_file;  // PEM, the certificate chain
+  std::string key_file;   // PEM private key
+  std::string min_version = "TLS12";  // TLS12 | TLS13
+};
+
 struct HttpConfig {
   std::string listen = "127.0.0.1:12345";
-  // Listener auth and TLS belong to issue 8; kept as given so that side can parse them.
-  YAML::Node basic_auth;
-  YAML::Node tls;
+  std::optional<ListenerBasicAuth> basic_auth;
+  // Exact paths served without credentials when basic auth is on (e.g. /metrics for scrapers).
+  std::vector<std::string> unauthenticated_paths;
+  std::optional<ListenerTls> tls;
 };
 
 struct LoggingConfig {

@@ -11,8 +11,10 @@
 #include "agent/config_watcher.h"
 #include "agent/health_reporter.h"
 #include "agent/http_server.h"
+#include "agent/logging.h"
 #include "agent/pipeline.h"
 #include "agent/self_metrics.h"
+#include "agent/support_bundle.h"
 #include "agent/version.h"
 #include "agent/status/agent_status.h"
 #include "agent/status/status_page.h"
@@ -22,22 +24,24 @@
 namespace agent {
 namespace {
 
-void SetUpLogging(const LoggingConfig& logging) {
-  spdlog::set_level(spdlog::level::from_str(logging.level == "warn" ? "warning" : logging.level));
-  if (logging.format == "json") {
-    spdlog::set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
-                        spdlog::pattern_time_type::utc);
-  } else {
-    spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg=\"%v\"",
-                        spdlog::pattern_time_type::utc);
+// What a listener is built from: its settings and the content of the files they name (a new
+// password or certificate keeps the path). On reload the listener is restarted only when this
+// changes, so scrapes and status polls see no gap otherwise.
+std::string ListenerFingerprint(const HttpConfig& http) {
+  auto file = [](const std::string& path) {
+    auto content = fleet::ReadFileText(path);
+    return content.ok() ? fleet::Sha256Hex(*content) : "unreadable";
+  };
+  std::string print = http.listen;
+  if (http.basic_auth) {
+    print += "|auth " + http.basic_auth->username + " " + file(http.basic_auth->password_file);
   }
-}
-
-// Whether two configs need different listeners (address, auth, TLS); only then is the listener
-// restarted on reload, so scrapes and status polls see no gap otherwise.
-bool SameListener(const HttpConfig& a, const HttpConfig& b) {
-  auto dump = [](const YAML::Node& n) { return n ? YAML::Dump(n) : std::string(); };
-  return a.listen == b.listen && dump(a.basic_auth) == dump(b.basic_auth) && dump(a.tls) == dump(b.tls);
+  for (const std::string& path : http.unauthenticated_paths) print += "|open " + path;
+  if (http.tls) {
+    print += "|tls " + http.tls->min_version + " " + file(http.tls->cert_file) + " " +
+             file(http.tls->key_file);
+  }
+  return print;
 }
 
 HttpResponse Json(int status, const fleet::Json& body) {
@@ -80,6 +84,9 @@ class Daemon {
   std::shared_mutex pipeline_mu_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<HttpServer> server_;
+  std::string listener_fingerprint_;  // of the running listener's settings and files
+  std::shared_ptr<LogRing> log_ring_;
+  std::unique_ptr<SupportBundleService> support_;
   std::unique_ptr<HealthReporter> reporter_;
   std::atomic<bool> ready_{false};
 };
@@ -133,6 +140,7 @@ void Daemon::AddRoutes(HttpServer& server) {
   });
   server.Route("/api/v1/status",
                Instrumented([this](const HttpRequest&) { return Json(200, status_.Json()); }));
+  server.Route("/-/support", [this](const HttpRequest& req) { return support_->Handle(req); });
   server.Route("/api/v1/live", Instrumented([this](const HttpRequest& req) { return Live(req); }));
   auto page = Instrumented([](const HttpRequest&) {
     return HttpResponse{200, "text/html; charset=utf-8", std::string(status::StatusPageHtml())};
@@ -143,7 +151,7 @@ void Daemon::AddRoutes(HttpServer& server) {
 
 fleet::Status Daemon::StartListener(const HttpConfig& http) {
   server_.reset();
-  auto server = std::make_unique<HttpServer>(http.listen);
+  auto server = std::make_unique<HttpServer>(http);
   AddRoutes(*server);
   if (fleet::Status st = server->Start(); !st.ok()) {
     http_status_->Failed(st.message());
@@ -151,6 +159,7 @@ fleet::Status Daemon::StartListener(const HttpConfig& http) {
   }
   http_status_->Succeeded();
   server_ = std::move(server);
+  listener_fingerprint_ = ListenerFingerprint(http);
   return fleet::Status::Ok();
 }
 
@@ -217,7 +226,7 @@ bool Daemon::Reload(const std::string& trigger) {
     refuse(next.status().message());
     return true;
   }
-  const bool new_listener = !SameListener(config_.http, next->http);
+  const bool new_listener = ListenerFingerprint(next->http) != listener_fingerprint_;
   if (new_listener) {
     if (fleet::Status st = StartListener(next->http); !st.ok()) {
       refuse(st.ToString());
@@ -256,7 +265,7 @@ int Daemon::Run(AgentConfig config, const std::string& text) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  SetUpLogging(config.logging);
+  log_ring_ = SetUpLogging(config.logging);
   self_ = std::make_unique<SelfMetrics>(config.paths.procfs);
   self_->Register([this](std::vector<fleet::metrics::Family>* out) { status_.Collect(out); });
 
@@ -264,6 +273,16 @@ int Daemon::Run(AgentConfig config, const std::string& text) {
     spdlog::error("{}", st.ToString());
     return st.code() == fleet::Code::kInvalid ? 2 : 1;
   }
+  support_ = std::make_unique<SupportBundleService>(SupportSources{
+      options_.config_path,
+      [this] {
+        std::string text;
+        std::shared_lock lock(pipeline_mu_);
+        fleet::metrics::WriteText(pipeline_->Gather(), &text);
+        return text;
+      },
+      [this] { return status_.Json().dump(2); }, log_ring_, "/proc",
+      config.paths.rootfs + "/etc/os-release", std::chrono::system_clock::now()});
   if (fleet::Status st = StartListener(config.http); !st.ok()) {
     spdlog::error("{}", st.ToString());
     return 1;
@@ -300,6 +319,7 @@ int Daemon::Run(AgentConfig config, const std::string& text) {
   }
   ready_ = false;
   reporter_.reset();
+  support_->Stop();
   StopPipeline();
   server_.reset();
   return 0;
@@ -316,6 +336,7 @@ void ApplyOverrides(const Overrides& o, AgentConfig* config) {
 
 fleet::Status Validate(const AgentConfig& config) {
   FLEET_RETURN_IF_ERROR(BuildCollectors(config).status());
+  FLEET_RETURN_IF_ERROR(HttpServer::Check(config.http));
   return Forwarder::Create(config).status();
 }
 

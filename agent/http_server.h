@@ -1,5 +1,7 @@
 // The agent's HTTP listener (cpprestsdk): a table of exact paths to handlers. /metrics,
 // /-/healthy and /-/ready are routed by the daemon; issue 8 adds its pages the same way.
+// http.basicAuth guards every path but http.unauthenticatedPaths (401 otherwise, checked before
+// routing, so unknown paths are not revealed); http.tls serves HTTPS only.
 #pragma once
 
 #include <functional>
@@ -7,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "agent/config.h"
 #include "fleet/status.h"
 
 namespace agent {
@@ -28,14 +31,17 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 class HttpServer {
  public:
-  explicit HttpServer(std::string listen);  // "host:port"
+  explicit HttpServer(HttpConfig http);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Routes must be added before Start.
   void Route(const std::string& path, HttpHandler handler);
+  // Reads the password file and TLS material (errors name the config field), then listens.
   fleet::Status Start();
+  // What Start checks before listening, for check-config.
+  static fleet::Status Check(const HttpConfig& http);
   void Stop();
 
  private:

@@ -10,6 +10,7 @@
 #include "agent/daemon.h"
 #include "agent/version.h"
 #include "agent/status/status_client.h"
+#include "agent/support_client.h"
 #include "fleet/files.h"
 
 namespace {
@@ -68,6 +69,12 @@ int main(int argc, char** argv) {
   status->add_option("--config", status_config, "the agent's config file (its http.listen is asked)");
   status->add_option("--address", status_address, "host:port of the agent (default: from the config)");
   status->add_option("--timeout", status_timeout, "seconds to wait for the answer")->check(CLI::Range(1, 600));
+  int support_duration = 0;
+  CLI::App* support = app.add_subcommand(
+      "support", "write the running agent's support bundle (tar.gz) to stdout; needs --config");
+  support->add_option("--duration", support_duration, "seconds the agent collects first (0-300)")
+      ->check(CLI::Range(0, 300));
+  support->fallthrough();  // --config and the other flags may follow the subcommand
   CLI11_PARSE(app, argc, argv);
   if (status->parsed()) {
     return PrintStatus(status_config.empty() ? config_path : status_config, status_address, status_timeout);
@@ -87,6 +94,20 @@ int main(int argc, char** argv) {
   if (!config.ok()) {
     std::cerr << "fleet-agent: invalid config: " << config.status().message() << "\n";
     return 1;
+  }
+  if (support->parsed()) {
+    if (path.empty()) {
+      std::cerr << "fleet-agent support: --config is required\n";
+      return 1;
+    }
+    auto bundle = agent::FetchLocalSupportBundle(*config, support_duration);
+    if (!bundle.ok()) {
+      std::cerr << "fleet-agent support: " << bundle.status().message() << "\n";
+      return 1;
+    }
+    std::cout.write(bundle->data(), static_cast<std::streamsize>(bundle->size()));
+    std::cout.flush();
+    return std::cout ? 0 : 1;
   }
   if (check->parsed()) {
     std::cout << path << ": OK\n";

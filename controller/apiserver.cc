@@ -6,6 +6,8 @@
 #include <cpprest/producerconsumerstream.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -196,6 +198,7 @@ struct ApiServer::Impl {
   fleet::Registry& registry;
   const std::string token;
   AgentReportHooks reports;
+  ApiServer::SupportBundleFetch support;
   std::function<void(std::vector<fleet::metrics::Family>*)> extra_metrics;
   std::unique_ptr<web::http::experimental::listener::http_listener> listener;
   fleet::metrics::CounterVec requests{"fleet_apiserver_requests_total",
@@ -336,6 +339,10 @@ struct ApiServer::Impl {
       Json items = reports.events ? reports.events(seg[4]) : Json::array();
       return ReplyJson(r, 200, {{"apiVersion", "v1"}, {"kind", "EventList"}, {"items", items}}, start);
     }
+    if (seg.size() == 6 && kind->kind == "Host" && seg[5] == "support" && method == methods::GET) {
+      r.verb = "support";
+      return SupportBundle(r, seg[4], start);
+    }
     if (seg.size() == 5 || (seg.size() == 6 && seg[5] == "status")) {
       const std::string& name = seg[4];
       bool status = seg.size() == 6;
@@ -361,6 +368,26 @@ struct ApiServer::Impl {
       }
     }
     return ReplyStatus(r, Status(Code::kInvalid, "method " + method + " is not allowed here"), start);
+  }
+
+  void SupportBundle(Request& r, const std::string& host,
+                     std::chrono::steady_clock::time_point start) {
+    if (!support) {
+      return ReplyStatus(r, Status::Unavailable("support bundles travel the delivery path; "
+                                                "start the controller with --agent-bundle"),
+                         start);
+    }
+    int duration = 0;
+    const std::string d = r.query["duration"];
+    if (!d.empty()) {
+      if (d.size() > 3 || !std::all_of(d.begin(), d.end(), ::isdigit)) {
+        return ReplyStatus(r, Status::Invalid("duration: a whole number of seconds"), start);
+      }
+      duration = std::stoi(d);
+    }
+    auto bundle = support(host, duration);
+    if (!bundle.ok()) return ReplyStatus(r, bundle.status(), start);
+    Reply(r, 200, *bundle, "application/gzip", start);
   }
 
   // Agents authenticate with their host's own token, not the user token.
@@ -485,6 +512,10 @@ struct ApiServer::Impl {
     watches.push_back(std::move(session));
   }
 };
+
+void ApiServer::SetSupportBundleFetch(SupportBundleFetch fetch) {
+  impl_->support = std::move(fetch);
+}
 
 ApiServer::ApiServer(fleet::Registry& registry, std::string bearer_token)
     : impl_(std::make_unique<Impl>(registry, std::move(bearer_token))) {}

@@ -4,6 +4,7 @@
 //   /apis/vpsfleet.io/v1alpha1/apply[?objects=true]         atomic bulk apply (fleetctl apply)
 //   /apis/vpsfleet.io/v1alpha1/hosts/{name}/report          agents' health reports (per-host token)
 //   /apis/vpsfleet.io/v1alpha1/hosts/{name}/events          a host's recent events
+//   /apis/vpsfleet.io/v1alpha1/hosts/{name}/support?duration=N  the agent's support bundle
 //   /healthz /readyz /metrics /version                      open; everything else needs the token
 #pragma once
 
@@ -39,6 +40,10 @@ class ApiServer {
   fleet::Status Start(const std::string& address);
   // Before Start: enables the report endpoint and the Host status overlay.
   void SetAgentReportHooks(AgentReportHooks hooks);
+  // Before Start: enables GET .../hosts/NAME/support?duration=N (bundle bytes, application/gzip).
+  using SupportBundleFetch = std::function<fleet::Result<std::string>(const std::string& host,
+                                                                      int duration_seconds)>;
+  void SetSupportBundleFetch(SupportBundleFetch fetch);
   // Before Start: more families for /metrics (the reconcilers').
   void SetExtraMetrics(std::function<void(std::vector<fleet::metrics::Family>*)> gather);
   // Stops accepting, ends open watches, waits for in-flight requests.

@@ -136,16 +136,15 @@ Status HostReconciler::WriteStatus(const Json& host, const Json& status) {
   return r.status();
 }
 
-fleet::Result<SshTarget> HostReconciler::Target(const Json& host,
-                                                const std::map<std::string, Json>& secrets,
-                                                const Json& status) {
+fleet::Result<SshTarget> SshTargetFor(const Json& host, const std::map<std::string, Json>& secrets,
+                                      const Json& status, const TailnetResolver& tailnet) {
   const Json& spec = host["spec"];
   const Json& ssh = spec.value("ssh", Json::object());
   SshTarget t;
   t.address = spec["address"];
   if (spec.value("transport", "ssh") == "tailscale") {
     std::string name = spec.value("tailscale", Json::object()).value("name", t.address);
-    auto ip = tailnet_(name);
+    auto ip = tailnet(name);
     if (!ip.ok()) return ip.status();
     t.address = *ip;
   }
@@ -171,6 +170,12 @@ fleet::Result<SshTarget> HostReconciler::Target(const Json& host,
     t.private_key = *key;
   }
   return t;
+}
+
+fleet::Result<SshTarget> HostReconciler::Target(const Json& host,
+                                                const std::map<std::string, Json>& secrets,
+                                                const Json& status) {
+  return SshTargetFor(host, secrets, status, tailnet_);
 }
 
 Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& rendered,

@@ -44,6 +44,12 @@ class RevisionGate {
 // Resolves a tailnet machine name to the address SSH connects to.
 using TailnetResolver = std::function<fleet::Result<std::string>(const std::string& name)>;
 
+// How to reach a host over SSH: address (resolved on the tailnet when its transport says so),
+// port, user, key from its keySecretRef, host key pinned in spec or recorded in status.
+fleet::Result<SshTarget> SshTargetFor(const fleet::Json& host,
+                                      const std::map<std::string, fleet::Json>& secrets,
+                                      const fleet::Json& status, const TailnetResolver& tailnet);
+
 struct ReconcilerOptions {
   std::string controller_url;  // where agents report (rendered into their config)
   // A host whose last report is older than this is Healthy=False (ReportsStopped).

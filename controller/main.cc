@@ -11,6 +11,7 @@
 #include "controller/manager.h"
 #include "controller/reports.h"
 #include "controller/rollout.h"
+#include "controller/support_fetch.h"
 #include "controller/tailscale.h"
 #include "fleet/registry.h"
 
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<controller::RolloutReconciler> rollouts;
   std::unique_ptr<controller::Manager> manager;
   std::unique_ptr<controller::ReportReceiver> reports;
+  std::unique_ptr<controller::SupportBundleFetcher> support;
   if (!bundle_dir.empty() || !bundles_dir.empty()) {
     auto bundles = controller::LoadAgentBundles(bundle_dir, bundles_dir, VPSFLEET_VERSION);
     if (!bundles.ok()) {
@@ -110,6 +112,9 @@ int main(int argc, char** argv) {
     options.default_agent_version = bundles->default_version;
     installer = std::make_unique<controller::BundleInstaller>(std::move(*bundles));
     options.agent_bundles = installer->Digests();
+    controller::TailnetResolver tailnet = [tailscale_cmd](const std::string& name) {
+      return controller::ResolveTailnetAddress(tailscale_cmd, name);
+    };
     transport = controller::NewSshTransport();
     options.controller_url = advertise;
     options.report_timeout = std::chrono::seconds(report_timeout);
@@ -117,10 +122,7 @@ int main(int argc, char** argv) {
     options.report_interval = std::to_string(report_interval) + "s";
     reconciler = std::make_unique<controller::HostReconciler>(
         registry, *transport, *installer, health, gate,
-        [tailscale_cmd](const std::string& name) {
-          return controller::ResolveTailnetAddress(tailscale_cmd, name);
-        },
-        options);
+        tailnet, options);
     reconciler->SetEventRecorder(&events);
     rollouts = std::make_unique<controller::RolloutReconciler>(registry, options);
     manager = std::make_unique<controller::Manager>(**store, *reconciler, *rollouts, workers,
@@ -134,6 +136,10 @@ int main(int argc, char** argv) {
          },
          [&reports](fleet::Json& host) { reports->Overlay(host); },
          [&events](const std::string& host) { return events.List(host); }});
+    support = std::make_unique<controller::SupportBundleFetcher>(**store, *transport, tailnet);
+    server.SetSupportBundleFetch([&support](const std::string& host, int duration) {
+      return support->Fetch(host, duration);
+    });
     server.SetExtraMetrics([&manager](std::vector<fleet::metrics::Family>* out) { manager->Gather(out); });
   }
   if (auto st = server.Start(listen); !st.ok()) {

@@ -27,6 +27,18 @@ Code CodeForHttp(int status, const std::string& reason) {
   }
 }
 
+// The Status a non-2xx answer carries (the server's Status JSON when it sent one).
+Status ErrorFrom(int code, const std::string& text) {
+  Json j;
+  try {
+    j = text.empty() ? Json() : Json::parse(text);
+  } catch (const Json::exception&) {
+  }
+  std::string reason = j.is_object() ? j.value("reason", "") : "";
+  std::string message = j.is_object() ? j.value("message", text) : text;
+  return Status(CodeForHttp(code, reason), message);
+}
+
 }  // namespace
 
 std::string CollectionPath(const fleet::KindInfo& kind) {
@@ -34,7 +46,7 @@ std::string CollectionPath(const fleet::KindInfo& kind) {
 }
 
 Client::Client(Connection conn, std::chrono::seconds timeout)
-    : conn_(std::move(conn)), impl_(std::make_unique<Impl>()) {
+    : conn_(std::move(conn)), timeout_(timeout), impl_(std::make_unique<Impl>()) {
   web::http::client::http_client_config cfg;
   cfg.set_timeout(timeout);
   impl_->http = std::make_unique<web::http::client::http_client>(web::uri(conn_.server), cfg);
@@ -59,9 +71,7 @@ fleet::Result<Json> Client::Call(const std::string& method, const std::string& p
       if (code < 300) return Status::Internal("server sent invalid JSON");
     }
     if (code >= 200 && code < 300) return j;
-    std::string reason = j.is_object() ? j.value("reason", "") : "";
-    std::string message = j.is_object() ? j.value("message", text) : text;
-    return Status(CodeForHttp(code, reason), message);
+    return ErrorFrom(code, text);
   } catch (const std::exception& e) {
     return Status::Unavailable("cannot reach the controller at " + conn_.server + ": " + e.what());
   }
@@ -105,6 +115,27 @@ fleet::Result<Json> Client::HostEvents(const std::string& name) {
   return Call("GET", CollectionPath(*fleet::FindKind("Host")) + "/" +
                          web::uri::encode_data_string(name) + "/events",
               nullptr);
+}
+
+fleet::Result<std::string> Client::HostSupportBundle(const std::string& name, int duration_seconds) {
+  // The controller holds the request while the agent collects for duration_seconds.
+  web::http::client::http_client_config cfg;
+  cfg.set_timeout(timeout_ + std::chrono::seconds(duration_seconds));
+  web::http::http_request req("GET");
+  req.set_request_uri(CollectionPath(*fleet::FindKind("Host")) + "/" +
+                      web::uri::encode_data_string(name) +
+                      "/support?duration=" + std::to_string(duration_seconds));
+  if (!conn_.token.empty()) req.headers().add("Authorization", "Bearer " + conn_.token);
+  try {
+    web::http::client::http_client http(web::uri(conn_.server), cfg);
+    auto resp = http.request(req).get();
+    std::vector<unsigned char> body = resp.extract_vector().get();
+    std::string bytes(body.begin(), body.end());
+    if (resp.status_code() != 200) return ErrorFrom(resp.status_code(), bytes);
+    return bytes;
+  } catch (const std::exception& e) {
+    return Status::Unavailable("cannot reach the controller at " + conn_.server + ": " + e.what());
+  }
 }
 
 }  // namespace fleetctl

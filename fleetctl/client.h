@@ -29,6 +29,9 @@ class Client {
   fleet::Result<fleet::Json> Version();
   // A host's recent events (an EventList).
   fleet::Result<fleet::Json> HostEvents(const std::string& name);
+  // A host's support bundle (tar.gz bytes), fetched by the controller over SSH; the agent
+  // collects for duration_seconds first.
+  fleet::Result<std::string> HostSupportBundle(const std::string& name, int duration_seconds);
 
   const std::string& server() const { return conn_.server; }
 
@@ -36,6 +39,7 @@ class Client {
   fleet::Result<fleet::Json> Call(const std::string& method, const std::string& path_and_query,
                                   const fleet::Json* body);
   Connection conn_;
+  std::chrono::seconds timeout_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

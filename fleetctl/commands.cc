@@ -16,6 +16,7 @@
 #include "fleetctl/input.h"
 #include "fleetctl/printer.h"
 #include "fleetctl/rollout_commands.h"
+#include "fleetctl/support_command.h"
 
 namespace fleetctl {
 namespace {
@@ -498,6 +499,7 @@ int Main(int argc, char** argv) {
   config_cmd->add_subcommand("view", "Show the config (tokens redacted)")->callback([&] { rc = RunViewConfig(g); });
 
   AddRolloutCommands(app, [&g] { return Connect(g); }, &rc);
+  AddSupportCommand(app, [&g] { return Connect(g); }, &rc);
 
   try {
     app.parse(argc, argv);

@@ -25,7 +25,11 @@ paths: {procfs: /host/proc, sysfs: /host/sys, rootfs: /host}
 filesystem: {mountPointsExclude: "^/boot", fsTypesExclude: "^tmpfs$"}
 netdev: {deviceExclude: "^(lo|veth.*)$"}
 docker: {socket: /run/docker.sock}
-http: {listen: "0.0.0.0:9100", basicAuth: {username: u, passwordFile: /p}}
+http:
+  listen: "0.0.0.0:9100"
+  basicAuth: {username: u, passwordFile: /p}
+  unauthenticatedPaths: [/metrics, /-/healthy]
+  tls: {certFile: /c.pem, keyFile: /k.pem, minVersion: TLS13}
 logging: {level: debug, format: json}
 remoteWrite: {url: "http://mimir/api/v1/push"}
 buffer: {dir: /var/lib/fleet-agent}
@@ -48,7 +52,14 @@ buffer: {dir: /var/lib/fleet-agent}
   EXPECT_EQ(c->netdev.device_exclude, "^(lo|veth.*)$");
   EXPECT_EQ(c->docker.socket, "/run/docker.sock");
   EXPECT_EQ(c->http.listen, "0.0.0.0:9100");
-  EXPECT_EQ(c->http.basic_auth["username"].as<std::string>(), "u");
+  ASSERT_TRUE(c->http.basic_auth.has_value());
+  EXPECT_EQ(c->http.basic_auth->username, "u");
+  EXPECT_EQ(c->http.basic_auth->password_file, "/p");
+  EXPECT_EQ(c->http.unauthenticated_paths, (std::vector<std::string>{"/metrics", "/-/healthy"}));
+  ASSERT_TRUE(c->http.tls.has_value());
+  EXPECT_EQ(c->http.tls->cert_file, "/c.pem");
+  EXPECT_EQ(c->http.tls->key_file, "/k.pem");
+  EXPECT_EQ(c->http.tls->min_version, "TLS13");
   EXPECT_EQ(c->logging.format, "json");
   ASSERT_EQ(c->sections.count("remoteWrite"), 1u);
   EXPECT_EQ(c->sections["remoteWrite"]["url"].as<std::string>(), "http://mimir/api/v1/push");
@@ -60,6 +71,8 @@ TEST(ParseConfig, Defaults) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->scrape_interval, std::chrono::seconds(15));
   EXPECT_EQ(c->http.listen, "127.0.0.1:12345");
+  EXPECT_FALSE(c->http.basic_auth.has_value());
+  EXPECT_FALSE(c->http.tls.has_value());
   EXPECT_EQ(c->paths.procfs, "/proc");
   EXPECT_EQ(c->netdev.device_exclude, "^lo$");
   EXPECT_TRUE(c->collectors.container_enabled);
@@ -86,6 +99,23 @@ TEST(ParseConfig, ErrorsNameTheField) {
       {"http: {listen: \"1.2.3.4:99999\"}",
        "agent.yaml: http.listen: must be host:port, got \"1.2.3.4:99999\""},
       {"http: {listn: \":1\"}", "agent.yaml: http.listn: unknown field"},
+      {"http: {basicAuth: {passwordFile: /p}}", "agent.yaml: http.basicAuth.username: required"},
+      {"http: {basicAuth: {username: u}}", "agent.yaml: http.basicAuth.passwordFile: required"},
+      {"http: {basicAuth: {username: 'a:b', passwordFile: /p}}",
+       "agent.yaml: http.basicAuth.username: must not contain ':'"},
+      {"http: {basicAuth: {username: u, passwordFile: /p, password: hunter2}}",
+       "agent.yaml: http.basicAuth.password: unknown field"},
+      {"http: {basicAuth: u}", "agent.yaml: http.basicAuth: must be a mapping"},
+      {"http: {unauthenticatedPaths: [/metrics, metrics]}",
+       "agent.yaml: http.unauthenticatedPaths[1]: must be a path starting with /, got \"metrics\""},
+      {"http: {unauthenticatedPaths: /metrics}",
+       "agent.yaml: http.unauthenticatedPaths: must be a list of strings"},
+      {"http: {tls: {keyFile: /k}}", "agent.yaml: http.tls.certFile: required"},
+      {"http: {tls: {certFile: /c}}", "agent.yaml: http.tls.keyFile: required"},
+      {"http: {tls: {certFile: /c, keyFile: /k, minVersion: TLS11}}",
+       "agent.yaml: http.tls.minVersion: must be one of TLS12, TLS13, got \"TLS11\""},
+      {"http: {tls: {certFile: /c, keyFile: /k, ciphers: x}}",
+       "agent.yaml: http.tls.ciphers: unknown field"},
       {"scrapeInterval: 15", "agent.yaml: scrapeInterval: not a duration (like 15s, 1m30s, 500ms): \"15\""},
       {"scrapeInterval: 0s", "agent.yaml: scrapeInterval: must be positive"},
       {"collectors: {enabled: [cpu], disabled: [time]}",

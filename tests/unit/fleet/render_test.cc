@@ -127,6 +127,50 @@ TEST_F(RenderTest, AgentVersionIsCarriedButNotWrittenIntoTheConfig) {
   EXPECT_EQ(a, b);
 }
 
+TEST_F(RenderTest, ListenerAuthAndTlsComeFromSecrets) {
+  profile_ = Defaulted(Yaml(
+      "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
+      "  http:\n"
+      "    basicAuth: {username: ops, passwordSecretRef: listener-auth}\n"
+      "    unauthenticatedPaths: [/metrics, /-/healthy]\n"
+      "    tls: {secretRef: listener-tls, minVersion: TLS13}\n"));
+  // Hostile values: YAML and shell metacharacters, newlines; none may reach the config.
+  const std::string password = "p: 'x\"\n$(id)";
+  const std::string key = "-----BEGIN PRIVATE KEY-----\nAAA\n-----END PRIVATE KEY-----\n";
+  secrets_["listener-auth"] = SecretObj("listener-auth", {{"password", password}});
+  secrets_["listener-tls"] = SecretObj("listener-tls", {{"tls.crt", "CERT"}, {"tls.key", key}});
+  auto r = Render();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (const std::string& secret : {password, key, std::string("$(id)"), std::string("AAA")}) {
+    EXPECT_EQ(r->config.find(secret), std::string::npos) << secret << " in\n" << r->config;
+  }
+  EXPECT_EQ(r->secret_files.at("/srv/agent/secrets/listener-auth.password"), password);
+  EXPECT_EQ(r->secret_files.at("/srv/agent/secrets/listener-tls.tls.crt"), "CERT");
+  EXPECT_EQ(r->secret_files.at("/srv/agent/secrets/listener-tls.tls.key"), key);
+  auto parsed = ParseYamlDocuments(r->config, "config.yaml");
+  ASSERT_TRUE(parsed.ok());
+  const Json& http = (*parsed)[0].object["http"];
+  EXPECT_EQ(http["basicAuth"], Json({{"username", "ops"},
+                                      {"passwordFile", "/srv/agent/secrets/listener-auth.password"}}));
+  EXPECT_EQ(http["unauthenticatedPaths"], Json({"/metrics", "/-/healthy"}));
+  EXPECT_EQ(http["tls"], Json({{"certFile", "/srv/agent/secrets/listener-tls.tls.crt"},
+                                {"keyFile", "/srv/agent/secrets/listener-tls.tls.key"},
+                                {"minVersion", "TLS13"}}));
+  EXPECT_EQ(http["listen"], "127.0.0.1:12345") << "the CRD default";
+
+  // A changed listener password is a new revision (the agent must restart to use it).
+  const std::string before = r->revision;
+  secrets_["listener-auth"] = SecretObj("listener-auth", {{"password", "other"}});
+  auto again = Render();
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->revision, before);
+
+  secrets_.erase("listener-tls");
+  auto missing = Render();
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(), "spec.http.tls.secretRef: secret/listener-tls not found");
+}
+
 TEST_F(RenderTest, MissingSecretNamesTheField) {
   secrets_.clear();
   auto r = Render();
