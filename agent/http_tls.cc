@@ -42,16 +42,21 @@ fleet::Result<ListenerTlsContext> ListenerTlsContext::Load(const ListenerTls& tl
     return fleet::Status::Invalid("http.tls.certFile: " + tls.cert_file +
                                   ": not a PEM certificate chain (" + ec.message() + ")");
   }
-  ctx.use_private_key(boost::asio::buffer(out.key_pem_), boost::asio::ssl::context::pem, ec);
+  // The key alone first: OpenSSL 3 checks a key against the loaded certificate as it loads it,
+  // which would report a mismatch as an unreadable key.
+  boost::asio::ssl::context key_only(boost::asio::ssl::context::tls_server);
+  key_only.use_private_key(boost::asio::buffer(out.key_pem_), boost::asio::ssl::context::pem, ec);
   if (ec) {
     // The message names the file only: OpenSSL's text never contains key material.
     return fleet::Status::Invalid("http.tls.keyFile: " + tls.key_file + ": not a PEM private key (" +
                                   ec.message() + ")");
   }
-  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+  ERR_clear_error();
+  ctx.use_private_key(boost::asio::buffer(out.key_pem_), boost::asio::ssl::context::pem, ec);
+  if (ec || SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
     return fleet::Status::Invalid("http.tls.keyFile: " + tls.key_file +
                                   " does not match the certificate in " + tls.cert_file + " (" +
-                                  OpenSslError() + ")");
+                                  (ec ? ec.message() : OpenSslError()) + ")");
   }
   return out;
 }

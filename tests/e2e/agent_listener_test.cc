@@ -134,7 +134,8 @@ TEST(AgentListener, Tls12FloorAcceptsTls12RefusesTls11) {
                              "127.0.0.1:" + std::to_string(agent.port()), "-tls1_1", "-cipher",
                              "DEFAULT:@SECLEVEL=0"});
   EXPECT_NE(tls11.exit_code, 0) << tls11.out;
-  EXPECT_EQ(tls11.out.find("Protocol  : TLSv1.1"), std::string::npos) << tls11.out;
+  // s_client names the protocol it tried even when refused; no cipher means no session.
+  EXPECT_NE(tls11.out.find("Cipher is (NONE)"), std::string::npos) << tls11.out;
 }
 
 TEST(AgentListener, CheckConfigNamesBadTlsAndAuthFiles) {
