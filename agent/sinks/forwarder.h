@@ -4,6 +4,8 @@
 // Buffers live under buffer.dir (metrics/, logs/, docker-positions.json); buffer.maxBytes is split
 // between them, a quarter for metrics and the rest for logs, or all of it when only one sink is
 // configured.
+// The memory section sets the budget (agent/memory/memory_guard.h) that caps the sinks' batches
+// and the log source's records, and that they shed against while running.
 #pragma once
 
 #include <functional>
@@ -45,6 +47,9 @@ class Forwarder {
   const AgentConfig config_;
   fleet::metrics::Labels metric_labels_;  // remote write external labels
   ForwardMetrics metrics_;
+  const MemoryBudget budget_;            // memory section + cgroup limit
+  std::unique_ptr<MemoryGuard> memory_;  // outlives the loops that read it
+  size_t samples_per_send_ = 0;          // remoteWrite's, capped by the memory budget
   std::unique_ptr<SegmentBuffer> metrics_buffer_, logs_buffer_;
   std::unique_ptr<DeliveryLoop> remote_write_, loki_;
   std::unique_ptr<DockerLogSource> docker_logs_;
