@@ -18,6 +18,7 @@ std::string Mib(uint64_t bytes) {
 
 // Trimming walks the whole heap; once a second is plenty.
 constexpr std::chrono::seconds kTrimEvery{1};
+constexpr std::chrono::seconds kWarnEvery{30};
 
 }  // namespace
 
@@ -99,10 +100,13 @@ MemoryPressure MemoryGuard::Check() {
   last_rss_ = rss;
   if (level == MemoryPressure::kOver && before != MemoryPressure::kOver) {
     over_.Add({});
-    spdlog::warn("memory: resident {} reached the budget {}; shedding to the disk buffer and "
-                 "pausing log reads", Mib(rss), Mib(budget_));
-  } else if (level != MemoryPressure::kOver && before == MemoryPressure::kOver) {
-    spdlog::info("memory: resident {} back under the budget {}", Mib(rss), Mib(budget_));
+    // Under a sustained flood the level flips every few checks; the counter has each episode.
+    if (now - last_warning_ >= kWarnEvery) {
+      last_warning_ = now;
+      spdlog::warn("memory: resident {} reached the budget {}; shedding to the disk buffer and "
+                   "pausing log reads (fleet_agent_memory_over_budget_total counts each time)",
+                   Mib(rss), Mib(budget_));
+    }
   }
   return level;
 }

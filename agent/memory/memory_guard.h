@@ -84,7 +84,8 @@ class MemoryGuard {
   const RssFn rss_;
   std::atomic<MemoryPressure> pressure_{MemoryPressure::kNone};
   std::atomic<uint64_t> last_rss_{0};
-  std::chrono::steady_clock::time_point last_trim_{};
+  std::chrono::steady_clock::time_point last_trim_{};  // Check runs on one thread at a time
+  std::chrono::steady_clock::time_point last_warning_{};
 
   fleet::metrics::CounterVec shed_{"fleet_agent_memory_shed_total",
                                    "Times a component gave memory back under memory pressure "
