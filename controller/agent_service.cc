@@ -210,4 +210,20 @@ Status StopAgent(RemoteSession& session, const std::string& install_dir) {
   return {};
 }
 
+Status RemoveAgent(RemoteSession& session, const std::string& install_dir) {
+  FLEET_RETURN_IF_ERROR(StopAgent(session, install_dir));
+  Result<InitSystem> init = DetectInitSystem(session);
+  if (!init.ok()) return init.status();
+  if (*init == InitSystem::kSystemd) {
+    // Fails when the unit was never installed (a host that ran under the supervisor before).
+    FLEET_RETURN_IF_ERROR(session.Exec({"systemctl", "disable", kAgentUnitName}).status());
+    FLEET_RETURN_IF_ERROR(RunOrFail(session, {"rm", "-f", "--", kAgentUnitPath}, "removing the unit"));
+    FLEET_RETURN_IF_ERROR(RunOrFail(session, {"systemctl", "daemon-reload"}, "systemctl daemon-reload"));
+  }
+  return RunOrFail(session,
+                   {"rm", "-rf", "--", fleet::AgentConfigPath(install_dir), install_dir + "/secrets",
+                    install_dir + "/run"},
+                   "removing the agent's config and secrets");
+}
+
 }  // namespace controller

@@ -23,6 +23,10 @@ class BundleInstaller : public AgentInstaller {
     return RestartAgent(session, install_dir, config_path);
   }
 
+  fleet::Status Remove(RemoteSession& session, const std::string& install_dir) override {
+    return RemoveAgent(session, install_dir);
+  }
+
  private:
   const Bundle bundle_;
 };

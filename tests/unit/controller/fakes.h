@@ -24,6 +24,7 @@ struct FakeHost {
   int uploads = 0;
   int restarts = 0;
   int installs = 0;
+  int removals = 0;
   Status connect_error = Status::Ok();
   std::string host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEKEY";
   SshTarget last_target;
@@ -72,6 +73,14 @@ class FakeInstaller : public AgentInstaller {
   }
   Status Restart(RemoteSession&, const std::string&, const std::string&) override {
     ++h_.restarts;
+    return Status::Ok();
+  }
+  // As RemoveAgent does: config and secrets/ go, the bundle stays.
+  Status Remove(RemoteSession&, const std::string& dir) override {
+    ++h_.removals;
+    std::erase_if(h_.files, [&](const auto& f) {
+      return f.first == dir + "/config.yaml" || f.first.rfind(dir + "/secrets/", 0) == 0;
+    });
     return Status::Ok();
   }
 
