@@ -198,11 +198,10 @@ Status RestartAgent(RemoteSession& session, const std::string& install_dir,
   return ControlSupervisor(session, "restart", install_dir, config_path);
 }
 
-Status StopAgent(RemoteSession& session, const std::string& install_dir) {
-  FLEET_RETURN_IF_ERROR(ValidateInstallPath(install_dir));
-  Result<InitSystem> init = DetectInitSystem(session);
-  if (!init.ok()) return init.status();
-  if (*init == InitSystem::kSupervisor) return ControlSupervisor(session, "stop", install_dir, "");
+namespace {
+
+Status StopUnder(RemoteSession& session, InitSystem init, const std::string& install_dir) {
+  if (init == InitSystem::kSupervisor) return ControlSupervisor(session, "stop", install_dir, "");
   Result<ExecResult> stopped = session.Exec({"systemctl", "stop", kAgentUnitName});
   if (!stopped.ok()) return stopped.status();
   // 5 = unit not loaded: nothing was installed, so nothing runs.
@@ -210,10 +209,20 @@ Status StopAgent(RemoteSession& session, const std::string& install_dir) {
   return {};
 }
 
-Status RemoveAgent(RemoteSession& session, const std::string& install_dir) {
-  FLEET_RETURN_IF_ERROR(StopAgent(session, install_dir));
+}  // namespace
+
+Status StopAgent(RemoteSession& session, const std::string& install_dir) {
+  FLEET_RETURN_IF_ERROR(ValidateInstallPath(install_dir));
   Result<InitSystem> init = DetectInitSystem(session);
   if (!init.ok()) return init.status();
+  return StopUnder(session, *init, install_dir);
+}
+
+Status RemoveAgent(RemoteSession& session, const std::string& install_dir) {
+  FLEET_RETURN_IF_ERROR(ValidateInstallPath(install_dir));
+  Result<InitSystem> init = DetectInitSystem(session);
+  if (!init.ok()) return init.status();
+  FLEET_RETURN_IF_ERROR(StopUnder(session, *init, install_dir));
   if (*init == InitSystem::kSystemd) {
     // Fails when the unit was never installed (a host that ran under the supervisor before).
     FLEET_RETURN_IF_ERROR(session.Exec({"systemctl", "disable", kAgentUnitName}).status());

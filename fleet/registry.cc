@@ -222,8 +222,8 @@ class Registry::Plan {
     if (!cur_or.ok()) return cur_or.status();
     if (!*cur_or) return Status::NotFound(kind + "/" + name + " not found");
     Json obj = **cur_or;
-    // A Host left Terminating by its group may be forced away on its own.
-    if (kind == kHost && via.empty() && !(force && Terminating(obj))) {
+    // A Host its group left Terminating may be deleted on its own: waited for, or forced.
+    if (kind == kHost && via.empty() && !Terminating(obj)) {
       if (auto owner = OwnerGroup(obj)) {
         return Status::Invalid(RefString(obj) + " is managed by hostgroup/" + *owner +
                                "; remove it from the group instead");

@@ -83,7 +83,7 @@ TEST(AgentMemoryCap, LogFloodWithTheReceiverDownShedsInsteadOfBeingOomKilled) {
       {"--cpus", "1", "--log-opt", "max-size=2g"});
   ASSERT_TRUE(watch(15s, nullptr)) << state << agent_log();
   const double backlog = AgentMetric(port, "fleet_agent_buffer_bytes");
-  EXPECT_GT(backlog, 20 << 20) << "the flood should have left a backlog in the disk buffer";
+  EXPECT_GT(backlog, 5 << 20) << "the flood should have left a backlog (many capped batches) in the disk buffer";
 
   receiver.Start();
   auto flood_lines = [&] {
@@ -94,7 +94,7 @@ TEST(AgentMemoryCap, LogFloodWithTheReceiverDownShedsInsteadOfBeingOomKilled) {
     return n;
   };
   // The backlog flows: far more lines than one capped batch (640 KiB, about 3000 lines) holds.
-  EXPECT_TRUE(watch(30s, [&] { return flood_lines() > 100000; }))
+  EXPECT_TRUE(watch(30s, [&] { return flood_lines() > 50000; }))
       << state << " received " << flood_lines() << "\n" << agent_log();
   EXPECT_TRUE(alive()) << state << agent_log();
   EXPECT_TRUE(receiver.Errors().empty()) << receiver.Errors().front();

@@ -99,6 +99,7 @@ TEST(AgentService, UnsafeInstallPathsAreRefusedBeforeAnythingRuns) {
     EXPECT_EQ(InstallBundle(host, MakeBundle(kV1), dir).status().code(), fleet::Code::kInvalid) << dir;
     EXPECT_EQ(RestartAgent(host, dir, "/etc/fleet/agent.yaml").code(), fleet::Code::kInvalid) << dir;
     EXPECT_EQ(StopAgent(host, dir).code(), fleet::Code::kInvalid) << dir;
+    EXPECT_EQ(RemoveAgent(host, dir).code(), fleet::Code::kInvalid) << dir;
     EXPECT_TRUE(host.commands.empty() && host.uploads.empty()) << dir;
   }
 }
@@ -150,6 +151,30 @@ TEST(AgentService, HostsWithoutSystemdUseTheSupervisor) {
     ASSERT_EQ(host.commands.size(), 2u);
     EXPECT_EQ(host.commands[1][4], "restart") << state;
   }
+}
+
+TEST(AgentService, RemovingStopsForGoodAndTakesConfigAndSecretsButNotTheBundle) {
+  const std::vector<std::string> remove_files = {"rm", "-rf", "--", "/opt/fleet/config.yaml",
+                                                 "/opt/fleet/secrets", "/opt/fleet/run"};
+  FakeHost systemd;
+  systemd.system_state = "running";
+  ASSERT_TRUE(RemoveAgent(systemd, "/opt/fleet").ok());
+  std::vector<std::vector<std::string>> want = {
+      {"systemctl", "is-system-running"},
+      {"systemctl", "stop", "fleet-agent.service"},
+      {"systemctl", "disable", "fleet-agent.service"},  // a reboot must not start it again
+      {"rm", "-f", "--", kAgentUnitPath},
+      {"systemctl", "daemon-reload"},
+      remove_files};
+  EXPECT_EQ(systemd.commands, want);
+
+  FakeHost supervised;
+  ASSERT_TRUE(RemoveAgent(supervised, "/opt/fleet").ok());
+  ASSERT_EQ(supervised.commands.size(), 3u);
+  EXPECT_EQ(supervised.commands[1][0], "sh");
+  EXPECT_EQ(supervised.commands[1][4], "stop");
+  EXPECT_EQ(supervised.commands[1][5], "/opt/fleet");
+  EXPECT_EQ(supervised.commands[2], remove_files);
 }
 
 }  // namespace

@@ -214,8 +214,11 @@ TEST_F(RegistryTest, HostGroupHostsWithFinalizersTerminateWithTheGroup) {
   auto back = registry_.Apply({Group("[{name: atl-chat, address: a}, {name: atl-db, address: b}]")}, false);
   EXPECT_EQ(back.status().code(), Code::kConflict);
   EXPECT_NE(back.status().message().find("vpsfleet.io/agent-cleanup"), std::string::npos) << back.status().message();
-  // Directly, an owned host can only be forced, and only once it is Terminating.
+  // Directly, an owned host can be deleted only once its group let it go: waited for, or forced.
   EXPECT_EQ(registry_.Delete(K("Host"), "atl-chat", false, true).status().code(), Code::kInvalid);
+  auto waited = registry_.Delete(K("Host"), "atl-db", false);
+  ASSERT_TRUE(waited.ok()) << waited.status().message();
+  EXPECT_EQ(waited->objects.at(0).action, "terminating");
   ASSERT_TRUE(registry_.Delete(K("Host"), "atl-db", false, true).ok());
 
   auto del = registry_.Delete(K("HostGroup"), "atl", false);
