@@ -131,24 +131,38 @@ Status ControlUnit(RemoteSession& session, const std::string& verb, const std::s
   return RunOrFail(session, {"systemctl", verb, kAgentUnitName}, "systemctl " + verb);
 }
 
-// One remote command on hosts without systemd (it detects which init runs and acts); the
-// systemd path when it answers kSystemdHere.
-Status ControlAgent(RemoteSession& session, const std::string& action,
-                    const std::string& install_dir, const std::string& config_path) {
+// Runs the control script: one remote command that acts on hosts without systemd. On a systemd
+// host it only answers kSystemdHere; true then.
+Result<bool> RunControlScript(RemoteSession& session, const std::string& action,
+                              const std::string& install_dir, const std::string& config_path) {
   FLEET_RETURN_IF_ERROR(ValidateInstallPath(install_dir));
   if (action != "stop") FLEET_RETURN_IF_ERROR(ValidateInstallPath(config_path));
   Result<ExecResult> done = session.Exec({"sh", "-c", kSupervisorControlScript,
                                           "fleet-agent-control", action, install_dir, config_path});
-  if (!done.ok() || done->exit_code != kSystemdHere) {
-    return CheckExit(done, action + " fleet-agent under fleet-supervise");
-  }
-  if (action == "restart") return ControlUnit(session, "restart", install_dir, config_path);
-  if (action == "reload") return ControlUnit(session, "reload-or-restart", install_dir, config_path);
+  if (done.ok() && done->exit_code == kSystemdHere) return true;
+  FLEET_RETURN_IF_ERROR(CheckExit(done, action + " fleet-agent under fleet-supervise"));
+  return false;
+}
+
+// Stops the agent; true when systemd ran it.
+Result<bool> Stop(RemoteSession& session, const std::string& install_dir) {
+  Result<bool> systemd = RunControlScript(session, "stop", install_dir, "");
+  if (!systemd.ok() || !*systemd) return systemd;
   Result<ExecResult> stopped = session.Exec({"systemctl", "stop", kAgentUnitName});
   if (!stopped.ok()) return stopped.status();
   // 5 = unit not loaded: nothing was installed, so nothing runs.
   if (stopped->exit_code != 0 && stopped->exit_code != 5) return CheckExit(stopped, "systemctl stop");
-  return {};
+  return true;
+}
+
+// restart | reload: the script, then the unit where systemd runs.
+Status StartOrReload(RemoteSession& session, const std::string& action,
+                     const std::string& install_dir, const std::string& config_path) {
+  Result<bool> systemd = RunControlScript(session, action, install_dir, config_path);
+  if (!systemd.ok()) return systemd.status();
+  if (!*systemd) return {};
+  return ControlUnit(session, action == "reload" ? "reload-or-restart" : "restart", install_dir,
+                     config_path);
 }
 
 }  // namespace
@@ -214,16 +228,31 @@ std::string AgentSystemdUnit(const std::string& install_dir, const std::string& 
 
 Status RestartAgent(RemoteSession& session, const std::string& install_dir,
                     const std::string& config_path) {
-  return ControlAgent(session, "restart", install_dir, config_path);
+  return StartOrReload(session, "restart", install_dir, config_path);
 }
 
 Status ReloadAgent(RemoteSession& session, const std::string& install_dir,
                    const std::string& config_path) {
-  return ControlAgent(session, "reload", install_dir, config_path);
+  return StartOrReload(session, "reload", install_dir, config_path);
 }
 
 Status StopAgent(RemoteSession& session, const std::string& install_dir) {
-  return ControlAgent(session, "stop", install_dir, "");
+  return Stop(session, install_dir).status();
+}
+
+Status RemoveAgent(RemoteSession& session, const std::string& install_dir) {
+  Result<bool> systemd = Stop(session, install_dir);
+  if (!systemd.ok()) return systemd.status();
+  if (*systemd) {
+    // Fails when the unit was never installed (a host that ran under the supervisor before).
+    FLEET_RETURN_IF_ERROR(session.Exec({"systemctl", "disable", kAgentUnitName}).status());
+    FLEET_RETURN_IF_ERROR(RunOrFail(session, {"rm", "-f", "--", kAgentUnitPath}, "removing the unit"));
+    FLEET_RETURN_IF_ERROR(RunOrFail(session, {"systemctl", "daemon-reload"}, "systemctl daemon-reload"));
+  }
+  return RunOrFail(session,
+                   {"rm", "-rf", "--", fleet::AgentConfigPath(install_dir), install_dir + "/secrets",
+                    install_dir + "/run"},
+                   "removing the agent's config and secrets");
 }
 
 }  // namespace controller

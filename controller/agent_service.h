@@ -9,6 +9,7 @@
 
 #include "controller/bundle.h"
 #include "controller/transport.h"
+#include "fleet/render.h"
 #include "fleet/status.h"
 
 namespace controller {
@@ -42,5 +43,12 @@ fleet::Status RestartAgent(RemoteSession& session, const std::string& install_di
 fleet::Status ReloadAgent(RemoteSession& session, const std::string& install_dir,
                           const std::string& config_path);
 fleet::Status StopAgent(RemoteSession& session, const std::string& install_dir);
+
+// What deleting a Host does on it: stops the agent for good (under systemd also disables and
+// removes the unit, so a reboot does not start it again) and removes its config and secrets/
+// (the report token and the receivers' credentials). The bundle (bin/, lib/, MANIFEST) stays:
+// it holds nothing secret and a host added back skips the upload by checksum; so do buffer/
+// (telemetry not yet delivered) and log/, for whoever looks at the host afterwards.
+fleet::Status RemoveAgent(RemoteSession& session, const std::string& install_dir);
 
 }  // namespace controller

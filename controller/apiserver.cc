@@ -362,7 +362,9 @@ struct ApiServer::Impl {
                        200, start);
       }
       if (method == methods::DEL && !status) {
-        auto res = registry.Delete(*kind, name, dry_run);
+        // ?force=true: gone now, finalizers or not (for a host that will never be reachable).
+        const bool force = r.query.count("force") && r.query["force"] == "true";
+        auto res = registry.Delete(*kind, name, dry_run, force);
         if (!res.ok()) return ReplyStatus(r, res.status(), start);
         return ReplyJson(r, 200, ApplyResultJson(*res, dry_run, true), start);
       }

@@ -40,6 +40,10 @@ class BundleInstaller : public AgentInstaller {
     return out;
   }
 
+  fleet::Status Remove(RemoteSession& session, const std::string& install_dir) override {
+    return RemoveAgent(session, install_dir);
+  }
+
  private:
   const AgentBundles bundles_;
 };

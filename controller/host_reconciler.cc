@@ -43,6 +43,13 @@ std::string ConnectReason(const Status& st) {
   }
 }
 
+bool HasCleanupFinalizer(const Json& host) {
+  for (const auto& f : host["metadata"].value("finalizers", Json::array())) {
+    if (f == fleet::kAgentCleanupFinalizer) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool SetCondition(Json& status, const std::string& type, const std::string& value,
@@ -284,6 +291,35 @@ bool HostReconciler::MayRestartSilentAgent(const std::string& host) {
   return true;
 }
 
+ReconcileResult HostReconciler::Finalize(const Json& host, Json status) {
+  const std::string name = host["metadata"]["name"];
+  if (!HasCleanupFinalizer(host)) return {Status::Ok(), std::chrono::milliseconds(0)};
+  // Nothing was written to a host that was never connected to.
+  const bool touched = !status.value("tokenHash", "").empty() || !ConditionValue(status, "AgentInstalled").empty();
+  if (touched) {
+    const std::string now = Rfc3339(Clock::now());
+    auto fail = [&](const char* reason, const Status& st) -> ReconcileResult {
+      SetCondition(status, "AgentRemoved", "False", reason, st.message(), now);
+      if (events_) events_->Record(name, "Warning", "CleanupFailed", st.message());
+      spdlog::warn("host/{}: removing the agent: {}", name, st.message());
+      (void)WriteStatus(host, status);
+      return {st, {}};
+    };
+    auto secrets = LoadSecrets(registry_.store());
+    if (!secrets.ok()) return {secrets.status(), {}};
+    auto target = Target(host, *secrets, status);
+    if (!target.ok()) return fail("TargetUnresolved", target.status());
+    auto session = transport_.Connect(*target);
+    if (!session.ok()) return fail(ConnectReason(session.status()).c_str(), session.status());
+    const std::string install_dir = host["spec"].value("installDir", "/opt/fleet-agent");
+    if (auto st = installer_.Remove(**session, install_dir); !st.ok()) return fail("RemoveFailed", st);
+    spdlog::info("host/{}: agent stopped and its config removed", name);
+    if (events_) events_->Record(name, "Normal", "AgentRemoved", "agent stopped, config and secrets removed");
+  }
+  auto removed = registry_.SetFinalizer(*fleet::FindKind("Host"), name, fleet::kAgentCleanupFinalizer, false);
+  return {removed.status(), std::chrono::milliseconds(0)};
+}
+
 ReconcileResult HostReconciler::Reconcile(const std::string& name) {
   auto& store = registry_.store();
   auto host = store.Get("Host", name);
@@ -295,10 +331,17 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     }
     return {host.status(), {}};
   }
-  const Json& spec = (*host)["spec"];
   Json status = host->value("status", Json::object());
   if (!status.value("tokenHash", "").empty()) health_.SetTokenHash(name, status["tokenHash"]);
-  if (spec.value("paused", false)) return {Status::Ok(), std::chrono::milliseconds(0)};
+  // Deletion overrides paused: the user asked for the agent to go.
+  if ((*host)["metadata"].contains("deletionTimestamp")) return Finalize(*host, std::move(status));
+  if ((*host)["spec"].value("paused", false)) return {Status::Ok(), std::chrono::milliseconds(0)};
+  if (!HasCleanupFinalizer(*host)) {
+    auto added = registry_.SetFinalizer(*fleet::FindKind("Host"), name, fleet::kAgentCleanupFinalizer, true);
+    if (!added.ok()) return {added.status(), {}};
+    host = store.Get("Host", name);
+    if (!host.ok()) return {host.status(), {}};
+  }
   const std::string now = Rfc3339(Clock::now());
   status["observedGeneration"] = (*host)["metadata"].value("generation", 0);
 

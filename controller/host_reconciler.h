@@ -2,6 +2,12 @@
 // is observed (its status, the agent's last health report) it decides what to do — deliver or
 // not, which conditions hold, when to look again — and carries the delivery out over SSH.
 // DecideHost is pure; HostReconciler::Reconcile does the I/O around it.
+//
+// Deletion: before anything is put on a host its Host gets the finalizer
+// vpsfleet.io/agent-cleanup, so deleting it only marks it Terminating. The reconciler then stops
+// and removes the agent over SSH and drops the finalizer, which deletes the Host; an unreachable
+// host keeps it Terminating (condition AgentRemoved=False, event CleanupFailed) and is retried
+// with backoff until it answers or is deleted with --force.
 #pragma once
 
 #include <chrono>
@@ -32,6 +38,8 @@ class AgentInstaller {
   // The running agent re-reads its config in place (SIGHUP); starts one when none runs.
   virtual fleet::Status Reload(RemoteSession& session, const std::string& install_dir,
                                const std::string& config_path) = 0;
+  // Stops the agent for good and removes its config and secrets (the Host is being deleted).
+  virtual fleet::Status Remove(RemoteSession& session, const std::string& install_dir) = 0;
 };
 
 // Which revision a host may run, given the one rendered for it now (Rollouts hold hosts back).
@@ -106,6 +114,9 @@ class HostReconciler {
                                   const std::map<std::string, fleet::Json>& secrets,
                                   const fleet::Json& status);
   fleet::Status WriteStatus(const fleet::Json& host, const fleet::Json& status);
+  // The Host is Terminating: remove the agent (when anything was put on the host), then the
+  // finalizer.
+  ReconcileResult Finalize(const fleet::Json& host, fleet::Json status);
   // Restarting an agent that is running but cannot report would not help; at most one such
   // restart per two report timeouts.
   bool MayRestartSilentAgent(const std::string& host);

@@ -1,5 +1,6 @@
 #include "fleet/registry.h"
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <optional>
@@ -76,6 +77,21 @@ std::string PrefixLines(const std::string& prefix, const std::string& message) {
     if (c == '\n') out += prefix;
   }
   return out;
+}
+
+bool Terminating(const Json& obj) { return obj["metadata"].contains("deletionTimestamp"); }
+
+std::string Finalizers(const Json& obj) {
+  std::string out;
+  for (const auto& f : obj["metadata"].value("finalizers", Json::array())) {
+    out += (out.empty() ? "" : ", ") + f.get<std::string>();
+  }
+  return out;
+}
+
+Status BeingDeleted(const Json& obj) {
+  return Status::Conflict(RefString(obj) + " is being deleted (waiting for " + Finalizers(obj) +
+                          "); wait until it is gone, or remove it now with delete --force");
 }
 
 Json DeepMerge(Json base, const Json& over) {
@@ -156,6 +172,7 @@ class Registry::Plan {
                                "; change the group instead");
       }
     }
+    if (cur && Terminating(*cur)) return BeingDeleted(*cur);
     if (kind == kSecret) NormalizeSecret(desired);
     Json obj = std::move(desired);
     std::string action;
@@ -165,7 +182,7 @@ class Registry::Plan {
       obj["metadata"]["generation"] = 1;
       action = "created";
     } else {
-      for (const char* k : {"uid", "creationTimestamp", "generation", "resourceVersion"}) {
+      for (const char* k : {"uid", "creationTimestamp", "generation", "resourceVersion", "finalizers"}) {
         if ((*cur)["metadata"].contains(k)) obj["metadata"][k] = (*cur)["metadata"][k];
       }
       if (cur->contains("status")) obj["status"] = (*cur)["status"];
@@ -196,12 +213,17 @@ class Registry::Plan {
     return Status::Ok();
   }
 
-  Status Remove(const std::string& kind, const std::string& name, const std::string& via) {
+  // An object with finalizers is only marked (metadata.deletionTimestamp, action
+  // "terminating"); whoever owns each finalizer removes it when done, and the last removal
+  // deletes the object (SetFinalizer). force deletes it at once, finalizers or not.
+  Status Remove(const std::string& kind, const std::string& name, const std::string& via,
+                bool force) {
     auto cur_or = Current(kind, name);
     if (!cur_or.ok()) return cur_or.status();
     if (!*cur_or) return Status::NotFound(kind + "/" + name + " not found");
     Json obj = **cur_or;
-    if (kind == kHost && via.empty()) {
+    // A Host its group left Terminating may be deleted on its own: waited for, or forced.
+    if (kind == kHost && via.empty() && !Terminating(obj)) {
       if (auto owner = OwnerGroup(obj)) {
         return Status::Invalid(RefString(obj) + " is managed by hostgroup/" + *owner +
                                "; remove it from the group instead");
@@ -211,15 +233,61 @@ class Registry::Plan {
       auto owned = OwnedHosts(name);
       if (!owned.ok()) return owned.status();
       for (const auto& h : *owned) {
-        FLEET_RETURN_IF_ERROR(Remove(kHost, h, "hostgroup/" + name));
+        FLEET_RETURN_IF_ERROR(Remove(kHost, h, "hostgroup/" + name, force));
       }
     }
+    const std::string ref = RefString(obj);
+    if (!force && !obj["metadata"].value("finalizers", Json::array()).empty()) {
+      const bool marked = Terminating(obj);
+      if (!marked) obj["metadata"]["deletionTimestamp"] = NowRfc3339();
+      Record(kind, name, ref, "terminating", via, std::move(obj), !marked);
+      return Status::Ok();
+    }
+    Delete(kind, name, via, std::move(obj));
+    return Status::Ok();
+  }
+
+  Status SetFinalizer(const std::string& kind, const std::string& name,
+                      const std::string& finalizer, bool present) {
+    auto cur_or = Current(kind, name);
+    if (!cur_or.ok()) return cur_or.status();
+    if (!*cur_or) return Status::NotFound(kind + "/" + name + " not found");
+    Json obj = **cur_or;
+    const std::string ref = RefString(obj);
+    Json list = obj["metadata"].value("finalizers", Json::array());
+    auto it = std::find(list.begin(), list.end(), Json(finalizer));
+    if ((it != list.end()) == present) {
+      Record(kind, name, ref, "unchanged", "", std::move(obj));
+      return Status::Ok();
+    }
+    if (present) {
+      if (Terminating(obj)) return BeingDeleted(obj);
+      list.push_back(finalizer);
+    } else {
+      list.erase(it);
+    }
+    if (list.empty() && Terminating(obj)) {
+      Delete(kind, name, "", std::move(obj));
+      return Status::Ok();
+    }
+    if (list.empty()) {
+      obj["metadata"].erase("finalizers");
+    } else {
+      obj["metadata"]["finalizers"] = std::move(list);
+    }
+    Record(kind, name, ref, "configured", "", std::move(obj));
+    return Status::Ok();
+  }
+
+ private:
+  void Delete(const std::string& kind, const std::string& name, const std::string& via, Json obj) {
     std::string key = Key(kind, name);
     state_[key] = std::nullopt;
     SetOp(key, {StoreOp::Type::kDelete, kind, name, Json(), base_revision_[key]});
     results_.push_back({{RefString(obj), "deleted", via, std::move(obj)}, key});
-    return Status::Ok();
   }
+
+ public:
 
   // The store ops, each put carrying a copy of the object as planned (the plan keeps its own for
   // the results); ops hold no object until now, so planning keeps one copy, not two.
@@ -250,8 +318,12 @@ class Registry::Plan {
 
   void Record(const std::string& kind, const std::string& name, const std::string& ref,
               const std::string& action, const std::string& via, Json obj) {
+    Record(kind, name, ref, action, via, std::move(obj), action != "unchanged");
+  }
+  void Record(const std::string& kind, const std::string& name, const std::string& ref,
+              const std::string& action, const std::string& via, Json obj, bool write) {
     std::string key = Key(kind, name);
-    if (action != "unchanged") {
+    if (write) {
       SetOp(key, {StoreOp::Type::kPut, kind, name, Json(), base_revision_[key]});
     }
     state_[key] = std::move(obj);
@@ -313,7 +385,7 @@ class Registry::Plan {
     auto owned = OwnedHosts(group_name);
     if (!owned.ok()) return owned.status();
     for (const auto& name : *owned) {
-      if (!wanted.count(name)) FLEET_RETURN_IF_ERROR(Remove(kHost, name, via));
+      if (!wanted.count(name)) FLEET_RETURN_IF_ERROR(Remove(kHost, name, via, false));
     }
     return Status::Ok();
   }
@@ -401,7 +473,7 @@ Result<ApplyResult> Registry::Execute(Plan& plan, bool dry_run) {
   }
   result.objects = plan.TakeResults();
   for (auto& r : result.objects) {
-    if (result.revision && (r.action == "created" || r.action == "configured")) {
+    if (result.revision && (r.action == "created" || r.action == "configured" || r.action == "terminating")) {
       r.object["metadata"]["resourceVersion"] = std::to_string(result.revision);
     }
     r.object = Redact(std::move(r.object));
@@ -447,12 +519,22 @@ Result<Json> Registry::UpdateStatus(const KindInfo& kind, const std::string& nam
   return SingleObject(Execute(plan, dry_run));
 }
 
-Result<ApplyResult> Registry::Delete(const KindInfo& kind, const std::string& name, bool dry_run) {
+Result<ApplyResult> Registry::Delete(const KindInfo& kind, const std::string& name, bool dry_run,
+                                     bool force) {
   Plan plan(store_);
-  Status st = plan.Remove(kind.kind, name, "");
+  Status st = plan.Remove(kind.kind, name, "", force);
   if (st.code() == Code::kNotFound) return Status::NotFound(kind.singular + "/" + name + " not found");
   FLEET_RETURN_IF_ERROR(st);
   return Execute(plan, dry_run);
+}
+
+Result<ApplyResult> Registry::SetFinalizer(const KindInfo& kind, const std::string& name,
+                                           const std::string& finalizer, bool present) {
+  Plan plan(store_);
+  Status st = plan.SetFinalizer(kind.kind, name, finalizer, present);
+  if (st.code() == Code::kNotFound) return Status::NotFound(kind.singular + "/" + name + " not found");
+  FLEET_RETURN_IF_ERROR(st);
+  return Execute(plan, false);
 }
 
 Result<ApplyResult> Registry::Apply(std::vector<Json> objects, bool dry_run) {

@@ -16,7 +16,7 @@ namespace fleet {
 
 struct AppliedObject {
   std::string ref;     // "host/atl-chat"
-  std::string action;  // created | configured | unchanged | deleted
+  std::string action;  // created | configured | unchanged | deleted | terminating
   std::string via;     // "hostgroup/atl" when the change follows from another object
   Json object;         // as stored (or as it would be, on dry run), secrets redacted
 };
@@ -40,8 +40,16 @@ class Registry {
   // Writes status only (the status subresource); resourceVersion, when given, must match.
   Result<Json> UpdateStatus(const KindInfo& kind, const std::string& name, Json object,
                             bool dry_run);
-  // Deletes the object and what it owns (a HostGroup's Hosts).
-  Result<ApplyResult> Delete(const KindInfo& kind, const std::string& name, bool dry_run);
+  // Deletes the object and what it owns (a HostGroup's Hosts). An object with finalizers is
+  // marked instead (metadata.deletionTimestamp; action "terminating") and goes when its last
+  // finalizer is removed; force deletes it at once, finalizers or not. A Terminating object
+  // refuses spec writes (Conflict) but takes status writes.
+  Result<ApplyResult> Delete(const KindInfo& kind, const std::string& name, bool dry_run,
+                             bool force = false);
+  // Adds or removes one of metadata.finalizers (a Terminating object takes no new ones); removing
+  // the last one from a Terminating object deletes it (action "deleted").
+  Result<ApplyResult> SetFinalizer(const KindInfo& kind, const std::string& name,
+                                   const std::string& finalizer, bool present);
   // Creates or updates every object in one transaction: all or nothing.
   Result<ApplyResult> Apply(std::vector<Json> objects, bool dry_run);
 

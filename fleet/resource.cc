@@ -111,7 +111,7 @@ void ValidateMetadata(Json& object, std::vector<FieldError>* errors) {
     return;
   }
   for (const char* server_set : {"uid", "resourceVersion", "generation", "creationTimestamp",
-                                 "ownerReferences"}) {
+                                 "ownerReferences", "finalizers", "deletionTimestamp"}) {
     meta.erase(server_set);
   }
   for (auto it = meta.begin(); it != meta.end(); ++it) {

@@ -16,6 +16,9 @@ inline constexpr char kVersion[] = "v1alpha1";
 inline constexpr char kApiVersion[] = "vpsfleet.io/v1alpha1";
 // Label the controller puts on Hosts that a HostGroup owns.
 inline constexpr char kHostGroupLabel[] = "vpsfleet.io/hostgroup";
+// The controller's finalizer on a Host it delivered to: the Host stays (Terminating, with
+// metadata.deletionTimestamp) until the agent on it is stopped and its config removed.
+inline constexpr char kAgentCleanupFinalizer[] = "vpsfleet.io/agent-cleanup";
 
 struct PrinterColumn {
   std::string name;       // "Last-Seen"
@@ -52,7 +55,8 @@ bool IsDns1123Label(std::string_view s);
 
 // Validates a user-written object (apiVersion, kind, metadata, spec...). Status is not user
 // input: it is removed. Server-set metadata (uid, resourceVersion, generation,
-// creationTimestamp, ownerReferences) is accepted and removed, as apply ignores it.
+// creationTimestamp, ownerReferences, finalizers, deletionTimestamp) is accepted and removed, as
+// apply ignores it.
 // With apply_defaults, schema defaults are filled in.
 std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults);
 

@@ -102,10 +102,12 @@ fleet::Result<Json> Client::Update(const fleet::KindInfo& kind, const Json& obje
 }
 
 fleet::Result<Json> Client::Delete(const fleet::KindInfo& kind, const std::string& name,
-                                   bool dry_run) {
-  return Call("DELETE",
-              CollectionPath(kind) + "/" + web::uri::encode_data_string(name) +
-                  (dry_run ? "?dryRun=All" : ""),
+                                   bool dry_run, bool force) {
+  std::string query;
+  if (dry_run) query += "&dryRun=All";
+  if (force) query += "&force=true";
+  if (!query.empty()) query[0] = '?';
+  return Call("DELETE", CollectionPath(kind) + "/" + web::uri::encode_data_string(name) + query,
               nullptr);
 }
 

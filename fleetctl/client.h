@@ -24,8 +24,9 @@ class Client {
                                    bool with_objects);
   // Replaces spec, labels and annotations; object's metadata.resourceVersion must match (409).
   fleet::Result<fleet::Json> Update(const fleet::KindInfo& kind, const fleet::Json& object);
+  // force: gone at once, even with finalizers pending (the agent on a Host is left as it is).
   fleet::Result<fleet::Json> Delete(const fleet::KindInfo& kind, const std::string& name,
-                                    bool dry_run);
+                                    bool dry_run, bool force = false);
   fleet::Result<fleet::Json> Version();
   // A host's recent events (an EventList).
   fleet::Result<fleet::Json> HostEvents(const std::string& name);

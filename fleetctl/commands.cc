@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <regex>
+#include <thread>
 
 #include "fleet/resource.h"
 #include "fleetctl/client.h"
@@ -288,7 +289,36 @@ struct DeleteFlags {
   std::vector<std::string> args;  // KIND NAME...
   bool ignore_not_found = false;
   std::string dry_run = "none";
+  bool force = false;
+  bool wait = true;
+  int timeout_seconds = 300;
 };
+
+// Why a Terminating object is still there: its pending finalizers and, for a Host, the last
+// cleanup failure.
+std::string PendingDeletion(const Json& obj) {
+  std::string out = "waiting for";
+  for (const auto& f : obj["metadata"].value("finalizers", Json::array())) out += " " + f.get<std::string>();
+  for (const auto& c : obj.value("status", Json::object()).value("conditions", Json::array())) {
+    if (c.value("type", "") == "AgentRemoved" && c.value("status", "") == "False") {
+      out += "; last attempt: " + c.value("message", "");
+    }
+  }
+  return out;
+}
+
+// Polls until the object is gone (true) or the timeout passes (false, with why in *pending).
+bool WaitUntilDeleted(Client& client, const fleet::KindInfo& kind, const std::string& name,
+                      std::chrono::seconds timeout, std::string* pending) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto got = client.Get(kind, name);
+    if (!got.ok() && got.status().code() == fleet::Code::kNotFound) return true;
+    if (got.ok()) *pending = PendingDeletion(*got);
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
 
 int RunDelete(const Globals& g, const DeleteFlags& f) {
   std::vector<std::pair<const fleet::KindInfo*, std::string>> targets;
@@ -315,14 +345,36 @@ int RunDelete(const Globals& g, const DeleteFlags& f) {
       std::cout << kind->singular << "/" << name << " deleted (client dry run)\n";
       continue;
     }
-    auto res = (*client)->Delete(*kind, name, dry);
+    auto res = (*client)->Delete(*kind, name, dry, f.force);
     if (!res.ok()) {
       if (res.status().code() == fleet::Code::kNotFound && f.ignore_not_found) continue;
       Fail(res.status());
       rc = kExitError;
       continue;
     }
-    for (const auto& r : (*res)["results"]) std::cout << ActionLine(r, dry ? " (server dry run)" : "");
+    bool terminating = false;
+    for (const auto& r : (*res)["results"]) {
+      std::string suffix = dry ? " (server dry run)" : "";
+      if (r.value("action", "") == "terminating") {
+        suffix += " (" + PendingDeletion(r.value("object", Json::object())) + ")";
+        terminating = terminating || (!r.contains("via") && !dry);
+      } else if (f.force && r.value("action", "") == "deleted" && r.value("ref", "").rfind("host/", 0) == 0) {
+        suffix += " (forced: the agent on it, if any, was left as it is)";
+      }
+      std::cout << ActionLine(r, suffix);
+    }
+    // Like kubectl delete: by default the command returns once the object is gone, so a CI job
+    // can rely on it (for a Host: its agent stopped and its config removed).
+    if (!terminating || !f.wait) continue;
+    std::string pending;
+    if (WaitUntilDeleted(**client, *kind, name, std::chrono::seconds(f.timeout_seconds), &pending)) {
+      std::cout << kind->singular << "/" << name << " deleted\n";
+    } else {
+      Fail(Status(fleet::Code::kDeadlineExceeded, kind->singular + "/" + name + " still Terminating after " +
+                                    std::to_string(f.timeout_seconds) + "s (" + pending +
+                                    "); delete it with --force if the host is gone for good"));
+      rc = kExitError;
+    }
   }
   return rc;
 }
@@ -467,6 +519,12 @@ int Main(int argc, char** argv) {
   AddFileFlags(delete_cmd, &del.files, &del.recursive, false);
   delete_cmd->add_option("args", del.args, "KIND NAME...");
   delete_cmd->add_flag("--ignore-not-found", del.ignore_not_found, "Not an error when the object is absent");
+  delete_cmd->add_flag("--wait,!--no-wait", del.wait,
+                       "Return only once the object is gone (default): a Host goes after its agent is stopped and removed");
+  delete_cmd->add_option("--timeout", del.timeout_seconds, "Seconds --wait waits before failing (exit 1)")
+      ->check(CLI::PositiveNumber);
+  delete_cmd->add_flag("--force", del.force,
+                       "Delete now without waiting for finalizers: for a Host that is gone for good (its agent is not touched)");
   AddDryRun(delete_cmd, &del.dry_run);
   delete_cmd->callback([&] { rc = RunDelete(g, del); });
 

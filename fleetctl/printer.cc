@@ -90,8 +90,13 @@ std::string FormatTable(const fleet::KindInfo& kind, const std::vector<fleet::Js
   rows.push_back(header);
   for (const auto& item : items) {
     std::vector<std::string> row = {item["metadata"].value("name", "")};
+    // An object waiting for its finalizers reads Terminating where its readiness would be, as
+    // kubectl shows a terminating pod's status.
+    const bool terminating = item["metadata"].contains("deletionTimestamp");
     for (const auto& c : kind.columns) {
-      if (c.priority == 0 || wide) row.push_back(Cell(fleet::EvalJsonPath(item, c.json_path), c.type, now));
+      if (c.priority != 0 && !wide) continue;
+      row.push_back(terminating && c.name == "Ready" ? "Terminating"
+                                                     : Cell(fleet::EvalJsonPath(item, c.json_path), c.type, now));
     }
     rows.push_back(row);
   }
@@ -141,6 +146,15 @@ std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object,
   for (const auto& ref : meta.value("ownerReferences", fleet::Json::array())) {
     field("Controlled By", ref.value("kind", "") + "/" + ref.value("name", ""));
   }
+  if (meta.contains("deletionTimestamp")) {
+    const std::string since = meta.value("deletionTimestamp", "");
+    field("Terminating", "since " + since + " (" + HumanAge(ParseRfc3339(since), now) + " ago)");
+  }
+  std::string finalizers;
+  for (const auto& f : meta.value("finalizers", fleet::Json::array())) {
+    finalizers += (finalizers.empty() ? "" : ", ") + f.get<std::string>();
+  }
+  if (!finalizers.empty()) field("Finalizers", finalizers);
   fleet::Json body = object;
   body.erase("apiVersion");
   body.erase("kind");

@@ -8,13 +8,14 @@ namespace agent {
 
 DeliveryLoop::DeliveryLoop(DeliveryOptions options, SegmentBuffer& buffer,
                            std::unique_ptr<HttpPusher> pusher, PayloadEncoder encode,
-                           ForwardMetrics& metrics)
+                           ForwardMetrics& metrics, MemoryGuard* memory)
     : options_(std::move(options)), buffer_(buffer), pusher_(std::move(pusher)),
       encode_(std::move(encode)), metrics_(metrics),
       status_(options_.status ? options_.status
                               : std::make_shared<status::Component>(
                                     options_.sink, "sink",
-                                    std::vector<std::string>{options_.items_counter, "bytes", "retries", "drops"})) {}
+                                    std::vector<std::string>{options_.items_counter, "bytes", "retries", "drops"})),
+      memory_(memory) {}
 
 DeliveryLoop::~DeliveryLoop() { Stop(); }
 
@@ -35,14 +36,26 @@ bool DeliveryLoop::SleepUnlessStopped(std::chrono::milliseconds d) {
   return !stop_cv_.wait_for(lock, d, [this] { return stop_; });
 }
 
+namespace {
+
+bool UnderPressure(const MemoryGuard* memory) {
+  return memory && memory->pressure() != MemoryPressure::kNone;
+}
+
+}  // namespace
+
 void DeliveryLoop::Run() {
   BufferCursor cursor = buffer_.acked();
+  Backoff backoff(options_.min_backoff, options_.max_backoff);
   while (true) {
     {
       std::lock_guard lock(mu_);
       if (stop_) return;
     }
-    auto batch = buffer_.Read(cursor, options_.weight, options_.max_batch_weight,
+    // An eighth of a batch under pressure: a backlog is then sent in many small requests.
+    const size_t max_weight = UnderPressure(memory_) ? std::max<size_t>(options_.max_batch_weight / 8, 1)
+                                                     : options_.max_batch_weight;
+    auto batch = buffer_.Read(cursor, options_.weight, max_weight,
                               std::chrono::steady_clock::now() + options_.batch_wait);
     if (!batch.ok()) {
       spdlog::error("{}: reading the buffer: {}", options_.sink, batch.status().ToString());
@@ -52,14 +65,21 @@ void DeliveryLoop::Run() {
     }
     if (batch->records.empty()) continue;
     auto payload = encode_(batch->records);
+    const size_t records = batch->records.size();
+    // Only the encoded payload is held while it is pushed (and retried).
+    std::vector<std::string>().swap(batch->records);
     if (!payload.ok()) {
       // Records that cannot be encoded never will be; skip them rather than block the queue.
-      spdlog::error("{}: dropping {} undecodable buffer records: {}", options_.sink,
-                    batch->records.size(), payload.status().ToString());
-      status_->Failed("dropped " + std::to_string(batch->records.size()) +
+      spdlog::error("{}: dropping {} undecodable buffer records: {}", options_.sink, records,
+                    payload.status().ToString());
+      status_->Failed("dropped " + std::to_string(records) +
                       " undecodable buffer records: " + payload.status().ToString());
-    } else if (!Deliver(*payload)) {
-      return;
+    } else {
+      switch (Deliver(*payload, backoff)) {
+        case Delivery::kStopped: return;
+        case Delivery::kShed: continue;  // the cursor stays: the batch is read again
+        case Delivery::kDone: break;
+      }
     }
     cursor = batch->end;
     if (auto st = buffer_.Ack(cursor); !st.ok()) {
@@ -68,8 +88,7 @@ void DeliveryLoop::Run() {
   }
 }
 
-bool DeliveryLoop::Deliver(const Payload& payload) {
-  Backoff backoff(options_.min_backoff, options_.max_backoff);
+DeliveryLoop::Delivery DeliveryLoop::Deliver(Payload& payload, Backoff& backoff) {
   while (true) {
     const PushResponse response = pusher_->Post(payload.body, payload.headers);
     if (status_->Watched()) {
@@ -80,6 +99,7 @@ bool DeliveryLoop::Deliver(const Payload& payload) {
     }
     switch (ClassifyPushStatus(response.status)) {
       case PushOutcome::kDelivered:
+        backoff.Reset();
         metrics_.requests.Add({options_.sink, "delivered"});
         metrics_.items_sent.Add({options_.sink}, static_cast<double>(payload.items));
         metrics_.bytes_sent.Add({options_.sink}, static_cast<double>(payload.body.size()));
@@ -89,8 +109,9 @@ bool DeliveryLoop::Deliver(const Payload& payload) {
         status_->Add(options_.items_counter, payload.items);
         status_->Add("bytes", payload.body.size());
         status_->Succeeded();
-        return true;
+        return Delivery::kDone;
       case PushOutcome::kDrop:
+        backoff.Reset();
         metrics_.requests.Add({options_.sink, "dropped"});
         metrics_.items_dropped.Add({options_.sink}, static_cast<double>(payload.items));
         spdlog::error("{}: receiver rejected {} items with HTTP {}: {}", options_.sink,
@@ -99,7 +120,7 @@ bool DeliveryLoop::Deliver(const Payload& payload) {
         status_->Failed("receiver rejected " + std::to_string(payload.items) + " " +
                         options_.items_counter + " with HTTP " + std::to_string(response.status) +
                         ": " + response.error);
-        return true;
+        return Delivery::kDone;
       case PushOutcome::kRetry: {
         metrics_.requests.Add({options_.sink, "retry"});
         const auto wait = backoff.Next();
@@ -110,7 +131,13 @@ bool DeliveryLoop::Deliver(const Payload& payload) {
         spdlog::warn("{}: push failed ({}{}), retrying in {} ms", options_.sink,
                      response.status ? "HTTP " + std::to_string(response.status) + ": " : "",
                      response.error, wait.count());
-        if (!SleepUnlessStopped(wait)) return false;
+        const bool shed = UnderPressure(memory_);
+        if (shed) {
+          memory_->CountShed(options_.sink, payload.body.size());
+          std::string().swap(payload.body);
+        }
+        if (!SleepUnlessStopped(wait)) return Delivery::kStopped;
+        if (shed) return Delivery::kShed;
       }
     }
   }

@@ -2,6 +2,9 @@
 // POSTs it, and acknowledges it in the buffer once the receiver took it (2xx) or rejected it for
 // good (other 4xx, counted). Connection failures, 5xx and 429 are retried with backoff, for as
 // long as it takes: the buffer's cap, not the sink, decides what is given up.
+//
+// Under memory pressure (agent/memory/memory_guard.h) it reads smaller batches, and a batch
+// waiting for a retry is let go of: it stays in the buffer, unacknowledged, and is read again.
 #pragma once
 
 #include <atomic>
@@ -15,9 +18,11 @@
 #include <vector>
 
 #include "agent/buffer/segment_buffer.h"
+#include "agent/memory/memory_guard.h"
 #include "agent/sinks/forward_metrics.h"
 #include "agent/sinks/http_pusher.h"
 #include "agent/status/component_status.h"
+#include "agent/sinks/retry.h"
 
 namespace agent {
 
@@ -46,15 +51,17 @@ struct DeliveryOptions {
 class DeliveryLoop {
  public:
   DeliveryLoop(DeliveryOptions options, SegmentBuffer& buffer, std::unique_ptr<HttpPusher> pusher,
-               PayloadEncoder encode, ForwardMetrics& metrics);
+               PayloadEncoder encode, ForwardMetrics& metrics, MemoryGuard* memory = nullptr);
   ~DeliveryLoop();  // stops
   void Start();
   void Stop();
 
  private:
+  enum class Delivery { kDone, kStopped, kShed };
   void Run();
-  // Pushes until delivered, rejected for good, or stopped; false when stopped first.
-  bool Deliver(const Payload& payload);
+  // Pushes until delivered or rejected for good (kDone), stopped, or — when a retry finds memory
+  // under pressure — the payload is released to be read again from the buffer (kShed).
+  Delivery Deliver(Payload& payload, Backoff& backoff);
   bool SleepUnlessStopped(std::chrono::milliseconds d);
 
   const DeliveryOptions options_;
@@ -63,6 +70,7 @@ class DeliveryLoop {
   PayloadEncoder encode_;
   ForwardMetrics& metrics_;
   const std::shared_ptr<status::Component> status_;
+  MemoryGuard* const memory_;  // null: no budget
   std::mutex mu_;
   std::condition_variable stop_cv_;
   bool stop_ = false;

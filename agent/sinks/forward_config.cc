@@ -50,6 +50,13 @@ class SectionReader {
     return fleet::Status::Ok();
   }
 
+  fleet::Status Number(const std::string& key, double* out) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return fleet::Status::Ok();
+    if (!n.IsScalar() || !YAML::convert<double>::decode(n, *out)) return Error(key, "must be a number");
+    return fleet::Status::Ok();
+  }
+
   fleet::Status Bool(const std::string& key, bool* out) {
     YAML::Node n = Child(key);
     if (!n || n.IsNull()) return fleet::Status::Ok();
@@ -180,6 +187,26 @@ fleet::Result<BufferConfig> ParseBuffer(const YAML::Node& node) {
   return c;
 }
 
+fleet::Result<MemoryConfig> ParseMemory(const YAML::Node& node) {
+  MemoryConfig c;
+  SectionReader r(node, "memory");
+  uint64_t limit = 0;
+  FLEET_RETURN_IF_ERROR(r.Bytes("limit", &limit));
+  if (r.Child("limit") && !r.Child("limit").IsNull()) {
+    if (limit < (16 << 20)) return r.Error("limit", "must be at least 16Mi");
+    c.limit = limit;
+  }
+  FLEET_RETURN_IF_ERROR(r.Number("limitFraction", &c.limit_fraction));
+  // As the AgentProfile CRD bounds it: some room is always left for the kernel's share.
+  if (!(c.limit_fraction >= 0.05 && c.limit_fraction <= 0.95)) {
+    return r.Error("limitFraction", "must be between 0.05 and 0.95");
+  }
+  FLEET_RETURN_IF_ERROR(r.Duration("checkInterval", &c.check_interval));
+  if (c.check_interval.count() <= 0) return r.Error("checkInterval", "must be positive");
+  FLEET_RETURN_IF_ERROR(r.Finish());
+  return c;
+}
+
 }  // namespace
 
 fleet::Result<uint64_t> ParseBytes(const std::string& text) {
@@ -213,6 +240,11 @@ fleet::Result<ForwardConfig> ParseForwardConfig(const std::map<std::string, YAML
     auto buffer = ParseBuffer(it->second);
     if (!buffer.ok()) return buffer.status();
     config.buffer = std::move(*buffer);
+  }
+  if (auto it = sections.find("memory"); it != sections.end()) {
+    auto memory = ParseMemory(it->second);
+    if (!memory.ok()) return memory.status();
+    config.memory = std::move(*memory);
   }
   return config;
 }

@@ -1,5 +1,5 @@
-// The agent config's forwarding sections — remoteWrite, loki, buffer — parsed and validated with
-// field paths in errors ("loki.batchWait: ..."). The main config parser keeps them as YAML.
+// The agent config's forwarding sections — remoteWrite, loki, buffer, memory — parsed and validated
+// with field paths in errors ("loki.batchWait: ..."). The main config parser keeps them as YAML.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "agent/buffer/segment_buffer.h"
+#include "agent/memory/memory_guard.h"
 #include "agent/sinks/http_pusher.h"
 #include "fleet/metrics.h"
 #include "fleet/status.h"
@@ -50,6 +51,7 @@ struct ForwardConfig {
   std::optional<RemoteWriteConfig> remote_write;
   std::optional<LokiConfig> loki;
   BufferConfig buffer;
+  MemoryConfig memory;  // the budget the buffers and batches stay under
 };
 
 // sections: the main config's kept sections by name (AgentConfig::sections).

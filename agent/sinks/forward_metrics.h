@@ -27,6 +27,10 @@ struct ForwardMetrics {
                                         "When the sink last delivered a request.", {"sink"}};
   fleet::metrics::CounterVec log_lines_read{"fleet_agent_docker_log_lines_read_total",
                                             "Log lines read from Docker and buffered.", {}};
+  // reason: memory (the agent was over its memory budget when the scrape was due).
+  fleet::metrics::CounterVec scrapes_dropped{"fleet_agent_remote_write_scrapes_dropped_total",
+                                             "Scrapes not taken for remote write, by reason.",
+                                             {"reason"}};
 
   // Appends the families above plus the state of the given buffers (name -> buffer).
   void Collect(const std::vector<std::pair<std::string, const SegmentBuffer*>>& buffers,

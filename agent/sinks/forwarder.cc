@@ -17,6 +17,22 @@ fleet::metrics::Labels IdentityLabels(const AgentConfig& config, fleet::metrics:
   return labels;
 }
 
+// What one batch (or log record) may take of the memory budget. The delivery loop holds a batch
+// three to four times over while encoding it (the records, each decoded, the joined request, the
+// compressed body), so two sinks at 1/32 each stay under a quarter of the budget at their peak.
+constexpr uint64_t kBatchShare = 32;
+constexpr uint64_t kRecordShare = 64;  // per followed container
+constexpr uint64_t kMinBatchBytes = 64 << 10;
+constexpr uint64_t kMinRecordBytes = 16 << 10;
+// A sample's share of a buffered remote-write record: its labels, value and timestamp encoded.
+constexpr uint64_t kSampleBytes = 256;
+
+MemoryBudget BudgetFor(const MemoryConfig& config) {
+  auto cgroup = DetectCgroupMemoryLimit();
+  if (!cgroup.ok()) spdlog::warn("memory: cgroup limit unknown: {}", cgroup.status().ToString());
+  return ComputeMemoryBudget(config, cgroup.ok() ? *cgroup : CgroupMemoryLimit{});
+}
+
 }  // namespace
 
 fleet::Result<std::unique_ptr<Forwarder>> Forwarder::Create(const AgentConfig& config,
@@ -30,7 +46,9 @@ fleet::Result<std::unique_ptr<Forwarder>> Forwarder::Create(const AgentConfig& c
 
 Forwarder::Forwarder(ForwardConfig forward, const AgentConfig& config, status::Registry* registry,
                      std::shared_ptr<ForwardMetrics> metrics)
-    : forward_(std::move(forward)), config_(config), registry_(registry), metrics_(std::move(metrics)) {
+    : forward_(std::move(forward)), config_(config), registry_(registry), metrics_(std::move(metrics)),
+      budget_(BudgetFor(forward_.memory)),
+      memory_(std::make_unique<MemoryGuard>(budget_.bytes, forward_.memory.check_interval)) {
   if (forward_.remote_write) metric_labels_ = IdentityLabels(config_, forward_.remote_write->external_labels);
 }
 
@@ -86,23 +104,40 @@ fleet::Status Forwarder::OpenBuffers() {
 }
 
 fleet::Status Forwarder::Start(CollectFn collect) {
+  if (budget_.bytes == 0) {
+    spdlog::info("memory: no budget (no cgroup memory limit and no memory.limit)");
+  } else {
+    spdlog::info("memory: budget {} bytes ({})", budget_.bytes, budget_.source);
+  }
+  memory_->Start();
   FLEET_RETURN_IF_ERROR(OpenBuffers());
   if (const auto& rw = forward_.remote_write) {
     auto pusher = HttpPusher::Create(rw->endpoint);
     if (!pusher.ok()) return pusher.status().WithContext("remoteWrite");
-    DeliveryOptions options{"remote_write", RemoteWriteRecordSamples, rw->max_samples_per_send,
+    samples_per_send_ = std::max<uint64_t>(
+        memory_->Cap(rw->max_samples_per_send * kSampleBytes, kBatchShare, kMinBatchBytes) / kSampleBytes, 1);
+    if (samples_per_send_ < rw->max_samples_per_send) {
+      spdlog::info("memory: remote write batches capped at {} samples (queue.maxSamplesPerSend {})",
+                   samples_per_send_, rw->max_samples_per_send);
+    }
+    DeliveryOptions options{"remote_write", RemoteWriteRecordSamples, samples_per_send_,
                             rw->batch_send_deadline, rw->min_backoff, rw->max_backoff};
     options.items_counter = "samples";
     options.status = StatusOf("sink/remote_write", "sink", {"samples", "bytes", "retries", "drops"});
     remote_write_ = std::make_unique<DeliveryLoop>(std::move(options), *metrics_buffer_, std::move(*pusher),
-                                                   EncodeRemoteWritePayload, *metrics_);
+                                                   EncodeRemoteWritePayload, *metrics_, memory_.get());
     remote_write_->Start();
     collector_ = std::thread([this, collect] { CollectLoop(collect); });
   }
   if (const auto& loki = forward_.loki) {
     auto pusher = HttpPusher::Create(loki->endpoint);
     if (!pusher.ok()) return pusher.status().WithContext("loki");
-    DeliveryOptions options{"loki", [](std::string_view r) { return r.size(); }, loki->batch_size,
+    const uint64_t batch_size = memory_->Cap(loki->batch_size, kBatchShare, kMinBatchBytes);
+    if (batch_size < loki->batch_size) {
+      spdlog::info("memory: loki batches capped at {} bytes (loki.batchSize {})", batch_size,
+                   loki->batch_size);
+    }
+    DeliveryOptions options{"loki", [](std::string_view r) { return r.size(); }, batch_size,
                             loki->batch_wait, loki->min_backoff, loki->max_backoff};
     options.items_counter = "lines";
     options.status = StatusOf("sink/loki", "sink", {"lines", "bytes", "retries", "drops"});
@@ -111,13 +146,15 @@ fleet::Status Forwarder::Start(CollectFn collect) {
         [format = loki->format, tenant = loki->tenant_id](const std::vector<std::string>& records) {
           return EncodeLokiPayload(records, format, tenant);
         },
-        *metrics_);
+        *metrics_, memory_.get());
     loki_->Start();
     DockerLogsOptions source{config_.docker.socket, IdentityLabels(config_, loki->external_labels),
                              loki->docker_labels,
                              std::filesystem::path(forward_.buffer.dir) / "docker-positions.json"};
     source.status = StatusOf("source/docker_logs", "source", {"lines", "bytes"});
     source.buffer_status = logs_buffer_status_;
+    source.max_record_bytes = memory_->Cap(source.max_record_bytes, kRecordShare, kMinRecordBytes);
+    source.memory = memory_.get();
     docker_logs_ = std::make_unique<DockerLogSource>(std::move(source), *logs_buffer_, *metrics_);
     FLEET_RETURN_IF_ERROR(docker_logs_->Start());
   }
@@ -129,7 +166,12 @@ void Forwarder::CollectLoop(CollectFn collect) {
   std::unique_lock lock(mu_);
   while (!stop_) {
     lock.unlock();
-    BufferCollection(collect());
+    if (memory_->pressure() == MemoryPressure::kOver) {
+      // A scrape allocates the whole collection before it reaches the disk buffer.
+      metrics_->scrapes_dropped.Add({"memory"});
+    } else {
+      BufferCollection(collect());
+    }
     lock.lock();
     next += config_.scrape_interval;
     stop_cv_.wait_until(lock, next, [this] { return stop_; });
@@ -140,7 +182,7 @@ void Forwarder::BufferCollection(const std::vector<fleet::metrics::Family>& fami
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
   for (const auto& write : EncodeWriteRequests(families, metric_labels_, now_ms,
-                                               forward_.remote_write->max_samples_per_send)) {
+                                               samples_per_send_)) {
     const std::string record = RemoteWriteRecord(write);
     if (auto st = metrics_buffer_->Append(record); !st.ok()) {
       spdlog::error("remote_write: buffering {} samples: {}", write.samples, st.ToString());
@@ -171,6 +213,7 @@ void Forwarder::Stop() {
   for (auto* component : {&metrics_buffer_status_, &logs_buffer_status_}) {
     if (*component) (*component)->SetProbe(nullptr);
   }
+  if (memory_) memory_->Stop();
 }
 
 void Forwarder::Collect(std::vector<fleet::metrics::Family>* out) const {
@@ -178,6 +221,7 @@ void Forwarder::Collect(std::vector<fleet::metrics::Family>* out) const {
   if (metrics_buffer_) buffers.emplace_back("metrics", metrics_buffer_.get());
   if (logs_buffer_) buffers.emplace_back("logs", logs_buffer_.get());
   metrics_->Collect(buffers, out);
+  if (memory_) memory_->Collect(out);
 }
 
 }  // namespace agent

@@ -4,6 +4,8 @@
 // Buffers live under buffer.dir (metrics/, logs/, docker-positions.json); buffer.maxBytes is split
 // between them, a quarter for metrics and the rest for logs, or all of it when only one sink is
 // configured.
+// The memory section sets the budget (agent/memory/memory_guard.h) that caps the sinks' batches
+// and the log source's records, and that they shed against while running.
 #pragma once
 
 #include <functional>
@@ -61,6 +63,9 @@ class Forwarder {
   status::Registry* const registry_;
   std::shared_ptr<ForwardMetrics> metrics_;
   std::shared_ptr<status::Component> metrics_buffer_status_, logs_buffer_status_;
+  const MemoryBudget budget_;            // memory section + cgroup limit
+  std::unique_ptr<MemoryGuard> memory_;  // outlives the loops that read it
+  size_t samples_per_send_ = 0;          // remoteWrite's, capped by the memory budget
   std::unique_ptr<SegmentBuffer> metrics_buffer_, logs_buffer_;
   std::unique_ptr<DeliveryLoop> remote_write_, loki_;
   std::unique_ptr<DockerLogSource> docker_logs_;

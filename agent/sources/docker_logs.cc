@@ -231,6 +231,8 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
   const LogPosition resume = PositionOf(details.id);
   uint32_t to_skip = resume.lines_at_timestamp;
   Batch batch(details.id, stream_labels, resume);
+  MemoryGuard* const memory = options_.memory;
+  auto pressure = [&] { return memory ? memory->pressure() : MemoryPressure::kNone; };
   auto flush = [&] {
     if (batch.lines() == 0) return;
     // Until the buffer takes the batch, the stream waits (back-pressure on dockerd, not loss).
@@ -247,7 +249,17 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
   // In follow mode it replays a line or two when a json-file log rotates; those come with
   // timestamps already seen on that stream, and are dropped here.
   int64_t last_ts[2] = {0, 0};
+  auto wait_for_memory = [&] {
+    if (pressure() != MemoryPressure::kOver) return;
+    if (batch.lines() > 0) memory->CountShed("docker_logs", batch.bytes());
+    flush();
+    memory->CountPause("docker_logs");
+    while (pressure() == MemoryPressure::kOver && !follower.cancel.cancelled() &&
+           SleepUnlessStopping(std::chrono::milliseconds(50))) {
+    }
+  };
   auto on_line = [&](docker::LogLine&& line) {
+    wait_for_memory();
     if (line.timestamp_ns == 0) {
       line.timestamp_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
@@ -270,7 +282,12 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
       ++p.lines_at_timestamp;
     }
     batch.Add(std::move(line));
-    if (batch.bytes() >= options_.max_record_bytes) flush();
+    if (batch.bytes() >= options_.max_record_bytes) {
+      flush();
+    } else if (pressure() != MemoryPressure::kNone && batch.bytes() >= options_.max_record_bytes / 16) {
+      memory->CountShed("docker_logs", batch.bytes());
+      flush();
+    }
   };
   auto status = client_.StreamLogs(details.id, {details.tty, true, resume.timestamp_ns}, on_line,
                                    flush, follower.cancel);

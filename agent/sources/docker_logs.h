@@ -10,6 +10,11 @@
 // file; Start() reads that record back. On resume, logs are requested `since` the position and
 // lines up to it are skipped. Log rotation is the daemon's business (the API reads across rotated
 // files); a restarted container is followed again from its position.
+//
+// Under memory pressure (agent/memory/memory_guard.h) batches go to the buffer at a sixteenth of
+// max_record_bytes; over the budget a follower writes out what it holds and stops reading until
+// memory is back under it — Docker keeps the unread lines in its own log files, and the position
+// has not moved past them, so the pause loses nothing.
 #pragma once
 
 #include <atomic>
@@ -22,6 +27,7 @@
 
 #include "agent/buffer/segment_buffer.h"
 #include "agent/docker/docker_client.h"
+#include "agent/memory/memory_guard.h"
 #include "agent/sinks/forward_metrics.h"
 #include "agent/sources/docker_logs_positions.h"
 #include "agent/status/component_status.h"
@@ -38,6 +44,7 @@ struct DockerLogsOptions {
                                          // stream has nothing more waiting
   // Status of this source (lines, bytes) and of the buffer it appends to; its own when not given.
   std::shared_ptr<status::Component> status = nullptr, buffer_status = nullptr;
+  MemoryGuard* memory = nullptr;  // null: no budget
 };
 
 class DockerLogSource {

@@ -69,8 +69,10 @@ void AgentProcess::Start() {
 
 void AgentProcess::Kill() { process_->Stop(SIGKILL); }
 
-double AgentProcess::Metric(const std::string& family) {
-  auto response = Http("GET", port_, "/metrics");
+double AgentProcess::Metric(const std::string& family) { return AgentMetric(port_, family); }
+
+double AgentMetric(int port, const std::string& family) {
+  auto response = Http("GET", port, "/metrics");
   if (response.status != 200) return -1;
   double sum = 0;
   bool found = false;

@@ -64,6 +64,10 @@ class AgentProcess {
   std::unique_ptr<Process> process_;
 };
 
+// Sum of a family's samples on a fleet-agent's /metrics at 127.0.0.1:port (-1 when unreachable
+// or absent).
+double AgentMetric(int port, const std::string& family);
+
 // `docker ...` via /usr/bin/env (the harness execs without a PATH search).
 CommandResult Docker(std::vector<std::string> args);
 

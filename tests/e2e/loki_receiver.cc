@@ -17,6 +17,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+// Far above any push a sane agent config makes (tests send up to a few MiB of JSON).
+constexpr uint64_t kMaxBodyBytes = 100 << 20;
+}  // namespace
+
 struct LokiReceiver::Server {
   asio::io_context io;
   tcp::acceptor acceptor{io};
@@ -48,10 +53,14 @@ void LokiReceiver::Start() {
       s.connections.emplace_back([this, socket] {
         beast::flat_buffer buffer;
         while (true) {
-          http::request<http::string_body> request;
+          // Beast's default body limit (1 MB) is below what Loki takes; past the limit the
+          // connection would be dropped without an answer.
+          http::request_parser<http::string_body> parser;
+          parser.body_limit(kMaxBodyBytes);
           beast::error_code ec;
-          http::read(*socket, buffer, request, ec);
+          http::read(*socket, buffer, parser, ec);
           if (ec) return;
+          http::request<http::string_body> request = parser.release();
           int status = 404;
           if (request.method() == http::verb::post && request.target() == "/loki/api/v1/push") {
             std::map<std::string, std::string> headers;

@@ -1,4 +1,5 @@
-// The remoteWrite, loki and buffer sections: defaults, full shapes, and errors naming the field.
+// The remoteWrite, loki, buffer and memory sections: defaults, full shapes, and errors naming the
+// field.
 #include "agent/sinks/forward_config.h"
 
 #include <gtest/gtest.h>
@@ -56,6 +57,20 @@ TEST(ForwardConfig, DefaultsWhenSectionsAreAbsent) {
   EXPECT_FALSE(c->loki);
   EXPECT_EQ(c->buffer.max_bytes, uint64_t{1} << 30);
   EXPECT_EQ(c->buffer.fsync, FsyncPolicy::kInterval);
+  EXPECT_FALSE(c->memory.limit);
+  EXPECT_EQ(c->memory.limit_fraction, 0.8);
+  EXPECT_EQ(c->memory.check_interval, std::chrono::milliseconds(500));
+}
+
+TEST(ForwardConfig, MemorySection) {
+  auto c = Parse("memory: {limit: 256Mi, limitFraction: 0.5, checkInterval: 100ms}");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->memory.limit, uint64_t{256} << 20);
+  EXPECT_EQ(c->memory.limit_fraction, 0.5);
+  EXPECT_EQ(c->memory.check_interval, std::chrono::milliseconds(100));
+  auto bytes = Parse("memory: {limit: 100000000}");
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  EXPECT_EQ(bytes->memory.limit, 100000000u);
 }
 
 TEST(ForwardConfig, ErrorsNameTheField) {
@@ -73,7 +88,14 @@ TEST(ForwardConfig, ErrorsNameTheField) {
            {"loki: {url: http://x, dockerLabels: [a]}", "loki.dockerLabels: must be a mapping"},
            {"buffer: {maxBytes: 1000}", "buffer.maxBytes: must be at least 1Mi"},
            {"buffer: {fsync: sometimes}", "buffer.fsync: must be always, interval or never"},
-           {"buffer: [1]", "buffer: must be a mapping"}}) {
+           {"buffer: [1]", "buffer: must be a mapping"},
+           {"memory: {limit: lots}", "memory.limit: not a size"},
+           {"memory: {limit: 1Mi}", "memory.limit: must be at least 16Mi"},
+           {"memory: {limitFraction: 1.5}", "memory.limitFraction: must be between 0.05 and 0.95"},
+           {"memory: {limitFraction: half}", "memory.limitFraction: must be a number"},
+           {"memory: {checkInterval: 0s}", "memory.checkInterval: must be positive"},
+           {"memory: {limitFaction: 0.5}", "memory.limitFaction: unknown field"},
+           {"memory: 0.8", "memory: must be a mapping"}}) {
     auto parsed = Parse(c.yaml);
     ASSERT_FALSE(parsed.ok()) << c.yaml;
     EXPECT_EQ(parsed.status().code(), fleet::Code::kInvalid);

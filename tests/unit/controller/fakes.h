@@ -26,6 +26,7 @@ struct FakeHost {
   int reloads = 0;
   int installs = 0;
   std::string agent_version;  // of the last install
+  int removals = 0;
   Status connect_error = Status::Ok();
   std::string host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEKEY";
   SshTarget last_target;
@@ -81,6 +82,14 @@ class FakeInstaller : public AgentInstaller {
   }
   Status Reload(RemoteSession&, const std::string&, const std::string&) override {
     ++h_.reloads;
+    return Status::Ok();
+  }
+  // As RemoveAgent does: config and secrets/ go, the bundle stays.
+  Status Remove(RemoteSession&, const std::string& dir) override {
+    ++h_.removals;
+    std::erase_if(h_.files, [&](const auto& f) {
+      return f.first == dir + "/config.yaml" || f.first.rfind(dir + "/secrets/", 0) == 0;
+    });
     return Status::Ok();
   }
 

@@ -267,5 +267,83 @@ TEST_F(HostReconcilerTest, ReportsNeedTheHostsOwnToken) {
   EXPECT_TRUE(host["status"].contains("lastSeen"));
 }
 
+TEST_F(HostReconcilerTest, DeletingADeliveredHostRemovesTheAgentThenTheHost) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  Json host = *store_->Get("Host", "web-1");
+  EXPECT_EQ(host["metadata"]["finalizers"], Json::array({"vpsfleet.io/agent-cleanup"}))
+      << "added before anything is put on the host";
+  auto del = registry_->Delete(*fleet::FindKind("Host"), "web-1", false);
+  ASSERT_TRUE(del.ok()) << del.status().message();
+  EXPECT_EQ(del->objects.at(0).action, "terminating");
+  EXPECT_TRUE(store_->Get("Host", "web-1").ok()) << "kept until the agent is removed";
+
+  auto r = reconciler_->Reconcile("web-1");
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(host_.removals, 1);
+  EXPECT_FALSE(host_.files.count("/srv/fa/config.yaml"));
+  EXPECT_FALSE(host_.files.count("/srv/fa/secrets/controller-token"));
+  EXPECT_FALSE(host_.files.count("/srv/fa/secrets/deploy-key.password"));
+  EXPECT_TRUE(host_.files.count("/srv/fa/bin/fleet-agent")) << "the bundle stays";
+  EXPECT_EQ(store_->Get("Host", "web-1").status().code(), fleet::Code::kNotFound);
+  EXPECT_TRUE(reconciler_->Reconcile("web-1").status.ok()) << "a gone host is forgotten";
+}
+
+TEST_F(HostReconcilerTest, AnUnreachableHostStaysTerminatingUntilItAnswersOrIsForced) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  ASSERT_TRUE(registry_->Delete(*fleet::FindKind("Host"), "web-1", false).ok());
+  host_.connect_error = Status(fleet::Code::kUnavailable, "connect 10.0.0.5:2222: Connection refused");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto r = reconciler_->Reconcile("web-1");
+    EXPECT_FALSE(r.status.ok()) << "an error: retried with backoff";
+    EXPECT_EQ(host_.removals, 0);
+    ASSERT_TRUE(store_->Get("Host", "web-1").ok());
+  }
+  EXPECT_EQ(Condition("AgentRemoved"), "False");
+  EXPECT_EQ(Condition("AgentRemoved", "reason"), "ConnectFailed");
+  EXPECT_NE(Condition("AgentRemoved", "message").find("Connection refused"), std::string::npos);
+  Json spec_change = *store_->Get("Host", "web-1");
+  spec_change["spec"]["address"] = "10.0.0.6";
+  EXPECT_EQ(registry_->Update(*fleet::FindKind("Host"), "web-1", spec_change, false).status().code(),
+            fleet::Code::kConflict) << "a Terminating host takes no spec changes";
+
+  host_.connect_error = Status::Ok();  // it answers again
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.removals, 1);
+  EXPECT_EQ(store_->Get("Host", "web-1").status().code(), fleet::Code::kNotFound);
+}
+
+TEST_F(HostReconcilerTest, ForceDeletesATerminatingHostWithoutTouchingIt) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  host_.connect_error = Status(fleet::Code::kDeadlineExceeded, "connect timed out");
+  ASSERT_TRUE(registry_->Delete(*fleet::FindKind("Host"), "web-1", false).ok());
+  EXPECT_FALSE(reconciler_->Reconcile("web-1").status.ok());
+  auto forced = registry_->Delete(*fleet::FindKind("Host"), "web-1", false, /*force=*/true);
+  ASSERT_TRUE(forced.ok()) << forced.status().message();
+  EXPECT_EQ(forced->objects.at(0).action, "deleted");
+  EXPECT_EQ(store_->Get("Host", "web-1").status().code(), fleet::Code::kNotFound);
+  EXPECT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.removals, 0);
+}
+
+TEST_F(HostReconcilerTest, AHostNeverConnectedToGoesWithoutSsh) {
+  host_.connect_error = Status(fleet::Code::kUnavailable, "no route to host");
+  EXPECT_FALSE(reconciler_->Reconcile("web-1").status.ok());
+  ASSERT_TRUE(store_->Get("Host", "web-1")->at("metadata").contains("finalizers"));
+  ASSERT_TRUE(registry_->Delete(*fleet::FindKind("Host"), "web-1", false).ok());
+  EXPECT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(store_->Get("Host", "web-1").status().code(), fleet::Code::kNotFound);
+}
+
+TEST_F(HostReconcilerTest, DeletionOverridesPaused) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  Json paused = *store_->Get("Host", "web-1");
+  paused["spec"]["paused"] = true;
+  ASSERT_TRUE(registry_->Update(*fleet::FindKind("Host"), "web-1", paused, false).ok());
+  ASSERT_TRUE(registry_->Delete(*fleet::FindKind("Host"), "web-1", false).ok());
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.removals, 1);
+  EXPECT_EQ(store_->Get("Host", "web-1").status().code(), fleet::Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace controller

@@ -100,6 +100,7 @@ TEST(AgentService, UnsafeInstallPathsAreRefusedBeforeAnythingRuns) {
     EXPECT_EQ(InstallBundle(host, MakeBundle(kV1), dir).status().code(), fleet::Code::kInvalid) << dir;
     EXPECT_EQ(RestartAgent(host, dir, "/etc/fleet/agent.yaml").code(), fleet::Code::kInvalid) << dir;
     EXPECT_EQ(StopAgent(host, dir).code(), fleet::Code::kInvalid) << dir;
+    EXPECT_EQ(RemoveAgent(host, dir).code(), fleet::Code::kInvalid) << dir;
     EXPECT_TRUE(host.commands.empty() && host.uploads.empty()) << dir;
   }
 }
@@ -174,6 +175,31 @@ TEST(AgentService, HostsWithoutSystemdNeedOneCommand) {
       EXPECT_EQ(Verbs(host.commands), std::vector<std::string>{"control " + action}) << state;
     }
   }
+}
+
+TEST(AgentService, RemovingStopsForGoodAndTakesConfigAndSecretsButNotTheBundle) {
+  const std::vector<std::string> remove_files = {"rm", "-rf", "--", "/opt/fleet/config.yaml",
+                                                 "/opt/fleet/secrets", "/opt/fleet/run"};
+  FakeHost systemd;
+  systemd.system_state = "running";
+  ASSERT_TRUE(RemoveAgent(systemd, "/opt/fleet").ok());
+  ASSERT_EQ(systemd.commands.size(), 6u);
+  EXPECT_EQ(systemd.commands[0][4], "stop") << "the control script finds systemd";
+  std::vector<std::vector<std::string>> want = {
+      {"systemctl", "stop", "fleet-agent.service"},
+      {"systemctl", "disable", "fleet-agent.service"},  // a reboot must not start it again
+      {"rm", "-f", "--", kAgentUnitPath},
+      {"systemctl", "daemon-reload"},
+      remove_files};
+  EXPECT_EQ(std::vector(systemd.commands.begin() + 1, systemd.commands.end()), want);
+
+  FakeHost supervised;
+  ASSERT_TRUE(RemoveAgent(supervised, "/opt/fleet").ok());
+  ASSERT_EQ(supervised.commands.size(), 2u);
+  EXPECT_EQ(supervised.commands[0][0], "sh");
+  EXPECT_EQ(supervised.commands[0][4], "stop");
+  EXPECT_EQ(supervised.commands[0][5], "/opt/fleet");
+  EXPECT_EQ(supervised.commands[1], remove_files);
 }
 
 }  // namespace

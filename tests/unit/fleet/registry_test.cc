@@ -142,6 +142,93 @@ TEST_F(RegistryTest, HostGroupOwnsOneHostPerEntry) {
   EXPECT_TRUE(registry_.List(K("Host"), {})->items.empty());
 }
 
+TEST_F(RegistryTest, FinalizersHoldADeletionUntilTheLastOneIsRemoved) {
+  ASSERT_TRUE(registry_.Create(K("Host"), Host("a"), false).ok());
+  auto added = registry_.SetFinalizer(K("Host"), "a", kAgentCleanupFinalizer, true);
+  ASSERT_TRUE(added.ok()) << added.status().message();
+  ASSERT_TRUE(registry_.SetFinalizer(K("Host"), "a", "example.com/other", true).ok());
+  EXPECT_EQ(registry_.SetFinalizer(K("Host"), "a", "example.com/other", true)->objects.at(0).action,
+            "unchanged");
+
+  // A user's own finalizers and deletionTimestamp are server-set fields: ignored on write.
+  Json forged = Host("a", ", paused: true");
+  forged["metadata"]["finalizers"] = Json::array();
+  forged["metadata"]["deletionTimestamp"] = "2020-01-01T00:00:00Z";
+  auto upd = registry_.Update(K("Host"), "a", forged, false);
+  ASSERT_TRUE(upd.ok()) << upd.status().message();
+  EXPECT_EQ((*upd)["metadata"]["finalizers"].size(), 2u);
+  EXPECT_FALSE((*upd)["metadata"].contains("deletionTimestamp"));
+
+  auto del = registry_.Delete(K("Host"), "a", false);
+  ASSERT_TRUE(del.ok()) << del.status().message();
+  EXPECT_EQ(del->objects.at(0).action, "terminating");
+  Json terminating = *registry_.Get(K("Host"), "a");
+  const std::string since = terminating["metadata"]["deletionTimestamp"];
+  EXPECT_FALSE(since.empty());
+  auto again = registry_.Delete(K("Host"), "a", false);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*registry_.Get(K("Host"), "a"))["metadata"]["deletionTimestamp"], since)
+      << "deleting twice keeps the first timestamp";
+
+  EXPECT_EQ(registry_.Update(K("Host"), "a", Host("a"), false).status().code(), Code::kConflict);
+  EXPECT_EQ(registry_.Apply({Host("a")}, false).status().code(), Code::kConflict);
+  EXPECT_EQ(registry_.SetFinalizer(K("Host"), "a", "example.com/third", true).status().code(), Code::kConflict);
+  EXPECT_TRUE(registry_.UpdateStatus(K("Host"), "a", {{"status", {{"revision", "r"}}}}, false).ok())
+      << "the controller still reports on a Terminating host";
+
+  auto one = registry_.SetFinalizer(K("Host"), "a", "example.com/other", false);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->objects.at(0).action, "configured");
+  EXPECT_TRUE(registry_.Get(K("Host"), "a").ok());
+  auto last = registry_.SetFinalizer(K("Host"), "a", kAgentCleanupFinalizer, false);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->objects.at(0).action, "deleted");
+  EXPECT_EQ(registry_.Get(K("Host"), "a").status().code(), Code::kNotFound);
+}
+
+TEST_F(RegistryTest, ForceDeletesDespiteFinalizers) {
+  ASSERT_TRUE(registry_.Create(K("Host"), Host("a"), false).ok());
+  ASSERT_TRUE(registry_.SetFinalizer(K("Host"), "a", kAgentCleanupFinalizer, true).ok());
+  auto dry = registry_.Delete(K("Host"), "a", /*dry_run=*/true, /*force=*/true);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_TRUE(registry_.Get(K("Host"), "a").ok());
+  auto forced = registry_.Delete(K("Host"), "a", false, true);
+  ASSERT_TRUE(forced.ok());
+  EXPECT_EQ(forced->objects.at(0).action, "deleted");
+  EXPECT_EQ(registry_.Get(K("Host"), "a").status().code(), Code::kNotFound);
+}
+
+TEST_F(RegistryTest, HostGroupHostsWithFinalizersTerminateWithTheGroup) {
+  ASSERT_TRUE(registry_.Apply({Group("[{name: atl-chat, address: a}, {name: atl-db, address: b}]")}, false).ok());
+  for (const char* h : {"atl-chat", "atl-db"}) {
+    ASSERT_TRUE(registry_.SetFinalizer(K("Host"), h, kAgentCleanupFinalizer, true).ok());
+  }
+  // Dropping an entry marks its host; applying the same group again changes nothing more.
+  auto shrink = registry_.Apply({Group("[{name: atl-chat, address: a}]")}, false);
+  ASSERT_TRUE(shrink.ok()) << shrink.status().message();
+  bool marked = false;
+  for (const auto& o : shrink->objects) marked |= o.ref == "host/atl-db" && o.action == "terminating";
+  EXPECT_TRUE(marked);
+  ASSERT_TRUE(registry_.Apply({Group("[{name: atl-chat, address: a}]")}, false).ok());
+  // Adding it back while it is going is refused, naming what it waits for.
+  auto back = registry_.Apply({Group("[{name: atl-chat, address: a}, {name: atl-db, address: b}]")}, false);
+  EXPECT_EQ(back.status().code(), Code::kConflict);
+  EXPECT_NE(back.status().message().find("vpsfleet.io/agent-cleanup"), std::string::npos) << back.status().message();
+  // Directly, an owned host can be deleted only once its group let it go: waited for, or forced.
+  EXPECT_EQ(registry_.Delete(K("Host"), "atl-chat", false, true).status().code(), Code::kInvalid);
+  auto waited = registry_.Delete(K("Host"), "atl-db", false);
+  ASSERT_TRUE(waited.ok()) << waited.status().message();
+  EXPECT_EQ(waited->objects.at(0).action, "terminating");
+  ASSERT_TRUE(registry_.Delete(K("Host"), "atl-db", false, true).ok());
+
+  auto del = registry_.Delete(K("HostGroup"), "atl", false);
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ(registry_.Get(K("HostGroup"), "atl").status().code(), Code::kNotFound);
+  EXPECT_TRUE((*registry_.Get(K("Host"), "atl-chat"))["metadata"].contains("deletionTimestamp"));
+  ASSERT_TRUE(registry_.SetFinalizer(K("Host"), "atl-chat", kAgentCleanupFinalizer, false).ok());
+  EXPECT_TRUE(registry_.List(K("Host"), {})->items.empty());
+}
+
 TEST_F(RegistryTest, HostGroupEntryThatCollidesWithAStandaloneHostIsRefused) {
   ASSERT_TRUE(registry_.Create(K("Host"), Host("atl-chat"), false).ok());
   int64_t rev = store_->Revision();

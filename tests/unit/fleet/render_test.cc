@@ -68,6 +68,19 @@ TEST_F(RenderTest, SecretsBecomeFilesAndNeverAppearInTheConfig) {
   EXPECT_FALSE(c.contains("http")) << "no listener override unless the host asks";
 }
 
+TEST_F(RenderTest, MemorySectionReachesTheAgentWithItsDefaults) {
+  profile_["spec"]["memory"] = {{"limit", "256Mi"}};
+  profile_ = Defaulted(profile_);
+  auto r = Render();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto parsed = ParseYamlDocuments(r->config, "config.yaml");
+  ASSERT_TRUE(parsed.ok());
+  const Json& memory = (*parsed)[0].object["memory"];
+  EXPECT_EQ(memory["limit"], "256Mi");
+  EXPECT_EQ(memory["limitFraction"], 0.8);
+  EXPECT_EQ(memory["checkInterval"], "500ms");
+}
+
 TEST_F(RenderTest, HostCanOverrideTheListenAddress) {
   host_["spec"]["vars"]["httpListen"] = "127.0.0.1:23456";
   auto r = Render();
