@@ -1,14 +1,6 @@
-# Forwarding half of fleet-agent (issue 5): remote write and Loki sinks, the Docker Engine API
-# client and log source, the on-disk buffer. Owned by the forwarding engineer.
-#
-# TO THE OWNER OF agent/CMakeLists.txt: add `include(forward.cmake)` near the top and link the
-# library it defines into the agent:  target_link_libraries(agent PUBLIC agent_forward)
-# Wiring in agent/daemon.cc (RunDaemon), entry point agent/sinks/forwarder.h:
-#   auto forwarder = agent::Forwarder::Create(config);        // parses remoteWrite/loki/buffer
-#   if (!forwarder.ok()) { spdlog::error(...); return 2; }
-#   (*forwarder)->Start([&] { auto f = scraper.Scrape(); self.Gather(&f); SortAndMerge(&f); return f; });
-#   in the /metrics handler: (*forwarder)->Collect(&families);  on shutdown: (*forwarder)->Stop();
-# and in Validate (check-config): return agent::ParseForwardConfig(config.sections).status();
+# Forwarding half of fleet-agent: remote write and Loki sinks, the Docker Engine API client and
+# log source, the on-disk buffer (and the version stamp the sinks' User-Agent names). Included by
+# agent/CMakeLists.txt, whose `agent` library links it; entry point agent/sinks/forwarder.h.
 
 find_package(Snappy CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)
