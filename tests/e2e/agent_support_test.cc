@@ -144,7 +144,9 @@ TEST(AgentSupport, FleetctlFetchesThroughTheControllersSshPath) {
   auto healthy = [&] {
     CommandResult got = fleetctl({"get", "host", "vps-0", "-o", "json"});
     if (got.exit_code != 0) return false;
-    for (const auto& c : nlohmann::json::parse(got.out)["status"].value("conditions", nlohmann::json::array())) {
+    // No status at all until the controller's first write (the finalizer comes before it).
+    const nlohmann::json status = nlohmann::json::parse(got.out).value("status", nlohmann::json::object());
+    for (const auto& c : status.value("conditions", nlohmann::json::array())) {
       if (c["type"] == "Healthy") return c["status"] == "True";
     }
     return false;
