@@ -196,6 +196,9 @@ fleet::Status SegmentBuffer::Append(std::string_view record) {
     FLEET_RETURN_IF_ERROR(SealActive());
     FLEET_RETURN_IF_ERROR(StartSegment(segments_.back().seq + 1));
   }
+  // Room first, so the segments on disk never exceed the cap, not even between a write and the
+  // deletion it causes.
+  EnforceCap(bytes);
   char header[kHeaderBytes];
   PutU32(header, static_cast<uint32_t>(record.size()));
   PutU32(header + 4, Crc32(record));
@@ -215,7 +218,6 @@ fleet::Status SegmentBuffer::Append(std::string_view record) {
   active.record_ends.push_back(active.size);
   stats_.bytes += bytes;
   MaybeSync(false);
-  EnforceCap();
   appended_.notify_all();
   return fleet::Status::Ok();
 }
@@ -229,8 +231,8 @@ void SegmentBuffer::MaybeSync(bool force) {
   }
 }
 
-void SegmentBuffer::EnforceCap() {
-  while (stats_.bytes > options_.max_bytes && segments_.size() > 1) {
+void SegmentBuffer::EnforceCap(uint64_t incoming) {
+  while (stats_.bytes + incoming > options_.max_bytes && segments_.size() > 1) {
     Segment& oldest = segments_.front();
     for (size_t i = 0; i < oldest.record_ends.size(); ++i) {
       const BufferCursor end{oldest.seq, oldest.record_ends[i]};

@@ -102,7 +102,8 @@ class SegmentBuffer {
   fleet::Status LoadExisting();
   fleet::Status StartSegment(uint64_t seq);
   fleet::Status SealActive();
-  void EnforceCap();
+  // Deletes oldest segments until `incoming` more bytes fit under the cap.
+  void EnforceCap(uint64_t incoming);
   void MarkCorrupt(Segment& segment, size_t first_bad_record, const std::string& why);
   fleet::Status WriteAck();
   void DeleteAckedSegments();
