@@ -303,20 +303,22 @@ void RegisterSection(const std::string& name, SectionParser parser) {
   SectionParsers()[name] = parser;
 }
 
-std::string ListenAddressOf(const std::string& path) {
-  std::string listen = HttpConfig{}.listen;
-  if (path.empty()) return listen;
-  auto config = LoadConfig(path);
-  if (config.ok()) return config->http.listen;
+HttpConfig ListenerOf(const std::string& path) {
+  if (path.empty()) return {};
+  if (auto config = LoadConfig(path); config.ok()) return config->http;
+  HttpConfig listener;
   try {
     const YAML::Node root = YAML::LoadFile(path);
-    if (root.IsMap() && root["http"].IsMap() && root["http"]["listen"].IsScalar()) {
-      listen = root["http"]["listen"].Scalar();
-    }
+    if (!root.IsMap() || !root["http"].IsMap()) return listener;
+    Mapping http(root["http"], "http");
+    HttpConfig parsed;
+    if (!ParseListen(http, &parsed.listen).ok()) return listener;
+    listener.listen = parsed.listen;
+    if (ParseListenerSecurity(http, &parsed).ok()) listener = std::move(parsed);
   } catch (const YAML::Exception&) {
     // Not even YAML: the default is the best guess left.
   }
-  return listen;
+  return listener;
 }
 
 fleet::Result<std::chrono::milliseconds> ParseDuration(const std::string& s) {

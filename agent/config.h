@@ -118,10 +118,11 @@ void RegisterSection(const std::string& name, SectionParser parser);
 fleet::Result<AgentConfig> ParseConfig(const std::string& yaml, const std::string& source);
 fleet::Result<AgentConfig> LoadConfig(const std::string& path);
 
-// http.listen of a config file, read even when the rest of the file is invalid (an agent refusing
-// a reload still listens where the old config said, and `fleet-agent status` must find it); the
-// default when the file or the field is missing. Overrides nothing else.
-std::string ListenAddressOf(const std::string& path);
+// The http section of a config file (listen address, basic auth, TLS), read even when the rest of
+// the file is invalid: an agent refusing a reload still listens as the old config said, and
+// `fleet-agent status` must reach it. The listen address alone when only it parses; the default
+// when the file or the field is missing. Overrides nothing else.
+HttpConfig ListenerOf(const std::string& path);
 
 // Prometheus duration: "15s", "1m30s", "500ms", "1h", "2d", "1w", "1y".
 fleet::Result<std::chrono::milliseconds> ParseDuration(const std::string& s);

@@ -195,7 +195,11 @@ std::vector<ComponentHealth> Daemon::Health() {
 
 void Daemon::StartReporter() {
   reporter_.reset();
-  reporter_ = std::make_unique<HealthReporter>(config_, [this] { return Health(); });
+  reporter_ = std::make_unique<HealthReporter>(config_, [this] { return Health(); }, [this] {
+    std::shared_lock lock(pipeline_mu_);
+    if (!pipeline_) return MemoryUse{};
+    return MemoryUse{pipeline_->memory().budget(), pipeline_->memory().pressure()};
+  });
   reporter_->Start();
 }
 

@@ -30,9 +30,9 @@ double CpuSeconds() {
 
 }  // namespace
 
-HealthReporter::HealthReporter(const AgentConfig& config, ComponentsFn components)
+HealthReporter::HealthReporter(const AgentConfig& config, ComponentsFn components, MemoryFn memory)
     : controller_(config.controller), instance_(config.instance), revision_(config.revision),
-      procfs_(config.paths.procfs), components_(std::move(components)) {}
+      procfs_(config.paths.procfs), components_(std::move(components)), memory_(std::move(memory)) {}
 
 HealthReporter::~HealthReporter() { Stop(); }
 
@@ -59,11 +59,17 @@ fleet::Json HealthReporter::BuildReport() {
     if (!c.message.empty()) j["message"] = c.message;
     components.push_back(std::move(j));
   }
+  fleet::Json resources = {{"rssBytes", ResidentBytes(procfs_)}, {"cpuSeconds", CpuSeconds()}};
+  const MemoryUse memory = memory_();
+  if (memory.budget_bytes > 0) {
+    resources["memoryBudgetBytes"] = memory.budget_bytes;
+    resources["memoryPressure"] = MemoryPressureName(memory.pressure);
+  }
   return {{"version", Version()},
           {"revision", revision_},
           {"healthy", healthy},
           {"components", components},
-          {"resources", {{"rssBytes", ResidentBytes(procfs_)}, {"cpuSeconds", CpuSeconds()}}}};
+          {"resources", resources}};
 }
 
 fleet::Status HealthReporter::SendOnce() {

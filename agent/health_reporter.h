@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/config.h"
+#include "agent/memory/memory_guard.h"
 #include "fleet/yaml_codec.h"
 
 namespace agent {
@@ -22,11 +23,18 @@ struct ComponentHealth {
   std::string message;
 };
 
+// The agent's memory budget (0: none, no cgroup limit or memory.limit) and where it stands.
+struct MemoryUse {
+  uint64_t budget_bytes = 0;
+  MemoryPressure pressure = MemoryPressure::kNone;
+};
+
 class HealthReporter {
  public:
   using ComponentsFn = std::function<std::vector<ComponentHealth>()>;
+  using MemoryFn = std::function<MemoryUse()>;
 
-  HealthReporter(const AgentConfig& config, ComponentsFn components);
+  HealthReporter(const AgentConfig& config, ComponentsFn components, MemoryFn memory);
   ~HealthReporter();
 
   void Start();
@@ -44,6 +52,7 @@ class HealthReporter {
   const std::string revision_;
   const std::string procfs_;
   ComponentsFn components_;
+  MemoryFn memory_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -10,16 +10,17 @@
 #include "agent/daemon.h"
 #include "agent/version.h"
 #include "agent/status/status_client.h"
-#include "agent/support_client.h"
+#include "agent/local_client.h"
 #include "fleet/files.h"
 
 namespace {
 
 // `fleet-agent status`: 0 when every component is healthy, 1 when one is not (or the last reload
 // was refused), 2 when the agent cannot be asked.
-int PrintStatus(const std::string& config_path, std::string address, int timeout_seconds) {
-  if (address.empty()) address = agent::ListenAddressOf(config_path);
-  auto status = agent::status::FetchStatus(address, std::chrono::seconds(timeout_seconds));
+int PrintStatus(const std::string& config_path, const std::string& address, int timeout_seconds) {
+  agent::HttpConfig listener = agent::ListenerOf(config_path);
+  if (!address.empty()) listener.listen = address;
+  auto status = agent::status::FetchStatus(listener, std::chrono::seconds(timeout_seconds));
   if (!status.ok()) {
     std::cerr << "fleet-agent status: agent unreachable: " << status.status().message() << "\n";
     return 2;
@@ -66,8 +67,8 @@ int main(int argc, char** argv) {
   int status_timeout = 5;
   CLI::App* status = app.add_subcommand(
       "status", "print the running agent's component status (exit 1 if unhealthy, 2 if unreachable)");
-  status->add_option("--config", status_config, "the agent's config file (its http.listen is asked)");
-  status->add_option("--address", status_address, "host:port of the agent (default: from the config)");
+  status->add_option("--config", status_config, "the agent's config file: its listener (address, TLS, basic auth) is asked");
+  status->add_option("--address", status_address, "host:port of the agent (default: http.listen of the config)");
   status->add_option("--timeout", status_timeout, "seconds to wait for the answer")->check(CLI::Range(1, 600));
   int support_duration = 0;
   CLI::App* support = app.add_subcommand(

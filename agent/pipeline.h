@@ -32,6 +32,7 @@ class Pipeline {
   std::vector<std::string> CollectorNames() const { return scraper_.Names(); }
   // The status components this pipeline reports to.
   std::vector<std::string> ComponentNames() const;
+  const MemoryGuard& memory() const { return forwarder_->memory(); }
 
  private:
   Pipeline(std::vector<NamedCollector> collectors, std::unique_ptr<Forwarder> forwarder,

@@ -43,6 +43,9 @@ void ReportReceiver::Overlay(fleet::Json& host) {
   if (!report) return;
   host["status"]["lastSeen"] = Rfc3339(report->received);
   host["status"]["agentVersion"] = report->version;
+  if (report->resources.is_object() && !report->resources.empty()) {
+    host["status"]["agentResources"] = report->resources;
+  }
 }
 
 }  // namespace controller

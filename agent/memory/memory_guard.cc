@@ -79,6 +79,15 @@ uint64_t MemoryGuard::Cap(uint64_t configured, uint64_t share, uint64_t floor) c
   return std::min(configured, std::max(budget_ / share, floor));
 }
 
+const char* MemoryPressureName(MemoryPressure pressure) {
+  switch (pressure) {
+    case MemoryPressure::kNone: return "none";
+    case MemoryPressure::kHigh: return "high";
+    case MemoryPressure::kOver: return "over";
+  }
+  return "none";
+}
+
 MemoryPressure MemoryGuard::Check() {
   if (budget_ == 0) return MemoryPressure::kNone;
   const uint64_t high = budget_ / 10 * 9;

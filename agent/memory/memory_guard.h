@@ -46,6 +46,8 @@ struct MemoryBudget {
 MemoryBudget ComputeMemoryBudget(const MemoryConfig& config, const CgroupMemoryLimit& cgroup);
 
 enum class MemoryPressure { kNone = 0, kHigh = 1, kOver = 2 };
+// "none", "high", "over": as health reports and the status API name it.
+const char* MemoryPressureName(MemoryPressure pressure);
 
 // Resident set size of this process, from /proc/self/statm; 0 when it cannot be read.
 uint64_t ReadOwnRss();

@@ -44,6 +44,8 @@ class Forwarder {
   void Stop();
   // The names of the status components Start registers.
   std::vector<std::string> ComponentNames() const;
+  // The memory budget and the pressure the sinks and the log source act on.
+  const MemoryGuard& memory() const { return *memory_; }
   // The forwarding metrics (sinks, buffers, log source) for the agent's /metrics.
   void Collect(std::vector<fleet::metrics::Family>* out) const;
 

@@ -1,9 +1,10 @@
 #include "agent/status/status_client.h"
 
-#include <cpprest/http_client.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include "agent/local_client.h"
 
 namespace agent::status {
 namespace {
@@ -31,20 +32,13 @@ std::string Rates(const fleet::Json& c) {
 
 }  // namespace
 
-fleet::Result<fleet::Json> FetchStatus(const std::string& address, std::chrono::seconds timeout) {
-  const std::string url = "http://" + address + "/api/v1/status";
+fleet::Result<fleet::Json> FetchStatus(const HttpConfig& listener, std::chrono::seconds timeout) {
+  auto body = GetFromLocalListener(listener, "/api/v1/status", timeout);
+  if (!body.ok()) return body.status();
   try {
-    web::http::client::http_client_config cfg;
-    cfg.set_timeout(timeout);
-    web::http::client::http_client client(web::uri(url), cfg);
-    auto resp = client.request(web::http::methods::GET).get();
-    const std::string body = resp.extract_utf8string(true).get();
-    if (resp.status_code() != 200) {
-      return fleet::Status::Unavailable(url + ": HTTP " + std::to_string(resp.status_code()) + ": " + body);
-    }
-    return fleet::Json::parse(body);
-  } catch (const std::exception& e) {
-    return fleet::Status::Unavailable(url + ": " + e.what());
+    return fleet::Json::parse(*body);
+  } catch (const fleet::Json::exception& e) {
+    return fleet::Status::Unavailable("the agent's /api/v1/status is not JSON: " + std::string(e.what()));
   }
 }
 

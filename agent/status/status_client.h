@@ -4,13 +4,15 @@
 #include <chrono>
 #include <string>
 
+#include "agent/config.h"
 #include "fleet/status.h"
 #include "fleet/yaml_codec.h"
 
 namespace agent::status {
 
-// GET http://<address>/api/v1/status. Unavailable when the agent does not answer.
-fleet::Result<fleet::Json> FetchStatus(const std::string& address, std::chrono::seconds timeout);
+// GET /api/v1/status from the listener `listener` describes (scheme, credentials). Unavailable
+// when the agent does not answer.
+fleet::Result<fleet::Json> FetchStatus(const HttpConfig& listener, std::chrono::seconds timeout);
 
 // A header (instance, version, uptime, config revision and last reload) and one row per
 // component: name, kind, health, last success, rates, last error.

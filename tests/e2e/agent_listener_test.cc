@@ -28,7 +28,7 @@ class SecureAgent {
   explicit SecureAgent(const std::string& min_version) : port_(FreePort()) {
     std::tie(cert_, key_) = SelfSigned(dir_, "agent");
     const std::string password = dir_.Write("secrets/password", kPassword, 0600);
-    const std::string config = dir_.Write(
+    config_ = dir_.Write(
         "agent.yaml",
         "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentConfig\ninstance: e2e\n"
         "logging: {level: debug}\n"
@@ -39,7 +39,7 @@ class SecureAgent {
         "  basicAuth: {username: admin, passwordFile: " + password + "}\n"
         "  unauthenticatedPaths: [/metrics, /-/healthy]\n"
         "  tls: {certFile: " + cert_ + ", keyFile: " + key_ + ", minVersion: " + min_version + "}\n");
-    process_ = std::make_unique<Process>(std::vector<std::string>{Bin("fleet-agent"), "--config", config});
+    process_ = std::make_unique<Process>(std::vector<std::string>{Bin("fleet-agent"), "--config", config_});
     ready_ = WaitFor([&] { return Curl({"/-/healthy"}).out == "200"; }, std::chrono::seconds(15));
   }
 
@@ -61,11 +61,12 @@ class SecureAgent {
   const std::string& cert() const { return cert_; }
   std::string Log() const { return process_->Log(); }
   const TempDir& dir() const { return dir_; }
+  const std::string& config() const { return config_; }
 
  private:
   TempDir dir_;
   int port_;
-  std::string cert_, key_;
+  std::string cert_, key_, config_;
   std::unique_ptr<Process> process_;
   bool ready_ = false;
 };
@@ -121,6 +122,27 @@ TEST(AgentListener, BasicAuthOverTls13) {
                                     std::string("pw-hunter")}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " leaked into the log:\n" << log;
   }
+}
+
+// `fleet-agent status` asks the agent as its config says: over TLS, with the password file's
+// credentials. The same config with another password is refused by the agent (exit 2, the 401
+// named), which shows the credentials really travel.
+TEST(AgentListener, StatusCliUsesTheConfigsTlsAndCredentials) {
+  SecureAgent agent("TLS12");
+  ASSERT_TRUE(agent.ready()) << agent.Log();
+  CommandResult ok = e2e::Run({Bin("fleet-agent"), "status", "--config", agent.config()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("collector/loadavg"), std::string::npos) << ok.out;
+
+  const std::string wrong_password = agent.dir().Write("secrets/wrong", "not-the-password", 0600);
+  std::string text = ReadFile(agent.config());
+  text.replace(text.find(agent.dir().path().string() + "/secrets/password"),
+               (agent.dir().path() / "secrets/password").string().size(), wrong_password);
+  const std::string wrong_config = agent.dir().Write("wrong.yaml", text);
+  CommandResult refused = e2e::Run({Bin("fleet-agent"), "status", "--config", wrong_config});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("401"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find("not-the-password"), std::string::npos) << refused.err;
 }
 
 TEST(AgentListener, Tls12FloorAcceptsTls12RefusesTls11) {

@@ -167,21 +167,45 @@ TEST(ParseConfig, RegisteredSectionParserValidates) {
   EXPECT_EQ(bad.status().message(), "a.yaml: exampleSection.ok: required");
 }
 
-TEST(ListenAddressOf, ReadsTheListenerEvenFromAnInvalidFile) {
+TEST(ListenerOf, ReadsTheListenerEvenFromAnInvalidFile) {
   const std::string dir = ::testing::TempDir();
   auto write = [&](const std::string& name, const std::string& text) {
     const std::string path = dir + "/" + name;
     std::ofstream(path) << text;
     return path;
   };
-  EXPECT_EQ(ListenAddressOf(write("ok.yaml", std::string(kHeader) + "http: {listen: \"127.0.0.1:9\"}\n")),
-            "127.0.0.1:9");
-  EXPECT_EQ(ListenAddressOf(write("bad.yaml", std::string(kHeader) +
-                                                  "http: {listen: \"127.0.0.1:8\"}\nlogging: {level: loud}\n")),
-            "127.0.0.1:8");
-  EXPECT_EQ(ListenAddressOf(write("junk.yaml", "http: [")), "127.0.0.1:12345");
-  EXPECT_EQ(ListenAddressOf(dir + "/absent.yaml"), "127.0.0.1:12345");
-  EXPECT_EQ(ListenAddressOf(""), "127.0.0.1:12345");
+  const std::string secured = R"(http:
+  listen: "127.0.0.1:7"
+  basicAuth: {username: ops, passwordFile: /etc/fleet/pw}
+  tls: {certFile: /etc/fleet/cert.pem, keyFile: /etc/fleet/key.pem}
+)";
+  const struct {
+    const char* name;
+    std::string text;  // empty: the file is absent
+    std::string want_listen;
+    bool want_auth_and_tls;
+  } cases[] = {
+      {"ok.yaml", std::string(kHeader) + "http: {listen: \"127.0.0.1:9\"}\n", "127.0.0.1:9", false},
+      {"secured.yaml", std::string(kHeader) + secured, "127.0.0.1:7", true},
+      // The rest of the file is refused; the listener section still tells how to reach the agent.
+      {"bad.yaml", std::string(kHeader) + secured + "logging: {level: loud}\n", "127.0.0.1:7", true},
+      {"bad-auth.yaml", std::string(kHeader) + "http: {listen: \"127.0.0.1:8\", basicAuth: {username: a}}\n",
+       "127.0.0.1:8", false},
+      {"junk.yaml", "http: [", "127.0.0.1:12345", false},
+      {"absent.yaml", "", "127.0.0.1:12345", false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string path = c.text.empty() ? dir + "/" + c.name : write(c.name, c.text);
+    const HttpConfig http = ListenerOf(path);
+    EXPECT_EQ(http.listen, c.want_listen);
+    EXPECT_EQ(http.basic_auth.has_value(), c.want_auth_and_tls);
+    EXPECT_EQ(http.tls.has_value(), c.want_auth_and_tls);
+    if (c.want_auth_and_tls) {
+      EXPECT_EQ(http.basic_auth->password_file, "/etc/fleet/pw");
+    }
+  }
+  EXPECT_EQ(ListenerOf("").listen, "127.0.0.1:12345");
 }
 
 TEST(ParseDuration, Table) {

@@ -255,7 +255,9 @@ TEST_F(HostReconcilerTest, ReportsNeedTheHostsOwnToken) {
   HealthTracker fresh;  // as after a controller restart: the hash comes from the store
   ReportReceiver receiver(*store_, fresh, std::chrono::seconds(45),
                           [&](const std::string& h) { enqueued.push_back(h); });
-  Json body = {{"version", "0.1.0"}, {"revision", "x"}, {"healthy", true}};
+  const Json resources = {{"rssBytes", 9437184}, {"cpuSeconds", 1.5}, {"memoryBudgetBytes", 33554432},
+                          {"memoryPressure", "none"}};
+  Json body = {{"version", "0.1.0"}, {"revision", "x"}, {"healthy", true}, {"resources", resources}};
   EXPECT_EQ(receiver.Receive("web-1", "wrong", body).code(), fleet::Code::kUnauthorized);
   EXPECT_EQ(receiver.Receive("web-1", "", body).code(), fleet::Code::kUnauthorized);
   EXPECT_EQ(receiver.Receive("other", token, body).code(), fleet::Code::kUnauthorized);
@@ -265,6 +267,7 @@ TEST_F(HostReconcilerTest, ReportsNeedTheHostsOwnToken) {
   Json host = *store_->Get("Host", "web-1");
   receiver.Overlay(host);
   EXPECT_TRUE(host["status"].contains("lastSeen"));
+  EXPECT_EQ(host["status"]["agentResources"], resources) << "reads show the agent's memory and CPU use";
 }
 
 TEST_F(HostReconcilerTest, DeletingADeliveredHostRemovesTheAgentThenTheHost) {
