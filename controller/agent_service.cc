@@ -28,7 +28,8 @@ constexpr int kSystemdHere = 100;
 constexpr char kSupervisorControlScript[] = R"sh(set -u
 action=$1 dir=$2 config=${3:-}
 run=$dir/run
-case $(systemctl is-system-running 2>/dev/null) in running|degraded) exit 100 ;; esac
+# systemd's own test (sd_booted): this directory exists only when systemd runs as PID 1.
+[ -d /run/systemd/system ] && exit 100
 # A zombie (exited, not yet reaped by an init that reaps lazily) counts as gone.
 alive() {
   [ -r "/proc/$1/stat" ] || return 1
@@ -37,16 +38,22 @@ alive() {
   [ "${rest%% *}" != Z ]
 }
 # pid_of FILE: the pid in FILE when it runs this install's supervisor or agent, else nothing.
+# Builtins and one grep per check: every process started here costs each host of a rollout.
 pid_of() {
-  [ -f "$1" ] || return 1
-  pid=$(cat "$1")
+  pid=
+  [ -f "$1" ] && read -r pid < "$1"
   case $pid in ''|*[!0-9]*) return 1 ;; esac
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -e "$dir/bin/fleet-supervise" -e "$dir/bin/fleet-agent" || return 1
-  alive "$pid"
+  runs "$pid" "$dir/bin/fleet-supervise" "$dir/bin/fleet-agent" && alive "$pid"
+}
+# runs PID WORD...: one of the WORDs is a whole argument of PID's command line.
+runs() {
+  p=$1
+  shift
+  for w; do set -- "$@" -e "$w"; shift; done
+  grep -qzxF "$@" "/proc/$p/cmdline" 2>/dev/null
 }
 if [ "$action" = reload ]; then
-  if pid_of "$run/supervisor.pid" && tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -e "$config" &&
+  if pid_of "$run/supervisor.pid" && runs "$pid" "$config" &&
      pid_of "$run/agent.pid" && kill -HUP "$pid" 2>/dev/null; then
     exit 0
   fi

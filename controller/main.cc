@@ -11,6 +11,7 @@
 #include "controller/manager.h"
 #include "controller/reports.h"
 #include "controller/rollout.h"
+#include "controller/session_pool.h"
 #include "controller/support_fetch.h"
 #include "controller/tailscale.h"
 #include "fleet/registry.h"
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   int report_timeout = 45;
   int resync = 30;
   int report_interval = 15;
+  controller::SessionPoolOptions ssh_pool;
+  int ssh_idle_timeout = static_cast<int>(ssh_pool.idle_timeout.count());
   app.add_option("--data-dir", data_dir, "Where the SQLite store, API token and keys live")
       ->capture_default_str();
   app.add_option("--listen", listen, "host:port for the API")->capture_default_str();
@@ -56,6 +59,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--resync", resync, "Seconds between full resyncs of every host")
       ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--ssh-idle-timeout", ssh_idle_timeout,
+                 "Seconds an SSH session to a host is kept open after a reconcile, for the next one "
+                 "(like OpenSSH's ControlPersist); 0 closes every session after use")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
+  app.add_option("--ssh-max-idle", ssh_pool.max_idle, "SSH sessions kept open at most (least recently used closed first)")
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   app.add_option("--log-level", log_level, "error, warn, info or debug")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
@@ -115,7 +126,9 @@ int main(int argc, char** argv) {
     controller::TailnetResolver tailnet = [tailscale_cmd](const std::string& name) {
       return controller::ResolveTailnetAddress(tailscale_cmd, name);
     };
-    transport = controller::NewSshTransport();
+    ssh_pool.idle_timeout = std::chrono::seconds(ssh_idle_timeout);
+    if (ssh_idle_timeout == 0) ssh_pool.max_idle = 0;
+    transport = std::make_unique<controller::PooledTransport>(controller::NewSshTransport(), ssh_pool);
     options.controller_url = advertise;
     options.report_timeout = std::chrono::seconds(report_timeout);
     options.resync = std::chrono::seconds(resync);

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -99,9 +100,12 @@ using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDe
 // Hashes a file where it is, so only the hash crosses the connection; prints nothing when the
 // file is absent.
 constexpr char kSha256Script[] = "if [ -e \"$1\" ]; then sha256sum < \"$1\"; fi";
-// The same for many files: one line per argument, in order — the hash, "absent", or "failed".
+// The same for many files, with one sha256sum for all that exist (each process started costs
+// every host of a rollout): "absent PATH" for each missing one, then sha256sum's "HASH  PATH"
+// lines. A file it cannot read gets no line and is asked for again on its own.
 constexpr char kSha256ManyScript[] =
-    "for f; do if [ -e \"$f\" ]; then sha256sum < \"$f\" || echo failed; else echo absent; fi; done";
+    "n=$#; for f; do if [ -e \"$f\" ]; then set -- \"$@\" \"$f\"; else printf 'absent %s\\n' \"$f\"; fi; done; "
+    "shift \"$n\"; [ $# -eq 0 ] || sha256sum -- \"$@\" 2>/dev/null; exit 0";
 
 // A value that reaches libssh options or a remote path must not be able to change their meaning.
 Status ValidateTarget(const SshTarget& t) {
@@ -459,18 +463,21 @@ Status SshSession::Prefetch(const std::vector<std::string>& paths) {
   if (argv.size() == 4) return {};
   Result<ExecResult> r = Run(argv);
   if (!r.ok()) return r.status();
+  if (r->exit_code != 0) return Status::Internal("hashing files on " + target_.address + ": " + r->err);
+  const std::set<std::string> asked(argv.begin() + 4, argv.end());
   std::istringstream lines(r->out);
   std::string line;
-  for (size_t i = 4; i < argv.size(); ++i) {
-    if (!std::getline(lines, line)) {
-      return Status::Internal("hashing files on " + target_.address + ": " + r->err);
+  while (std::getline(lines, line)) {
+    if (line.rfind("absent ", 0) == 0 && asked.count(line.substr(7))) {
+      known_hashes_[line.substr(7)] = "";
+      continue;
     }
+    // "HASH  PATH" (" *PATH" in binary mode); a name sha256sum had to escape starts with a backslash
+    // and matches nothing asked, so that file is asked for again on its own.
     const std::string hex = LeadingHex(line);
-    if (hex.size() == 64) {
-      known_hashes_[argv[i]] = hex;
-    } else if (line == "absent") {
-      known_hashes_[argv[i]] = "";
-    }  // "failed" (unreadable, a directory): Sha256 asks again and reports the error
+    if (hex.size() == 64 && line.size() > 66 && asked.count(line.substr(66))) {
+      known_hashes_[line.substr(66)] = hex;
+    }
   }
   return {};
 }

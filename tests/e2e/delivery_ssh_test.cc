@@ -18,6 +18,7 @@
 
 #include "controller/agent_service.h"
 #include "controller/bundle.h"
+#include "controller/session_pool.h"
 #include "controller/tailscale.h"
 #include "controller/transport.h"
 #include "fleet/crypto.h"
@@ -249,6 +250,36 @@ TEST_F(DeliverySsh, StoppedSshdIsUnavailableWithinTheTimeout) {
   EXPECT_LT(took, std::chrono::seconds(6));
   host_.Start();
   EXPECT_TRUE(ConnectOrDie(TargetFor(host_))) << "same key and port after restart";
+}
+
+// The controller's session pool against a real sshd: the same TCP connection (SSH_CONNECTION
+// names the client port) serves the next reconcile; when the host dropped it (sshd and its
+// sessions gone, then back), the next call reconnects on its own; with pooling off every
+// reconcile connects afresh.
+TEST_F(DeliverySsh, PooledSessionsAreReusedAndReplacedWhenTheHostDroppedThem) {
+  auto connection_of = [&](controller::Transport& transport) -> std::string {
+    auto session = transport.Connect(TargetFor(host_));
+    if (!session.ok()) return "connect failed: " + session.status().ToString();
+    auto r = (*session)->Exec({"printenv", "SSH_CONNECTION"});
+    if (!r.ok()) return "exec failed: " + r.status().ToString();
+    return r->out;
+  };
+  controller::PooledTransport pool(controller::NewSshTransport(), {});
+  const std::string first = connection_of(pool);
+  ASSERT_NE(first.find("127.0.0.1"), std::string::npos) << first;
+  EXPECT_EQ(connection_of(pool), first) << "the kept session served the second use";
+  EXPECT_EQ(pool.idle(), 1u);
+
+  host_.Stop();
+  host_.Start();
+  const std::string after = connection_of(pool);
+  EXPECT_NE(after.find("127.0.0.1"), std::string::npos) << "reconnected by itself: " << after;
+  EXPECT_NE(after, first);
+
+  controller::PooledTransport unpooled(controller::NewSshTransport(), {.max_idle = 0});
+  const std::string a = connection_of(unpooled);
+  EXPECT_NE(connection_of(unpooled), a);
+  EXPECT_EQ(unpooled.idle(), 0u);
 }
 
 TEST_F(DeliverySsh, Sha256OfPresentAndAbsentFiles) {

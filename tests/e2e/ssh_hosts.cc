@@ -72,11 +72,6 @@ SshHost::SshHost() : port_(FreePort()) {
 
 SshHost::~SshHost() {
   KillSupervisedAgent();
-  // Sessions outlive the listener; a test may have left them stopped or running a command.
-  for (int pid : SessionPids()) {
-    ::kill(pid, SIGKILL);
-    ::kill(pid, SIGCONT);
-  }
   Stop();
 }
 
@@ -105,7 +100,16 @@ void SshHost::Start() {
 }
 
 void SshHost::Stop() {
-  if (sshd_) sshd_->Stop();
+  if (!sshd_) return;
+  // Sessions outlive sshd's listener (as on a real host, where `systemctl restart ssh` keeps
+  // them); a host that goes away takes them along, and the controller keeps its sessions open
+  // between reconciles, so they must end here too. A test may have left some stopped.
+  const std::vector<int> sessions = SessionPids();
+  sshd_->Stop();
+  for (int pid : sessions) {
+    ::kill(pid, SIGKILL);
+    ::kill(pid, SIGCONT);
+  }
 }
 
 void SshHost::RotateHostKey(const std::string& type) {

@@ -26,7 +26,7 @@ class SshHost {
   const std::filesystem::path& dir() const { return dir_.path(); }  // everything of this host
   std::string Log() const;                 // what sshd printed
 
-  void Stop();  // sshd no longer listens; established sessions end with their commands
+  void Stop();  // as if the host went away: sshd no longer listens, established sessions end
   void Start();  // again on the same port with the same host key
   // A new host key (restarts sshd if it runs), as after a reinstall; type as for ssh-keygen -t.
   void RotateHostKey(const std::string& type = "ed25519");
