@@ -18,6 +18,9 @@ packages=(
   docker.io busybox-static ansible curl procps iproute2 diffutils python3 python3-yaml bc jq
   # headless browser for the agent status page test
   chromium
+  # systemd-journald, journalctl and systemd-cat for the agent's journal test (journald runs in a
+  # private mount namespace there; systemd need not be PID 1)
+  systemd util-linux
 )
 missing=()
 for p in "${packages[@]}"; do
