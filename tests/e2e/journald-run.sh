@@ -16,7 +16,7 @@ mkdir -p /run/systemd/journal
 /lib/systemd/systemd-journald >"$work/journald.log" 2>&1 &
 journald=$!
 agent_pid=
-trap 'kill $agent_pid "$journald" 2>/dev/null' EXIT
+trap 'kill $agent_pid "$journald" 2>/dev/null || :' EXIT  # (|| : as set -e applies in the trap too)
 i=0
 until [ -S /run/systemd/journal/stdout ]; do
   i=$((i + 1)); [ "$i" -le 100 ] || { echo "journald did not start" >&2; cat "$work/journald.log" >&2; exit 1; }
@@ -41,5 +41,6 @@ until curl -sf "http://$listen/metrics" 2>/dev/null | grep -q '^fleet_agent_conf
 done
 kill -TERM "$agent_pid"
 wait "$agent_pid" || true
+agent_pid=
 journalctl --sync 2>/dev/null || sleep 0.5
 journalctl -o json --no-pager -t fleet-agent-e2e
