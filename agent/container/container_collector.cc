@@ -140,12 +140,14 @@ class ContainerCollector : public Collector {
   }
 
  private:
-  // Asks the lister only when the set of container cgroups differs from the containers it last
-  // returned: in the steady state a scrape costs no Docker API call. (A `docker rename` of a
-  // running container is therefore seen at its next start.)
+  // Asks the lister when the set of container cgroups differs from the containers it last
+  // returned, and every relist_interval (for renames): most scrapes cost no Docker API call.
   fleet::Status RefreshContainers() {
     const std::set<std::string> ids = cgroups_->DockerIds();
-    if (listed_ && ids == listed_ids_) return fleet::Status::Ok();
+    const auto asked_at = options_.now();
+    if (listed_ && ids == listed_ids_ && asked_at - listed_at_ < options_.relist_interval) {
+      return fleet::Status::Ok();
+    }
     auto running = lister_->Running();
     if (!running.ok()) return running.status();
     containers_ = std::move(*running);
@@ -157,6 +159,7 @@ class ContainerCollector : public Collector {
     }
     listed_ids_ = std::move(now);
     listed_ = true;
+    listed_at_ = asked_at;
     cgroup_of_.clear();
     return fleet::Status::Ok();
   }
@@ -224,6 +227,7 @@ class ContainerCollector : public Collector {
   std::unique_ptr<Cgroups> cgroups_;
   ContainerCollectorOptions options_;
   bool listed_ = false;
+  std::chrono::steady_clock::time_point listed_at_{};
   std::vector<ContainerInfo> containers_;
   std::set<std::string> listed_ids_;
   std::map<std::string, std::string> cgroup_of_;     // container id -> cgroup path

@@ -2,6 +2,8 @@
 // container's cgroup, names/images/labels from the lister, network from the container's netns.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +16,10 @@ namespace agent {
 struct ContainerCollectorOptions {
   HostPaths paths;          // procfs for /proc/<pid>/net/dev, sysfs for block device names
   bool docker_labels = true;  // add container_label_<name> labels
+  // Docker is asked for the running containers when the set of container cgroups changes, and
+  // at least this often: a `docker rename` changes no cgroup.
+  std::chrono::seconds relist_interval{60};
+  std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now;
 };
 
 std::unique_ptr<Collector> NewContainerCollector(std::unique_ptr<ContainerLister> lister,

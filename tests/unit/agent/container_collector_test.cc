@@ -23,6 +23,7 @@ class FakeLister : public ContainerLister {
     if (calls_) ++*calls_;
     return containers_;
   }
+  void Set(std::vector<ContainerInfo> containers) { containers_ = std::move(containers); }
 
  private:
   std::vector<ContainerInfo> containers_;
@@ -172,6 +173,35 @@ TEST(ContainerCollector, AsksTheListerOnlyWhenCgroupsChange) {
     }
     EXPECT_EQ(calls, c.want_calls_for_three_scrapes) << c.name;
   }
+}
+
+// A rename changes no cgroup: the collector asks Docker again after relist_interval anyway.
+TEST(ContainerCollector, AsksAgainAfterTheRelistIntervalAndSeesARename) {
+  std::chrono::steady_clock::time_point now{};
+  ContainerCollectorOptions options;
+  options.paths.procfs = kFixtures + "/host/proc";
+  options.paths.sysfs = kFixtures + "/host/sys";
+  options.now = [&] { return now; };
+  int calls = 0;
+  auto lister = std::make_unique<FakeLister>(std::vector<ContainerInfo>{{kId1, "web", "nginx", {}}}, &calls);
+  FakeLister* docker = lister.get();
+  auto collector = NewContainerCollector(std::move(lister), DetectCgroups(kFixtures + "/cgroup1"), options);
+  auto names = [&] {
+    std::vector<fleet::metrics::Family> families;
+    EXPECT_TRUE(collector->Collect(&families).ok());
+    std::string text;
+    fleet::metrics::WriteText(families, &text);
+    return std::make_pair(text.find("name=\"web\"") != std::string::npos,
+                          text.find("name=\"frontend\"") != std::string::npos);
+  };
+  EXPECT_EQ(names(), std::make_pair(true, false));
+  docker->Set({{kId1, "frontend", "nginx", {}}});  // docker rename web frontend
+  now += std::chrono::seconds(59);
+  EXPECT_EQ(names(), std::make_pair(true, false)) << "within the interval the listing is reused";
+  EXPECT_EQ(calls, 1);
+  now += std::chrono::seconds(2);
+  EXPECT_EQ(names(), std::make_pair(false, true)) << "the new name, and the old one's series are gone";
+  EXPECT_EQ(calls, 2);
 }
 
 TEST(DockerIdsUnder, BothDrivers) {
