@@ -2,6 +2,7 @@
 // Host collectors are listed in one table (collectors/registry.cc), as node_exporter does.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ struct CollectorOptions {
   HostPaths paths;
   std::string filesystem_mount_points_exclude;
   std::string filesystem_fs_types_exclude;
+  std::chrono::milliseconds filesystem_mount_timeout{std::chrono::seconds(5)};
   std::string netdev_device_exclude;
   std::string diskstats_device_exclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
 };

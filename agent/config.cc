@@ -250,6 +250,7 @@ fleet::Status ParseRoot(const YAML::Node& root, AgentConfig* c) {
   FLEET_RETURN_IF_ERROR(fs.Check());
   FLEET_RETURN_IF_ERROR(GetRegex(fs, "mountPointsExclude", &c->filesystem.mount_points_exclude));
   FLEET_RETURN_IF_ERROR(GetRegex(fs, "fsTypesExclude", &c->filesystem.fs_types_exclude));
+  FLEET_RETURN_IF_ERROR(GetDuration(fs, "mountTimeout", &c->filesystem.mount_timeout));
   FLEET_RETURN_IF_ERROR(fs.CheckUnknown());
 
   Mapping netdev(m.Get("netdev"), "netdev");

@@ -43,6 +43,9 @@ struct FilesystemConfig {
       "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"
       "iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|"
       "sysfs|tracefs)$";
+  // How long statfs of one mount point may take before it counts as stuck (node_exporter's
+  // --collector.filesystem.mount-timeout).
+  std::chrono::milliseconds mount_timeout{std::chrono::seconds(5)};
 };
 
 struct NetdevConfig {

@@ -17,6 +17,7 @@ CollectorOptions OptionsFromConfig(const AgentConfig& config) {
   o.paths.sysfs = config.paths.sysfs;
   o.paths.rootfs = config.paths.rootfs;
   o.filesystem_mount_points_exclude = config.filesystem.mount_points_exclude;
+  o.filesystem_mount_timeout = config.filesystem.mount_timeout;
   o.filesystem_fs_types_exclude = config.filesystem.fs_types_exclude;
   o.netdev_device_exclude = config.netdev.device_exclude;
   return o;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <set>
 
+#include "agent/collectors/bounded_statfs.h"
 #include "agent/collectors/collectors.h"
 #include "agent/procfs.h"
 #include "agent/regex_filter.h"
@@ -52,10 +53,11 @@ const FilesystemFamily kDeviceError{
 class FilesystemCollector : public Collector {
  public:
   FilesystemCollector(HostPaths paths, const std::string& mount_points_exclude,
-                      const std::string& fs_types_exclude)
+                      const std::string& fs_types_exclude, std::chrono::milliseconds mount_timeout)
       : paths_(std::move(paths)),
         mount_points_exclude_(mount_points_exclude),
-        fs_types_exclude_(fs_types_exclude) {}
+        fs_types_exclude_(fs_types_exclude),
+        statfs_(mount_timeout) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
     fleet::Result<std::string> mounts = ReadFile(paths_.Proc("1/mounts"));
@@ -91,7 +93,7 @@ class FilesystemCollector : public Collector {
       struct statvfs st {};
       const std::string path =
           paths_.rootfs == "/" ? mount_point : paths_.rootfs + mount_point;
-      if (::statvfs(path.c_str(), &st) != 0) {
+      if (statfs_.Stat(path, &st) != BoundedStatfs::Outcome::kOk) {  // failed, or stuck
         add(kDeviceError, labels, 1);
         continue;
       }
@@ -112,13 +114,14 @@ class FilesystemCollector : public Collector {
   HostPaths paths_;
   RegexFilter mount_points_exclude_;
   RegexFilter fs_types_exclude_;
+  BoundedStatfs statfs_;
 };
 
 }  // namespace
 
 std::unique_ptr<Collector> NewFilesystemCollector(const CollectorOptions& o) {
   return std::make_unique<FilesystemCollector>(o.paths, o.filesystem_mount_points_exclude,
-                                               o.filesystem_fs_types_exclude);
+                                               o.filesystem_fs_types_exclude, o.filesystem_mount_timeout);
 }
 
 }  // namespace agent

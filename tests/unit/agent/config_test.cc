@@ -22,7 +22,7 @@ collectors:
   disabled: [pressure]
   container: {enabled: false, dockerLabels: false}
 paths: {procfs: /host/proc, sysfs: /host/sys, rootfs: /host}
-filesystem: {mountPointsExclude: "^/boot", fsTypesExclude: "^tmpfs$"}
+filesystem: {mountPointsExclude: "^/boot", fsTypesExclude: "^tmpfs$", mountTimeout: 2s}
 netdev: {deviceExclude: "^(lo|veth.*)$"}
 docker: {socket: /run/docker.sock}
 http:
@@ -49,6 +49,7 @@ buffer: {dir: /var/lib/fleet-agent}
   EXPECT_EQ(c->paths.procfs, "/host/proc");
   EXPECT_EQ(c->paths.rootfs, "/host");
   EXPECT_EQ(c->filesystem.fs_types_exclude, "^tmpfs$");
+  EXPECT_EQ(c->filesystem.mount_timeout, std::chrono::seconds(2));
   EXPECT_EQ(c->netdev.device_exclude, "^(lo|veth.*)$");
   EXPECT_EQ(c->docker.socket, "/run/docker.sock");
   EXPECT_EQ(c->http.listen, "0.0.0.0:9100");
@@ -118,6 +119,8 @@ TEST(ParseConfig, ErrorsNameTheField) {
        "agent.yaml: http.tls.ciphers: unknown field"},
       {"scrapeInterval: 15", "agent.yaml: scrapeInterval: not a duration (like 15s, 1m30s, 500ms): \"15\""},
       {"scrapeInterval: 0s", "agent.yaml: scrapeInterval: must be positive"},
+      {"filesystem: {mountTimeout: 0s}", "agent.yaml: filesystem.mountTimeout: must be positive"},
+      {"filesystem: {mountTimeout: soon}", "agent.yaml: filesystem.mountTimeout: not a duration (like 15s, 1m30s, 500ms): \"soon\""},
       {"collectors: {enabled: [cpu], disabled: [time]}",
        "agent.yaml: collectors.disabled: cannot be combined with collectors.enabled"},
       {"collectors: {enabled: cpu}", "agent.yaml: collectors.enabled: must be a list of strings"},
