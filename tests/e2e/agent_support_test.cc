@@ -100,25 +100,17 @@ TEST(AgentSupport, BundleFromTheListenerAndFromTheLocalCommand) {
 TEST(AgentSupport, FleetctlFetchesThroughTheControllersSshPath) {
   SshHost host;
   TempDir tmp;
-  const int ctl_port = FreePort();
   const int agent_port = FreePort();
-  Process controller({Bin("fleet-controller"), "--data-dir", (tmp.path() / "controller").string(),
-                      "--listen", "127.0.0.1:" + std::to_string(ctl_port), "--agent-bundle",
-                      BinaryDir() + "/agent-bundle", "--report-timeout", "10", "--resync", "3"});
-  ASSERT_TRUE(WaitFor([&] { return Http("GET", ctl_port, "/readyz").status == 200; }, 15s))
-      << controller.Log();
+  Controller controller(tmp.path(), {"--agent-bundle", BinaryDir() + "/agent-bundle", "--report-timeout", "10",
+                                     "--resync", "3"});
+  ASSERT_TRUE(controller.Start()) << controller.Log();
   CommandResult cert = e2e::Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                             "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
                             "/CN=vps-0", "-keyout", (tmp.path() / "tls.key").string(), "-out",
                             (tmp.path() / "tls.crt").string()});
   ASSERT_EQ(cert.exit_code, 0) << cert.err;
   auto fleetctl = [&](std::vector<std::string> args, const std::string& in = "") {
-    args.insert(args.begin(), Bin("fleetctl"));
-    return e2e::Run(args, in,
-               {{"FLEETCTL_SERVER", "http://127.0.0.1:" + std::to_string(ctl_port)},
-                {"FLEETCTL_TOKEN", ReadFile((tmp.path() / "controller/token").string()).substr(0, 64)},
-                {"FLEETCTL_CONFIG", (tmp.path() / "fleetctl.yaml").string()}},
-               120s);
+    return controller.Fleetctl(std::move(args), in);
   };
   // The listener runs with basic auth and TLS 1.3 from Secrets, so the bundle has to pass both.
   const std::string fleet =

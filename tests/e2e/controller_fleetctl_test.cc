@@ -20,56 +20,21 @@ using Json = nlohmann::json;
 
 using e2e::ReadFile;
 
-// A controller on a free port with its own data dir; Restart() keeps the data dir.
-class Controller {
- public:
-  explicit Controller(const std::string& data_dir) : data_dir_(data_dir) { Start(); }
-
-  void Start() {
-    port_ = e2e::FreePort();
-    proc_ = std::make_unique<e2e::Process>(std::vector<std::string>{
-        Bin("fleet-controller"), "--data-dir", data_dir_, "--listen",
-        "127.0.0.1:" + std::to_string(port_)});
-    bool up = e2e::WaitFor([&] { return e2e::Http("GET", port_, "/readyz").status == 200; },
-                           std::chrono::seconds(15));
-    ASSERT_TRUE(up) << proc_->Log();
-  }
-  int Stop() { return proc_->Stop(SIGTERM); }
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::string token_file() const { return data_dir_ + "/token"; }
-  std::string token() const {
-    std::string t = ReadFile(token_file());
-    while (!t.empty() && t.back() == '\n') t.pop_back();
-    return t;
-  }
-  std::string log() const { return proc_->Log(); }
-
- private:
-  std::string data_dir_;
-  int port_ = 0;
-  std::unique_ptr<e2e::Process> proc_;
-};
-
 class ControllerE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    controller_ = std::make_unique<Controller>((tmp_.path() / "data").string());
+    controller_ = std::make_unique<e2e::Controller>(tmp_.path());
+    ASSERT_TRUE(controller_->Start()) << controller_->Log();
   }
 
   e2e::CommandResult Fleetctl(std::vector<std::string> args, const std::string& stdin_data = "") {
-    std::vector<std::string> argv = {Bin("fleetctl")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return e2e::Run(argv, stdin_data,
-               {{"FLEETCTL_SERVER", controller_->url()},
-                {"FLEETCTL_TOKEN", controller_->token()},
-                {"FLEETCTL_CONFIG", (tmp_.path() / "fleetctl.yaml").string()}});
+    return controller_->Fleetctl(std::move(args), stdin_data, std::chrono::seconds(60));
   }
 
   std::string Example() { return e2e::SourceDir() + "/examples/hosts.yaml"; }
 
   e2e::TempDir tmp_;
-  std::unique_ptr<Controller> controller_;
+  std::unique_ptr<e2e::Controller> controller_;
 };
 
 TEST_F(ControllerE2E, ApplyGetDescribeDeleteTheExampleFleet) {
@@ -210,7 +175,7 @@ TEST_F(ControllerE2E, SecretsAreNeverPrinted) {
     EXPECT_EQ(r.out.find("change-me-central-password"), std::string::npos) << args[0];
     EXPECT_EQ(r.out.find("Y2hhbmdlLW1lLWNlbnRyYWwtcGFzc3dvcmQ"), std::string::npos) << args[0];
   }
-  EXPECT_EQ(controller_->log().find("change-me"), std::string::npos);
+  EXPECT_EQ(controller_->Log().find("change-me"), std::string::npos);
 }
 
 TEST_F(ControllerE2E, StateSurvivesARestart) {
@@ -222,7 +187,7 @@ TEST_F(ControllerE2E, StateSurvivesARestart) {
   auto down = Fleetctl({"get", "hosts"});
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.err.find("cannot reach the controller"), std::string::npos) << down.err;
-  controller_->Start();
+  ASSERT_TRUE(controller_->Start()) << controller_->Log();
   auto after = Fleetctl({"get", "hosts", "-o", "json"});
   ASSERT_EQ(after.exit_code, 0);
   EXPECT_EQ(Json::parse(after.out), Json::parse(before.out));

@@ -28,23 +28,14 @@ class DeliveryDeleteE2E : public ::testing::Test {
       hosts_.push_back(std::make_unique<e2e::SshHost>());
       listen_ports_.push_back(e2e::FreePort());
     }
-    ctl_port_ = e2e::FreePort();
-    controller_ = std::make_unique<e2e::Process>(std::vector<std::string>{
-        e2e::Bin("fleet-controller"), "--data-dir", (tmp_.path() / "controller").string(),
-        "--listen", "127.0.0.1:" + std::to_string(ctl_port_), "--agent-bundle",
-        e2e::BinaryDir() + "/agent-bundle", "--report-timeout", "10", "--resync", "2"});
-    ASSERT_TRUE(e2e::WaitFor([&] { return e2e::Http("GET", ctl_port_, "/readyz").status == 200; }, 15s))
-        << controller_->Log();
+    controller_ = std::make_unique<e2e::Controller>(
+        tmp_.path(), std::vector<std::string>{"--agent-bundle", e2e::BinaryDir() + "/agent-bundle",
+                                              "--report-timeout", "10", "--resync", "2"});
+    ASSERT_TRUE(controller_->Start()) << controller_->Log();
   }
 
   e2e::CommandResult Fleetctl(std::vector<std::string> args, const std::string& in = "") {
-    std::vector<std::string> argv = {e2e::Bin("fleetctl")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return e2e::Run(argv, in,
-                    {{"FLEETCTL_SERVER", "http://127.0.0.1:" + std::to_string(ctl_port_)},
-                     {"FLEETCTL_TOKEN", e2e::ReadFile((tmp_.path() / "controller/token").string()).substr(0, 64)},
-                     {"FLEETCTL_CONFIG", (tmp_.path() / "fleetctl.yaml").string()}},
-                    120s);
+    return controller_->Fleetctl(std::move(args), in);
   }
 
   // The fields of one host entry (as a Host spec or a HostGroup entry).
@@ -86,10 +77,9 @@ class DeliveryDeleteE2E : public ::testing::Test {
   fs::path InstallDir(int i) { return hosts_[i]->install_dir(); }
 
   e2e::TempDir tmp_;
-  int ctl_port_ = 0;
   std::vector<std::unique_ptr<e2e::SshHost>> hosts_;
   std::vector<int> listen_ports_;
-  std::unique_ptr<e2e::Process> controller_;
+  std::unique_ptr<e2e::Controller> controller_;
 };
 
 TEST_F(DeliveryDeleteE2E, DeletingAHostStopsItsAgentAndAnUnreachableOneStaysTerminating) {

@@ -43,27 +43,15 @@ class DeliveryE2E : public ::testing::Test {
       pinned_keys_.push_back(hosts_.back()->host_public_key());  // as the operator pinned them
       listen_ports_.push_back(e2e::FreePort());
     }
-    StartController();
+    controller_ = std::make_unique<e2e::Controller>(
+        tmp_.path(), std::vector<std::string>{"--agent-bundle", e2e::BinaryDir() + "/agent-bundle",
+                                              "--report-timeout", "10", "--resync", "3"});
+    ASSERT_TRUE(controller_->Start()) << controller_->Log();
     ASSERT_TRUE(e2e::WaitFor([&] { return e2e::Http("GET", prom_port_, "/-/ready").status == 200; }, 30s));
   }
 
-  void StartController() {
-    ctl_port_ = e2e::FreePort();
-    controller_ = std::make_unique<e2e::Process>(std::vector<std::string>{
-        e2e::Bin("fleet-controller"), "--data-dir", (tmp_.path() / "controller").string(),
-        "--listen", "127.0.0.1:" + std::to_string(ctl_port_), "--agent-bundle",
-        e2e::BinaryDir() + "/agent-bundle", "--report-timeout", "10", "--resync", "3"});
-    ASSERT_TRUE(e2e::WaitFor([&] { return e2e::Http("GET", ctl_port_, "/readyz").status == 200; }, 15s))
-        << controller_->Log();
-  }
-
   e2e::CommandResult Fleetctl(std::vector<std::string> args, const std::string& in = "") {
-    std::vector<std::string> argv = {e2e::Bin("fleetctl")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return e2e::Run(argv, in,
-                    {{"FLEETCTL_SERVER", "http://127.0.0.1:" + std::to_string(ctl_port_)},
-                     {"FLEETCTL_TOKEN", ReadFile((tmp_.path() / "controller/token").string()).substr(0, 64)},
-                     {"FLEETCTL_CONFIG", (tmp_.path() / "fleetctl.yaml").string()}});
+    return controller_->Fleetctl(std::move(args), in, 60s);
   }
 
   static std::string HostName(int i) { return "vps-" + std::to_string(i); }
@@ -130,12 +118,12 @@ class DeliveryE2E : public ::testing::Test {
   }
 
   e2e::TempDir tmp_;
-  int prom_port_ = 0, ctl_port_ = 0;
+  int prom_port_ = 0;
   std::unique_ptr<e2e::Process> prometheus_;
   std::vector<std::unique_ptr<e2e::SshHost>> hosts_;
   std::vector<std::string> pinned_keys_;
   std::vector<int> listen_ports_;
-  std::unique_ptr<e2e::Process> controller_;
+  std::unique_ptr<e2e::Controller> controller_;
 };
 
 TEST_F(DeliveryE2E, FleetIsInstalledReportsHealthyShipsMetricsAndFollowsChanges) {
@@ -229,7 +217,7 @@ TEST_F(DeliveryE2E, ControllerKilledMidPushLeavesNoPartialFileAndFinishesAfterRe
     }
   }
   std::cout << configs << " of " << kHosts << " hosts had their config when the controller died\n";
-  StartController();
+  ASSERT_TRUE(controller_->Start()) << controller_->Log();
   ASSERT_TRUE(WaitHosts([](const Json& h) { return Condition(h, "Healthy") == "True"; }, 120s))
       << Fleetctl({"get", "hosts", "-o", "yaml"}).out;
   for (const auto& h : hosts_) {

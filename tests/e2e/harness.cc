@@ -292,4 +292,35 @@ bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeou
   return pred();
 }
 
+Controller::Controller(std::filesystem::path dir, std::vector<std::string> flags)
+    : dir_(std::move(dir)), flags_(std::move(flags)), port_(FreePort()) {}
+
+bool Controller::Start(const std::vector<std::string>& extra_flags) {
+  std::vector<std::string> argv = {Bin("fleet-controller"), "--data-dir", (dir_ / "controller").string(),
+                                   "--listen", "127.0.0.1:" + std::to_string(port_)};
+  argv.insert(argv.end(), flags_.begin(), flags_.end());
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  process_.reset();  // a previous run, stopped or not
+  process_ = std::make_unique<Process>(argv);
+  return WaitFor([&] { return Http("GET", port_, "/readyz").status == 200; }, std::chrono::seconds(15));
+}
+
+std::string Controller::token() const {
+  std::string t = ReadFile(token_file());
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+  return t;
+}
+
+std::map<std::string, std::string> Controller::FleetctlEnv() const {
+  return {{"FLEETCTL_SERVER", url()},
+          {"FLEETCTL_TOKEN", token()},
+          {"FLEETCTL_CONFIG", (dir_ / "fleetctl.yaml").string()}};
+}
+
+CommandResult Controller::Fleetctl(std::vector<std::string> args, const std::string& stdin_data,
+                                   std::chrono::seconds timeout) const {
+  args.insert(args.begin(), Bin("fleetctl"));
+  return Run(args, stdin_data, FleetctlEnv(), timeout);
+}
+
 }  // namespace e2e

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -83,5 +84,35 @@ std::string Indent(const std::string& text, int n);
 
 // Polls pred every 50 ms until it is true or timeout passes; returns its last value.
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+
+// fleet-controller with its data in dir/controller on a port of its own, kept across restarts
+// (agents report to the URL rendered into their config), and fleetctl pointed at it. Stopped
+// when destroyed.
+class Controller {
+ public:
+  // flags: given on every start after --data-dir and --listen, e.g. {"--agent-bundle", ...}.
+  Controller(std::filesystem::path dir, std::vector<std::string> flags = {});
+  // Starts it (again, after Stop) with flags plus extra_flags and waits for /readyz; false when
+  // it did not answer within 15 s (Log() tells why).
+  [[nodiscard]] bool Start(const std::vector<std::string>& extra_flags = {});
+  int Stop(int sig = 15) { return process_ ? process_->Stop(sig) : -1; }
+
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string token_file() const { return (dir_ / "controller" / "token").string(); }
+  std::string token() const;  // the API's bearer token, written at the first start
+  std::string Log() const { return process_ ? process_->Log() : ""; }
+
+  // The environment that points fleetctl at this controller (with a config file of its own).
+  std::map<std::string, std::string> FleetctlEnv() const;
+  CommandResult Fleetctl(std::vector<std::string> args, const std::string& stdin_data = "",
+                         std::chrono::seconds timeout = std::chrono::seconds(120)) const;
+
+ private:
+  const std::filesystem::path dir_;
+  const std::vector<std::string> flags_;
+  const int port_;
+  std::unique_ptr<Process> process_;
+};
 
 }  // namespace e2e

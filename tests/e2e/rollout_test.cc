@@ -45,34 +45,21 @@ class RolloutE2E : public ::testing::Test {
       hosts_.push_back(std::make_unique<e2e::SshHost>());
       listen_ports_.push_back(e2e::FreePort());
     }
-    ctl_port_ = e2e::FreePort();
+    controller_ = std::make_unique<e2e::Controller>(
+        tmp_.path(), std::vector<std::string>{"--agent-bundle", e2e::BinaryDir() + "/agent-bundle",
+                                              "--report-timeout", "6", "--resync", "2",
+                                              "--agent-report-interval", "1"});
     StartController();
   }
 
-  // Agents report to the URL rendered into their config, so a restarted controller keeps the port.
   void StartController() {
-    std::vector<std::string> argv = {
-        e2e::Bin("fleet-controller"), "--data-dir", (tmp_.path() / "controller").string(),
-        "--listen", "127.0.0.1:" + std::to_string(ctl_port_), "--agent-bundle",
-        e2e::BinaryDir() + "/agent-bundle", "--report-timeout", "6", "--resync", "2",
-        "--agent-report-interval", "1"};
-    if (std::filesystem::exists(BundlesDir())) argv.insert(argv.end(), {"--agent-bundles", BundlesDir()});
-    controller_ = std::make_unique<e2e::Process>(argv);
-    ASSERT_TRUE(e2e::WaitFor([&] { return e2e::Http("GET", ctl_port_, "/readyz").status == 200; }, 15s))
-        << controller_->Log();
+    std::vector<std::string> versions;
+    if (std::filesystem::exists(BundlesDir())) versions = {"--agent-bundles", BundlesDir()};
+    ASSERT_TRUE(controller_->Start(versions)) << controller_->Log();
   }
-
-  std::string Token() { return ReadFile((tmp_.path() / "controller/token").string()).substr(0, 64); }
 
   e2e::CommandResult Fleetctl(std::vector<std::string> args, const std::string& in = "") {
-    std::vector<std::string> argv = {e2e::Bin("fleetctl")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return e2e::Run(argv, in, FleetctlEnv(), 180s);
-  }
-  std::map<std::string, std::string> FleetctlEnv() {
-    return {{"FLEETCTL_SERVER", "http://127.0.0.1:" + std::to_string(ctl_port_)},
-            {"FLEETCTL_TOKEN", Token()},
-            {"FLEETCTL_CONFIG", (tmp_.path() / "fleetctl.yaml").string()}};
+    return controller_->Fleetctl(std::move(args), in, 180s);
   }
 
   static std::string HostName(int i) { return "vps-" + std::to_string(i); }
@@ -124,7 +111,7 @@ class RolloutE2E : public ::testing::Test {
   }
 
   Json Get(const std::string& path) {
-    auto r = e2e::Http("GET", ctl_port_, path, "", {{"Authorization", "Bearer " + Token()}});
+    auto r = e2e::Http("GET", controller_->port(), path, "", {{"Authorization", "Bearer " + controller_->token()}});
     return r.status == 200 ? Json::parse(r.body) : Json();
   }
   Json Rollout() { return Get("/apis/vpsfleet.io/v1alpha1/rollouts/web"); }
@@ -231,10 +218,9 @@ class RolloutE2E : public ::testing::Test {
   }
 
   e2e::TempDir tmp_;
-  int ctl_port_ = 0;
   std::vector<std::unique_ptr<e2e::SshHost>> hosts_;
   std::vector<int> listen_ports_;
-  std::unique_ptr<e2e::Process> controller_;
+  std::unique_ptr<e2e::Controller> controller_;
   std::atomic<bool> sampling_{false};
   std::thread sampler_;
   std::mutex samples_mu_;
@@ -273,7 +259,7 @@ TEST_F(RolloutE2E, GoodChangeGoesCanaryFirstThenAtMostTwoAtOnceAndCompletes) {
 
   // On a terminal (script(1) gives it one): a progress bar redrawn in place.
   auto tty = e2e::Run({"script", "-qec", e2e::Bin("fleetctl") + " rollout status web --timeout 10", "/dev/null"},
-                      "", FleetctlEnv());
+                      "", controller_->FleetctlEnv());
   EXPECT_EQ(tty.exit_code, 0) << tty.out;
   EXPECT_NE(tty.out.find("\r\033[K[####################] rollout/web revision 2 Completed"), std::string::npos) << tty.out;
 
@@ -414,7 +400,6 @@ TEST_F(RolloutE2E, ControllerKilledMidRolloutResumesFromTheStoreWithTheSameGuara
     return false;
   }, 60s)) << controller_->Log();
   controller_->Stop(SIGKILL);
-  controller_.reset();
   StartController();
   auto status = Fleetctl({"rollout", "status", "web", "--timeout", "90"});
   StopSampling();
