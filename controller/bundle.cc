@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <sstream>
 
 #include "fleet/crypto.h"
+#include "fleet/files.h"
 
 namespace controller {
 namespace {
@@ -29,14 +29,6 @@ bool IsLowerHex64(const std::string& s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
-}
-
-fleet::Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fleet::Status::NotFound("cannot read " + path);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
 }
 
 }  // namespace
@@ -73,7 +65,7 @@ fleet::Result<std::vector<BundleFile>> ParseBundleManifest(std::string_view text
 
 fleet::Result<Bundle> LoadBundle(const std::string& dir) {
   Bundle bundle;
-  fleet::Result<std::string> manifest = ReadWholeFile(dir + "/" + kBundleManifestName);
+  fleet::Result<std::string> manifest = fleet::ReadFileText(dir + "/" + kBundleManifestName);
   if (!manifest.ok()) return manifest.status();
   bundle.manifest = std::move(manifest).value();
   bundle.digest = fleet::Sha256Hex(bundle.manifest);
@@ -81,7 +73,7 @@ fleet::Result<Bundle> LoadBundle(const std::string& dir) {
   if (!files.ok()) return files.status().WithContext(dir);
   bundle.files = std::move(files).value();
   for (BundleFile& file : bundle.files) {
-    fleet::Result<std::string> content = ReadWholeFile(dir + "/" + file.path);
+    fleet::Result<std::string> content = fleet::ReadFileText(dir + "/" + file.path);
     if (!content.ok()) return content.status();
     if (fleet::Sha256Hex(*content) != file.sha256) {
       return fleet::Status::Invalid(dir + "/" + file.path + ": sha256 differs from MANIFEST");
