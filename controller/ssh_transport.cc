@@ -102,9 +102,12 @@ using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDe
 constexpr char kSha256Script[] = "if [ -e \"$1\" ]; then sha256sum < \"$1\"; fi";
 // The same for many files, with one sha256sum for all that exist (each process started costs
 // every host of a rollout): "absent PATH" for each missing one, then sha256sum's "HASH  PATH"
-// lines. A file it cannot read gets no line and is asked for again on its own.
+// lines. A file it cannot read gets no line and is asked for again on its own. Temporary files
+// of uploads that died half-way (PATH.tmp-*) are removed on the way, so an upload that follows
+// in the same session needs no preparation (see Upload).
 constexpr char kSha256ManyScript[] =
-    "n=$#; for f; do if [ -e \"$f\" ]; then set -- \"$@\" \"$f\"; else printf 'absent %s\\n' \"$f\"; fi; done; "
+    "n=$#; for f; do for t in \"$f\".tmp-*; do [ ! -e \"$t\" ] || rm -f -- \"$t\"; done; "
+    "if [ -e \"$f\" ]; then set -- \"$@\" \"$f\"; else printf 'absent %s\\n' \"$f\"; fi; done; "
     "shift \"$n\"; [ $# -eq 0 ] || sha256sum -- \"$@\" 2>/dev/null; exit 0";
 
 // A value that reaches libssh options or a remote path must not be able to change their meaning.
@@ -244,6 +247,7 @@ class SshSession final : public RemoteSession {
   Status Upload(const std::string& path, std::string_view content, int mode) override;
   Result<ExecResult> Exec(const std::vector<std::string>& argv) override {
     known_hashes_.clear();
+    prepared_.clear();
     return Run(argv);
   }
 
@@ -269,6 +273,9 @@ class SshSession final : public RemoteSession {
   bool sftp_fsync_ = false;
   std::string host_key_;
   std::map<std::string, std::string> known_hashes_;  // path -> sha256 hex, "" = absent
+  // Paths the last Prefetch found present (so their directory exists) and cleared of stale
+  // temporary files: their next Upload skips PrepareUpload's round trips.
+  std::set<std::string> prepared_;
   std::atomic<bool> expired_{false};  // a step overran the timeout; the socket is shut down
 };
 
@@ -465,6 +472,7 @@ Status SshSession::Prefetch(const std::vector<std::string>& paths) {
   if (!r.ok()) return r.status();
   if (r->exit_code != 0) return Status::Internal("hashing files on " + target_.address + ": " + r->err);
   const std::set<std::string> asked(argv.begin() + 4, argv.end());
+  for (const std::string& path : asked) prepared_.erase(path);
   std::istringstream lines(r->out);
   std::string line;
   while (std::getline(lines, line)) {
@@ -477,6 +485,7 @@ Status SshSession::Prefetch(const std::vector<std::string>& paths) {
     const std::string hex = LeadingHex(line);
     if (hex.size() == 64 && line.size() > 66 && asked.count(line.substr(66))) {
       known_hashes_[line.substr(66)] = hex;
+      prepared_.insert(line.substr(66));
     }
   }
   return {};
@@ -568,7 +577,7 @@ Status SshSession::Upload(const std::string& path, std::string_view content, int
   if (!sftp.ok()) return sftp.status();
   known_hashes_.erase(path);
   const std::string temp = path + ".tmp-" + fleet::RandomHex(6);
-  FLEET_RETURN_IF_ERROR(PrepareUpload(path));
+  if (prepared_.erase(path) == 0) FLEET_RETURN_IF_ERROR(PrepareUpload(path));
   StepGuard guard = Guard();  // restarted after each reply: a slow link is fine, a hung host not
   // Created 0600 and widened to mode only once complete: a secret is never readable early.
   sftp_file file = sftp_open(*sftp, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);

@@ -308,7 +308,9 @@ TEST_F(DeliverySsh, PrefetchHashesManyFilesInOneCommandAndEachAnswerServesOnce) 
   std::filesystem::create_directories(directory);
   std::ofstream(present) << "one";
   std::ofstream(changed) << "before";
+  std::ofstream(changed + ".tmp-0badc0ffee00") << "partial";  // an upload that died half-way
   ASSERT_TRUE(session->Prefetch({present, absent, directory, changed}).ok());
+  EXPECT_FALSE(std::filesystem::exists(changed + ".tmp-0badc0ffee00")) << "removed by the prefetch";
   std::ofstream(changed) << "after";  // changed behind the session's back after the prefetch
 
   struct Row {
@@ -330,6 +332,10 @@ TEST_F(DeliverySsh, PrefetchHashesManyFilesInOneCommandAndEachAnswerServesOnce) 
     }
   }
   EXPECT_EQ(session->Prefetch({"relative"}).code(), Code::kInvalid);
+  // A prefetched path uploads without preparing (its directory exists, stale files are gone).
+  ASSERT_TRUE(session->Prefetch({changed}).ok());
+  ASSERT_TRUE(session->Upload(changed, "new", 0640).ok());
+  EXPECT_EQ(ReadLocal(changed), "new");
 }
 
 TEST_F(DeliverySsh, UploadReplacesAtomicallyWhileAReaderWatches) {
