@@ -70,14 +70,23 @@ PY
 revisions() {  # {"h01": "<revision>", ...}: each host's config revision (each has its own)
   "$bin/fleetctl" get hosts -o json | jq -c '[.items[] | {(.metadata.name): (.status.revision // "")}] | add // {}'
 }
-count_applied() {  # hosts whose config is applied at a revision other than the one they had in $1
-  "$bin/fleetctl" get hosts -o json | jq --argjson old "$(cat "$1")" '[.items[]
-    | select((.status.revision // "") as $r | $r != "" and $r != ($old[.metadata.name] // ""))
-    | select(any(.status.conditions[]?; .type == "ConfigApplied" and .status == "True"))] | length'
-}
+# Returns once every host has applied a revision other than the one it had in $1. It follows a
+# watch of the hosts (current state first, then every change) instead of polling, so waiting
+# costs the controller next to nothing.
 wait_applied() {
-  for _ in $(seq 1200); do [ "$(count_applied "$1")" = "$n" ] && return 0; sleep 0.1; done
-  echo "not all hosts applied the change; see $work/controller.log" >&2; return 1
+  local watch curl_pid applied
+  exec {watch}< <(exec curl -sN -H "Authorization: Bearer $FLEETCTL_TOKEN" \
+    "$FLEETCTL_SERVER/apis/vpsfleet.io/v1alpha1/hosts?watch=true&timeoutSeconds=120")
+  curl_pid=$!
+  applied=$(jq -n --argjson old "$(cat "$1")" --argjson n "$n" 'first(foreach inputs as $e ({};
+      ($e.object) as $h
+      | if (($h.status.revision // "") as $r | $r != "" and $r != ($old[$h.metadata.name] // ""))
+           and any($h.status.conditions[]?; .type == "ConfigApplied" and .status == "True")
+        then .[$h.metadata.name] = true else del(.[$h.metadata.name]) end;
+      select(length == $n))) | length' <&"$watch")
+  kill "$curl_pid" 2>/dev/null || true
+  exec {watch}<&-
+  [ "$applied" = "$n" ] || { echo "not all hosts applied the change; see $work/controller.log" >&2; return 1; }
 }
 reconciles() { curl -s "http://127.0.0.1:$ctl_port/metrics" | awk '/^fleet_reconcile_total/ {s += $2} END {print s + 0}'; }
 
@@ -105,7 +114,7 @@ fleet_change_new_s=$(change 21s)
 
 before=$(reconciles)
 t=$(now); fleet 21s v2 | "$bin/fleetctl" apply -f - >/dev/null  # a profile label: re-render, same bytes
-for _ in $(seq 1200); do [ "$(reconciles)" -ge $((before + n)) ] && break; sleep 0.01; done
+for _ in $(seq 600); do [ "$(reconciles)" -ge $((before + n)) ] && break; sleep 0.05; done
 fleet_nochange_s=$(since "$t")
 kill "$ctl_pid"; wait "$ctl_pid" 2>/dev/null || true; ctl_pid=
 
