@@ -20,7 +20,7 @@ add_library(agent_forward STATIC ${AGENT_FORWARD_SOURCES})
 target_include_directories(agent_forward PUBLIC ${CMAKE_CURRENT_LIST_DIR}/..)
 target_link_libraries(agent_forward PUBLIC
   fleet agent_proto Snappy::snappy ZLIB::ZLIB Boost::boost
-  cpprestsdk::cpprest OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+  OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 # The sinks read the agent's config types (agent/config.h); the two static libraries depend on
 # each other, which CMake resolves by repeating them on the link line.
 target_link_libraries(agent_forward PUBLIC agent)

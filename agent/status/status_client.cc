@@ -1,9 +1,10 @@
 #include "agent/status/status_client.h"
 
-#include <cpprest/http_client.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include "agent/http_client.h"
 
 namespace agent::status {
 namespace {
@@ -33,16 +34,15 @@ std::string Rates(const fleet::Json& c) {
 
 fleet::Result<fleet::Json> FetchStatus(const std::string& address, std::chrono::seconds timeout) {
   const std::string url = "http://" + address + "/api/v1/status";
+  auto client = HttpClient::Create(url, HttpClientOptions(timeout));
+  if (!client.ok()) return client.status();
+  auto resp = client->Send("GET", "", {}, "");
+  if (!resp.ok()) return fleet::Status::Unavailable(url + ": " + resp.status().message());
+  if (resp->status != 200) {
+    return fleet::Status::Unavailable(url + ": HTTP " + std::to_string(resp->status) + ": " + resp->body);
+  }
   try {
-    web::http::client::http_client_config cfg;
-    cfg.set_timeout(timeout);
-    web::http::client::http_client client(web::uri(url), cfg);
-    auto resp = client.request(web::http::methods::GET).get();
-    const std::string body = resp.extract_utf8string(true).get();
-    if (resp.status_code() != 200) {
-      return fleet::Status::Unavailable(url + ": HTTP " + std::to_string(resp.status_code()) + ": " + body);
-    }
-    return fleet::Json::parse(body);
+    return fleet::Json::parse(resp->body);
   } catch (const std::exception& e) {
     return fleet::Status::Unavailable(url + ": " + e.what());
   }
