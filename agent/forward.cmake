@@ -5,6 +5,7 @@
 find_package(Snappy CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(Boost REQUIRED)
+vpsfleet_dependency(vpsfleet_snappy Snappy::snappy libsnappy.a)
 
 if(NOT TARGET agent_proto)
   add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/../proto ${CMAKE_BINARY_DIR}/proto)
@@ -19,8 +20,7 @@ file(GLOB AGENT_FORWARD_SOURCES CONFIGURE_DEPENDS
 add_library(agent_forward STATIC ${AGENT_FORWARD_SOURCES})
 target_include_directories(agent_forward PUBLIC ${CMAKE_CURRENT_LIST_DIR}/..)
 target_link_libraries(agent_forward PUBLIC
-  fleet agent_proto Snappy::snappy ZLIB::ZLIB Boost::boost
-  cpprestsdk::cpprest OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+  fleet agent_proto vpsfleet_snappy vpsfleet_zlib Boost::boost vpsfleet_ssl Threads::Threads)
 # The sinks read the agent's config types (agent/config.h); the two static libraries depend on
 # each other, which CMake resolves by repeating them on the link line.
 target_link_libraries(agent_forward PUBLIC agent)

@@ -3,11 +3,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cpprest/http_client.h>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
 
+#include "agent/http_client.h"
 #include "agent/version.h"
 #include "fleet/files.h"
 
@@ -76,22 +76,17 @@ fleet::Status HealthReporter::SendOnce() {
   // Re-read each time: the controller may rotate it.
   auto token = fleet::ReadTrimmedFile(controller_.token_file);
   if (!token.ok()) return token.status().WithContext("controller.tokenFile");
-  try {
-    web::http::client::http_client_config cfg;
-    cfg.set_timeout(std::chrono::seconds(10));
-    web::http::client::http_client client(web::uri(controller_.url), cfg);
-    web::http::http_request req(web::http::methods::POST);
-    req.set_request_uri("/apis/vpsfleet.io/v1alpha1/hosts/" +
-                        web::uri::encode_data_string(instance_) + "/report");
-    req.headers().add("Authorization", "Bearer " + *token);
-    req.set_body(BuildReport().dump(), "application/json");
-    auto resp = client.request(req).get();
-    if (resp.status_code() != 200) {
-      return fleet::Status::Unavailable("controller answered " + std::to_string(resp.status_code()) +
-                                        ": " + resp.extract_string(true).get());
-    }
-  } catch (const std::exception& e) {
-    return fleet::Status::Unavailable(std::string("reporting to the controller: ") + e.what());
+  auto client = HttpClient::Create(controller_.url, HttpClientOptions(std::chrono::seconds(10)));
+  if (!client.ok()) return client.status().WithContext("controller.url");
+  auto resp = client->Send("POST", "/apis/vpsfleet.io/v1alpha1/hosts/" + PercentEncode(instance_) + "/report",
+                           {{"Authorization", "Bearer " + *token}, {"Content-Type", "application/json"}},
+                           BuildReport().dump());
+  if (!resp.ok()) {
+    return fleet::Status::Unavailable("reporting to the controller: " + resp.status().message());
+  }
+  if (resp->status != 200) {
+    return fleet::Status::Unavailable("controller answered " + std::to_string(resp->status) + ": " +
+                                      resp->body);
   }
   return fleet::Status::Ok();
 }

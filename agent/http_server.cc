@@ -1,79 +1,181 @@
 #include "agent/http_server.h"
 
-#include <cpprest/http_listener.h>
-#include <pplx/threadpool.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
-#include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "agent/http_auth.h"
 #include "agent/http_tls.h"
 
 namespace agent {
+namespace {
 
-namespace http = web::http;
-using web::http::experimental::listener::http_listener;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+// Handlers run on these threads and may block (a support bundle waits for its duration), so a
+// few, as many as concurrent slow requests are expected; each idle one still costs a stack.
+constexpr int kThreads = 4;
+// How long a connection may take to send a request (or the TLS handshake), and to take a reply.
+constexpr auto kIoTimeout = std::chrono::seconds(60);
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+HttpRequest ToHttpRequest(const http::request<http::string_body>& request) {
+  HttpRequest req;
+  req.method = std::string(request.method_string());
+  const std::string_view target(request.target().data(), request.target().size());
+  const size_t question = target.find('?');
+  req.path = PercentDecode(target.substr(0, question));
+  if (question != std::string_view::npos) {
+    std::string_view query = target.substr(question + 1);
+    while (!query.empty()) {
+      const std::string_view pair = query.substr(0, query.find('&'));
+      query.remove_prefix(std::min(query.size(), pair.size() + 1));
+      if (pair.empty()) continue;
+      const size_t equals = pair.find('=');
+      req.query[PercentDecode(pair.substr(0, equals))] =
+          equals == std::string_view::npos ? "" : PercentDecode(pair.substr(equals + 1));
+    }
+  }
+  for (const auto& field : request) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    req.headers[name] = std::string(field.value());
+  }
+  return req;
+}
+
+}  // namespace
 
 struct HttpServer::Impl {
   HttpConfig config;
   std::map<std::string, HttpHandler> routes;
   BasicAuthGate auth;
-  std::optional<ListenerTlsContext> tls;
-  std::unique_ptr<http_listener> listener;
+  std::optional<asio::ssl::context> tls;
+  // Destroyed in this order by Stop: threads joined, acceptor closed, then the io_context with
+  // the connections' suspended coroutines.
+  std::unique_ptr<asio::io_context> io;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
 
-  void Serve(http::http_request request) const {
-    HttpRequest req;
-    req.method = request.method();
-    req.path = web::uri::decode(request.relative_uri().path());
-    for (const auto& [k, v] : web::uri::split_query(request.relative_uri().query())) {
-      req.query[web::uri::decode(k)] = web::uri::decode(v);
-    }
-    for (const auto& [k, v] : request.headers()) {
-      std::string name = k;
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return std::tolower(c); });
-      req.headers[name] = v;
-    }
-    HttpResponse resp;
+  HttpResponse Respond(const HttpRequest& req) const {
     auto it = routes.find(req.path);
+    if (it == routes.end()) return {404, "text/plain; charset=utf-8", "404 page not found\n"};
+    if (req.method != "GET" && req.method != "HEAD") {
+      return {405, "text/plain; charset=utf-8", "method not allowed\n"};
+    }
+    try {
+      return it->second(req);
+    } catch (const std::exception& e) {
+      spdlog::error("handler for {} failed: {}", req.path, e.what());
+      return {500, "text/plain; charset=utf-8", "internal error\n"};
+    }
+  }
+
+  http::response<http::string_body> Serve(const http::request<http::string_body>& request) const {
+    const HttpRequest req = ToHttpRequest(request);
+    http::response<http::string_body> reply;
+    reply.version(request.version());
+    reply.keep_alive(request.keep_alive());
     const auto authorization = req.headers.find("authorization");
+    HttpResponse resp;
+    // Checked before routing, so a 401 does not reveal which paths exist.
     if (!auth.Allows(req.path, authorization == req.headers.end() ? "" : authorization->second)) {
       // Nothing of the credentials is logged, not even the user name that was tried.
       spdlog::debug("401 for {} {}", req.method, req.path);
-      http::http_response reply(http::status_codes::Unauthorized);
-      reply.headers().add(http::header_names::www_authenticate, BasicAuthGate::kChallenge);
-      reply.set_body(std::string("401 unauthorized\n"), "text/plain; charset=utf-8");
-      Reply(request, reply);
-      return;
-    }
-    if (it == routes.end()) {
-      resp = {404, "text/plain; charset=utf-8", "404 page not found\n"};
-    } else if (req.method != "GET" && req.method != "HEAD") {
-      resp = {405, "text/plain; charset=utf-8", "method not allowed\n"};
+      reply.set(http::field::www_authenticate, BasicAuthGate::kChallenge);
+      resp = {401, "text/plain; charset=utf-8", "401 unauthorized\n"};
     } else {
-      try {
-        resp = it->second(req);
-      } catch (const std::exception& e) {
-        spdlog::error("handler for {} failed: {}", req.path, e.what());
-        resp = {500, "text/plain; charset=utf-8", "internal error\n"};
-      }
+      resp = Respond(req);
     }
-    http::http_response reply(static_cast<http::status_code>(resp.status));
-    reply.set_body(std::move(resp.body), resp.content_type);
-    Reply(request, reply);
+    reply.result(static_cast<unsigned>(resp.status));
+    reply.set(http::field::content_type, resp.content_type);
+    reply.body() = std::move(resp.body);
+    reply.prepare_payload();
+    if (request.method() == http::verb::head) reply.body().clear();  // Content-Length stays
+    return reply;
   }
 
-  static void Reply(http::http_request& request, const http::http_response& reply) {
-    request.reply(reply).then([](pplx::task<void> t) {
-      try {
-        t.get();
-      } catch (const std::exception& e) {
-        spdlog::debug("reply failed: {}", e.what());  // client went away
+  template <class Stream>
+  asio::awaitable<void> Converse(Stream& stream) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      beast::get_lowest_layer(stream).expires_after(kIoTimeout);
+      http::request<http::string_body> request;
+      co_await http::async_read(stream, buffer, request, asio::use_awaitable);
+      beast::get_lowest_layer(stream).expires_never();  // the handler takes the time it needs
+      auto reply = Serve(request);
+      beast::get_lowest_layer(stream).expires_after(kIoTimeout);
+      co_await http::async_write(stream, reply, asio::use_awaitable);
+      if (!reply.keep_alive()) co_return;
+    }
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    if (!tls) {
+      co_await Converse(stream);
+      stream.socket().shutdown(tcp::socket::shutdown_send);
+      co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), *tls);
+    beast::get_lowest_layer(secure).expires_after(kIoTimeout);
+    co_await secure.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+    co_await Converse(secure);
+    co_await secure.async_shutdown(asio::use_awaitable);
+  }
+
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      boost::system::error_code error;
+      tcp::socket socket =
+          co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, error));
+      if (error == asio::error::operation_aborted) co_return;
+      if (error) {  // e.g. out of file descriptors: this connection is lost, not the listener
+        spdlog::warn("accepting a connection on {}: {}", config.listen, error.message());
+        continue;
       }
-    });
+      asio::co_spawn(acceptor->get_executor(), Session(std::move(socket)),
+                     [](std::exception_ptr e) {
+                       if (!e) return;
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& failure) {
+                         // Idle keep-alive timeouts, clients going away, failed handshakes.
+                         spdlog::debug("HTTP connection ended: {}", failure.what());
+                       }
+                     });
+    }
   }
 };
 
@@ -88,43 +190,39 @@ void HttpServer::Route(const std::string& path, HttpHandler handler) {
 }
 
 fleet::Status HttpServer::Start() {
-  // cpprestsdk's default pool is 40 threads; a scrape target needs a few, and each idle thread
-  // still costs a stack. Must happen before the first cpprestsdk call of the process.
-  static std::once_flag pool_sized;
-  std::call_once(pool_sized, [] {
-    try {
-      crossplat::threadpool::initialize_with_threads(4);
-    } catch (const std::exception& e) {
-      spdlog::debug("cpprestsdk thread pool already started: {}", e.what());
-    }
-  });
   auto auth = BasicAuthGate::Load(impl_->config);
   if (!auth.ok()) return auth.status();
   impl_->auth = std::move(*auth);
-  web::http::experimental::listener::http_listener_config listener_config;
   if (impl_->config.tls) {
     auto tls = ListenerTlsContext::Load(*impl_->config.tls);
     if (!tls.ok()) return tls.status();
-    impl_->tls = std::move(*tls);
-    // cpprestsdk calls this for every accepted connection, with a fresh context.
-    listener_config.set_ssl_context_callback([impl = impl_.get()](boost::asio::ssl::context& ctx) {
-      try {
-        impl->tls->Apply(ctx);
-      } catch (const std::exception& e) {
-        spdlog::error("TLS setup for a connection failed: {}", e.what());
-      }
-    });
+    impl_->tls.emplace(asio::ssl::context::tls_server);
+    try {
+      tls->Apply(*impl_->tls);
+    } catch (const std::exception& e) {
+      impl_->tls.reset();
+      return fleet::Status::Invalid(std::string("http.tls: ") + e.what());
+    }
   }
   const std::string& listen = impl_->config.listen;
-  const std::string scheme = impl_->config.tls ? "https://" : "http://";
+  const size_t colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
+  const std::string port = colon == std::string::npos ? listen : listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  impl_->io = std::make_unique<asio::io_context>(kThreads);
   try {
-    impl_->listener = std::make_unique<http_listener>(web::uri(scheme + listen), listener_config);
-    Impl* impl = impl_.get();
-    impl_->listener->support([impl](http::http_request r) { impl->Serve(std::move(r)); });
-    impl_->listener->open().wait();
+    tcp::resolver resolver(*impl_->io);
+    const tcp::endpoint endpoint = resolver.resolve(host, port, tcp::resolver::passive)->endpoint();
+    impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->io, endpoint);  // SO_REUSEADDR
   } catch (const std::exception& e) {
-    impl_->listener.reset();
+    impl_->acceptor.reset();
+    impl_->io.reset();
     return fleet::Status::Unavailable("listening on " + listen + ": " + e.what());
+  }
+  asio::co_spawn(*impl_->io, impl_->Accept(), asio::detached);
+  for (int i = 0; i < kThreads; ++i) {
+    impl_->threads.emplace_back([io = impl_->io.get()] { io->run(); });
   }
   return fleet::Status::Ok();
 }
@@ -136,13 +234,12 @@ fleet::Status HttpServer::Check(const HttpConfig& http) {
 }
 
 void HttpServer::Stop() {
-  if (!impl_ || !impl_->listener) return;
-  try {
-    impl_->listener->close().wait();
-  } catch (const std::exception& e) {
-    spdlog::warn("closing listener: {}", e.what());
-  }
-  impl_->listener.reset();
+  if (!impl_ || !impl_->io) return;
+  impl_->io->stop();  // handlers already running finish first
+  for (auto& thread : impl_->threads) thread.join();
+  impl_->threads.clear();
+  impl_->acceptor.reset();
+  impl_->io.reset();
 }
 
 }  // namespace agent

@@ -1,4 +1,4 @@
-// The agent's HTTP listener (cpprestsdk): a table of exact paths to handlers. /metrics,
+// The agent's HTTP listener (Boost.Beast): a table of exact paths to handlers. /metrics,
 // /-/healthy and /-/ready are routed by the daemon; issue 8 adds its pages the same way.
 // http.basicAuth guards every path but http.unauthenticatedPaths (401 otherwise, checked before
 // routing, so unknown paths are not revealed); http.tls serves HTTPS only.

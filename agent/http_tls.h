@@ -1,5 +1,5 @@
 // TLS for the agent's listener: the certificate and key loaded once at start (errors name the
-// config field), then applied to the context cpprestsdk makes for each accepted connection.
+// config field), then applied to the listener's server context.
 #pragma once
 
 #include <string>
@@ -18,7 +18,7 @@ class ListenerTlsContext {
   // Reads and checks cert, key (and that they belong together) and the minimum version.
   static fleet::Result<ListenerTlsContext> Load(const ListenerTls& tls);
 
-  // Sets certificate, key and protocol floor on a fresh context. Throws what Boost throws;
+  // Sets certificate, key and protocol floor on a context. Throws what Boost throws;
   // Load has already checked the same material, so it does not in practice.
   void Apply(boost::asio::ssl::context& ctx) const;
 

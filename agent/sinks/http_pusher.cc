@@ -1,15 +1,13 @@
 #include "agent/sinks/http_pusher.h"
 
-#include <cpprest/http_client.h>
-
-#include <boost/asio/ssl.hpp>
 #include <fstream>
 #include <sstream>
 
+#include "agent/http_client.h"
+#include "fleet/crypto.h"
+
 namespace agent {
 namespace {
-
-namespace http = web::http;
 
 fleet::Result<std::string> ReadPassword(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -23,45 +21,26 @@ fleet::Result<std::string> ReadPassword(const std::string& path) {
   return password;
 }
 
-class CpprestPusher : public HttpPusher {
+class EndpointPusher : public HttpPusher {
  public:
-  CpprestPusher(const PushEndpoint& endpoint, std::string authorization)
-      : client_(endpoint.url, ClientConfig(endpoint)), headers_(endpoint.headers),
+  EndpointPusher(HttpClient client, const PushEndpoint& endpoint, std::string authorization)
+      : client_(std::move(client)), headers_(endpoint.headers),
         authorization_(std::move(authorization)) {}
 
   PushResponse Post(const std::string& body,
                     const std::map<std::string, std::string>& headers) override {
-    http::http_request request(http::methods::POST);
-    request.set_body(std::vector<unsigned char>(body.begin(), body.end()));
-    for (const auto& [name, value] : headers_) request.headers()[name] = value;
-    for (const auto& [name, value] : headers) request.headers()[name] = value;
-    if (!authorization_.empty()) request.headers()["Authorization"] = authorization_;
-    try {
-      http::http_response response = client_.request(request).get();
-      PushResponse out{response.status_code(), ""};
-      if (out.status >= 300) {
-        out.error = response.extract_utf8string(true).get().substr(0, 512);
-      }
-      return out;
-    } catch (const std::exception& e) {
-      return {0, e.what()};
-    }
+    std::map<std::string, std::string> all = headers_;
+    for (const auto& [name, value] : headers) all[name] = value;
+    if (!authorization_.empty()) all["Authorization"] = authorization_;
+    auto response = client_.Send("POST", "", all, body);
+    if (!response.ok()) return {0, response.status().message()};
+    PushResponse out{response->status, ""};
+    if (out.status >= 300) out.error = response->body.substr(0, 512);
+    return out;
   }
 
  private:
-  static http::client::http_client_config ClientConfig(const PushEndpoint& endpoint) {
-    http::client::http_client_config config;
-    config.set_timeout(endpoint.timeout);
-    config.set_validate_certificates(!endpoint.insecure_skip_verify);
-    if (!endpoint.ca_file.empty()) {
-      config.set_ssl_context_callback([ca = endpoint.ca_file](boost::asio::ssl::context& ctx) {
-        ctx.load_verify_file(ca);
-      });
-    }
-    return config;
-  }
-
-  http::client::http_client client_;
+  HttpClient client_;
   std::map<std::string, std::string> headers_;
   std::string authorization_;
 };
@@ -73,15 +52,15 @@ fleet::Result<std::unique_ptr<HttpPusher>> HttpPusher::Create(const PushEndpoint
   if (!endpoint.basic_auth.username.empty()) {
     auto password = ReadPassword(endpoint.basic_auth.password_file);
     if (!password.ok()) return password.status();
-    std::string plain = endpoint.basic_auth.username + ":" + *password;
-    authorization = "Basic " + utility::conversions::to_base64(
-                                   std::vector<unsigned char>(plain.begin(), plain.end()));
+    authorization = "Basic " + fleet::Base64Encode(endpoint.basic_auth.username + ":" + *password);
   }
-  try {
-    return std::unique_ptr<HttpPusher>(new CpprestPusher(endpoint, std::move(authorization)));
-  } catch (const std::exception& e) {
-    return fleet::Status::Invalid("url " + endpoint.url + ": " + e.what());
-  }
+  HttpClientOptions options(endpoint.timeout);
+  options.ca_file = endpoint.ca_file;
+  options.verify_certificates = !endpoint.insecure_skip_verify;
+  auto client = HttpClient::Create(endpoint.url, std::move(options));
+  if (!client.ok()) return client.status();
+  return std::unique_ptr<HttpPusher>(
+      new EndpointPusher(std::move(*client), endpoint, std::move(authorization)));
 }
 
 }  // namespace agent

@@ -1,5 +1,5 @@
-// POSTs a request body to a push endpoint (remote write, Loki) with cpprestsdk: basic auth from a
-// password file, extra headers, TLS with a CA file. Never logs credentials.
+// POSTs a request body to a push endpoint (remote write, Loki) with agent/http_client.h: basic auth
+// from a password file, extra headers, TLS with a CA file. Never logs credentials.
 #pragma once
 
 #include <chrono>
