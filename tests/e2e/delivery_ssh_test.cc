@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <functional>
@@ -518,12 +519,16 @@ TEST_F(DeliverySsh, BundleInstallsByChecksumAndAgentRunsUnderTheSupervisor) {
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->empty()) << "unchanged bundle: nothing uploaded";
 
-  // A host where one library was damaged and the install never finished (no MANIFEST).
-  std::ofstream(dir + "/lib/libz.so.1") << "damaged";
+  // A host where one of the bundle's libraries was damaged and the install never finished (no
+  // MANIFEST).
+  const auto library = std::find_if(bundle->files.begin(), bundle->files.end(),
+                                    [](const controller::BundleFile& f) { return f.path.rfind("lib/", 0) == 0; });
+  ASSERT_NE(library, bundle->files.end()) << "the bundle carries libc and its loader";
+  std::ofstream(dir + "/" + library->path) << "damaged";
   std::filesystem::remove(dir + "/MANIFEST");
   auto repaired = controller::InstallBundle(*session, *bundle, dir);
   ASSERT_TRUE(repaired.ok()) << repaired.status().ToString();
-  EXPECT_EQ(*repaired, (std::vector<std::string>{"lib/libz.so.1", "MANIFEST"}));
+  EXPECT_EQ(*repaired, (std::vector<std::string>{library->path, "MANIFEST"}));
 
   const int port = FreePort();
   const std::string config = dir + "/agent.yaml";
