@@ -2,13 +2,14 @@
 
 #include <sys/socket.h>
 
-#include <cctype>
 #include <limits>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
+
+#include "agent/http_client.h"
 
 namespace agent::docker {
 namespace {
@@ -37,21 +38,6 @@ std::map<std::string, std::string> LabelsFrom(const json& labels) {
 int64_t TimeNs(const json& j, const char* key) {
   if (!j.contains(key) || !j[key].is_string()) return 0;
   return ParseDockerTimestamp(j[key].get<std::string>()).value_or(0);
-}
-
-std::string UrlEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 // Docker's `since` takes seconds with an optional nanosecond fraction.
@@ -182,7 +168,7 @@ fleet::Result<std::vector<Container>> DockerClient::ListContainers(bool all) con
 }
 
 fleet::Result<ContainerDetails> DockerClient::Inspect(const std::string& id) const {
-  const std::string target = "/containers/" + UrlEncode(id) + "/json";
+  const std::string target = "/containers/" + PercentEncode(id) + "/json";
   auto body = Get(target);
   if (!body.ok()) return body.status();
   try {
@@ -231,14 +217,14 @@ fleet::Status DockerClient::FollowEvents(const std::function<void()>& on_subscri
       }
     }
   };
-  return Stream("/events?filters=" + UrlEncode(filters), on_data, nullptr, on_subscribed, cancel);
+  return Stream("/events?filters=" + PercentEncode(filters), on_data, nullptr, on_subscribed, cancel);
 }
 
 fleet::Status DockerClient::StreamLogs(const std::string& id, const LogsRequest& request,
                                        const LogDemuxer::LineFn& on_line,
                                        const std::function<void()>& on_idle,
                                        StreamCancel& cancel) const {
-  std::string target = "/containers/" + UrlEncode(id) + "/logs?stdout=1&stderr=1&timestamps=1";
+  std::string target = "/containers/" + PercentEncode(id) + "/logs?stdout=1&stderr=1&timestamps=1";
   if (request.follow) target += "&follow=1";
   if (request.since_ns > 0) target += "&since=" + SinceParam(request.since_ns);
   LogDemuxer demuxer(request.tty, on_line);
