@@ -110,7 +110,13 @@ fleet_change_kept_s=$(change 20s)  # the sessions of the install are still open
 kill "$ctl_pid"; wait "$ctl_pid" 2>/dev/null || true
 start_controller  # no session open; health reports (kept in memory) come back within 15 s
 for _ in $(seq 600); do [ "$(reporting)" = "$n" ] && break; sleep 0.1; done
+# Where the CPU goes during the change on new connections: the controller, the hosts' sshd
+# (with the commands they run), the agents re-reading their config.
+supervisors() { cat "$work"/hosts/*/install/run/supervisor.pid 2>/dev/null; }
+cpu_split() { echo "$(tree_cpu_seconds "$ctl_pid") $(tree_cpu_seconds "${pids[@]}") $(tree_cpu_seconds $(supervisors))"; }
+cpu0=$(cpu_split)
 fleet_change_new_s=$(change 21s)
+cpu1=$(cpu_split)
 
 before=$(reconciles)
 t=$(now); fleet 21s v2 | "$bin/fleetctl" apply -f - >/dev/null  # a profile label: re-render, same bytes
@@ -154,9 +160,14 @@ YML
 export ANSIBLE_CONFIG=$work/ansible/ansible.cfg
 playbook() {  # $1 = log name
   ansible-playbook -i "$work/ansible/inventory.ini" "$work/ansible/playbook.yml" >"$work/ansible/$1.log" ||
-    { echo "ansible-playbook failed ($1):" >&2; tail -n $((n + 5)) "$work/ansible/$1.log" >&2; exit 1; }
+    { echo "ansible-playbook failed ($1):" >&3; tail -n $((n + 5)) "$work/ansible/$1.log" >&3; exit 1; }
 }
-t=$(now); playbook change; ansible_change_new_s=$(since "$t")
+sshd0=$(tree_cpu_seconds "${pids[@]}"); agents0=$(tree_cpu_seconds $(supervisors))
+TIMEFORMAT='%U %S'  # bash's time: user and system seconds of the playbook and its children
+exec 3>&2
+t=$(now); { time playbook change; } 2>"$work/ansible/change.time"; ansible_change_new_s=$(since "$t")
+ansible_cpu=$(cat "$work/ansible/change.time")
+sshd1=$(tree_cpu_seconds "${pids[@]}"); agents1=$(tree_cpu_seconds $(supervisors))
 t=$(now); playbook nochange; ansible_nochange_s=$(since "$t")
 for f in "$work"/ansible/configs/*.yaml; do sed -i 's/^scrapeInterval: .*/scrapeInterval: 30s/' "$f"; done
 t=$(now); playbook change-kept; ansible_change_kept_s=$(since "$t")  # within ControlPersist's 60 s
@@ -171,3 +182,10 @@ row() { printf '%-46s %9.2fs %9.2fs %7.1fx %s\n' "$1" "$2" "$3" "$(echo "$3 / $2
 row "config change + agent reload, new connections" "$fleet_change_new_s" "$ansible_change_new_s" ">= 10x"
 row "config change + agent reload, kept connections" "$fleet_change_kept_s" "$ansible_change_kept_s" ">= 10x"
 row "no change" "$fleet_nochange_s" "$ansible_nochange_s" "vpsfleet < 1 s"
+printf '\nCPU seconds spent during the change on new connections (%d cores)\n' "$(nproc)"
+printf '%-46s %10s %10s\n' "" "vpsfleet" "ansible"
+read -r c0 s0 a0 <<<"$cpu0"; read -r c1 s1 a1 <<<"$cpu1"
+cpu_row() { printf '%-46s %9.2fs %9.2fs\n' "$1" "$2" "$3"; }
+cpu_row "fleet-controller / ansible-playbook" "$(echo "$c1 - $c0" | bc)" "$(echo "$ansible_cpu" | awk '{print $1 + $2}')"
+cpu_row "hosts' sshd and the commands they run" "$(echo "$s1 - $s0" | bc)" "$(echo "$sshd1 - $sshd0" | bc)"
+cpu_row "agents (re-reading their config)" "$(echo "$a1 - $a0" | bc)" "$(echo "$agents1 - $agents0" | bc)"
