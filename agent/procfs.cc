@@ -143,6 +143,17 @@ std::vector<std::string> ListDir(const std::string& path) {
   return names;
 }
 
+size_t CountDirEntries(const std::string& path) {
+  size_t n = 0;
+  DIR* dir = ::opendir(path.c_str());
+  if (!dir) return n;
+  while (dirent* e = ::readdir(dir)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) ++n;
+  }
+  ::closedir(dir);
+  return n;
+}
+
 fleet::metrics::Family Single(fleet::metrics::Type type, std::string name, std::string help,
                               double value, fleet::metrics::Labels labels) {
   return {std::move(name), std::move(help), type, {{"", std::move(labels), value}}};

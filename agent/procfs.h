@@ -28,6 +28,9 @@ bool ParseU64(std::string_view s, uint64_t* out);
 bool ParseDouble(std::string_view s, double* out);
 // Names of the entries of a directory (not . and ..), sorted; empty when it cannot be read.
 std::vector<std::string> ListDir(const std::string& path);
+// How many entries ListDir would return, without building the names (/proc/self/fd has one per
+// open file, and the agent keeps hundreds of cgroup files open).
+size_t CountDirEntries(const std::string& path);
 
 // Files kept open between scrapes and re-read from offset 0 with pread: kernfs (cgroupfs,
 // sysfs) regenerates the content on every read at 0, and skipping open/close makes a read ~10x

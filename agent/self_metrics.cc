@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <map>
+#include <mutex>
+
 #include "agent/procfs.h"
 #include "agent/version.h"
 
@@ -26,6 +29,27 @@ void SelfMetrics::Gather(std::vector<Family>* out) const {
   for (const Source& s : sources_) s(out);
 }
 
+namespace {
+
+// Boot time (btime in /proc/stat), read once per procfs: it does not change while the system
+// runs, and /proc/stat is among the costliest files to generate (a line per CPU, every IRQ).
+double BootTime(const std::string& procfs) {
+  static std::mutex mu;
+  static std::map<std::string, double> by_procfs;
+  std::lock_guard lock(mu);
+  if (auto it = by_procfs.find(procfs); it != by_procfs.end()) return it->second;
+  double boot = 0;
+  const std::string system_stat = ReadTrimmed(procfs + "/stat");
+  for (std::string_view line : Lines(system_stat)) {
+    auto kv = Fields(line);
+    if (kv.size() == 2 && kv[0] == "btime") ParseDouble(kv[1], &boot);
+  }
+  if (boot > 0) by_procfs.emplace(procfs, boot);
+  return boot;
+}
+
+}  // namespace
+
 void AppendProcessMetrics(const std::string& procfs, std::vector<Family>* out) {
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
@@ -36,12 +60,7 @@ void AppendProcessMetrics(const std::string& procfs, std::vector<Family>* out) {
     uint64_t utime = 0, stime = 0, start = 0, vsize = 0, rss = 0;
     if (f.size() > 21 && ParseU64(f[11], &utime) && ParseU64(f[12], &stime) &&
         ParseU64(f[19], &start) && ParseU64(f[20], &vsize) && ParseU64(f[21], &rss)) {
-      double boot = 0;
-      const std::string system_stat = ReadTrimmed(procfs + "/stat");
-      for (std::string_view line : Lines(system_stat)) {
-        auto kv = Fields(line);
-        if (kv.size() == 2 && kv[0] == "btime") ParseDouble(kv[1], &boot);
-      }
+      const double boot = BootTime(procfs);
       out->push_back(Single(Type::kCounter, "process_cpu_seconds_total",
                             "Total user and system CPU time spent in seconds.",
                             static_cast<double>(utime + stime) / ticks));
@@ -55,7 +74,7 @@ void AppendProcessMetrics(const std::string& procfs, std::vector<Family>* out) {
     }
   }
   out->push_back(Single(Type::kGauge, "process_open_fds", "Number of open file descriptors.",
-                        static_cast<double>(ListDir(procfs + "/self/fd").size())));
+                        static_cast<double>(CountDirEntries(procfs + "/self/fd"))));
   const std::string limits = ReadTrimmed(procfs + "/self/limits");
   for (std::string_view line : Lines(limits)) {
     if (line.substr(0, 14) != "Max open files") continue;

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "agent/procfs.h"
 
 namespace agent {
@@ -12,16 +14,32 @@ std::unique_ptr<Cgroups> DetectCgroups(const std::string& root) {
   return NewCgroupsV1(root);
 }
 
-std::map<std::string, uint64_t> ReadKeyValues(OpenFiles& files, const std::string& path) {
-  std::map<std::string, uint64_t> out;
+KeyValues::KeyValues(OpenFiles& files, const std::string& path) {
   auto text = files.Read(path);
-  if (!text.ok()) return out;
-  for (std::string_view line : Lines(*text)) {
-    auto f = Fields(line);
+  if (!text.ok()) return;
+  text_ = std::move(*text);
+  std::string_view rest = text_;
+  while (!rest.empty()) {
+    const size_t end = std::min(rest.find('\n'), rest.size());
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+    const size_t space = line.find(' ');
     uint64_t v = 0;
-    if (f.size() == 2 && ParseU64(f[1], &v)) out[std::string(f[0])] = v;
+    if (space != std::string_view::npos && ParseU64(line.substr(space + 1), &v)) {
+      entries_.emplace_back(line.substr(0, space), v);
+    }
   }
-  return out;
+}
+
+uint64_t KeyValues::operator[](std::string_view key) const {
+  for (const auto& [k, v] : entries_) {
+    if (k == key) return v;
+  }
+  return 0;
+}
+
+bool KeyValues::Has(std::string_view key) const {
+  return std::any_of(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == key; });
 }
 
 uint64_t CountLines(OpenFiles& files, const std::string& path, int* first) {

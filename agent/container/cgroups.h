@@ -8,6 +8,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/procfs.h"
@@ -33,11 +35,6 @@ struct CgroupStats {
   uint64_t memory_failcnt = 0;
   uint64_t oom_events = 0;
 
-  std::optional<double> spec_cpu_quota;  // absent when unlimited, as cAdvisor omits it
-  double spec_cpu_period = 0;
-  double spec_cpu_shares = 0;
-  double spec_memory_limit = 0;
-
   struct Io {
     uint64_t read_bytes = 0;
     uint64_t write_bytes = 0;
@@ -46,8 +43,18 @@ struct CgroupStats {
 
   uint64_t processes = 0;
   uint64_t threads = 0;
-  int first_pid = 0;          // a process in the container (for its network namespace); 0 if none
-  double creation_time = 0;   // seconds since the epoch (cgroup directory mtime, as cAdvisor)
+  int first_pid = 0;  // a process in the container (for its network namespace); 0 if none
+};
+
+// What changes only when the container is updated (`docker update`) or recreated, so the
+// collector reads it when it (re)learns its containers (at least every relist interval), not on
+// every scrape, as cAdvisor keeps a container's spec apart from its stats.
+struct CgroupSpec {
+  std::optional<double> cpu_quota;  // absent when unlimited, as cAdvisor omits it
+  double cpu_period = 0;
+  double cpu_shares = 0;
+  double memory_limit = 0;
+  double creation_time = 0;  // seconds since the epoch (cgroup directory mtime, as cAdvisor)
 };
 
 class Cgroups {
@@ -58,6 +65,7 @@ class Cgroups {
   // "/system.slice/docker-<id>.scope" with systemd's), or NotFound.
   virtual fleet::Result<std::string> Find(const std::string& container_id) const = 0;
   virtual fleet::Result<CgroupStats> Read(const std::string& cgroup) const = 0;
+  virtual CgroupSpec ReadSpec(const std::string& cgroup) const = 0;
   // Ids of the containers that have a Docker cgroup now: a cheap directory listing the collector
   // compares with its cached container list, to ask Docker only when containers came or went.
   virtual std::set<std::string> DockerIds() const = 0;
@@ -71,8 +79,22 @@ std::unique_ptr<Cgroups> DetectCgroups(const std::string& root);
 std::unique_ptr<Cgroups> NewCgroupsV1(const std::string& root);
 std::unique_ptr<Cgroups> NewCgroupsV2(const std::string& root);
 
-// Shared by both versions: "key value" lines (memory.stat, cpu.stat, memory.events) into a map.
-std::map<std::string, uint64_t> ReadKeyValues(OpenFiles& files, const std::string& path);
+// Shared by both versions: a file of "key value" lines (memory.stat, cpu.stat, memory.events),
+// read once and looked up by key. The keys are views into the text, not strings of their own:
+// memory.stat has ~40 lines and is read for every container on every scrape.
+class KeyValues {
+ public:
+  KeyValues(OpenFiles& files, const std::string& path);
+  KeyValues(const KeyValues&) = delete;  // the views point into text_
+  KeyValues& operator=(const KeyValues&) = delete;
+  // The value of key; 0 when the file has no such line (or could not be read).
+  uint64_t operator[](std::string_view key) const;
+  bool Has(std::string_view key) const;
+
+ private:
+  std::string text_;
+  std::vector<std::pair<std::string_view, uint64_t>> entries_;
+};
 // Number of lines in cgroup.procs / tasks / cgroup.threads, and the first pid listed.
 uint64_t CountLines(OpenFiles& files, const std::string& path, int* first = nullptr);
 // Creation time as cAdvisor takes it: the cgroup directory's modification time.

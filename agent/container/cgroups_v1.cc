@@ -35,18 +35,13 @@ class CgroupsV1 : public Cgroups {
       return fleet::Status::NotFound("cgroup " + cgroup + " is gone");
     }
     s.cpu_usage_seconds = static_cast<double>(usage_ns) / 1e9;
-    auto acct = ReadKeyValues(files_, cpuacct + "/cpuacct.stat");
+    auto acct = KeyValues(files_, cpuacct + "/cpuacct.stat");
     s.cpu_user_seconds = static_cast<double>(acct["user"]) / kUserHz;
     s.cpu_system_seconds = static_cast<double>(acct["system"]) / kUserHz;
-    auto cpu_stat = ReadKeyValues(files_, cpu + "/cpu.stat");
+    auto cpu_stat = KeyValues(files_, cpu + "/cpu.stat");
     s.cfs_periods = cpu_stat["nr_periods"];
     s.cfs_throttled_periods = cpu_stat["nr_throttled"];
     s.cfs_throttled_seconds = static_cast<double>(cpu_stat["throttled_time"]) / 1e9;
-    const std::string quota = files_.Trimmed(cpu + "/cpu.cfs_quota_us", "-1");
-    double v = 0;
-    if (quota != "-1" && ParseDouble(quota, &v)) s.spec_cpu_quota = v;
-    ParseDouble(files_.Trimmed(cpu + "/cpu.cfs_period_us"), &s.spec_cpu_period);
-    ParseDouble(files_.Trimmed(cpu + "/cpu.shares"), &s.spec_cpu_shares);
 
     ParseU64(files_.Trimmed(memory + "/memory.usage_in_bytes"), &s.memory_usage);
     uint64_t max_usage = 0;
@@ -54,8 +49,7 @@ class CgroupsV1 : public Cgroups {
       s.memory_max_usage = max_usage;
     }
     ParseU64(files_.Trimmed(memory + "/memory.failcnt"), &s.memory_failcnt);
-    ParseDouble(files_.Trimmed(memory + "/memory.limit_in_bytes"), &s.spec_memory_limit);
-    auto mem = ReadKeyValues(files_, memory + "/memory.stat");
+    auto mem = KeyValues(files_, memory + "/memory.stat");
     s.memory_rss = mem["total_rss"];
     s.memory_cache = mem["total_cache"];
     const uint64_t inactive_file = mem["total_inactive_file"];
@@ -67,7 +61,7 @@ class CgroupsV1 : public Cgroups {
       s.memory_swap = memsw - s.memory_usage;
     }
     // oom_kill in memory.oom_control (kernel 4.13+) counts the container's OOM kills.
-    s.oom_events = ReadKeyValues(files_, memory + "/memory.oom_control")["oom_kill"];
+    s.oom_events = KeyValues(files_, memory + "/memory.oom_control")["oom_kill"];
 
     auto io = files_.Read(root_ + "/blkio" + cgroup + "/blkio.throttle.io_service_bytes");
     if (io.ok()) {
@@ -82,8 +76,21 @@ class CgroupsV1 : public Cgroups {
 
     s.processes = CountLines(files_, memory + "/cgroup.procs", &s.first_pid);
     s.threads = CountLines(files_, memory + "/tasks");
-    s.creation_time = DirMtime(memory);
     return s;
+  }
+
+  CgroupSpec ReadSpec(const std::string& cgroup) const override {
+    const std::string cpu = root_ + "/cpu" + cgroup;
+    const std::string memory = root_ + "/memory" + cgroup;
+    CgroupSpec spec;
+    const std::string quota = ReadTrimmed(cpu + "/cpu.cfs_quota_us", "-1");
+    double v = 0;
+    if (quota != "-1" && ParseDouble(quota, &v)) spec.cpu_quota = v;
+    ParseDouble(ReadTrimmed(cpu + "/cpu.cfs_period_us"), &spec.cpu_period);
+    ParseDouble(ReadTrimmed(cpu + "/cpu.shares"), &spec.cpu_shares);
+    ParseDouble(ReadTrimmed(memory + "/memory.limit_in_bytes"), &spec.memory_limit);
+    spec.creation_time = DirMtime(memory);
+    return spec;
   }
 
  private:

@@ -25,8 +25,8 @@ class CgroupsV2 : public Cgroups {
 
   fleet::Result<CgroupStats> Read(const std::string& cgroup) const override {
     const std::string dir = root_ + cgroup;
-    auto cpu = ReadKeyValues(files_, dir + "/cpu.stat");
-    if (!cpu.count("usage_usec")) {
+    auto cpu = KeyValues(files_, dir + "/cpu.stat");
+    if (!cpu.Has("usage_usec")) {
       Forget(cgroup);  // gone, or recreated by a restart: reopen next time (see cgroups_v1.cc)
       return fleet::Status::NotFound("cgroup " + cgroup + " is gone");
     }
@@ -38,33 +38,16 @@ class CgroupsV2 : public Cgroups {
     s.cfs_throttled_periods = cpu["nr_throttled"];
     s.cfs_throttled_seconds = static_cast<double>(cpu["throttled_usec"]) / 1e6;
 
-    const std::string cpu_max = files_.Trimmed(dir + "/cpu.max", "max 100000");  // "<quota|max> <period>"
-    auto max = Fields(cpu_max);
-    double v = 0;
-    if (max.size() == 2 && max[0] != "max" && ParseDouble(max[0], &v)) s.spec_cpu_quota = v;
-    if (max.size() == 2) ParseDouble(max[1], &s.spec_cpu_period);
-    // cpu.weight (1..10000) back to v1 shares (2..262144) in integer arithmetic, as cAdvisor's
-    // convertCPUWeightToCPULimit does (weight 100 -> 2597).
-    uint64_t weight = 0;
-    if (ParseU64(files_.Trimmed(dir + "/cpu.weight"), &weight) && weight >= 1) {
-      s.spec_cpu_shares = static_cast<double>(2 + ((weight - 1) * 262142) / 9999);
-    }
-
     ParseU64(files_.Trimmed(dir + "/memory.current"), &s.memory_usage);
     uint64_t peak = 0;
     if (ParseU64(files_.Trimmed(dir + "/memory.peak"), &peak)) s.memory_max_usage = peak;
-    const std::string limit = files_.Trimmed(dir + "/memory.max", "max");
-    // Unlimited: cAdvisor reports the largest uint64.
-    if (limit == "max" || !ParseDouble(limit, &s.spec_memory_limit)) {
-      s.spec_memory_limit = static_cast<double>(std::numeric_limits<uint64_t>::max());
-    }
-    auto mem = ReadKeyValues(files_, dir + "/memory.stat");
+    auto mem = KeyValues(files_, dir + "/memory.stat");
     s.memory_rss = mem["anon"];
     s.memory_cache = mem["file"];
     const uint64_t inactive_file = mem["inactive_file"];
     s.memory_working_set = s.memory_usage > inactive_file ? s.memory_usage - inactive_file : 0;
     ParseU64(files_.Trimmed(dir + "/memory.swap.current"), &s.memory_swap);
-    auto events = ReadKeyValues(files_, dir + "/memory.events");
+    auto events = KeyValues(files_, dir + "/memory.events");
     s.memory_failcnt = events["max"];
     s.oom_events = events["oom_kill"];
 
@@ -83,8 +66,31 @@ class CgroupsV2 : public Cgroups {
 
     s.processes = CountLines(files_, dir + "/cgroup.procs", &s.first_pid);
     s.threads = CountLines(files_, dir + "/cgroup.threads");
-    s.creation_time = DirMtime(dir);
     return s;
+  }
+
+  CgroupSpec ReadSpec(const std::string& cgroup) const override {
+    const std::string dir = root_ + cgroup;
+    CgroupSpec spec;
+    const std::string cpu_max = ReadTrimmed(dir + "/cpu.max", "max 100000");  // "<quota|max> <period>"
+    auto max = Fields(cpu_max);
+    double v = 0;
+    if (max.size() == 2 && max[0] != "max" && ParseDouble(max[0], &v)) spec.cpu_quota = v;
+    if (max.size() == 2) ParseDouble(max[1], &spec.cpu_period);
+    // cpu.weight (1..10000) back to v1 shares (2..262144) in integer arithmetic, as cAdvisor's
+    // convertCPUWeightToCPULimit does (weight 100 -> 2597).
+    uint64_t weight = 0;
+    if (ParseU64(ReadTrimmed(dir + "/cpu.weight"), &weight) && weight >= 1) {
+      spec.cpu_shares = static_cast<double>(2 + ((weight - 1) * 262142) / 9999);
+    }
+
+    const std::string limit = ReadTrimmed(dir + "/memory.max", "max");
+    // Unlimited: cAdvisor reports the largest uint64.
+    if (limit == "max" || !ParseDouble(limit, &spec.memory_limit)) {
+      spec.memory_limit = static_cast<double>(std::numeric_limits<uint64_t>::max());
+    }
+    spec.creation_time = DirMtime(dir);
+    return spec;
   }
 
  private:

@@ -84,12 +84,16 @@ class ContainerCollector : public Collector {
     const double now =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     for (const ContainerInfo& c : containers_) {
-      auto cgroup = CgroupOf(c.id);
-      if (!cgroup.ok()) continue;  // started or stopped while we looked
-      auto stats = cgroups_->Read(*cgroup);
-      if (!stats.ok()) continue;
+      const Known* known = Learn(c);
+      if (known == nullptr) continue;  // started or stopped while we looked
+      auto stats = cgroups_->Read(known->cgroup);
+      if (!stats.ok()) {
+        known_.erase(c.id);  // stopped, or restarted into a new cgroup: learn it afresh
+        continue;
+      }
       const CgroupStats& s = *stats;
-      const Labels base = BaseLabels(c, *cgroup);
+      const CgroupSpec& spec = known->spec;
+      const Labels& base = known->labels;
       // base is sorted by name; the one extra label (cpu, interface, device) goes in its place.
       auto add = [&](Metric m, double v, Labels extra = {}) {
         Labels labels;
@@ -116,10 +120,10 @@ class ContainerCollector : public Collector {
       add(kMemFailcnt, double(s.memory_failcnt));
       if (s.memory_max_usage) add(kMemMaxUsage, double(*s.memory_max_usage));
       add(kOom, double(s.oom_events));
-      add(kSpecMemLimit, s.spec_memory_limit);
-      if (s.spec_cpu_quota) add(kSpecCpuQuota, *s.spec_cpu_quota);
-      add(kSpecCpuPeriod, s.spec_cpu_period);
-      add(kSpecCpuShares, s.spec_cpu_shares);
+      add(kSpecMemLimit, spec.memory_limit);
+      if (spec.cpu_quota) add(kSpecCpuQuota, *spec.cpu_quota);
+      add(kSpecCpuPeriod, spec.cpu_period);
+      add(kSpecCpuShares, spec.cpu_shares);
       for (const NetCounters& n : Network(s.first_pid)) {
         for (int i = 0; i < 8; ++i) {
           add(static_cast<Metric>(kNetRxBytes + i), n.v[i], {{"interface", n.interface}});
@@ -133,7 +137,7 @@ class ContainerCollector : public Collector {
       add(kProcesses, double(s.processes));
       add(kThreads, double(s.threads));
       add(kLastSeen, now);
-      add(kStartTime, s.creation_time);
+      add(kStartTime, spec.creation_time);
     }
     for (Family& f : families) out->push_back(std::move(f));
     return fleet::Status::Ok();
@@ -160,17 +164,26 @@ class ContainerCollector : public Collector {
     listed_ids_ = std::move(now);
     listed_ = true;
     listed_at_ = asked_at;
-    cgroup_of_.clear();
+    known_.clear();
     return fleet::Status::Ok();
   }
 
-  // The container's cgroup path, looked up (two stat calls) once per container listing: it
-  // cannot change while the container runs.
-  fleet::Result<std::string> CgroupOf(const std::string& id) {
-    if (auto it = cgroup_of_.find(id); it != cgroup_of_.end()) return it->second;
-    auto cgroup = cgroups_->Find(id);
-    if (cgroup.ok()) cgroup_of_.emplace(id, *cgroup);
-    return cgroup;
+  // What the collector keeps of a running container between scrapes.
+  struct Known {
+    std::string cgroup;
+    CgroupSpec spec;
+    Labels labels;  // id, image, name and the Docker labels, sorted by name
+  };
+
+  // The container's cgroup path (two stat calls), spec and labels, learnt once per container
+  // listing: the path and labels cannot change while the container runs, and the spec (limits)
+  // only by `docker update`, which shows at the next listing, within relist_interval.
+  const Known* Learn(const ContainerInfo& c) {
+    if (auto it = known_.find(c.id); it != known_.end()) return &it->second;
+    auto cgroup = cgroups_->Find(c.id);
+    if (!cgroup.ok()) return nullptr;
+    Known known{*cgroup, cgroups_->ReadSpec(*cgroup), BaseLabels(c, *cgroup)};
+    return &known_.emplace(c.id, std::move(known)).first->second;
   }
 
   Labels BaseLabels(const ContainerInfo& c, const std::string& cgroup) const {
@@ -230,7 +243,7 @@ class ContainerCollector : public Collector {
   std::chrono::steady_clock::time_point listed_at_{};
   std::vector<ContainerInfo> containers_;
   std::set<std::string> listed_ids_;
-  std::map<std::string, std::string> cgroup_of_;     // container id -> cgroup path
+  std::map<std::string, Known> known_;               // container id -> what is known of it
   std::map<std::string, std::string> device_names_;  // "major:minor" -> "/dev/name"
 };
 

@@ -2,7 +2,10 @@
 // cAdvisor's families, label names and units for both cgroup versions.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 
 #include "agent/container/cgroups.h"
 #include "agent/container/container_collector.h"
@@ -202,6 +205,56 @@ TEST(ContainerCollector, AsksAgainAfterTheRelistIntervalAndSeesARename) {
   now += std::chrono::seconds(2);
   EXPECT_EQ(names(), std::make_pair(false, true)) << "the new name, and the old one's series are gone";
   EXPECT_EQ(calls, 2);
+}
+
+// Limits are read when the collector learns a container, not on every scrape: a `docker update`
+// shows at the next listing; a container that restarts into a new cgroup is learnt afresh.
+TEST(ContainerCollector, SpecIsReadAgainAtTheNextListing) {
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("vpsfleet-cgroup1-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  std::filesystem::copy(kFixtures + "/cgroup1", root, std::filesystem::copy_options::recursive);
+  const std::filesystem::path limit = root / "memory/docker" / kId1 / "memory.limit_in_bytes";
+  std::chrono::steady_clock::time_point now{};
+  ContainerCollectorOptions options;
+  options.paths.procfs = kFixtures + "/host/proc";
+  options.paths.sysfs = kFixtures + "/host/sys";
+  options.now = [&] { return now; };
+  auto collector = NewContainerCollector(
+      std::make_unique<FakeLister>(std::vector<ContainerInfo>{{kId1, "web", "nginx", {}}}),
+      DetectCgroups(root.string()), options);
+  auto limit_served = [&] {
+    std::vector<fleet::metrics::Family> families;
+    EXPECT_TRUE(collector->Collect(&families).ok());
+    for (const auto& f : families) {
+      if (f.name == "container_spec_memory_limit_bytes" && f.samples.size() == 1) return f.samples[0].value;
+    }
+    return -1.0;
+  };
+  EXPECT_EQ(limit_served(), 16777216);
+  std::ofstream(limit) << "33554432\n";  // docker update --memory 32m
+  now += std::chrono::seconds(30);
+  EXPECT_EQ(limit_served(), 16777216) << "within the relist interval the learnt spec is served";
+  now += std::chrono::seconds(31);
+  EXPECT_EQ(limit_served(), 33554432) << "the next listing reads it again";
+  std::filesystem::remove_all(root);
+}
+
+TEST(KeyValues, LooksUpLinesOfAKeyValueFile) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("vpsfleet-kv-" + std::to_string(::getpid()));
+  std::ofstream(file) << "cache 4096\nrss 8192\ntotal_rss 12288\nbroken line here\nnovalue\n";
+  OpenFiles files;
+  const KeyValues kv(files, file.string());
+  EXPECT_EQ(kv["rss"], 8192u);
+  EXPECT_EQ(kv["total_rss"], 12288u) << "a key that ends like another is its own";
+  EXPECT_EQ(kv["absent"], 0u);
+  EXPECT_TRUE(kv.Has("cache"));
+  EXPECT_FALSE(kv.Has("broken"));
+  EXPECT_FALSE(kv.Has("novalue"));
+  const KeyValues missing(files, file.string() + ".missing");
+  EXPECT_FALSE(missing.Has("rss"));
+  std::filesystem::remove(file);
 }
 
 TEST(DockerIdsUnder, BothDrivers) {
