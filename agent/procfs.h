@@ -33,9 +33,11 @@ std::vector<std::string> ListDir(const std::string& path);
 size_t CountDirEntries(const std::string& path);
 
 // Files kept open between scrapes and re-read from offset 0 with pread: kernfs (cgroupfs,
-// sysfs) regenerates the content on every read at 0, and skipping open/close makes a read ~10x
-// cheaper — which is most of what the container collector spends (≈16 files per container).
-// A file that fails to read (its cgroup was removed) is closed and forgotten.
+// sysfs) and procfs's seq files regenerate the content on every read at 0, and skipping
+// open/close makes a read ~10x cheaper — which is most of what the container collector spends
+// (≈16 files per container). Only for such generated files: a regular file replaced by a
+// rename would be read from its old inode forever. A file that fails to read (its cgroup was
+// removed) is closed and forgotten.
 class OpenFiles {
  public:
   OpenFiles() = default;

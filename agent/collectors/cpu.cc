@@ -13,7 +13,7 @@ class CpuCollector : public Collector {
   explicit CpuCollector(HostPaths paths) : paths_(std::move(paths)) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    auto stat = ReadFile(paths_.Proc("stat"));
+    auto stat = files_.Read(paths_.Proc("stat"));
     if (!stat.ok()) return stat.status();
     static const char* const kModes[] = {"user", "nice",    "system", "idle",
                                          "iowait", "irq", "softirq", "steal"};
@@ -45,6 +45,7 @@ class CpuCollector : public Collector {
 
  private:
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
 };
 
 }  // namespace

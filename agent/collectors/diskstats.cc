@@ -58,7 +58,7 @@ class DiskstatsCollector : public Collector {
       : paths_(std::move(paths)), exclude_(exclude) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    auto text = ReadFile(paths_.Proc("diskstats"));
+    auto text = files_.Read(paths_.Proc("diskstats"));
     if (!text.ok()) return text.status();
     std::vector<Family> families;
     for (const DiskField& d : kDiskFields) families.push_back({d.name, d.help, d.type, {}});
@@ -109,6 +109,7 @@ class DiskstatsCollector : public Collector {
   }
 
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
   RegexFilter exclude_;
 };
 

@@ -13,7 +13,7 @@ class FilefdCollector : public Collector {
   explicit FilefdCollector(HostPaths paths) : paths_(std::move(paths)) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    auto text = ReadFile(paths_.Proc("sys/fs/file-nr"));
+    auto text = files_.Read(paths_.Proc("sys/fs/file-nr"));
     if (!text.ok()) return text.status();
     auto f = Fields(*text);
     uint64_t allocated = 0, maximum = 0;
@@ -29,6 +29,7 @@ class FilefdCollector : public Collector {
 
  private:
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
 };
 
 }  // namespace

@@ -60,8 +60,8 @@ class FilesystemCollector : public Collector {
         statfs_(mount_timeout) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    fleet::Result<std::string> mounts = ReadFile(paths_.Proc("1/mounts"));
-    if (!mounts.ok()) mounts = ReadFile(paths_.Proc("mounts"));
+    fleet::Result<std::string> mounts = files_.Read(paths_.Proc("1/mounts"));
+    if (!mounts.ok()) mounts = files_.Read(paths_.Proc("mounts"));
     if (!mounts.ok()) return mounts.status();
 
     std::vector<Family> families;
@@ -112,6 +112,7 @@ class FilesystemCollector : public Collector {
 
  private:
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
   RegexFilter mount_points_exclude_;
   RegexFilter fs_types_exclude_;
   BoundedStatfs statfs_;

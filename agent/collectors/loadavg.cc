@@ -13,7 +13,7 @@ class LoadavgCollector : public Collector {
   explicit LoadavgCollector(HostPaths paths) : paths_(std::move(paths)) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    auto text = ReadFile(paths_.Proc("loadavg"));
+    auto text = files_.Read(paths_.Proc("loadavg"));
     if (!text.ok()) return text.status();
     auto f = Fields(*text);
     double load[3];
@@ -29,6 +29,7 @@ class LoadavgCollector : public Collector {
 
  private:
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
 };
 
 }  // namespace

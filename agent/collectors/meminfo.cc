@@ -13,7 +13,7 @@ class MeminfoCollector : public Collector {
   explicit MeminfoCollector(HostPaths paths) : paths_(std::move(paths)) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    auto text = ReadFile(paths_.Proc("meminfo"));
+    auto text = files_.Read(paths_.Proc("meminfo"));
     if (!text.ok()) return text.status();
     for (std::string_view line : Lines(*text)) {
       auto f = Fields(line);
@@ -37,6 +37,7 @@ class MeminfoCollector : public Collector {
 
  private:
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
 };
 
 }  // namespace

@@ -24,7 +24,7 @@ class NetstatCollector : public Collector {
   fleet::Status Collect(std::vector<Family>* out) override {
     std::vector<std::pair<std::string, std::string>> stats;  // {"Tcp_InSegs", "123"}
     for (const char* file : {"net/netstat", "net/snmp"}) {
-      auto text = ReadFile(paths_.Proc(file));
+      auto text = files_.Read(paths_.Proc(file));
       if (!text.ok()) return text.status();
       auto lines = Lines(*text);
       for (size_t i = 0; i + 1 < lines.size(); i += 2) {
@@ -40,7 +40,7 @@ class NetstatCollector : public Collector {
       }
     }
     // snmp6 is absent when IPv6 is disabled; node_exporter skips it then, and so do we.
-    if (auto text = ReadFile(paths_.Proc("net/snmp6")); text.ok()) {
+    if (auto text = files_.Read(paths_.Proc("net/snmp6")); text.ok()) {
       for (std::string_view line : Lines(*text)) {
         auto f = Fields(line);
         size_t six = f.size() == 2 ? f[0].find('6') : std::string_view::npos;
@@ -63,6 +63,7 @@ class NetstatCollector : public Collector {
 
  private:
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
   RegexFilter fields_;
 };
 

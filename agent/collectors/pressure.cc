@@ -36,7 +36,7 @@ class PressureCollector : public Collector {
 
   fleet::Status Collect(std::vector<Family>* out) override {
     for (const PressureMetric& m : kPressureMetrics) {
-      auto text = ReadFile(paths_.Proc(std::string("pressure/") + m.resource));
+      auto text = files_.Read(paths_.Proc(std::string("pressure/") + m.resource));
       // A kernel without PSI (or with it off) has no such files; the collector then fails, as
       // node_exporter's does, so the scrape metrics show it.
       if (!text.ok()) return text.status();
@@ -56,6 +56,7 @@ class PressureCollector : public Collector {
 
  private:
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
 };
 
 }  // namespace

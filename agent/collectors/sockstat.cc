@@ -17,11 +17,11 @@ class SockstatCollector : public Collector {
       : paths_(std::move(paths)), page_size_(static_cast<double>(::sysconf(_SC_PAGESIZE))) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    auto v4 = ReadFile(paths_.Proc("net/sockstat"));
+    auto v4 = files_.Read(paths_.Proc("net/sockstat"));
     if (!v4.ok()) return v4.status();
     Parse(*v4, out);
     // Absent without IPv6, which node_exporter tolerates.
-    if (auto v6 = ReadFile(paths_.Proc("net/sockstat6")); v6.ok()) Parse(*v6, out);
+    if (auto v6 = files_.Read(paths_.Proc("net/sockstat6")); v6.ok()) Parse(*v6, out);
     return fleet::Status::Ok();
   }
 
@@ -53,6 +53,7 @@ class SockstatCollector : public Collector {
   }
 
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
   double page_size_;
 };
 

@@ -31,7 +31,7 @@ class StatCollector : public Collector {
   explicit StatCollector(HostPaths paths) : paths_(std::move(paths)) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    auto stat = ReadFile(paths_.Proc("stat"));
+    auto stat = files_.Read(paths_.Proc("stat"));
     if (!stat.ok()) return stat.status();
     for (std::string_view line : Lines(*stat)) {
       auto f = Fields(line);
@@ -48,6 +48,7 @@ class StatCollector : public Collector {
 
  private:
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
 };
 
 }  // namespace

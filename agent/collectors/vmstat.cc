@@ -15,7 +15,7 @@ class VmstatCollector : public Collector {
       : paths_(std::move(paths)), fields_("^(oom_kill|pgpg|pswp|pg.*fault).*") {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    auto text = ReadFile(paths_.Proc("vmstat"));
+    auto text = files_.Read(paths_.Proc("vmstat"));
     if (!text.ok()) return text.status();
     for (std::string_view line : Lines(*text)) {
       auto f = Fields(line);
@@ -31,6 +31,7 @@ class VmstatCollector : public Collector {
 
  private:
   HostPaths paths_;
+  OpenFiles files_;  // its procfs files, kept open between scrapes
   RegexFilter fields_;
 };
 

@@ -84,11 +84,11 @@ class ContainerCollector : public Collector {
     const double now =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     for (const ContainerInfo& c : containers_) {
-      const Known* known = Learn(c);
+      Known* known = Learn(c);
       if (known == nullptr) continue;  // started or stopped while we looked
       auto stats = cgroups_->Read(known->cgroup);
       if (!stats.ok()) {
-        known_.erase(c.id);  // stopped, or restarted into a new cgroup: learn it afresh
+        Unlearn(c.id);  // stopped, or restarted into a new cgroup: learn it afresh
         continue;
       }
       const CgroupStats& s = *stats;
@@ -124,7 +124,7 @@ class ContainerCollector : public Collector {
       if (spec.cpu_quota) add(kSpecCpuQuota, *spec.cpu_quota);
       add(kSpecCpuPeriod, spec.cpu_period);
       add(kSpecCpuShares, spec.cpu_shares);
-      for (const NetCounters& n : Network(s.first_pid)) {
+      for (const NetCounters& n : Network(*known, s.first_pid)) {
         for (int i = 0; i < 8; ++i) {
           add(static_cast<Metric>(kNetRxBytes + i), n.v[i], {{"interface", n.interface}});
         }
@@ -165,6 +165,7 @@ class ContainerCollector : public Collector {
     listed_ = true;
     listed_at_ = asked_at;
     known_.clear();
+    net_files_.ForgetContaining("");  // every one: the pids are learnt again with the containers
     return fleet::Status::Ok();
   }
 
@@ -173,18 +174,28 @@ class ContainerCollector : public Collector {
     std::string cgroup;
     CgroupSpec spec;
     Labels labels;  // id, image, name and the Docker labels, sorted by name
+    int net_pid = 0;  // the process whose net/dev is kept open in net_files_, 0 if none
   };
 
   // The container's cgroup path (two stat calls), spec and labels, learnt once per container
   // listing: the path and labels cannot change while the container runs, and the spec (limits)
   // only by `docker update`, which shows at the next listing, within relist_interval.
-  const Known* Learn(const ContainerInfo& c) {
+  Known* Learn(const ContainerInfo& c) {
     if (auto it = known_.find(c.id); it != known_.end()) return &it->second;
     auto cgroup = cgroups_->Find(c.id);
     if (!cgroup.ok()) return nullptr;
     Known known{*cgroup, cgroups_->ReadSpec(*cgroup), BaseLabels(c, *cgroup)};
     return &known_.emplace(c.id, std::move(known)).first->second;
   }
+
+  void Unlearn(const std::string& id) {
+    auto it = known_.find(id);
+    if (it == known_.end()) return;
+    if (it->second.net_pid > 0) net_files_.ForgetContaining(NetDevPath(it->second.net_pid));
+    known_.erase(it);
+  }
+
+  std::string NetDevPath(int pid) const { return options_.paths.Proc(std::to_string(pid) + "/net/dev"); }
 
   Labels BaseLabels(const ContainerInfo& c, const std::string& cgroup) const {
     Labels labels;
@@ -200,11 +211,16 @@ class ContainerCollector : public Collector {
   }
 
   // The container's interfaces as seen from inside its network namespace; loopback and the
-  // host-side veth/docker devices are skipped, as cAdvisor does.
-  std::vector<NetCounters> Network(int pid) const {
+  // host-side veth/docker devices are skipped, as cAdvisor does. The file stays open between
+  // scrapes, as the cgroup files do. An open net/dev keeps showing the namespace its process had
+  // at open, so it is reopened when the container's first process changes and closed when the
+  // container is forgotten.
+  std::vector<NetCounters> Network(Known& known, int pid) {
     std::vector<NetCounters> out;
+    if (known.net_pid != pid && known.net_pid > 0) net_files_.ForgetContaining(NetDevPath(known.net_pid));
+    known.net_pid = pid;
     if (pid <= 0) return out;
-    auto text = ReadFile(options_.paths.Proc(std::to_string(pid) + "/net/dev"));
+    auto text = net_files_.Read(NetDevPath(pid));
     if (!text.ok()) return out;
     for (std::string_view line : Lines(*text)) {
       size_t colon = line.find(':');
@@ -244,6 +260,7 @@ class ContainerCollector : public Collector {
   std::vector<ContainerInfo> containers_;
   std::set<std::string> listed_ids_;
   std::map<std::string, Known> known_;               // container id -> what is known of it
+  OpenFiles net_files_;                              // /proc/<pid>/net/dev of each container
   std::map<std::string, std::string> device_names_;  // "major:minor" -> "/dev/name"
 };
 
