@@ -140,7 +140,7 @@ void Daemon::AddRoutes(HttpServer& server) {
   });
   server.Route("/api/v1/status",
                Instrumented([this](const HttpRequest&) { return Json(200, status_.Json()); }));
-  server.Route("/-/support", [this](const HttpRequest& req) { return support_->Handle(req); });
+  server.RouteSlow("/-/support", [this](const HttpRequest& req) { return support_->Handle(req); });
   server.Route("/api/v1/live", Instrumented([this](const HttpRequest& req) { return Live(req); }));
   auto page = Instrumented([](const HttpRequest&) {
     return HttpResponse{200, "text/html; charset=utf-8", std::string(status::StatusPageHtml())};

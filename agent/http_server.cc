@@ -9,12 +9,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -29,9 +31,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
-// Handlers run on these threads and may block (a support bundle waits for its duration), so a
-// few, as many as concurrent slow requests are expected; each idle one still costs a stack.
-constexpr int kThreads = 4;
+// Connections are served by one thread: with several threads on one io_context, every
+// completion woke the others (Asio's scheduler signals idle threads), ~60 futex calls per scrape.
+// Slow handlers run on these threads, as many as concurrent slow requests are expected.
+constexpr int kSlowThreads = 2;
 // How long a connection may take to send a request (or the TLS handshake), and to take a reply.
 constexpr auto kIoTimeout = std::chrono::seconds(60);
 
@@ -49,12 +52,18 @@ std::string PercentDecode(std::string_view text) {
   return out;
 }
 
+// The request target up to the query, still percent-encoded.
+std::string_view RequestPath(const http::request<http::string_body>& request) {
+  const std::string_view target(request.target().data(), request.target().size());
+  return target.substr(0, target.find('?'));
+}
+
 HttpRequest ToHttpRequest(const http::request<http::string_body>& request) {
   HttpRequest req;
   req.method = std::string(request.method_string());
   const std::string_view target(request.target().data(), request.target().size());
   const size_t question = target.find('?');
-  req.path = PercentDecode(target.substr(0, question));
+  req.path = PercentDecode(RequestPath(request));
   if (question != std::string_view::npos) {
     std::string_view query = target.substr(question + 1);
     while (!query.empty()) {
@@ -84,9 +93,11 @@ struct HttpServer::Impl {
   std::optional<asio::ssl::context> tls;
   // Destroyed in this order by Stop: threads joined, acceptor closed, then the io_context with
   // the connections' suspended coroutines.
+  std::set<std::string> slow_routes;
   std::unique_ptr<asio::io_context> io;
   std::unique_ptr<tcp::acceptor> acceptor;
-  std::vector<std::thread> threads;
+  std::thread thread;
+  std::unique_ptr<asio::thread_pool> slow;
 
   HttpResponse Respond(const HttpRequest& req) const {
     auto it = routes.find(req.path);
@@ -126,6 +137,11 @@ struct HttpServer::Impl {
     return reply;
   }
 
+  asio::awaitable<http::response<http::string_body>> ServeAsync(
+      const http::request<http::string_body>& request) const {
+    co_return Serve(request);
+  }
+
   template <class Stream>
   asio::awaitable<void> Converse(Stream& stream) {
     beast::flat_buffer buffer;
@@ -134,7 +150,12 @@ struct HttpServer::Impl {
       http::request<http::string_body> request;
       co_await http::async_read(stream, buffer, request, asio::use_awaitable);
       beast::get_lowest_layer(stream).expires_never();  // the handler takes the time it needs
-      auto reply = Serve(request);
+      http::response<http::string_body> reply;
+      if (slow_routes.count(PercentDecode(RequestPath(request))) == 0) {
+        reply = Serve(request);
+      } else {
+        reply = co_await asio::co_spawn(*slow, ServeAsync(request), asio::use_awaitable);
+      }
       beast::get_lowest_layer(stream).expires_after(kIoTimeout);
       co_await http::async_write(stream, reply, asio::use_awaitable);
       if (!reply.keep_alive()) co_return;
@@ -189,6 +210,11 @@ void HttpServer::Route(const std::string& path, HttpHandler handler) {
   impl_->routes[path] = std::move(handler);
 }
 
+void HttpServer::RouteSlow(const std::string& path, HttpHandler handler) {
+  impl_->slow_routes.insert(path);
+  Route(path, std::move(handler));
+}
+
 fleet::Status HttpServer::Start() {
   auto auth = BasicAuthGate::Load(impl_->config);
   if (!auth.ok()) return auth.status();
@@ -210,7 +236,7 @@ fleet::Status HttpServer::Start() {
   const std::string port = colon == std::string::npos ? listen : listen.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "0.0.0.0";
-  impl_->io = std::make_unique<asio::io_context>(kThreads);
+  impl_->io = std::make_unique<asio::io_context>(1);
   try {
     tcp::resolver resolver(*impl_->io);
     const tcp::endpoint endpoint = resolver.resolve(host, port, tcp::resolver::passive)->endpoint();
@@ -221,9 +247,8 @@ fleet::Status HttpServer::Start() {
     return fleet::Status::Unavailable("listening on " + listen + ": " + e.what());
   }
   asio::co_spawn(*impl_->io, impl_->Accept(), asio::detached);
-  for (int i = 0; i < kThreads; ++i) {
-    impl_->threads.emplace_back([io = impl_->io.get()] { io->run(); });
-  }
+  if (!impl_->slow_routes.empty()) impl_->slow = std::make_unique<asio::thread_pool>(kSlowThreads);
+  impl_->thread = std::thread([io = impl_->io.get()] { io->run(); });
   return fleet::Status::Ok();
 }
 
@@ -236,8 +261,9 @@ fleet::Status HttpServer::Check(const HttpConfig& http) {
 void HttpServer::Stop() {
   if (!impl_ || !impl_->io) return;
   impl_->io->stop();  // handlers already running finish first
-  for (auto& thread : impl_->threads) thread.join();
-  impl_->threads.clear();
+  impl_->thread.join();
+  if (impl_->slow) impl_->slow->join();  // slow handlers too; their replies are not sent
+  impl_->slow.reset();
   impl_->acceptor.reset();
   impl_->io.reset();
 }

@@ -36,8 +36,11 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Routes must be added before Start.
+  // Routes must be added before Start. Handlers run one at a time on the listener's thread, so
+  // they must be quick; one that may take long (a support bundle waits for its duration) is
+  // added with RouteSlow and runs on a thread of its own, never holding up a scrape.
   void Route(const std::string& path, HttpHandler handler);
+  void RouteSlow(const std::string& path, HttpHandler handler);
   // Reads the password file and TLS material (errors name the config field), then listens.
   fleet::Status Start();
   // What Start checks before listening, for check-config.

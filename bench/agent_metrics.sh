@@ -134,3 +134,13 @@ row "CPU s per scrape, steady (incl. idle)" "$(steady "$AGENT_CPU0" "$AGENT_CPU1
 row "CPU s per scrape, burst" "$agent_BURST_CPU" "$host_BURST_CPU" "$ne_BURST_CPU"
 row "scrape latency p50 / max, steady (ms)" "$(lat "$WORK/agent.lat" 100)" "$(lat "$WORK/host.lat" 100)" "$(lat "$WORK/ne.lat" 100)"
 row "scrape latency p50 / p99, burst (ms)" "$(lat "$WORK/agent.burst" 99)" "$(lat "$WORK/host.burst" 99)" "$(lat "$WORK/ne.burst" 99)"
+
+# The targets (issue 4): fleet-agent doing both jobs at most half node_exporter's RSS and CPU
+# per scrape. "steady" is the CPU over the whole run divided by the scrapes, what a host pays
+# for a scrape every INTERVAL_S; "burst" leaves out what each spends between scrapes.
+ratio() { echo "$1 $2" | awk '{ printf "%.2fx", $1 / $2 }'; }
+printf '\nfleet-agent (host+container) / node_exporter, target <= 0.50x:\n'
+printf '  RSS after %ss %s   CPU per scrape steady %s   burst %s\n' "$DURATION" \
+  "$(ratio "$AGENT_RSS" "$NE_RSS")" \
+  "$(ratio "$(steady "$AGENT_CPU0" "$AGENT_CPU1" "$SCRAPES")" "$(steady "$NE_CPU0" "$NE_CPU1" "$SCRAPES")")" \
+  "$(ratio "$agent_BURST_CPU" "$ne_BURST_CPU")"
