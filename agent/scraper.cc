@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <numeric>
 #include <set>
 
 namespace agent {
@@ -129,10 +130,16 @@ std::vector<Family> Scraper::Scrape() {
 }
 
 void SortAndMerge(std::vector<Family>* families) {
-  std::stable_sort(families->begin(), families->end(),
-                   [](const Family& a, const Family& b) { return a.name < b.name; });
+  // The order is sorted, not the families: a Family is three strings and a vector, and moving
+  // each of ~250 of them once instead of log(n) times is most of what this costs.
+  std::vector<size_t> order(families->size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return (*families)[a].name < (*families)[b].name; });
   std::vector<Family> merged;
-  for (Family& f : *families) {
+  merged.reserve(families->size());
+  for (size_t i : order) {
+    Family& f = (*families)[i];
     if (!merged.empty() && merged.back().name == f.name) {
       auto& dst = merged.back().samples;
       dst.insert(dst.end(), std::make_move_iterator(f.samples.begin()),
