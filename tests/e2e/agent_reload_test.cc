@@ -89,13 +89,16 @@ TEST(AgentReload, SighupSwapsToTheNewRevisionAndBufferedLinesSurvive) {
   std::this_thread::sleep_for(2s);
   loki.Start();
   std::this_thread::sleep_for(2s);
-  e2e::Docker({"kill", name});
-
-  std::vector<std::string> want;
-  {
+  // Enough lines to span the outage and the reload; a loaded machine runs the loop slower.
+  auto logged = [&] {
+    std::vector<std::string> lines;
     std::istringstream in(e2e::Docker({"logs", name}).out);
-    for (std::string line; std::getline(in, line);) want.push_back(line);
-  }
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  };
+  EXPECT_TRUE(e2e::WaitFor([&] { return logged().size() > 300; }, 30s));
+  e2e::Docker({"kill", name});
+  const std::vector<std::string> want = logged();
   ASSERT_GT(want.size(), 300u);
   EXPECT_TRUE(e2e::WaitFor([&] { return received().size() >= want.size(); }, 60s))
       << received().size() << " of " << want.size() << "\n" << agent.Log();
