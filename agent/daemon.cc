@@ -128,7 +128,15 @@ void Daemon::AddRoutes(HttpServer& server) {
     HttpResponse resp;
     resp.content_type = fleet::metrics::kTextContentType;
     std::shared_lock lock(pipeline_mu_);
-    fleet::metrics::WriteText(pipeline_->Gather(), &resp.body);
+    auto families = std::make_shared<std::vector<fleet::metrics::Family>>(pipeline_->Gather());
+    // Sent as it is written, ~32 KiB at a time (see HttpResponse::writer).
+    resp.writer = [families, next = size_t{0}](std::string* piece) mutable {
+      constexpr size_t kPieceBytes = 32 * 1024;
+      while (next < families->size() && piece->size() < kPieceBytes) {
+        fleet::metrics::AppendFamilyText((*families)[next++], piece);
+      }
+      return next < families->size();
+    };
     return resp;
   }));
   server.Route("/-/healthy", [](const HttpRequest&) {

@@ -113,52 +113,96 @@ struct HttpServer::Impl {
     }
   }
 
-  http::response<http::string_body> Serve(const http::request<http::string_body>& request) const {
+  // Basic auth, then the route. *challenge: the reply must carry WWW-Authenticate.
+  HttpResponse Serve(const http::request<http::string_body>& request, bool* challenge) const {
     const HttpRequest req = ToHttpRequest(request);
-    http::response<http::string_body> reply;
-    reply.version(request.version());
-    reply.keep_alive(request.keep_alive());
     const auto authorization = req.headers.find("authorization");
-    HttpResponse resp;
     // Checked before routing, so a 401 does not reveal which paths exist.
     if (!auth.Allows(req.path, authorization == req.headers.end() ? "" : authorization->second)) {
       // Nothing of the credentials is logged, not even the user name that was tried.
       spdlog::debug("401 for {} {}", req.method, req.path);
-      reply.set(http::field::www_authenticate, BasicAuthGate::kChallenge);
-      resp = {401, "text/plain; charset=utf-8", "401 unauthorized\n"};
-    } else {
-      resp = Respond(req);
+      *challenge = true;
+      return {401, "text/plain; charset=utf-8", "401 unauthorized\n"};
     }
-    reply.result(static_cast<unsigned>(resp.status));
-    reply.set(http::field::content_type, resp.content_type);
-    reply.body() = std::move(resp.body);
-    reply.prepare_payload();
-    if (request.method() == http::verb::head) reply.body().clear();  // Content-Length stays
-    return reply;
+    return Respond(req);
   }
 
-  asio::awaitable<http::response<http::string_body>> ServeAsync(
-      const http::request<http::string_body>& request) const {
-    co_return Serve(request);
+  asio::awaitable<HttpResponse> ServeAsync(const http::request<http::string_body>& request,
+                                           bool* challenge) const {
+    co_return Serve(request, challenge);
+  }
+
+  template <class Body>
+  static void SetHeaders(http::response<Body>& reply, const HttpResponse& resp, bool challenge) {
+    reply.result(static_cast<unsigned>(resp.status));
+    reply.set(http::field::content_type, resp.content_type);
+    if (challenge) reply.set(http::field::www_authenticate, BasicAuthGate::kChallenge);
+  }
+
+  // Writes the reply; false when the connection must close after it.
+  template <class Stream>
+  asio::awaitable<bool> Reply(Stream& stream, const http::request<http::string_body>& request,
+                              HttpResponse resp, bool challenge, std::string* piece) const {
+    const bool head = request.method() == http::verb::head;
+    if (resp.writer && head) {  // HEAD answers with the length the body would have
+      for (bool more = true; more;) {
+        piece->clear();
+        more = resp.writer(piece);
+        resp.body += *piece;
+      }
+      resp.writer = nullptr;
+    }
+    if (!resp.writer) {
+      http::response<http::string_body> reply(http::status::ok, request.version());
+      reply.keep_alive(request.keep_alive());
+      SetHeaders(reply, resp, challenge);
+      reply.body() = std::move(resp.body);
+      reply.prepare_payload();
+      if (head) reply.body().clear();  // Content-Length stays
+      co_await http::async_write(stream, reply, asio::use_awaitable);
+      co_return reply.keep_alive();
+    }
+    // Chunked (HTTP/1.1) or until close (HTTP/1.0), a piece at a time into one reused buffer.
+    http::response<http::buffer_body> reply(http::status::ok, request.version());
+    reply.keep_alive(request.keep_alive());
+    SetHeaders(reply, resp, challenge);
+    reply.body().data = nullptr;
+    reply.body().more = true;
+    reply.prepare_payload();
+    http::response_serializer<http::buffer_body> serializer(reply);
+    co_await http::async_write_header(stream, serializer, asio::use_awaitable);
+    for (bool more = true; more;) {
+      piece->clear();
+      more = resp.writer(piece);
+      reply.body().data = piece->data();
+      reply.body().size = piece->size();
+      reply.body().more = more;
+      boost::system::error_code error;
+      co_await http::async_write(stream, serializer, asio::redirect_error(asio::use_awaitable, error));
+      if (error && error != http::error::need_buffer) throw boost::system::system_error(error);
+    }
+    co_return reply.keep_alive() && !reply.need_eof();
   }
 
   template <class Stream>
   asio::awaitable<void> Converse(Stream& stream) {
     beast::flat_buffer buffer;
+    std::string piece;  // a streamed body's pieces, reused for every reply on this connection
     for (;;) {
       beast::get_lowest_layer(stream).expires_after(kIoTimeout);
       http::request<http::string_body> request;
       co_await http::async_read(stream, buffer, request, asio::use_awaitable);
       beast::get_lowest_layer(stream).expires_never();  // the handler takes the time it needs
-      http::response<http::string_body> reply;
+      bool challenge = false;
+      HttpResponse resp;
       if (slow_routes.count(PercentDecode(RequestPath(request))) == 0) {
-        reply = Serve(request);
+        resp = Serve(request, &challenge);
       } else {
-        reply = co_await asio::co_spawn(*slow, ServeAsync(request), asio::use_awaitable);
+        resp = co_await asio::co_spawn(*slow, ServeAsync(request, &challenge), asio::use_awaitable);
       }
       beast::get_lowest_layer(stream).expires_after(kIoTimeout);
-      co_await http::async_write(stream, reply, asio::use_awaitable);
-      if (!reply.keep_alive()) co_return;
+      const bool keep_alive = co_await Reply(stream, request, std::move(resp), challenge, &piece);
+      if (!keep_alive) co_return;
     }
   }
 

@@ -21,10 +21,18 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // names lower-cased
 };
 
+// Produces a body in pieces: each call appends the next piece to *piece (cleared by the caller)
+// and returns whether more follow.
+using BodyWriter = std::function<bool(std::string* piece)>;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  // When set instead of body, the body is sent as it is written, chunked: a large body (a
+  // scrape's text, ~250 KiB with 20 containers) then needs no buffer of its size, which would
+  // be mapped, faulted in and unmapped again on every request.
+  BodyWriter writer = nullptr;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

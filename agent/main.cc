@@ -35,9 +35,10 @@ int main(int argc, char** argv) {
   // glibc gives each thread that allocates its own arena; the agent's few threads allocate little,
   // and two arenas keep ~2 MiB of RSS off a daemon that should stay small on every VPS.
   mallopt(M_ARENA_MAX, 2);
-  // A scrape's text (~160 KiB with 20 containers) is written into one buffer; from mmap it goes
-  // back to the kernel when freed. glibc's default would raise the mmap threshold after the
-  // first free and keep the next ones in the heap, holding ~0.4 MiB more between scrapes.
+  // Large buffers (a remote-write or Loki batch, a support bundle) come from mmap and go back to
+  // the kernel when freed. glibc's default would raise the mmap threshold after the first free
+  // and keep the next ones in the heap, holding them between uses. (/metrics needs none: its
+  // text is sent in 32 KiB pieces.)
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   // The container collector keeps ~16 cgroup files open per container; allow what the hard
   // limit allows, as the Go runtime does for node_exporter and cAdvisor.

@@ -93,28 +93,30 @@ std::string FormatValue(double v) {
 
 void WriteText(const std::vector<Family>& families, std::string* out) {
   out->reserve(out->size() + TextSize(families));
-  for (const Family& f : families) {
-    if (f.samples.empty()) continue;
-    out->append("# HELP ").append(f.name).push_back(' ');
-    AppendEscaped(f.help, /*quote=*/false, out);
-    out->append("\n# TYPE ").append(f.name).push_back(' ');
-    out->append(TypeName(f.type)).push_back('\n');
-    for (const Sample& s : f.samples) {
-      out->append(f.name).append(s.suffix);
-      if (!s.labels.empty()) {
-        out->push_back('{');
-        for (size_t i = 0; i < s.labels.size(); ++i) {
-          if (i > 0) out->push_back(',');
-          out->append(s.labels[i].name).append("=\"");
-          AppendEscaped(s.labels[i].value, /*quote=*/true, out);
-          out->push_back('"');
-        }
-        out->push_back('}');
+  for (const Family& f : families) AppendFamilyText(f, out);
+}
+
+void AppendFamilyText(const Family& f, std::string* out) {
+  if (f.samples.empty()) return;
+  out->append("# HELP ").append(f.name).push_back(' ');
+  AppendEscaped(f.help, /*quote=*/false, out);
+  out->append("\n# TYPE ").append(f.name).push_back(' ');
+  out->append(TypeName(f.type)).push_back('\n');
+  for (const Sample& s : f.samples) {
+    out->append(f.name).append(s.suffix);
+    if (!s.labels.empty()) {
+      out->push_back('{');
+      for (size_t i = 0; i < s.labels.size(); ++i) {
+        if (i > 0) out->push_back(',');
+        out->append(s.labels[i].name).append("=\"");
+        AppendEscaped(s.labels[i].value, /*quote=*/true, out);
+        out->push_back('"');
       }
-      out->push_back(' ');
-      AppendValue(s.value, out);
-      out->push_back('\n');
+      out->push_back('}');
     }
+    out->push_back(' ');
+    AppendValue(s.value, out);
+    out->push_back('\n');
   }
 }
 

@@ -36,6 +36,8 @@ struct Family {
 // per sample. Families are written in the order given; a family with no samples is skipped (a
 // HELP/TYPE pair with nothing under it is legal but noise, and node_exporter omits them too).
 void WriteText(const std::vector<Family>& families, std::string* out);
+// One family of WriteText's output, for writers that send the text in pieces.
+void AppendFamilyText(const Family& family, std::string* out);
 // The Content-Type header value that goes with WriteText's output.
 inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -195,6 +195,14 @@ TEST(AgentParity, HealthEndpointsAndNotFound) {
   EXPECT_EQ(m.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(m.body.find("\nprocess_resident_memory_bytes "), std::string::npos);
   EXPECT_NE(m.body.find("node_scrape_collector_success{collector=\"time\"} 1"), std::string::npos);
+  // The text is sent as it is written; HEAD still tells its length.
+  EXPECT_EQ(m.headers["transfer-encoding"], "chunked");
+  HttpResponse head = Http("HEAD", agent.port(), "/metrics");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  const size_t length = std::stoul(head.headers["content-length"]);
+  EXPECT_GT(length, m.body.size() / 2) << "about the size of a scrape's text";
+  EXPECT_LT(length, m.body.size() * 2);
 }
 
 }  // namespace
