@@ -22,7 +22,17 @@ class NetstatCollector : public Collector {
   explicit NetstatCollector(HostPaths paths) : paths_(std::move(paths)), fields_(kDefaultFields) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    std::vector<std::pair<std::string, std::string>> stats;  // {"Tcp_InSegs", "123"}
+    // Of ~300 fields only the ~40 that the filter keeps become samples, so each key is built in
+    // one reused buffer and the value parsed only when it is kept.
+    std::string key;
+    auto add = [&](std::string_view proto, std::string_view field, std::string_view value) {
+      key.assign(proto).append("_").append(field);
+      double v = 0;
+      if (!fields_.Matches(key) || !ParseDouble(value, &v)) return;
+      std::string help = key;
+      help.erase(help.find('_'), 1);
+      out->push_back(Single(Type::kUntyped, "node_netstat_" + key, "Statistic " + help + ".", v));
+    };
     for (const char* file : {"net/netstat", "net/snmp"}) {
       auto text = files_.Read(paths_.Proc(file));
       if (!text.ok()) return text.status();
@@ -33,10 +43,8 @@ class NetstatCollector : public Collector {
         if (names.empty() || names.size() != values.size() || names[0] != values[0]) {
           return fleet::Status::Invalid(std::string("mismatched lines in /proc/") + file);
         }
-        const std::string proto(names[0].substr(0, names[0].size() - 1));  // "TcpExt:"
-        for (size_t k = 1; k < names.size(); ++k) {
-          stats.emplace_back(proto + "_" + std::string(names[k]), std::string(values[k]));
-        }
+        const std::string_view proto = names[0].substr(0, names[0].size() - 1);  // "TcpExt:"
+        for (size_t k = 1; k < names.size(); ++k) add(proto, names[k], values[k]);
       }
     }
     // snmp6 is absent when IPv6 is disabled; node_exporter skips it then, and so do we.
@@ -45,18 +53,8 @@ class NetstatCollector : public Collector {
         auto f = Fields(line);
         size_t six = f.size() == 2 ? f[0].find('6') : std::string_view::npos;
         if (six == std::string_view::npos) continue;
-        stats.emplace_back(std::string(f[0].substr(0, six + 1)) + "_" +
-                               std::string(f[0].substr(six + 1)),
-                           std::string(f[1]));
+        add(f[0].substr(0, six + 1), f[0].substr(six + 1), f[1]);
       }
-    }
-    for (const auto& [key, value] : stats) {
-      double v = 0;
-      if (!fields_.Matches(key) || !ParseDouble(value, &v)) continue;
-      std::string help = key;
-      help.erase(help.find('_'), 1);
-      out->push_back(
-          Single(Type::kUntyped, "node_netstat_" + key, "Statistic " + help + ".", v));
     }
     return fleet::Status::Ok();
   }
