@@ -54,7 +54,7 @@ TEST(AgentMemoryCap, LogFloodWithTheReceiverDownShedsInsteadOfBeingOomKilled) {
        dir.path().string() + ":/etc/fleet:ro", "-v", "/var/run/docker.sock:/var/run/docker.sock"});
   auto agent_log = [&] { return Docker({"logs", "--tail", "40", agent}).err; };
   ASSERT_TRUE(WaitFor([&] { return Http("GET", port, "/-/ready").status == 200; }, 30s)) << agent_log();
-  // The limit was found in the container's own cgroup (v1 here): half of 64 MiB.
+  // The limit was found in the container's own cgroup (v1 here): half of it.
   EXPECT_EQ(AgentMetric(port, "fleet_agent_memory_budget_bytes"), kLimitMiB / 2 * 1048576.0);
 
   // OOMKilled stays false and the agent keeps running; checked all along.
