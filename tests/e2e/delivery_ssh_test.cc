@@ -378,6 +378,35 @@ TEST_F(DeliverySsh, UploadReplacesAtomicallyWhileAReaderWatches) {
   EXPECT_EQ(leftovers, 0) << "no temporary files left behind, stale ones removed";
 }
 
+size_t CountOf(const std::string& text, const std::string& what) {
+  size_t count = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
+}
+
+// Replacing a file takes SFTP requests only (posix-rename@openssh.com): no remote command, which
+// would cost the host a session process and a shell.
+TEST_F(DeliverySsh, UploadOverAnExistingFileStartsNoRemoteCommand) {
+  auto session = ConnectOrDie(TargetFor(host_));
+  ASSERT_TRUE(session);
+  const std::string path = host_.install_dir() + "/config.yaml";
+  ASSERT_TRUE(session->Upload(path, "revision: 1\n", 0600).ok());
+  ASSERT_TRUE(session->Upload(path, "revision: 2\n", 0640).ok());
+  EXPECT_EQ(ReadLocal(path), "revision: 2\n");
+  EXPECT_EQ(std::filesystem::status(path).permissions(), std::filesystem::perms(0640));
+  EXPECT_EQ(CountOf(host_.Log(), "Starting session: command"), 0u) << host_.Log();
+
+  // A rename the host refuses (a directory is in the way) is an error, and no temporary file stays.
+  const std::string directory = host_.install_dir() + "/a-directory";
+  std::filesystem::create_directories(directory + "/not-empty");
+  fleet::Status refused = session->Upload(directory, "x", 0644);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("renaming"), std::string::npos) << refused.ToString();
+  for (const auto& entry : std::filesystem::directory_iterator(host_.install_dir())) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
+}
+
 TEST_F(DeliverySsh, ExecPassesHostileArgumentsLiterally) {
   std::filesystem::remove("/tmp/pwned");
   auto session = ConnectOrDie(TargetFor(host_));
