@@ -22,43 +22,58 @@ constexpr char kHashFilesScript[] =
 constexpr int kSystemdHere = 100;
 
 // $1 = stop|restart|reload, $2 = install dir, $3 = config. Pid files are only trusted when the
-// process they name still runs something from this install dir (they can be stale after a
-// reboot). reload sends SIGHUP to a running agent started with this config (the agent re-reads
-// it in place, keeping its buffers) and falls back to restart when there is none.
+// process they name is still this install's (they can be stale after a reboot). reload sends
+// SIGHUP to a running agent started with this config (the agent re-reads it in place, keeping
+// its buffers) and falls back to restart when there is none.
 constexpr char kSupervisorControlScript[] = R"sh(set -u
 action=$1 dir=$2 config=${3:-}
 run=$dir/run
 # systemd's own test (sd_booted): this directory exists only when systemd runs as PID 1.
 [ -d /run/systemd/system ] && exit 100
-# A zombie (exited, not yet reaped by an init that reaps lazily) counts as gone.
+# Every process started here costs each host of a rollout, so builtins wherever they do.
+# alive PID: PID runs, and is not a zombie (exited, not yet reaped by an init that reaps
+# lazily); sets ppid. The command name in /proc/PID/stat may hold spaces and parentheses.
 alive() {
   [ -r "/proc/$1/stat" ] || return 1
   read -r stat < "/proc/$1/stat" || return 1
-  rest=${stat##*) }
-  [ "${rest%% *}" != Z ]
+  set -- ${stat##*) }
+  [ $# -ge 2 ] || return 1
+  ppid=$2
+  [ "$1" != Z ]
 }
-# pid_of FILE: the pid in FILE when it runs this install's supervisor or agent, else nothing.
-# Builtins and one grep per check: every process started here costs each host of a rollout.
-pid_of() {
+# read_pid FILE: sets pid to the number in FILE.
+read_pid() {
   pid=
   [ -f "$1" ] && read -r pid < "$1"
   case $pid in ''|*[!0-9]*) return 1 ;; esac
-  runs "$pid" "$dir/bin/fleet-supervise" "$dir/bin/fleet-agent" && alive "$pid"
 }
-# runs PID WORD...: one of the WORDs is a whole argument of PID's command line.
-runs() {
-  p=$1
-  shift
-  for w; do set -- "$@" -e "$w"; shift; done
-  grep -qzxF "$@" "/proc/$p/cmdline" 2>/dev/null
+# runs_loader PID: PID runs this install's dynamic loader, which the bin/fleet-agent wrapper
+# execs (nothing else does).
+runs_loader() {
+  for loader in "$dir"/lib/ld-linux*; do
+    [ "/proc/$1/exe" -ef "$loader" ] && return 0
+  done
+  return 1
 }
+# The path of a config change, so builtins only: the agent in agent.pid is this install's, its
+# parent is the supervisor in supervisor.pid (which restarts it should it crash later) and it
+# was started with this config (recorded below when started).
 if [ "$action" = reload ]; then
-  if pid_of "$run/supervisor.pid" && runs "$pid" "$config" &&
-     pid_of "$run/agent.pid" && kill -HUP "$pid" 2>/dev/null; then
+  if read_pid "$run/agent.pid" && runs_loader "$pid" && alive "$pid" && agent=$pid &&
+     read_pid "$run/supervisor.pid" && [ "$ppid" = "$pid" ] &&
+     [ -f "$run/config" ] && read -r started < "$run/config" && [ "$started" = "$config" ] &&
+     kill -HUP "$agent" 2>/dev/null; then
     exit 0
   fi
   action=restart
 fi
+# pid_of FILE: the pid in FILE when one of its arguments is this install's supervisor or agent
+# (so an agent whose binary an upgrade replaced is found too), else nothing.
+pid_of() {
+  read_pid "$1" &&
+    grep -qzxF -e "$dir/bin/fleet-supervise" -e "$dir/bin/fleet-agent" "/proc/$pid/cmdline" 2>/dev/null &&
+    alive "$pid"
+}
 stop_pidfile() {
   pid_of "$1" || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
@@ -71,9 +86,10 @@ stop_pidfile() {
 }
 stop_pidfile "$run/supervisor.pid"
 stop_pidfile "$run/agent.pid"
-rm -f "$run/supervisor.pid" "$run/agent.pid"
+rm -f "$run/supervisor.pid" "$run/agent.pid" "$run/config"
 [ "$action" = restart ] || exit 0
 mkdir -p "$run" "$dir/log"
+printf '%s\n' "$config" > "$run/config"
 detach=
 if command -v setsid >/dev/null 2>&1; then detach=setsid; fi
 $detach nohup "$dir/bin/fleet-supervise" "$dir" "$config" </dev/null >>"$dir/log/agent.log" 2>&1 &

@@ -263,6 +263,9 @@ class SshSession final : public RemoteSession {
   Status MakeDirectories(const std::string& dir);
   Status PrepareUpload(const std::string& path);
   Status Rename(const std::string& from, const std::string& to);
+#if LIBSSH_VERSION_INT < SSH_VERSION_INT(0, 11, 0)
+  Status PosixRename(const std::string& from, const std::string& to);
+#endif
   StepGuard Guard(Clock::duration slack = {}) {
     return StepGuard(session_, target_.timeout + slack, &expired_);
   }
@@ -271,6 +274,7 @@ class SshSession final : public RemoteSession {
   ssh_session session_ = nullptr;
   sftp_session sftp_ = nullptr;
   bool sftp_fsync_ = false;
+  bool sftp_posix_rename_ = false;
   std::string host_key_;
   std::map<std::string, std::string> known_hashes_;  // path -> sha256 hex, "" = absent
   // Paths the last Prefetch found present (so their directory exists) and cleared of stale
@@ -510,6 +514,7 @@ Result<sftp_session> SshSession::Sftp() {
     return failed;
   }
   sftp_fsync_ = sftp_extension_supported(sftp_, "fsync@openssh.com", "1") != 0;
+  sftp_posix_rename_ = sftp_extension_supported(sftp_, "posix-rename@openssh.com", "1") != 0;
   return sftp_;
 }
 
@@ -559,9 +564,79 @@ Status SshSession::PrepareUpload(const std::string& path) {
   return {};
 }
 
-// sftp_rename uses posix-rename@openssh.com (atomic replace) when the server offers it; a
-// plain SFTP rename fails when the target exists, so then mv -f (rename(2) on one filesystem).
+#if LIBSSH_VERSION_INT < SSH_VERSION_INT(0, 11, 0)
+namespace sftp_wire {
+void PutU32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
+}
+void PutString(std::string& out, std::string_view s) {
+  PutU32(out, static_cast<uint32_t>(s.size()));
+  out += s;
+}
+uint32_t GetU32(const unsigned char* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+}  // namespace sftp_wire
+
+// posix-rename@openssh.com (rename(2) on the host: replaces the target atomically) as libssh
+// 0.11's sftp_rename sends it; 0.10 has no call for it, so the request is written on the SFTP
+// channel here. libssh reads that channel only inside its own calls, one whole reply at a time,
+// and none is outstanding between them, so this reply is the next packet and only ours.
+Status SshSession::PosixRename(const std::string& from, const std::string& to) {
+  constexpr uint32_t kId = 0x666c6565;  // any id: the reply comes back to this call alone
+  std::string packet;
+  packet += static_cast<char>(SSH_FXP_EXTENDED);
+  sftp_wire::PutU32(packet, kId);
+  sftp_wire::PutString(packet, "posix-rename@openssh.com");
+  sftp_wire::PutString(packet, from);
+  sftp_wire::PutString(packet, to);
+  std::string framed;
+  sftp_wire::PutU32(framed, static_cast<uint32_t>(packet.size()));
+  framed += packet;
+  if (ssh_channel_write(sftp_->channel, framed.data(), static_cast<uint32_t>(framed.size())) !=
+      static_cast<int>(framed.size())) {
+    return SessionError("renaming " + from);
+  }
+  auto read_exactly = [&](unsigned char* out, uint32_t size) {
+    for (uint32_t got = 0; got < size;) {
+      const int n = ssh_channel_read(sftp_->channel, out + got, size - got, 0);
+      if (n < 0 || (n == 0 && ssh_channel_is_eof(sftp_->channel))) return false;
+      got += static_cast<uint32_t>(n);
+    }
+    return true;
+  };
+  unsigned char length[4];
+  if (!read_exactly(length, 4)) return SessionError("renaming " + from);
+  // A status reply: type, id, code, then a message and a language tag (a few bytes each).
+  const uint32_t size = sftp_wire::GetU32(length);
+  if (size < 9 || size > 64 * 1024) {
+    return Status::Internal("renaming " + from + " on " + target_.address +
+                            ": malformed sftp reply of " + std::to_string(size) + " bytes");
+  }
+  std::string reply(size, '\0');
+  auto* bytes = reinterpret_cast<unsigned char*>(reply.data());
+  if (!read_exactly(bytes, size)) return SessionError("renaming " + from);
+  if (bytes[0] != SSH_FXP_STATUS || sftp_wire::GetU32(bytes + 1) != kId) {
+    return Status::Internal("renaming " + from + " on " + target_.address +
+                            ": unexpected sftp reply of type " + std::to_string(bytes[0]));
+  }
+  const uint32_t code = sftp_wire::GetU32(bytes + 5);
+  if (code == SSH_FX_OK) return {};
+  std::string message;
+  if (size >= 13) message = reply.substr(13, std::min<uint32_t>(sftp_wire::GetU32(bytes + 9), size - 13));
+  return Status::Internal("renaming " + from + " on " + target_.address + ": sftp status " +
+                          std::to_string(code) + (message.empty() ? "" : ": " + message));
+}
+#endif
+
+// An SFTP rename that replaces the target: posix-rename@openssh.com, which OpenSSH's sftp server
+// offers. A plain SFTP rename fails when the target exists, so without the extension mv -f does
+// it (rename(2) on one filesystem), at the price of a remote command.
 Status SshSession::Rename(const std::string& from, const std::string& to) {
+#if LIBSSH_VERSION_INT < SSH_VERSION_INT(0, 11, 0)
+  if (sftp_posix_rename_) return PosixRename(from, to);
+#endif
+  // From libssh 0.11 on, sftp_rename sends posix-rename@openssh.com itself where it is offered.
   if (sftp_rename(sftp_, from.c_str(), to.c_str()) == 0) return {};
   Result<ExecResult> moved = Run({"mv", "-f", "--", from, to});
   if (!moved.ok()) return moved.status();

@@ -378,6 +378,35 @@ TEST_F(DeliverySsh, UploadReplacesAtomicallyWhileAReaderWatches) {
   EXPECT_EQ(leftovers, 0) << "no temporary files left behind, stale ones removed";
 }
 
+size_t CountOf(const std::string& text, const std::string& what) {
+  size_t count = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
+}
+
+// Replacing a file takes SFTP requests only (posix-rename@openssh.com): no remote command, which
+// would cost the host a session process and a shell.
+TEST_F(DeliverySsh, UploadOverAnExistingFileStartsNoRemoteCommand) {
+  auto session = ConnectOrDie(TargetFor(host_));
+  ASSERT_TRUE(session);
+  const std::string path = host_.install_dir() + "/config.yaml";
+  ASSERT_TRUE(session->Upload(path, "revision: 1\n", 0600).ok());
+  ASSERT_TRUE(session->Upload(path, "revision: 2\n", 0640).ok());
+  EXPECT_EQ(ReadLocal(path), "revision: 2\n");
+  EXPECT_EQ(std::filesystem::status(path).permissions(), std::filesystem::perms(0640));
+  EXPECT_EQ(CountOf(host_.Log(), "Starting session: command"), 0u) << host_.Log();
+
+  // A rename the host refuses (a directory is in the way) is an error, and no temporary file stays.
+  const std::string directory = host_.install_dir() + "/a-directory";
+  std::filesystem::create_directories(directory + "/not-empty");
+  fleet::Status refused = session->Upload(directory, "x", 0644);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("renaming"), std::string::npos) << refused.ToString();
+  for (const auto& entry : std::filesystem::directory_iterator(host_.install_dir())) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
+}
+
 TEST_F(DeliverySsh, ExecPassesHostileArgumentsLiterally) {
   std::filesystem::remove("/tmp/pwned");
   auto session = ConnectOrDie(TargetFor(host_));
@@ -566,6 +595,78 @@ TEST_F(DeliverySsh, BundleInstallsByChecksumAndAgentRunsUnderTheSupervisor) {
   EXPECT_TRUE(WaitFor([&] { return !ProcessRuns(third_agent); }, std::chrono::seconds(5)));
   EXPECT_EQ(Http("GET", port, "/metrics").status, 0);
   EXPECT_FALSE(std::filesystem::exists(dir + "/run/agent.pid"));
+  EXPECT_FALSE(std::filesystem::exists("/tmp/pwned"));
+}
+
+// A config change reaches the running agent as a SIGHUP (the same process re-reads its config),
+// found with shell builtins. Pid files are trusted only while they name this install's agent:
+// after a reboot they may name any process, which is left alone (a restart instead).
+TEST_F(DeliverySsh, ReloadSignalsTheRunningAgentAndNeverWhatAStalePidFileNames) {
+  std::filesystem::remove("/tmp/pwned");
+  auto bundle = controller::LoadBundle(BinaryDir() + "/agent-bundle");
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  auto session = ConnectOrDie(TargetFor(host_));
+  ASSERT_TRUE(session);
+  const std::string dir = host_.install_dir() + "/agent $(touch /tmp/pwned)";
+  ASSERT_TRUE(controller::InstallBundle(*session, *bundle, dir).ok());
+  const std::string config = dir + "/agent.yaml", log = dir + "/log/agent.log";
+  const int port = FreePort();
+  auto write_config = [&](const std::string& revision) {
+    return session->Upload(config,
+                           "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentConfig\nrevision: " +
+                               revision + "\nhttp: {listen: \"127.0.0.1:" + std::to_string(port) +
+                               "\"}\ncollectors: {container: {enabled: false}}\n",
+                           0600);
+  };
+  auto serves = [&] { return Http("GET", port, "/metrics").status == 200; };
+  ASSERT_TRUE(write_config("r1").ok());
+  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadLocal(log);
+  ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << "no agent ran: reload started one";
+  const int agent = ReadPid(dir + "/run/agent.pid");
+  const int supervisor = ReadPid(dir + "/run/supervisor.pid");
+
+  ASSERT_TRUE(write_config("r2").ok());
+  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadLocal(log);
+  EXPECT_TRUE(WaitFor([&] { return ReadLocal(log).find("config reloaded (SIGHUP): revision r1 -> r2") !=
+                                   std::string::npos; },
+                      std::chrono::seconds(10))) << ReadLocal(log);
+  EXPECT_EQ(ReadPid(dir + "/run/agent.pid"), agent) << "reloaded in place, not restarted";
+  EXPECT_EQ(ReadPid(dir + "/run/supervisor.pid"), supervisor);
+
+  // Another config path: the running agent does not read it, so it is restarted with it.
+  const std::string other_config = dir + "/other.yaml";
+  std::filesystem::copy_file(config, other_config);
+  ASSERT_TRUE(controller::ReloadAgent(*session, dir, other_config).ok()) << ReadLocal(log);
+  EXPECT_FALSE(ProcessRuns(agent));
+  ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << ReadLocal(log);
+  ASSERT_TRUE(controller::StopAgent(*session, dir).ok());
+  ASSERT_TRUE(WaitFor([&] { return !serves(); }, std::chrono::seconds(5)));
+
+  // After a "reboot": the pid files name processes of someone else, which a SIGHUP or a TERM
+  // would end. They are left alone, and an agent is started.
+  Process stranger({"/bin/sleep", "600"}, {}, (host_.dir() / "stranger.log").string());
+  Process other_stranger({"/bin/sleep", "600"}, {}, (host_.dir() / "other-stranger.log").string());
+  std::filesystem::create_directories(dir + "/run");
+  std::ofstream(dir + "/run/supervisor.pid") << stranger.pid() << "\n";
+  std::ofstream(dir + "/run/agent.pid") << other_stranger.pid() << "\n";
+  std::ofstream(dir + "/run/config") << config << "\n";
+  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadLocal(log);
+  ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << ReadLocal(log);
+  EXPECT_TRUE(stranger.Running());
+  EXPECT_TRUE(other_stranger.Running());
+
+  // An upgrade replaced the binaries the running agent was started from: a reload restarts it
+  // on the new ones, and the old agent is found and stopped.
+  const int old_agent = ReadPid(dir + "/run/agent.pid");
+  for (const char* replaced : {"/lib/ld-linux-x86-64.so.2", "/bin/fleet-agent"}) {
+    const std::string path = dir + replaced;
+    std::filesystem::copy_file(path, path + ".new");
+    std::filesystem::rename(path + ".new", path);
+  }
+  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadLocal(log);
+  EXPECT_TRUE(WaitFor([&] { return !ProcessRuns(old_agent); }, std::chrono::seconds(5)));
+  EXPECT_NE(ReadPid(dir + "/run/agent.pid"), old_agent);
+  ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << ReadLocal(log);
   EXPECT_FALSE(std::filesystem::exists("/tmp/pwned"));
 }
 

@@ -61,7 +61,9 @@ SshHost::SshHost() : port_(FreePort()) {
              "UseDNS no\n"
              "MaxStartups 200\n"
              "MaxSessions 50\n"
-             "LogLevel ERROR\n"
+             // VERBOSE: a line per session started ("Starting session: command ..."), which
+             // tests count.
+             "LogLevel VERBOSE\n"
              // Debian's bash sources ~/.bashrc for commands run by sshd unless SHLVL says it is
              // nested; this machine's root .bashrc (pyenv init) costs ~200 ms per command, which
              // a VPS's does not, so the hosts skip it.
