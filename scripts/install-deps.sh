@@ -21,6 +21,8 @@ packages=(
   # systemd-journald, journalctl and systemd-cat for the agent's journal test (journald runs in a
   # private mount namespace there; systemd need not be PID 1)
   systemd util-linux
+  # builds the Debian 12 image whose PID 1 is systemd, for the systemd delivery test
+  debootstrap
 )
 missing=()
 for p in "${packages[@]}"; do
