@@ -191,7 +191,12 @@ struct HttpServer::Impl {
     for (;;) {
       beast::get_lowest_layer(stream).expires_after(kIoTimeout);
       http::request<http::string_body> request;
-      co_await http::async_read(stream, buffer, request, asio::use_awaitable);
+      boost::system::error_code error;
+      co_await http::async_read(stream, buffer, request,
+                                asio::redirect_error(asio::use_awaitable, error));
+      // A client closing its connection is how most exchanges end: not worth an exception.
+      if (error == http::error::end_of_stream) co_return;
+      if (error) throw boost::system::system_error(error);
       beast::get_lowest_layer(stream).expires_never();  // the handler takes the time it needs
       bool challenge = false;
       HttpResponse resp;
