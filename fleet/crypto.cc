@@ -1,5 +1,10 @@
 #include "fleet/crypto.h"
 
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but they are the
+// digest itself, while SHA256() and EVP_Digest* first fetch it from the default provider: that
+// loads openssl.cnf and builds the provider's method store, ~1 MiB of code the agent would
+// otherwise never run (it hashes its config; TLS it may not use at all).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -26,7 +31,10 @@ std::string Hex(const unsigned char* data, size_t n) {
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  SHA256_CTX context;
+  SHA256_Init(&context);
+  SHA256_Update(&context, data.data(), data.size());
+  SHA256_Final(md, &context);
   return Hex(md, sizeof md);
 }
 
