@@ -52,18 +52,12 @@ std::string PercentDecode(std::string_view text) {
   return out;
 }
 
-// The request target up to the query, still percent-encoded.
-std::string_view RequestPath(const http::request<http::string_body>& request) {
-  const std::string_view target(request.target().data(), request.target().size());
-  return target.substr(0, target.find('?'));
-}
-
 HttpRequest ToHttpRequest(const http::request<http::string_body>& request) {
   HttpRequest req;
   req.method = std::string(request.method_string());
   const std::string_view target(request.target().data(), request.target().size());
   const size_t question = target.find('?');
-  req.path = PercentDecode(RequestPath(request));
+  req.path = PercentDecode(target.substr(0, question));
   if (question != std::string_view::npos) {
     std::string_view query = target.substr(question + 1);
     while (!query.empty()) {
@@ -114,8 +108,7 @@ struct HttpServer::Impl {
   }
 
   // Basic auth, then the route. *challenge: the reply must carry WWW-Authenticate.
-  HttpResponse Serve(const http::request<http::string_body>& request, bool* challenge) const {
-    const HttpRequest req = ToHttpRequest(request);
+  HttpResponse Serve(const HttpRequest& req, bool* challenge) const {
     const auto authorization = req.headers.find("authorization");
     // Checked before routing, so a 401 does not reveal which paths exist.
     if (!auth.Allows(req.path, authorization == req.headers.end() ? "" : authorization->second)) {
@@ -127,7 +120,7 @@ struct HttpServer::Impl {
     return Respond(req);
   }
 
-  asio::awaitable<HttpResponse> ServeAsync(const http::request<http::string_body>& request,
+  asio::awaitable<HttpResponse> ServeAsync(const HttpRequest& request,
                                            bool* challenge) const {
     co_return Serve(request, challenge);
   }
@@ -200,10 +193,11 @@ struct HttpServer::Impl {
       beast::get_lowest_layer(stream).expires_never();  // the handler takes the time it needs
       bool challenge = false;
       HttpResponse resp;
-      if (slow_routes.count(PercentDecode(RequestPath(request))) == 0) {
-        resp = Serve(request, &challenge);
+      const HttpRequest req = ToHttpRequest(request);
+      if (slow_routes.count(req.path) == 0) {
+        resp = Serve(req, &challenge);
       } else {
-        resp = co_await asio::co_spawn(*slow, ServeAsync(request, &challenge), asio::use_awaitable);
+        resp = co_await asio::co_spawn(*slow, ServeAsync(req, &challenge), asio::use_awaitable);
       }
       beast::get_lowest_layer(stream).expires_after(kIoTimeout);
       const bool keep_alive = co_await Reply(stream, request, std::move(resp), challenge, &piece);

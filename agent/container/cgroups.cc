@@ -18,11 +18,7 @@ KeyValues::KeyValues(OpenFiles& files, const std::string& path) {
   auto text = files.Read(path);
   if (!text.ok()) return;
   text_ = std::move(*text);
-  std::string_view rest = text_;
-  while (!rest.empty()) {
-    const size_t end = std::min(rest.find('\n'), rest.size());
-    const std::string_view line = rest.substr(0, end);
-    rest.remove_prefix(std::min(end + 1, rest.size()));
+  for (std::string_view line : Lines(text_)) {
     const size_t space = line.find(' ');
     uint64_t v = 0;
     if (space != std::string_view::npos && ParseU64(line.substr(space + 1), &v)) {
