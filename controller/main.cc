@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   app.add_option("--agent-report-interval", report_interval,
-                 "Seconds between an agent's health reports (rendered into its config); keep it well "
-                 "below --report-timeout")
+                 "Seconds between an agent's health reports (rendered into its config); "
+                 "--report-timeout must be at least twice this")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   app.add_option("--resync", resync, "Seconds between full resyncs of every host")
@@ -73,6 +73,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.set_version_flag("--version", std::string("fleet-controller ") + VPSFLEET_VERSION);
   CLI11_PARSE(app, argc, argv);
+  // A host is marked Healthy=False when no report came for --report-timeout; at less than two
+  // intervals one late or lost report would flap it (at one or less, every healthy host would).
+  if (report_timeout < 2 * report_interval) {
+    return app.exit(CLI::ValidationError(
+        "--report-timeout", std::to_string(report_timeout) + " s is less than twice --agent-report-interval (" +
+                                std::to_string(report_interval) +
+                                " s): one late report would mark a healthy host as not reporting"));
+  }
   spdlog::set_level(spdlog::level::from_str(log_level == "warn" ? "warning" : log_level));
   if (advertise.empty()) advertise = "http://" + listen;
 

@@ -107,6 +107,7 @@ TEST(AgentSupport, FleetctlFetchesThroughTheControllersSshPath) {
   TempDir tmp;
   const int agent_port = FreePort();
   Controller controller(tmp.path(), {"--agent-bundle", BinaryDir() + "/agent-bundle", "--report-timeout", "10",
+                                     "--agent-report-interval", "2",
                                      "--resync", "3"});
   ASSERT_TRUE(controller.Start()) << controller.Log();
   CommandResult cert = e2e::Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",

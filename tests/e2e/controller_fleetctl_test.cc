@@ -237,4 +237,26 @@ TEST_F(ControllerE2E, ConfigContextsAndErrors) {
   EXPECT_NE(help.out.find("--dry-run"), std::string::npos);
 }
 
+// A report timeout that one late report would exceed makes hosts flap between Healthy and not
+// reporting (it did in this suite's own delivery tests); the controller refuses to start with it.
+TEST(ControllerFlags, AReportTimeoutUnderTwoReportIntervalsIsRefused) {
+  e2e::TempDir tmp;
+  // A data dir that is a file: a controller that accepts its flags stops at opening the store,
+  // so no case starts a server.
+  tmp.Write("not-a-dir", "");
+  struct Case {
+    std::string timeout, interval;
+    bool refused;
+  };
+  for (const Case& c : {Case{"10", "15", true}, Case{"10", "10", true}, Case{"19", "10", true},
+                        Case{"20", "10", false}}) {
+    SCOPED_TRACE("--report-timeout " + c.timeout + " --agent-report-interval " + c.interval);
+    auto r = e2e::Run({Bin("fleet-controller"), "--data-dir", (tmp.path() / "not-a-dir").string(),
+                       "--report-timeout", c.timeout, "--agent-report-interval", c.interval});
+    EXPECT_NE(r.exit_code, 0);
+    const bool flag_error = r.err.find("less than twice --agent-report-interval") != std::string::npos;
+    EXPECT_EQ(flag_error, c.refused) << r.err;
+  }
+}
+
 }  // namespace

@@ -65,7 +65,7 @@ TEST(DeliverySystemd, TheAgentIsAUnitReloadedInPlaceAndRemovedWithTheHost) {
       << host.Exec("systemctl status ssh; systemctl is-system-running").out;
 
   Controller controller(tmp.path(), {"--agent-bundle", BinaryDir() + "/agent-bundle",
-                                     "--report-timeout", "10", "--resync", "3"});
+                                     "--report-timeout", "10", "--agent-report-interval", "2", "--resync", "3"});
   ASSERT_TRUE(controller.Start()) << controller.Log();
   auto fleet = [&](const std::string& collectors) {
     return "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: key}\ntype: ssh-auth\n"

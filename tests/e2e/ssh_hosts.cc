@@ -6,10 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
+
+#include <gtest/gtest.h>
 
 namespace e2e {
 namespace {
@@ -73,6 +77,8 @@ SshHost::SshHost() : port_(FreePort()) {
 }
 
 SshHost::~SshHost() {
+  // The host's directory goes with it: a failed test shows what its agents said first.
+  if (::testing::Test::HasFailure()) PrintAgentLogs();
   KillSupervisedAgent();
   Stop();
 }
@@ -147,6 +153,18 @@ std::vector<int> SshHost::SessionPids() const {
     }
   }
   return pids;
+}
+
+void SshHost::PrintAgentLogs() const {
+  constexpr size_t kTailBytes = 4096;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path(), ec)) {
+    if (entry.path().filename() != "agent.log") continue;
+    const std::string log = ReadFile(entry.path().string());
+    std::cerr << "--- " << entry.path().string() << " (sshd port " << port_ << ", last "
+              << std::min(log.size(), kTailBytes) << " of " << log.size() << " bytes)\n"
+              << log.substr(log.size() - std::min(log.size(), kTailBytes)) << "---\n";
+  }
 }
 
 void SshHost::KillSupervisedAgent() const {

@@ -36,6 +36,8 @@ class SshHost {
 
  private:
   std::string Path(const std::string& name) const { return (dir_.path() / name).string(); }
+  // The tail of every agent.log under dir(), to stderr.
+  void PrintAgentLogs() const;
   // Agents started through sshd are detached from it; end any whose pid file is in dir().
   void KillSupervisedAgent() const;
 
