@@ -49,10 +49,22 @@ std::optional<HealthReport> HealthTracker::Last(const std::string& host) {
   return it->second;
 }
 
+void HealthTracker::ExpectReport(const std::string& host, std::chrono::system_clock::time_point since) {
+  std::lock_guard lock(mu_);
+  expected_since_[host] = since;
+}
+
+std::chrono::system_clock::time_point HealthTracker::ReportExpectedSince(
+    const std::string& host, std::chrono::system_clock::time_point now) {
+  std::lock_guard lock(mu_);
+  return expected_since_.try_emplace(host, now).first->second;
+}
+
 void HealthTracker::Forget(const std::string& host) {
   std::lock_guard lock(mu_);
   token_hashes_.erase(host);
   reports_.erase(host);
+  expected_since_.erase(host);
 }
 
 }  // namespace controller

@@ -37,12 +37,18 @@ class HealthTracker {
   bool KnowsHost(const std::string& host);
   void Record(const std::string& host, HealthReport report);
   std::optional<HealthReport> Last(const std::string& host);
+  // Since when a report from the host is due: the agent's last start or reload by this
+  // controller, or (for an agent started before this controller) the first time it was asked.
+  void ExpectReport(const std::string& host, std::chrono::system_clock::time_point since);
+  std::chrono::system_clock::time_point ReportExpectedSince(const std::string& host,
+                                                            std::chrono::system_clock::time_point now);
   void Forget(const std::string& host);
 
  private:
   std::mutex mu_;
   std::map<std::string, std::string> token_hashes_;
   std::map<std::string, HealthReport> reports_;
+  std::map<std::string, std::chrono::system_clock::time_point> expected_since_;
 };
 
 using fleet::Rfc3339;

@@ -87,7 +87,8 @@ bool SetCondition(Json& status, const std::string& type, const std::string& valu
 }
 
 HostDecision DecideHost(const fleet::RenderedAgent& desired, const Json& status,
-                        const std::optional<HealthReport>& report, Clock::time_point now,
+                        const std::optional<HealthReport>& report,
+                        Clock::time_point report_expected_since, Clock::time_point now,
                         const ReconcilerOptions& options) {
   HostDecision d;
   const std::string& desired_revision = desired.revision;
@@ -106,6 +107,20 @@ HostDecision DecideHost(const fleet::RenderedAgent& desired, const Json& status,
     d.healthy = {{"type", "Healthy"}, {"status", value}, {"reason", reason}, {"message", message}};
   };
   if (!report) {
+    // An agent that never reports (it cannot reach the controller, or does not run) would
+    // otherwise await its first report for ever.
+    auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - report_expected_since);
+    if (installed && has_token && waited > options.report_timeout) {
+      set_healthy("False", "NoReport",
+                  "no report from the agent " + std::to_string(waited.count()) +
+                      "s after it was started (timeout " + std::to_string(options.report_timeout.count()) +
+                      "s); can the host reach " + options.controller_url + "?");
+      if (!d.deliver) {
+        d.deliver = true;  // redeliver: verifies the files and restarts the agent
+        d.why = "no report since the agent started";
+      }
+      return d;
+    }
     set_healthy("Unknown", "AwaitingReport", "no health report from the agent yet");
     d.requeue_after = options.await_report_poll;
     return d;
@@ -297,6 +312,7 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
     SetCondition(status, "ConfigApplied", "False", "RestartFailed", applied.message(), now);
     return applied;
   }
+  if (how[0] != '\0') health_.ExpectReport(name, Clock::now());
   times.Done(how[0] == '\0' ? "nothing to restart" : "signal");
   SetCondition(status, "ConfigApplied", "True", "Applied", "revision " + rendered.revision, now);
   status["revision"] = rendered.revision;
@@ -388,14 +404,18 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     rendered = std::move(*held);
   }
 
-  auto decision = DecideHost(*rendered, status, health_.Last(name), Clock::now(), options_);
+  auto decide = [&] {
+    const Clock::time_point at = Clock::now();
+    return DecideHost(*rendered, status, health_.Last(name), health_.ReportExpectedSince(name, at), at, options_);
+  };
+  auto decision = decide();
   Status delivered = Status::Ok();
   if (decision.deliver) {
     spdlog::info("host/{}: delivering ({})", name, decision.why);
     if (events_) events_->Record(name, "Normal", "Delivering", decision.why);
     delivered = Deliver(*host, *rendered, *secrets, status);
     if (!delivered.ok()) spdlog::warn("host/{}: delivery failed: {}", name, delivered.message());
-    decision = DecideHost(*rendered, status, health_.Last(name), Clock::now(), options_);
+    decision = decide();
   }
   const Json& h = decision.healthy;
   SetCondition(status, "Healthy", h["status"], h["reason"], h["message"], now);

@@ -60,7 +60,8 @@ fleet::Result<SshTarget> SshTargetFor(const fleet::Json& host,
 
 struct ReconcilerOptions {
   std::string controller_url;  // where agents report (rendered into their config)
-  // A host whose last report is older than this is Healthy=False (ReportsStopped).
+  // A host whose last report is older than this is Healthy=False (ReportsStopped), as is one
+  // whose agent has not reported this long after it was started (NoReport).
   std::chrono::seconds report_timeout{45};
   std::chrono::seconds resync{30};
   // While waiting for the first report after a delivery.
@@ -80,10 +81,11 @@ struct HostDecision {
   std::chrono::seconds requeue_after{30};
 };
 
-// Pure: which work a host needs given the desired revision (and agent version), its stored status
-// and the agent's last report (if any).
+// Pure: which work a host needs given the desired revision (and agent version), its stored status,
+// the agent's last report (if any) and since when a report has been due (HealthTracker).
 HostDecision DecideHost(const fleet::RenderedAgent& desired, const fleet::Json& status,
                         const std::optional<HealthReport>& report,
+                        std::chrono::system_clock::time_point report_expected_since,
                         std::chrono::system_clock::time_point now,
                         const ReconcilerOptions& options);
 

@@ -30,7 +30,8 @@ class DeliveryDeleteE2E : public ::testing::Test {
     }
     controller_ = std::make_unique<e2e::Controller>(
         tmp_.path(), std::vector<std::string>{"--agent-bundle", e2e::BinaryDir() + "/agent-bundle",
-                                              "--report-timeout", "10", "--agent-report-interval", "2", "--resync", "2"});
+                                              "--report-timeout", "10", "--agent-report-interval", "2",
+                                              "--resync", "2"});
     ASSERT_TRUE(controller_->Start()) << controller_->Log();
   }
 

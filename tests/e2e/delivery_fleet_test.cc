@@ -45,7 +45,8 @@ class DeliveryE2E : public ::testing::Test {
     }
     controller_ = std::make_unique<e2e::Controller>(
         tmp_.path(), std::vector<std::string>{"--agent-bundle", e2e::BinaryDir() + "/agent-bundle",
-                                              "--report-timeout", "10", "--agent-report-interval", "2", "--resync", "3"});
+                                              "--report-timeout", "10", "--agent-report-interval", "2",
+                                              "--resync", "3"});
     ASSERT_TRUE(controller_->Start()) << controller_->Log();
     ASSERT_TRUE(e2e::WaitFor([&] { return e2e::Http("GET", prom_port_, "/-/ready").status == 200; }, 30s));
   }

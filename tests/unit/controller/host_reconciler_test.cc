@@ -118,6 +118,24 @@ TEST_F(HostReconcilerTest, ChangedFilesRestartAnAgentThatIsNotReporting) {
   EXPECT_EQ(host_.reloads, 0);
 }
 
+TEST_F(HostReconcilerTest, AnAgentThatNeverReportsIsUnhealthyAndRestartedAfterTheTimeout) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  ASSERT_EQ(Condition("Healthy", "reason"), "AwaitingReport");
+  int restarts = host_.restarts;
+  // The agent started a report timeout ago (as after 45 s) and has not reported.
+  health_.ExpectReport("web-1", Clock::now() - std::chrono::seconds(46));
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.restarts, restarts + 1) << "restarted, as an agent whose reports stopped is";
+  EXPECT_EQ(Condition("Healthy"), "Unknown") << "its restart is awaited again";
+  EXPECT_EQ(Condition("Healthy", "reason"), "AwaitingReport");
+  // Still silent: unhealthy, and not restarted again within twice the timeout.
+  health_.ExpectReport("web-1", Clock::now() - std::chrono::seconds(46));
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.restarts, restarts + 1);
+  EXPECT_EQ(Condition("Healthy"), "False");
+  EXPECT_EQ(Condition("Healthy", "reason"), "NoReport");
+}
+
 TEST_F(HostReconcilerTest, AgentVersionChangeIsANewRevisionThatInstallsThatVersion) {
   ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
   EXPECT_EQ(host_.agent_version, "0.1.0") << "no spec.agent.version: the default";
@@ -217,10 +235,14 @@ TEST(DecideHostTest, Table) {
     const char* healthy;
     const char* reason;
     const char* desired_version = "";
+    int report_due_for = 5;  // seconds since a report was due (the agent's start)
   };
   const Row rows[] = {
       {"new host", Json::object(), std::nullopt, true, "Unknown", "AwaitingReport"},
       {"delivered, awaiting report", delivered, std::nullopt, false, "Unknown", "AwaitingReport"},
+      {"delivered, no report long after the start", delivered, std::nullopt, true, "False", "NoReport", "", 46},
+      {"never installed: nothing started to report", Json::object(), std::nullopt, true, "Unknown",
+       "AwaitingReport", "", 100},
       {"healthy", delivered, report("r1", true, 5), false, "True", "AgentHealthy"},
       {"unhealthy component", delivered, report("r1", false, 5), false, "False", "AgentUnhealthy"},
       {"old revision running", delivered, report("r0", true, 5), false, "False", "RevisionMismatch"},
@@ -237,14 +259,17 @@ TEST(DecideHostTest, Table) {
     return r;
   };
   for (const auto& row : rows) {
-    auto d = DecideHost(desired(row.desired_version), row.status, row.report, now, o);
+    auto d = DecideHost(desired(row.desired_version), row.status, row.report,
+                        now - std::chrono::seconds(row.report_due_for), now, o);
     EXPECT_EQ(d.deliver, row.deliver) << row.name;
     EXPECT_EQ(d.healthy["status"], row.healthy) << row.name;
     EXPECT_EQ(d.healthy["reason"], row.reason) << row.name;
   }
-  auto unhealthy = DecideHost(desired(""), delivered, report("r1", false, 5), now, o);
+  auto unhealthy = DecideHost(desired(""), delivered, report("r1", false, 5), now, now, o);
   EXPECT_EQ(unhealthy.healthy["message"], "sink/loki: 503");
-  auto healthy = DecideHost(desired(""), delivered, report("r1", true, 40), now, o);
+  auto silent = DecideHost(desired(""), delivered, std::nullopt, now - std::chrono::seconds(50), now, o);
+  EXPECT_EQ(silent.healthy["message"], "no report from the agent 50s after it was started (timeout 45s); can the host reach u?");
+  auto healthy = DecideHost(desired(""), delivered, report("r1", true, 40), now, now, o);
   EXPECT_EQ(healthy.requeue_after, std::chrono::seconds(6)) << "look again right after the report expires";
 }
 
