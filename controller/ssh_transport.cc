@@ -631,14 +631,18 @@ Status SshSession::PosixRename(const std::string& from, const std::string& to) {
 
 // An SFTP rename that replaces the target: posix-rename@openssh.com, which OpenSSH's sftp server
 // offers. A plain SFTP rename fails when the target exists, so without the extension mv -f does
-// it (rename(2) on one filesystem), at the price of a remote command.
+// it (rename(2) on one filesystem), at the price of a remote command. mv moves a file into a
+// directory that is in the target's place and succeeds, so that is refused first.
 Status SshSession::Rename(const std::string& from, const std::string& to) {
 #if LIBSSH_VERSION_INT < SSH_VERSION_INT(0, 11, 0)
   if (sftp_posix_rename_) return PosixRename(from, to);
 #endif
   // From libssh 0.11 on, sftp_rename sends posix-rename@openssh.com itself where it is offered.
   if (sftp_rename(sftp_, from.c_str(), to.c_str()) == 0) return {};
-  Result<ExecResult> moved = Run({"mv", "-f", "--", from, to});
+  Result<ExecResult> moved = Run({"sh", "-c",
+                                  "if [ -d \"$2\" ]; then echo \"$2: is a directory\" >&2; exit 1; fi; "
+                                  "exec mv -f -- \"$1\" \"$2\"",
+                                  "sh", from, to});
   if (!moved.ok()) return moved.status();
   if (moved->exit_code != 0) {
     return Status::Internal("renaming " + from + " on " + target_.address + ": " + moved->err);

@@ -386,24 +386,45 @@ size_t CountOf(const std::string& text, const std::string& what) {
 
 // Replacing a file takes SFTP requests only (posix-rename@openssh.com): no remote command, which
 // would cost the host a session process and a shell.
-TEST_F(DeliverySsh, UploadOverAnExistingFileStartsNoRemoteCommand) {
-  auto session = ConnectOrDie(TargetFor(host_));
-  ASSERT_TRUE(session);
-  const std::string path = host_.install_dir() + "/config.yaml";
-  ASSERT_TRUE(session->Upload(path, "revision: 1\n", 0600).ok());
-  ASSERT_TRUE(session->Upload(path, "revision: 2\n", 0640).ok());
-  EXPECT_EQ(ReadLocal(path), "revision: 2\n");
-  EXPECT_EQ(std::filesystem::status(path).permissions(), std::filesystem::perms(0640));
-  EXPECT_EQ(CountOf(host_.Log(), "Starting session: command"), 0u) << host_.Log();
+// An upload replaces the file in one rename: by posix-rename@openssh.com where the SFTP server
+// offers it (OpenSSH's does: no remote command at all), else by mv on the host. Either way a
+// directory in the file's place is refused, nothing is moved into it and no temporary file stays.
+TEST(DeliverySftp, UploadReplacesAndRefusesADirectoryInItsPlaceWithAndWithoutPosixRename) {
+  const struct {
+    const char* name;
+    std::string subsystem;
+    size_t commands;  // remote commands the replacing upload starts
+  } servers[] = {
+      {"OpenSSH's sftp server", "internal-sftp", 0},
+      {"an sftp server without extensions",
+       SourceDir() + "/tests/e2e/fixtures/sftp/without-extensions /usr/lib/openssh/sftp-server", 1},
+  };
+  for (const auto& server : servers) {
+    SCOPED_TRACE(server.name);
+    SshHost host(server.subsystem);
+    auto session = controller::NewSshTransport()->Connect(TargetFor(host));
+    ASSERT_TRUE(session.ok()) << session.status().ToString() << host.Log();
+    const std::string path = host.install_dir() + "/config.yaml";
+    ASSERT_TRUE((*session)->Upload(path, "revision: 1\n", 0600).ok());
+    fleet::Status replaced = (*session)->Upload(path, "revision: 2\n", 0640);
+    ASSERT_TRUE(replaced.ok()) << replaced.ToString();
+    EXPECT_EQ(ReadLocal(path), "revision: 2\n");
+    EXPECT_EQ(std::filesystem::status(path).permissions(), std::filesystem::perms(0640));
+    EXPECT_EQ(CountOf(host.Log(), "Starting session: command"), server.commands) << host.Log();
 
-  // A rename the host refuses (a directory is in the way) is an error, and no temporary file stays.
-  const std::string directory = host_.install_dir() + "/a-directory";
-  std::filesystem::create_directories(directory + "/not-empty");
-  fleet::Status refused = session->Upload(directory, "x", 0644);
-  EXPECT_FALSE(refused.ok());
-  EXPECT_NE(refused.message().find("renaming"), std::string::npos) << refused.ToString();
-  for (const auto& entry : std::filesystem::directory_iterator(host_.install_dir())) {
-    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+    const std::string directory = host.install_dir() + "/a-directory";
+    std::filesystem::create_directories(directory + "/not-empty");
+    fleet::Status refused = (*session)->Upload(directory, "x", 0644);
+    EXPECT_FALSE(refused.ok());
+    EXPECT_NE(refused.message().find("renaming"), std::string::npos) << refused.ToString();
+    std::vector<std::string> inside;
+    for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+      inside.push_back(entry.path().filename());
+    }
+    EXPECT_EQ(inside, std::vector<std::string>{"not-empty"}) << "nothing moved into the directory";
+    for (const auto& entry : std::filesystem::directory_iterator(host.install_dir())) {
+      EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+    }
   }
 }
 

@@ -45,7 +45,7 @@ bool AnswersSsh(int port) {
 
 }  // namespace
 
-SshHost::SshHost() : port_(FreePort()) {
+SshHost::SshHost(const std::string& sftp_subsystem) : port_(FreePort()) {
   std::filesystem::create_directories("/run/sshd");  // sshd's privilege-separation directory
   std::filesystem::create_directories(install_dir());
   KeyGen(Path("host_key"));
@@ -72,7 +72,7 @@ SshHost::SshHost() : port_(FreePort()) {
              // nested; this machine's root .bashrc (pyenv init) costs ~200 ms per command, which
              // a VPS's does not, so the hosts skip it.
              "SetEnv SHLVL=1\n"
-             "Subsystem sftp internal-sftp\n");
+             "Subsystem sftp " + sftp_subsystem + "\n");
   Start();
 }
 

@@ -14,7 +14,9 @@ namespace e2e {
 
 class SshHost {
  public:
-  SshHost();  // generates keys, picks a free port and starts sshd; throws if it does not come up
+  // Generates keys, picks a free port and starts sshd; throws if it does not come up.
+  // sftp_subsystem: sshd's Subsystem sftp command (OpenSSH's own in-process server by default).
+  explicit SshHost(const std::string& sftp_subsystem = "internal-sftp");
   ~SshHost();
   SshHost(const SshHost&) = delete;
   SshHost& operator=(const SshHost&) = delete;
