@@ -42,10 +42,11 @@ class HealthReporter {
 
   // The report body (exposed for tests).
   fleet::Json BuildReport();
+  // One report, now: what the loop does every interval (exposed for tests that drive it).
+  fleet::Status SendOnce();
 
  private:
   void Loop();
-  fleet::Status SendOnce();
 
   const ControllerConfig controller_;
   const std::string instance_;

@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstdint>
 #include <exception>
 #include <optional>
 
@@ -23,6 +24,13 @@ using asio::ip::tcp;
 
 using Request = http::request<http::string_body>;
 using ResponseParser = http::response_parser<http::string_body>;
+
+// The largest answer taken, far above any the agent expects (a support bundle is a few MB; push
+// and report answers are a few hundred bytes); the deadline bounds the wait. A number, not
+// body_limit(boost::none): Boost 1.74 compares a Content-Length with the empty optional as
+// "over the limit", and reports it whenever the header arrives in a read of its own, as
+// cpprestsdk (the controller) sends it: header and body in two writes.
+constexpr std::uint64_t kMaxResponseBytes = 64 << 20;
 
 template <class Stream>
 asio::awaitable<void> Exchange(Stream& stream, Request& request, ResponseParser& parser) {
@@ -123,7 +131,7 @@ fleet::Result<HttpClientResponse> HttpClient::Send(
   request.body() = body;
   request.prepare_payload();
   ResponseParser parser;
-  parser.body_limit(boost::none);  // support bundles can be large; the deadline bounds the wait
+  parser.body_limit(kMaxResponseBytes);
 
   std::optional<asio::ssl::context> tls;
   if (https_) {
@@ -163,6 +171,12 @@ fleet::Result<HttpClientResponse> HttpClient::Send(
   if (failure) {
     try {
       std::rethrow_exception(failure);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == http::error::body_limit) {
+        return fleet::Status::Unavailable("the answer is larger than " +
+                                          std::to_string(kMaxResponseBytes >> 20) + " MiB");
+      }
+      return fleet::Status::Unavailable(e.what());
     } catch (const std::exception& e) {
       return fleet::Status::Unavailable(e.what());
     }

@@ -32,8 +32,8 @@ class HttpClient {
 
   // Sends `method` to the base URL's path followed by `path` ("/x?y=z", or "" for the base URL
   // itself). Any answer is a response, whatever its status; Unavailable when there is none
-  // (connection refused, TLS failure, deadline passed), the message saying why (callers name
-  // the URL).
+  // (connection refused, TLS failure, deadline passed, a body over 64 MiB), the message saying
+  // why (callers name the URL).
   fleet::Result<HttpClientResponse> Send(const std::string& method, const std::string& path,
                                          const std::map<std::string, std::string>& headers,
                                          const std::string& body) const;

@@ -3,6 +3,7 @@
 # Docker daemon and the offline test image exist, then runs every unit and end-to-end test.
 #   sudo scripts/test.sh            # everything
 #   sudo scripts/test.sh -L unit    # extra arguments go to ctest (e.g. -R Controller)
+#   sudo scripts/test.sh -L load    # only the e2e tests run beside busy loops on every core
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
