@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,8 +60,14 @@ Result<SubprocessResult> RunSubprocess(const std::vector<std::string>& argv,
   SubprocessResult result;
   Status failed;
   const auto deadline = std::chrono::steady_clock::now() + limits.timeout;
-  std::array<pollfd, 2> fds = {pollfd{out.fd[0], POLLIN, 0}, pollfd{err.fd[0], POLLIN, 0}};
-  while (failed.ok() && (fds[0].fd >= 0 || fds[1].fd >= 0)) {
+  // Readable once the child has exited: one that closed its output and went on is waited for
+  // only until the deadline, too.
+  // (by syscall: glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage)
+  const int exited_fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (exited_fd < 0) failed = Status::Internal(std::string("pidfd_open: ") + std::strerror(errno));
+  std::array<pollfd, 3> fds = {pollfd{out.fd[0], POLLIN, 0}, pollfd{err.fd[0], POLLIN, 0},
+                               pollfd{exited_fd, POLLIN, 0}};
+  while (failed.ok() && (fds[0].fd >= 0 || fds[1].fd >= 0 || fds[2].fd >= 0)) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                           deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
@@ -73,7 +80,8 @@ Result<SubprocessResult> RunSubprocess(const std::vector<std::string>& argv,
       failed = Status::Internal(std::string("poll: ") + std::strerror(errno));
       break;
     }
-    for (size_t i = 0; i < fds.size() && failed.ok(); ++i) {
+    if (fds[2].revents != 0) fds[2].fd = -1;  // exited; reaped below
+    for (size_t i = 0; i < 2 && failed.ok(); ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       char buffer[16384];
       const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -92,6 +100,7 @@ Result<SubprocessResult> RunSubprocess(const std::vector<std::string>& argv,
       }
     }
   }
+  if (exited_fd >= 0) ::close(exited_fd);
   if (!failed.ok()) ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

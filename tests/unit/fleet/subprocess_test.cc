@@ -43,6 +43,8 @@ TEST(SubprocessTest, OutcomesTable) {
       {"not found", {"/nonexistent/program"}, {}, Code::kUnavailable, -1, "", ""},
       {"empty argv", {}, {}, Code::kInvalid, -1, "", ""},
       {"timeout", {"sleep", "30"}, {200ms}, Code::kDeadlineExceeded, -1, "", ""},
+      {"timeout with its output closed", {"sh", "-c", "exec >&- 2>&-; sleep 30"}, {200ms},
+       Code::kDeadlineExceeded, -1, "", ""},
       {"endless stdout", {"yes"}, {10s, 64 * 1024}, Code::kInternal, -1, "", ""},
       {"endless stderr", {"sh", "-c", "yes >&2"}, {10s, 1024, 64 * 1024}, Code::kInternal, -1, "", ""},
       {"output at the cap", {"printf", "12345"}, {10s, 5}, Code::kOk, 0, "12345", ""},
