@@ -20,6 +20,7 @@
 #include "agent/status/status_page.h"
 #include "fleet/crypto.h"
 #include "fleet/files.h"
+#include "fleet/text.h"
 
 namespace agent {
 namespace {
@@ -45,7 +46,7 @@ std::string ListenerFingerprint(const HttpConfig& http) {
 }
 
 HttpResponse Json(int status, const fleet::Json& body) {
-  return {status, "application/json", body.dump(2) + "\n"};
+  return {status, "application/json", fleet::DumpJson(body, 2) + "\n"};
 }
 
 class Daemon {
@@ -293,7 +294,7 @@ int Daemon::Run(AgentConfig config, const std::string& text) {
         fleet::metrics::WriteText(pipeline_->Gather(), &text);
         return text;
       },
-      [this] { return status_.Json().dump(2); }, log_ring_, "/proc",
+      [this] { return fleet::DumpJson(status_.Json(), 2); }, log_ring_, "/proc",
       config.paths.rootfs + "/etc/os-release", std::chrono::system_clock::now()});
   if (fleet::Status st = StartListener(config.http); !st.ok()) {
     spdlog::error("{}", st.ToString());

@@ -10,6 +10,7 @@
 #include "agent/http_client.h"
 #include "agent/version.h"
 #include "fleet/files.h"
+#include "fleet/text.h"
 
 namespace agent {
 namespace {
@@ -80,7 +81,7 @@ fleet::Status HealthReporter::SendOnce() {
   if (!client.ok()) return client.status().WithContext("controller.url");
   auto resp = client->Send("POST", "/apis/vpsfleet.io/v1alpha1/hosts/" + PercentEncode(instance_) + "/report",
                            {{"Authorization", "Bearer " + *token}, {"Content-Type", "application/json"}},
-                           BuildReport().dump());
+                           fleet::DumpJson(BuildReport()));
   if (!resp.ok()) {
     return fleet::Status::Unavailable("reporting to the controller: " + resp.status().message());
   }

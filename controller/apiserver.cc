@@ -18,6 +18,7 @@
 #include "fleet/crypto.h"
 #include "fleet/metrics.h"
 #include "fleet/resource.h"
+#include "fleet/text.h"
 
 namespace controller {
 
@@ -107,7 +108,7 @@ class WatchSession {
   void Push(const fleet::WatchEvent& e) {
     if (!selector_.MatchesObject(e.object)) return;
     std::string line =
-        Json{{"type", fleet::EventTypeName(e.type)}, {"object", registry_.Redact(e.object)}}.dump() +
+        fleet::DumpJson(Json{{"type", fleet::EventTypeName(e.type)}, {"object", registry_.Redact(e.object)}}) +
         "\n";
     std::lock_guard lock(mu_);
     if (done_) return;
@@ -232,7 +233,7 @@ struct ApiServer::Impl {
   }
 
   void ReplyJson(Request& r, int code, const Json& body, std::chrono::steady_clock::time_point s) {
-    Reply(r, code, body.dump(), "application/json", s);
+    Reply(r, code, fleet::DumpJson(body), "application/json", s);
   }
 
   void ReplyStatus(Request& r, const Status& st, std::chrono::steady_clock::time_point s) {

@@ -18,7 +18,8 @@ class EventRecorder {
   explicit EventRecorder(size_t per_host = 20) : per_host_(per_host) {}
 
   // type: "Normal" or "Warning". A repeat of the newest event (same type, reason and message)
-  // bumps its count and time instead of adding a line.
+  // bumps its count and time instead of adding a line. The message is kept as fleet::ForeignText
+  // (valid UTF-8, bounded): it may quote a host.
   void Record(const std::string& host, const std::string& type, const std::string& reason,
               const std::string& message);
   // [{type, reason, message, count, firstTimestamp, lastTimestamp}], oldest first.

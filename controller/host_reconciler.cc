@@ -6,6 +6,7 @@
 #include "controller/revisions.h"
 #include "fleet/crypto.h"
 #include "fleet/render.h"
+#include "fleet/text.h"
 
 namespace controller {
 
@@ -69,7 +70,10 @@ class StepTimes {
 }  // namespace
 
 bool SetCondition(Json& status, const std::string& type, const std::string& value,
-                  const std::string& reason, const std::string& message, const std::string& now) {
+                  const std::string& reason, const std::string& foreign_message,
+                  const std::string& now) {
+  // Messages quote hosts (a banner, a command's stderr): stored only as valid, bounded UTF-8.
+  const std::string message = fleet::ForeignText(foreign_message);
   if (!status.contains("conditions")) status["conditions"] = Json::array();
   for (auto& c : status["conditions"]) {
     if (c.value("type", "") != type) continue;
@@ -190,7 +194,8 @@ fleet::Result<SshTarget> SshTargetFor(const Json& host, const std::map<std::stri
   t.user = ssh.value("user", "root");
   t.use_agent = ssh.value("useAgent", false);
   t.known_hosts_file = ssh.value("knownHostsFile", "");
-  t.expected_host_key = ssh.value("hostKey", status.value("sshHostKey", ""));
+  t.expected_host_key = ssh.value("hostKey", "");
+  t.recorded_host_key = status.value("sshHostKey", "");
   t.policy = ssh.value("hostKeyPolicy", "strict") == "accept-new"
                  ? SshTarget::HostKeyPolicy::kAcceptNew
                  : SshTarget::HostKeyPolicy::kStrict;
@@ -237,7 +242,13 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
   times.Done("connect");
   SetCondition(status, "Reachable", "True", "Connected",
                "ssh " + target->user + "@" + target->address + ":" + std::to_string(target->port), now);
-  if (target->expected_host_key.empty()) status["sshHostKey"] = s.host_key();  // accept-new
+  // Recorded only for accept-new, which trusts it from now on; a pinned key or a known_hosts file
+  // is the truth on every connect, so a key rotated or revoked there takes effect.
+  if (target->policy == SshTarget::HostKeyPolicy::kAcceptNew && target->expected_host_key.empty()) {
+    status["sshHostKey"] = s.host_key();
+  } else {
+    status.erase("sshHostKey");
+  }
 
   // Everything compared below, hashed on the host in one round trip.
   const std::string token_path = fleet::AgentTokenPath(install_dir);

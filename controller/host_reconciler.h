@@ -53,7 +53,8 @@ class RevisionGate {
 using TailnetResolver = std::function<fleet::Result<std::string>(const std::string& name)>;
 
 // How to reach a host over SSH: address (resolved on the tailnet when its transport says so),
-// port, user, key from its keySecretRef, host key pinned in spec or recorded in status.
+// port, user, key from its keySecretRef, host key pinned in spec, known_hosts file, and the key
+// accept-new recorded in status (which only accept-new consults).
 fleet::Result<SshTarget> SshTargetFor(const fleet::Json& host,
                                       const std::map<std::string, fleet::Json>& secrets,
                                       const fleet::Json& status, const TailnetResolver& tailnet);
@@ -90,7 +91,8 @@ HostDecision DecideHost(const fleet::RenderedAgent& desired, const fleet::Json& 
                         const ReconcilerOptions& options);
 
 // Sets a condition in status.conditions; lastTransitionTime changes only when status does.
-// Returns whether anything changed.
+// The message is stored as fleet::ForeignText (valid UTF-8, bounded). Returns whether anything
+// changed.
 bool SetCondition(fleet::Json& status, const std::string& type, const std::string& value,
                   const std::string& reason, const std::string& message, const std::string& now);
 

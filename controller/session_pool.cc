@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "fleet/crypto.h"
+#include "fleet/files.h"
 
 namespace controller {
 namespace {
@@ -11,6 +12,12 @@ namespace {
 using fleet::Code;
 using fleet::Result;
 using fleet::Status;
+
+std::string KnownHostsContent(const std::string& path) {
+  if (path.empty()) return "";
+  auto text = fleet::ReadFileText(path);
+  return text.ok() ? *text : "unreadable";
+}
 
 // Everything that decides which server is trusted and how the controller logs in; the private
 // key goes in hashed with the rest, so the pool holds no second copy of it in clear.
@@ -22,8 +29,12 @@ std::string PoolKey(const SshTarget& t) {
                                 t.use_agent ? "agent" : "",
                                 t.expected_host_key,
                                 t.known_hosts_file,
+                                // an edited file verifies afresh (a removed key is refused)
+                                KnownHostsContent(t.known_hosts_file),
                                 std::to_string(static_cast<int>(t.policy)),
-                                std::to_string(t.timeout.count())};
+                                t.recorded_host_key,
+                                std::to_string(t.timeout.count()),
+                                std::to_string(t.max_stdout)};
   std::string joined;
   for (const auto& f : fields) joined += f + '\0';
   return fleet::Sha256Hex(joined);

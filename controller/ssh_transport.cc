@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "fleet/crypto.h"
+#include "fleet/text.h"
 
 namespace controller {
 
@@ -75,7 +76,12 @@ Status VerifyHostKey(const SshTarget& target, const std::string& seen,
     case KnownHostsAnswer::kNotConsulted:
       break;
   }
-  if (target.policy == SshTarget::HostKeyPolicy::kAcceptNew) return {};
+  if (target.policy == SshTarget::HostKeyPolicy::kAcceptNew) {
+    const std::string recorded = NormalizePublicKey(target.recorded_host_key);
+    if (recorded.empty() || recorded == NormalizePublicKey(seen)) return {};
+    return {Code::kForbidden, "host key mismatch: " + where + " presented " + seen +
+                                  ", which differs from the key accept-new recorded, " + recorded};
+  }
   return {Code::kForbidden, "host key unknown: " + where + " presented " + seen +
                                 " and neither a pinned key nor a known_hosts entry verifies it"};
 }
@@ -96,6 +102,9 @@ struct ChannelDeleter {
   }
 };
 using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDeleter>;
+
+// Bound on a remote command's stderr, which is read only to quote it in an error message.
+constexpr size_t kMaxExecStderr = 64 * 1024;
 
 // Hashes a file where it is, so only the hash crosses the connection; prints nothing when the
 // file is absent.
@@ -284,8 +293,9 @@ class SshSession final : public RemoteSession {
 };
 
 Status SshSession::SessionError(const std::string& what) const {
+  // libssh's message may quote what the server sent (its banner, before any key is checked).
   const std::string message = what + " (" + target_.address + ":" + std::to_string(target_.port) +
-                              "): " + ssh_get_error(session_);
+                              "): " + fleet::ForeignText(ssh_get_error(session_));
   // libssh reports its own timeouts (connect, key exchange) only in the message text.
   if (expired_ || message.find("imeout") != std::string::npos) {
     return {Code::kDeadlineExceeded, message};
@@ -313,14 +323,20 @@ Status SshSession::Configure() {
             ssh_options_set(session_, SSH_OPTIONS_NODELAY, &nodelay) == 0 &&
             ssh_options_set(session_, SSH_OPTIONS_KNOWNHOSTS, known_hosts.c_str()) == 0 &&
             ssh_options_set(session_, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") == 0;
-  if (ok && !target_.expected_host_key.empty()) {
-    // Ask for the pinned key's type, so a server with several host keys presents that one.
-    const std::string key = NormalizePublicKey(target_.expected_host_key);
-    if (key.empty()) return Status::Invalid("pinned host key is not \"type base64\"");
+  // The key that decides when no known_hosts file is read: the pinned one, else the recorded one.
+  std::string deciding_key = target_.expected_host_key;
+  if (deciding_key.empty() && target_.known_hosts_file.empty() &&
+      target_.policy == SshTarget::HostKeyPolicy::kAcceptNew) {
+    deciding_key = target_.recorded_host_key;
+  }
+  if (ok && !deciding_key.empty()) {
+    // Ask for that key's type, so a server with several host keys presents that one.
+    const std::string key = NormalizePublicKey(deciding_key);
+    if (key.empty()) return Status::Invalid("host key is not \"type base64\"");
     const std::string algorithms = HostKeyAlgorithmsFor(key.substr(0, key.find(' ')));
     ok = ssh_options_set(session_, SSH_OPTIONS_HOSTKEYS, algorithms.c_str()) == 0;
   }
-  if (!ok) return Status::Invalid(std::string("ssh options: ") + ssh_get_error(session_));
+  if (!ok) return Status::Invalid("ssh options: " + fleet::ForeignText(ssh_get_error(session_)));
   return {};
 }
 
@@ -347,7 +363,7 @@ Status SshSession::CheckHostKey() {
       case SSH_KNOWN_HOSTS_NOT_FOUND: answer = KnownHostsAnswer::kUnknown; break;
       case SSH_KNOWN_HOSTS_ERROR:
         return Status::Internal("reading known_hosts " + target_.known_hosts_file + ": " +
-                                ssh_get_error(session_));
+                                fleet::ForeignText(ssh_get_error(session_)));
     }
   }
   return VerifyHostKey(target_, host_key_, answer);
@@ -411,13 +427,24 @@ Result<ExecResult> SshSession::Run(const std::vector<std::string>& argv) {
   }
   ExecResult result;
   char buffer[16384];
+  // A host that floods stops being read: the channel is closed on return.
+  auto collect = [&](int is_stderr, int n) -> Status {
+    std::string& sink = is_stderr ? result.err : result.out;
+    const size_t limit = is_stderr ? kMaxExecStderr : target_.max_stdout;
+    if (sink.size() + static_cast<size_t>(n) > limit) {
+      return Status::Internal(argv[0] + " on " + target_.address + " printed more than " +
+                              std::to_string(limit) + " bytes on " +
+                              (is_stderr ? "stderr" : "stdout"));
+    }
+    sink.append(buffer, static_cast<size_t>(n));
+    return {};
+  };
   auto drain = [&]() -> Status {
     for (int is_stderr : {0, 1}) {
-      std::string& sink = is_stderr ? result.err : result.out;
       int n;
       while ((n = ssh_channel_read_nonblocking(channel.get(), buffer, sizeof buffer,
                                                is_stderr)) > 0) {
-        sink.append(buffer, static_cast<size_t>(n));
+        FLEET_RETURN_IF_ERROR(collect(is_stderr, n));
       }
       if (n == SSH_ERROR) return failed("reading output of " + argv[0]);
     }
@@ -431,18 +458,21 @@ Result<ExecResult> SshSession::Run(const std::vector<std::string>& argv) {
                     argv[0] + " did not finish within " +
                         std::to_string(target_.timeout.count()) + "s on " + target_.address);
     }
-    // Blocks until stdout data, EOF or the deadline; stderr arriving meanwhile is buffered by
-    // libssh and drained below (our commands write little to stderr).
+    // Blocks until stdout data, EOF or a slice of the time left. libssh waits on one stream at a
+    // time: stderr arriving meanwhile is buffered (up to the channel window) and drained below
+    // after each slice at the latest, so a host flooding stderr is cut off as promptly as stdout.
+    constexpr long kSliceMs = 100;
     const int n = ssh_channel_read_timeout(channel.get(), buffer, sizeof buffer, 0,
-                                           static_cast<int>(remaining));
+                                           static_cast<int>(std::min(remaining, kSliceMs)));
     if (n == SSH_ERROR) return failed("reading output of " + argv[0]);
-    result.out.append(buffer, static_cast<size_t>(n));
+    FLEET_RETURN_IF_ERROR(collect(0, n));
     FLEET_RETURN_IF_ERROR(drain());
     if (ssh_channel_is_eof(channel.get())) break;
   }
   FLEET_RETURN_IF_ERROR(drain());  // data processed together with the EOF
   ssh_channel_send_eof(channel.get());
   result.exit_code = ssh_channel_get_exit_status(channel.get());
+  result.err = fleet::ForeignText(result.err);
   return result;
 }
 
@@ -460,7 +490,10 @@ Result<std::string> SshSession::Sha256(const std::string& path) {
   }
   if (r->out.empty()) return std::string();
   std::string hex = LeadingHex(r->out);
-  if (hex.size() != 64) return Status::Internal("unexpected sha256sum output: " + r->out);
+  if (hex.size() != 64) {
+    return Status::Internal("unexpected sha256sum output on " + target_.address + ": " +
+                            fleet::ForeignText(r->out));
+  }
   return hex;
 }
 
@@ -625,7 +658,8 @@ Status SshSession::PosixRename(const std::string& from, const std::string& to) {
   std::string message;
   if (size >= 13) message = reply.substr(13, std::min<uint32_t>(sftp_wire::GetU32(bytes + 9), size - 13));
   return Status::Internal("renaming " + from + " on " + target_.address + ": sftp status " +
-                          std::to_string(code) + (message.empty() ? "" : ": " + message));
+                          std::to_string(code) +
+                          (message.empty() ? "" : ": " + fleet::ForeignText(message)));
 }
 #endif
 

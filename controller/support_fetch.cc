@@ -20,6 +20,8 @@ fleet::Result<std::string> SupportBundleFetcher::Fetch(const std::string& name, 
   if (!target.ok()) return target.status();
   // The command runs for the whole collection window; the SSH step timeout must cover it.
   target->timeout += std::chrono::seconds(duration + 20);
+  // The bundle comes back on stdout: logs and metrics of the window, gzipped.
+  target->max_stdout = 64 * 1024 * 1024;
   auto session = transport_.Connect(*target);
   if (!session.ok()) return session.status().WithContext("host " + name);
   const std::string install_dir = (*host)["spec"].value("installDir", "/opt/fleet-agent");

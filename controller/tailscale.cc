@@ -1,23 +1,16 @@
 #include "controller/tailscale.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "fleet/subprocess.h"
+#include "fleet/text.h"
 
 namespace controller {
 namespace {
+
+constexpr size_t kMaxStatusBytes = 16 * 1024 * 1024;
 
 using fleet::Result;
 using fleet::Status;
@@ -66,80 +59,6 @@ std::string NodeLabel(const Json& node) {
   return dns.empty() ? StringField(node, "HostName") : dns;
 }
 
-// stdout, stderr and exit status of argv; the child is killed when timeout passes.
-struct CommandOutput {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
-                                 std::chrono::seconds timeout) {
-  std::array<int, 2> out_pipe{}, err_pipe{};
-  if (pipe(out_pipe.data()) != 0) return Status::Internal("pipe failed");
-  if (pipe(err_pipe.data()) != 0) {
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    return Status::Internal("pipe failed");
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
-    posix_spawn_file_actions_addclose(&actions, fd);
-  }
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  CommandOutput output;
-  if (spawned != 0) {
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    return Status::Unavailable("cannot run " + argv[0] + ": " + strerror(spawned));
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::array<pollfd, 2> fds = {pollfd{out_pipe[0], POLLIN, 0}, pollfd{err_pipe[0], POLLIN, 0}};
-  bool timed_out = false;
-  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    if (poll(fds.data(), fds.size(), static_cast<int>(left)) < 0 && errno != EINTR) break;
-    for (size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buffer[8192];
-      const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        (i == 0 ? output.out : output.err).append(buffer, static_cast<size_t>(n));
-      } else {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-      }
-    }
-  }
-  for (const pollfd& p : fds) {
-    if (p.fd >= 0) close(p.fd);
-  }
-  if (timed_out) kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (timed_out) {
-    return Status(fleet::Code::kDeadlineExceeded,
-                  argv[0] + " did not answer within " + std::to_string(timeout.count()) + "s");
-  }
-  output.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return output;
-}
-
 }  // namespace
 
 Result<std::string> ResolveTailnetAddressFromStatus(std::string_view status_json,
@@ -186,11 +105,15 @@ Result<std::string> ResolveTailnetAddressFromStatus(std::string_view status_json
 
 Result<std::string> ResolveTailnetAddress(const std::string& tailscale_cmd,
                                           const std::string& name, std::chrono::seconds timeout) {
-  Result<CommandOutput> ran = RunCommand({tailscale_cmd, "status", "--json"}, timeout);
+  // A tailnet of thousands of nodes prints a few MB.
+  fleet::SubprocessLimits limits{timeout, kMaxStatusBytes};
+  Result<fleet::SubprocessResult> ran =
+      fleet::RunSubprocess({tailscale_cmd, "status", "--json"}, limits);
   if (!ran.ok()) return ran.status();
   if (ran->exit_code != 0) {
     return Status::Unavailable(tailscale_cmd + " status --json exited " +
-                               std::to_string(ran->exit_code) + ": " + ran->err);
+                               std::to_string(ran->exit_code) + ": " +
+                               fleet::ForeignText(ran->err));
   }
   return ResolveTailnetAddressFromStatus(ran->out, name);
 }

@@ -21,18 +21,26 @@ struct SshTarget {
   // authenticate through ssh-agent when use_agent is set.
   std::string private_key;
   bool use_agent = false;
-  // "ssh-ed25519 AAAA..." pinned in the Host spec or recorded earlier by accept-new; empty = unknown.
+  // "ssh-ed25519 AAAA..." pinned in the Host spec; empty = not pinned.
   std::string expected_host_key;
-  // Optional OpenSSH known_hosts file, consulted only when expected_host_key is empty.
+  // Optional OpenSSH known_hosts file, consulted only when expected_host_key is empty. It is read
+  // on every connect: a key removed from it is refused from then on, a key added is accepted.
   std::string known_hosts_file;
   enum class HostKeyPolicy { kStrict, kAcceptNew } policy = HostKeyPolicy::kStrict;
+  // The key accept-new recorded at an earlier connect; under accept-new it must match when
+  // neither a pinned key nor a known_hosts entry decides. Ignored under strict.
+  std::string recorded_host_key;
   // Bound on connecting and on every later step (each SFTP call, each command).
   std::chrono::seconds timeout{10};
+  // Bound on what one command may print on stdout; more fails the command. The controller's own
+  // commands print a line per file hashed.
+  size_t max_stdout = 1024 * 1024;
 };
 
 struct ExecResult {
   int exit_code = -1;
-  std::string out, err;
+  std::string out;  // as printed, at most SshTarget::max_stdout bytes
+  std::string err;  // for messages: valid UTF-8, at most fleet::kForeignTextMax bytes and a marker
 };
 
 // Errors from Connect and from session methods:
@@ -41,6 +49,8 @@ struct ExecResult {
 //   kUnavailable      cannot connect / connection lost
 //   kUnauthorized     authentication refused
 //   kDeadlineExceeded a step took longer than SshTarget::timeout
+//   kInternal         among others, a command printed more than its bound (64 KiB on stderr)
+// Messages quote what the host said only as fleet::ForeignText (valid UTF-8, bounded).
 class RemoteSession {
  public:
   virtual ~RemoteSession() = default;

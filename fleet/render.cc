@@ -1,6 +1,7 @@
 #include "fleet/render.h"
 
 #include "fleet/crypto.h"
+#include "fleet/text.h"
 
 namespace fleet {
 namespace {
@@ -85,7 +86,7 @@ class Renderer {
       for (const char* section : {"remoteWrite", "loki"}) {
         if (!spec.contains(section)) continue;
         for (auto& [k, v] : vars["extraLabels"].items()) {
-          spec[section]["externalLabels"][k] = v.is_string() ? v.get<std::string>() : v.dump();
+          spec[section]["externalLabels"][k] = v.is_string() ? v.get<std::string>() : DumpJson(v);
         }
       }
     }

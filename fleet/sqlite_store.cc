@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "fleet/store.h"
+#include "fleet/text.h"
 
 namespace fleet {
 
@@ -56,6 +57,44 @@ class Stmt {
   int rc_;
 };
 
+Status ExecSql(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::Unavailable(std::string("sqlite: ") + m);
+  }
+  return Status::Ok();
+}
+
+// A write transaction that rolls back on every way out of its scope — an error return, an
+// exception — unless committed: a transaction left open would make every later BEGIN fail
+// ("cannot start a transaction within a transaction") until the process restarts.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {}
+  ~Transaction() {
+    if (open_) (void)ExecSql(db_, "ROLLBACK");
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  Status Begin() {
+    FLEET_RETURN_IF_ERROR(ExecSql(db_, "BEGIN IMMEDIATE"));
+    open_ = true;
+    return Status::Ok();
+  }
+  Status Commit() {
+    FLEET_RETURN_IF_ERROR(ExecSql(db_, "COMMIT"));
+    open_ = false;
+    return Status::Ok();
+  }
+
+ private:
+  sqlite3* db_;
+  bool open_ = false;
+};
+
 struct Subscriber {
   std::string kind;
   std::function<void(const WatchEvent&)> on_event;
@@ -94,7 +133,7 @@ class SqliteStore : public Store {
       CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
       INSERT OR IGNORE INTO meta(key, value) VALUES('revision', 0);
     )sql";
-    FLEET_RETURN_IF_ERROR(Exec(schema));
+    FLEET_RETURN_IF_ERROR(ExecSql(db_, schema));
     Stmt s(db_, "SELECT value FROM meta WHERE key='revision'");
     if (!s.ok() || s.Step() != SQLITE_ROW) return Error("reading revision");
     revision_ = s.Int(0);
@@ -131,17 +170,14 @@ class SqliteStore : public Store {
 
   Result<int64_t> Commit(std::vector<StoreOp> ops) override {
     std::lock_guard lock(mu_);
-    FLEET_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
     std::vector<WatchEvent> events;
-    Status st = Apply(ops, revision_ + 1, &events);
-    if (!st.ok()) {
-      (void)Exec("ROLLBACK");
-      return st;
-    }
-    st = Exec("COMMIT");
-    if (!st.ok()) {
-      (void)Exec("ROLLBACK");
-      return st;
+    try {
+      Transaction transaction(db_);
+      FLEET_RETURN_IF_ERROR(transaction.Begin());
+      FLEET_RETURN_IF_ERROR(Apply(ops, revision_ + 1, &events));
+      FLEET_RETURN_IF_ERROR(transaction.Commit());
+    } catch (const std::exception& e) {  // nlohmann::json on a malformed object
+      return Status::Internal(std::string("store transaction rolled back: ") + e.what());
     }
     ++revision_;
     for (const auto& e : events) Publish(e);
@@ -219,7 +255,7 @@ class SqliteStore : public Store {
       if (op.type == StoreOp::Type::kPut) {
         Json obj = std::move(op.object);
         obj["metadata"]["resourceVersion"] = std::to_string(rev);
-        data = obj.dump();
+        data = DumpJson(obj);
         put.Reset();
         put.Bind(1, op.kind).Bind(2, op.name).Bind(3, rev).Bind(4, data);
         if (put.Step() != SQLITE_DONE) return Error("write");
@@ -259,16 +295,6 @@ class SqliteStore : public Store {
     } catch (const Json::exception& e) {
       return Status::Internal(std::string("corrupt object in store: ") + e.what());
     }
-  }
-
-  Status Exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string m = err ? err : "unknown error";
-      sqlite3_free(err);
-      return Status::Unavailable(std::string("sqlite: ") + m);
-    }
-    return Status::Ok();
   }
 
   Status Error(const std::string& what) {

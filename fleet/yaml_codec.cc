@@ -1,4 +1,5 @@
 #include "fleet/yaml_codec.h"
+#include "fleet/text.h"
 
 #include <charconv>
 #include <cmath>
@@ -242,7 +243,7 @@ void EmitValue(YAML::Emitter& out, const Json& v) {
       } else if (std::isinf(d)) {
         out << (d > 0 ? ".inf" : "-.inf");
       } else {
-        out << v.dump();
+        out << DumpJson(v);
       }
       break;
     }
@@ -325,7 +326,7 @@ std::string ToYaml(const Json& value) {
 }
 
 std::string ToPrettyJson(const Json& value) {
-  if (!value.is_object()) return value.dump(2) + "\n";
+  if (!value.is_object()) return DumpJson(value, 2) + "\n";
   nlohmann::ordered_json o = nlohmann::ordered_json::object();
   for (const char* k : {"apiVersion", "kind", "metadata", "spec", "status"}) {
     if (value.contains(k)) o[k] = value.at(k);
@@ -333,7 +334,7 @@ std::string ToPrettyJson(const Json& value) {
   for (auto it = value.begin(); it != value.end(); ++it) {
     if (!o.contains(it.key())) o[it.key()] = it.value();
   }
-  return o.dump(2) + "\n";
+  return DumpJson(o, 2) + "\n";
 }
 
 }  // namespace fleet

@@ -14,6 +14,7 @@
 #include "fleet/resource.h"
 #include "fleetctl/client.h"
 #include "fleetctl/config.h"
+#include "fleetctl/diff.h"
 #include "fleetctl/input.h"
 #include "fleetctl/printer.h"
 #include "fleetctl/rollout_commands.h"
@@ -147,28 +148,6 @@ Json ForDiff(Json obj) {
   obj.erase("status");
   for (const char* k : {"resourceVersion", "uid", "creationTimestamp"}) obj["metadata"].erase(k);
   return obj;
-}
-
-// Unified diff of two texts, by diffutils' `diff -u` (as kubectl diff does).
-fleet::Result<std::string> UnifiedDiff(const std::string& label, const std::string& live,
-                                       const std::string& merged) {
-  char dir_tmpl[] = "/tmp/fleetctl-diff-XXXXXX";
-  if (!::mkdtemp(dir_tmpl)) return Status::Unavailable("cannot create a temp dir for diff");
-  std::string dir = dir_tmpl;
-  std::ofstream(dir + "/live") << live;
-  std::ofstream(dir + "/merged") << merged;
-  std::string cmd = "diff -u -N --label 'live/" + label + "' --label 'merged/" + label + "' '" +
-                    dir + "/live' '" + dir + "/merged'";
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return Status::Unavailable("cannot run diff");
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = ::pclose(p);
-  std::filesystem::remove_all(dir);
-  if (WEXITSTATUS(rc) > 1) return Status::Unavailable("diff failed (is diffutils installed?)");
-  return out;
 }
 
 int RunDiff(const Globals& g, const std::vector<std::string>& files, bool recursive) {

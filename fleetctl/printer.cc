@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "fleet/jsonpath.h"
+#include "fleet/text.h"
 
 namespace fleetctl {
 namespace {
@@ -26,7 +27,7 @@ std::string Cell(const fleet::Json& v, const std::string& type, std::time_t now)
     return t ? HumanAge(t, now) : v.get<std::string>();
   }
   if (v.is_string()) return v.get<std::string>();
-  return v.dump();
+  return fleet::DumpJson(v);
 }
 
 std::string Indent(const std::string& text, int n) {
@@ -119,7 +120,7 @@ std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object,
   const auto& meta = object["metadata"];
   auto map_lines = [](const fleet::Json& m) {
     std::vector<std::string> lines;
-    for (auto& [k, v] : m.items()) lines.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+    for (auto& [k, v] : m.items()) lines.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : fleet::DumpJson(v)));
     return lines;
   };
   std::ostringstream out;

@@ -8,6 +8,7 @@
 
 #include "agent/version.h"
 #include "logproto/push.pb.h"
+#include "fleet/text.h"
 
 namespace agent {
 namespace {
@@ -61,8 +62,7 @@ std::string JsonBody(const logproto::PushRequest& request) {
     streams.push_back({{"stream", LabelsObject(stream.labels())}, {"values", std::move(values)}});
   }
   // Lines are bytes from containers: replace invalid UTF-8 rather than fail the whole batch.
-  return nlohmann::json{{"streams", std::move(streams)}}.dump(-1, ' ', false,
-                                                              nlohmann::json::error_handler_t::replace);
+  return fleet::DumpJson(nlohmann::json{{"streams", std::move(streams)}});
 }
 
 }  // namespace

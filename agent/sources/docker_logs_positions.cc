@@ -1,4 +1,5 @@
 #include "agent/sources/docker_logs_positions.h"
+#include "fleet/text.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -30,7 +31,7 @@ fleet::Result<LogPositions> LoadLogPositions(const std::filesystem::path& path) 
 fleet::Status SaveLogPositions(const std::filesystem::path& path, const LogPositions& positions) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [id, p] : positions) j[id] = {{"ts", p.timestamp_ns}, {"n", p.lines_at_timestamp}};
-  const std::string text = j.dump();
+  const std::string text = fleet::DumpJson(j);
   const std::string tmp = path.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fleet::Status::Internal("write " + tmp + ": " + std::strerror(errno));

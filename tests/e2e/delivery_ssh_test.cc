@@ -38,16 +38,6 @@ std::string ReadLocal(const std::string& path) {
   return text.str();
 }
 
-SshTarget TargetFor(const SshHost& host) {
-  SshTarget t;
-  t.address = "127.0.0.1";
-  t.port = host.port();
-  t.private_key = host.client_private_key();
-  t.expected_host_key = host.host_public_key();
-  t.timeout = std::chrono::seconds(5);
-  return t;
-}
-
 class DeliverySsh : public ::testing::Test {
  protected:
   std::unique_ptr<controller::RemoteSession> ConnectOrDie(const SshTarget& target) {

@@ -45,7 +45,8 @@ bool AnswersSsh(int port) {
 
 }  // namespace
 
-SshHost::SshHost(const std::string& sftp_subsystem) : port_(FreePort()) {
+SshHost::SshHost(const std::string& sftp_subsystem, const std::string& path_prefix)
+    : port_(FreePort()) {
   std::filesystem::create_directories("/run/sshd");  // sshd's privilege-separation directory
   std::filesystem::create_directories(install_dir());
   KeyGen(Path("host_key"));
@@ -71,7 +72,9 @@ SshHost::SshHost(const std::string& sftp_subsystem) : port_(FreePort()) {
              // Debian's bash sources ~/.bashrc for commands run by sshd unless SHLVL says it is
              // nested; this machine's root .bashrc (pyenv init) costs ~200 ms per command, which
              // a VPS's does not, so the hosts skip it.
-             "SetEnv SHLVL=1\n"
+             "SetEnv SHLVL=1" +
+             (path_prefix.empty() ? "" : " PATH=" + path_prefix + ":/usr/local/bin:/usr/bin:/bin") +
+             "\n"
              "Subsystem sftp " + sftp_subsystem + "\n");
   Start();
 }
@@ -165,6 +168,16 @@ void SshHost::PrintAgentLogs() const {
               << std::min(log.size(), kTailBytes) << " of " << log.size() << " bytes)\n"
               << log.substr(log.size() - std::min(log.size(), kTailBytes)) << "---\n";
   }
+}
+
+controller::SshTarget TargetFor(const SshHost& host) {
+  controller::SshTarget t;
+  t.address = "127.0.0.1";
+  t.port = host.port();
+  t.private_key = host.client_private_key();
+  t.expected_host_key = host.host_public_key();
+  t.timeout = std::chrono::seconds(5);
+  return t;
 }
 
 void SshHost::KillSupervisedAgent() const {

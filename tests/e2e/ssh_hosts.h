@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "controller/transport.h"
 #include "tests/e2e/harness.h"
 
 namespace e2e {
@@ -16,7 +17,10 @@ class SshHost {
  public:
   // Generates keys, picks a free port and starts sshd; throws if it does not come up.
   // sftp_subsystem: sshd's Subsystem sftp command (OpenSSH's own in-process server by default).
-  explicit SshHost(const std::string& sftp_subsystem = "internal-sftp");
+  // path_prefix: directories searched before the system's for the commands sshd runs (to put
+  // hostile stand-ins for sha256sum & co. in the host's way).
+  explicit SshHost(const std::string& sftp_subsystem = "internal-sftp",
+                   const std::string& path_prefix = "");
   ~SshHost();
   SshHost(const SshHost&) = delete;
   SshHost& operator=(const SshHost&) = delete;
@@ -47,5 +51,9 @@ class SshHost {
   int port_;
   std::unique_ptr<Process> sshd_;
 };
+
+// How the controller reaches host: 127.0.0.1 on its port, its client key, its host key pinned,
+// a 5 s step timeout.
+controller::SshTarget TargetFor(const SshHost& host);
 
 }  // namespace e2e

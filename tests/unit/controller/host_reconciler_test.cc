@@ -5,7 +5,9 @@
 #include "controller/reports.h"
 #include "controller/rollout.h"
 #include "tests/unit/controller/fakes.h"
+#include "controller/ssh_transport.h"
 #include "fleet/crypto.h"
+#include "fleet/text.h"
 
 namespace controller {
 namespace {
@@ -75,6 +77,67 @@ TEST_F(HostReconcilerTest, FirstReconcileDeliversEverythingAndRecordsTheHostKey)
   EXPECT_EQ(Condition("Healthy"), "Unknown");
   EXPECT_EQ(Condition("Healthy", "reason"), "AwaitingReport");
   EXPECT_EQ(r.requeue_after, std::chrono::seconds(2));
+}
+
+// A host's words (its SSH banner in libssh's error, a command's stderr) reach the condition and
+// the event as valid, bounded UTF-8, and the status write that carries them succeeds.
+TEST_F(HostReconcilerTest, WhatAHostSaysIsStoredAsValidBoundedUtf8) {
+  EventRecorder events;
+  reconciler_->SetEventRecorder(&events);
+  host_.connect_error = Status::Unavailable("connecting (10.0.0.5:2222): Protocol mismatch: SSH-1.5-\xff\xfe" +
+                                            std::string(100000, 'x'));
+  auto r = reconciler_->Reconcile("web-1");
+  EXPECT_EQ(r.status.code(), fleet::Code::kUnavailable);
+  const std::string message = Condition("Reachable", "message");
+  EXPECT_EQ(message.rfind("connecting (10.0.0.5:2222): Protocol mismatch: SSH-1.5-\uFFFD\uFFFD", 0), 0u) << message;
+  EXPECT_LT(message.size(), fleet::kForeignTextMax + 64);
+  EXPECT_NE(message.find("bytes cut)"), std::string::npos);
+  const Json listed = events.List("web-1");
+  ASSERT_FALSE(listed.empty());
+  EXPECT_NO_THROW((void)listed.dump());
+  // The store still takes writes.
+  host_.connect_error = Status::Ok();
+  EXPECT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+}
+
+// Under strict, the known_hosts file (or a pinned key) is the truth on every connect: a key seen
+// earlier is neither recorded nor trusted, so a key rotated or revoked in the file takes effect.
+TEST(SshTargetFor, TheRecordedKeyCountsOnlyUnderAcceptNewTable) {
+  const Json status = {{"sshHostKey", "ssh-ed25519 AAAArecorded"}};
+  const Json known_hosts = {{"knownHostsFile", "/etc/vpsfleet/known_hosts"}};
+  const struct {
+    const char* name;
+    Json ssh;
+    KnownHostsAnswer answer;  // for the key now presented, "ssh-ed25519 AAAArotated"
+    bool accepted;
+  } cases[] = {
+      {"strict, rotated in known_hosts", known_hosts, KnownHostsAnswer::kMatch, true},
+      {"strict, removed from known_hosts", known_hosts, KnownHostsAnswer::kUnknown, false},
+      {"strict, nothing", Json::object(), KnownHostsAnswer::kNotConsulted, false},
+      {"accept-new, differs from the recorded", {{"hostKeyPolicy", "accept-new"}}, KnownHostsAnswer::kNotConsulted, false},
+      {"pinned", {{"hostKey", "ssh-ed25519 AAAArotated"}}, KnownHostsAnswer::kNotConsulted, true},
+  };
+  for (const auto& c : cases) {
+    const Json host = {{"spec", {{"address", "10.0.0.5"}, {"ssh", c.ssh}}}};
+    auto t = SshTargetFor(host, {}, status, nullptr);
+    ASSERT_TRUE(t.ok()) << c.name << ": " << t.status().ToString();
+    const Status verified = VerifyHostKey(*t, "ssh-ed25519 AAAArotated", c.answer);
+    EXPECT_EQ(verified.ok(), c.accepted) << c.name << ": " << verified.ToString();
+  }
+  const Json accept_new = {{"spec", {{"address", "10.0.0.5"}, {"ssh", {{"hostKeyPolicy", "accept-new"}}}}}};
+  auto t = SshTargetFor(accept_new, {}, status, nullptr);
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(VerifyHostKey(*t, "ssh-ed25519 AAAArecorded", KnownHostsAnswer::kNotConsulted).ok());
+}
+
+TEST_F(HostReconcilerTest, StrictHostsRecordNoKey) {
+  Json host = *store_->Get("Host", "web-1");
+  host["spec"]["ssh"] = {{"keySecretRef", "deploy-key"}, {"knownHostsFile", "/etc/vpsfleet/known_hosts"}};
+  host["metadata"].erase("resourceVersion");
+  ASSERT_TRUE(registry_->Apply({host}, false).ok());
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(Condition("Reachable"), "True");
+  EXPECT_FALSE(Status_().contains("sshHostKey")) << Status_().dump();
 }
 
 TEST_F(HostReconcilerTest, SteadyStateUploadsNothingAndWritesNothing) {

@@ -47,7 +47,14 @@ TEST(VerifyHostKey, DecisionTable) {
     Policy policy;
     KnownHostsAnswer known;
     std::string want_prefix;  // "" = accepted
+    std::string recorded = "";  // what accept-new recorded before
   } cases[] = {
+      {"recorded match accept-new", "", Policy::kAcceptNew, KnownHostsAnswer::kNotConsulted, "", "ssh-ed25519 AAAAseen"},
+      {"recorded mismatch accept-new", "", Policy::kAcceptNew, KnownHostsAnswer::kNotConsulted, "host key mismatch", "ssh-ed25519 AAAAold"},
+      {"recorded ignored under strict", "", Policy::kStrict, KnownHostsAnswer::kNotConsulted, "host key unknown", "ssh-ed25519 AAAAseen"},
+      {"known_hosts match beats recorded", "", Policy::kAcceptNew, KnownHostsAnswer::kMatch, "", "ssh-ed25519 AAAAold"},
+      {"known_hosts rotated, strict", "", Policy::kStrict, KnownHostsAnswer::kMatch, "", "ssh-ed25519 AAAAold"},
+      {"known_hosts entry removed, strict", "", Policy::kStrict, KnownHostsAnswer::kUnknown, "host key unknown", "ssh-ed25519 AAAAseen"},
       {"pinned match", "ssh-ed25519 AAAAseen comment", Policy::kStrict, KnownHostsAnswer::kNotConsulted, ""},
       {"pinned mismatch", "ssh-ed25519 AAAAother", Policy::kStrict, KnownHostsAnswer::kNotConsulted, "host key mismatch"},
       {"pinned mismatch beats accept-new", "ssh-ed25519 AAAAother", Policy::kAcceptNew, KnownHostsAnswer::kNotConsulted, "host key mismatch"},
@@ -65,6 +72,7 @@ TEST(VerifyHostKey, DecisionTable) {
     target.address = "10.0.0.1";
     target.expected_host_key = c.expected;
     target.policy = c.policy;
+    target.recorded_host_key = c.recorded;
     fleet::Status got = VerifyHostKey(target, seen, c.known);
     if (c.want_prefix.empty()) {
       EXPECT_TRUE(got.ok()) << c.name << ": " << got.ToString();

@@ -32,6 +32,41 @@ TEST(SqliteStoreTest, CommitAssignsIncreasingRevisions) {
   EXPECT_EQ((*a)["metadata"]["resourceVersion"], "1");
 }
 
+// A write that fails half-way through a transaction — by an error or by an exception — leaves
+// the store writable: the transaction was rolled back, not left open.
+TEST(SqliteStoreTest, AFailedTransactionLeavesTheStoreWritableTable) {
+  const struct {
+    const char* name;
+    StoreOp op;
+    bool stored;  // the write itself succeeds
+  } cases[] = {
+      // A host's banner in a condition message: stored, the bytes replaced by U+FFFD.
+      {"invalid UTF-8", {StoreOp::Type::kPut, "Host", "bad",
+                         {{"metadata", {{"name", "bad"}}}, {"status", {{"message", "SSH-1.5-\xff\xfe"}}}},
+                         0},
+       true},
+      // Not an object: setting its resourceVersion throws inside the transaction.
+      {"not an object", {StoreOp::Type::kPut, "Host", "bad", Json::array({1, 2}), 0}, false},
+      {"stale revision", Put("a", 3, 99), false},
+  };
+  for (const auto& c : cases) {
+    ScratchDir dir;
+    auto store = OpenStore(dir.path());
+    ASSERT_TRUE(store->Commit({Put("a", 1, -1)}).ok()) << c.name;
+    Result<int64_t> written(Status::Ok());
+    EXPECT_NO_THROW(written = store->Commit({Put("b", 1, -1), c.op})) << c.name;
+    EXPECT_EQ(written.ok(), c.stored) << c.name << ": " << written.status().ToString();
+    EXPECT_EQ(store->Get("Host", "b").ok(), c.stored) << c.name << ": all ops or none";
+    auto next = store->Commit({Put("c", 1, -1)});
+    EXPECT_TRUE(next.ok()) << c.name << ": " << next.status().ToString();
+    EXPECT_EQ(store->Revision(), c.stored ? 3 : 2) << c.name;
+  }
+  ScratchDir dir;
+  auto store = OpenStore(dir.path());
+  ASSERT_TRUE(store->Commit({cases[0].op}).ok());
+  EXPECT_EQ((*store->Get("Host", "bad"))["status"]["message"], "SSH-1.5-\uFFFD\uFFFD");
+}
+
 TEST(SqliteStoreTest, StaleRevisionIsAConflictAndChangesNothing) {
   ScratchDir dir;
   auto store = OpenStore(dir.path());
