@@ -16,6 +16,10 @@ std::string NestedObjects(int depth) {
 
 TEST(ParseUntrustedJson, BoundsNestingAndNamesWhatIsWrong) {
   const std::string too_deep = "JSON nested deeper than 100 levels";
+  auto syntax = [](int line, int column, const std::string& what) {
+    return "not valid JSON: parse error at line " + std::to_string(line) + ", column " +
+           std::to_string(column) + ": syntax error while parsing value - " + what;
+  };
   const struct {
     std::string name;
     std::string text;
@@ -33,17 +37,12 @@ TEST(ParseUntrustedJson, BoundsNestingAndNamesWhatIsWrong) {
       {"100,000 objects", NestedObjects(100000), Code::kBadRequest, too_deep},
       {"100,000 unclosed", std::string(100000, '['), Code::kBadRequest, too_deep},
       {"truncated", "{\"kind\":\n\"Ho", Code::kBadRequest,
-       "not valid JSON: parse error at line 2, column 4: syntax error while parsing value - "
-       "invalid string: missing closing quote; last read: '\"Ho'"},
-      {"not JSON", "kind: Host", Code::kBadRequest,
-       "not valid JSON: parse error at line 1, column 1: syntax error while parsing value - "
-       "invalid literal; last read: 'k'"},
+       syntax(2, 4, "invalid string: missing closing quote; last read: '\"Ho'")},
+      {"not JSON", "kind: Host", Code::kBadRequest, syntax(1, 1, "invalid literal; last read: 'k'")},
       {"empty", "", Code::kBadRequest,
-       "not valid JSON: parse error at line 1, column 1: syntax error while parsing value - "
-       "unexpected end of input; expected '[', '{', or a literal"},
+       syntax(1, 1, "unexpected end of input; expected '[', '{', or a literal")},
       {"invalid UTF-8", "\"\xff\"", Code::kBadRequest,
-       "not valid JSON: parse error at line 1, column 2: syntax error while parsing value - "
-       "invalid string: ill-formed UTF-8 byte; last read: '\"\xff'"},
+       syntax(1, 2, "invalid string: ill-formed UTF-8 byte; last read: '\"\xff'")},
   };
   for (const auto& c : cases) {
     auto got = ParseUntrustedJson(c.text);
