@@ -1,7 +1,6 @@
 // fleet-agent: node_exporter + cAdvisor metrics in one daemon. See agent/daemon.h.
 #include <CLI/CLI.hpp>
 #include <malloc.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -40,13 +39,9 @@ int main(int argc, char** argv) {
   // and keep the next ones in the heap, holding them between uses. (/metrics needs none: its
   // text is sent in 32 KiB pieces.)
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-  // The container collector keeps ~16 cgroup files open per container; allow what the hard
-  // limit allows, as the Go runtime does for node_exporter and cAdvisor.
-  rlimit files{};
-  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &files);
-  }
+  // The container collector keeps ~16 cgroup files open per container (node_exporter and
+  // cAdvisor get the hard limit from the Go runtime).
+  fleet::RaiseOpenFileLimit();
   CLI::App app{"fleet-agent: host and container metrics for one VPS"};
   app.set_version_flag("--version", "fleet-agent " + agent::Version());
   std::string config_path;

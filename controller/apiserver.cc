@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "fleet/crypto.h"
+#include "fleet/json_parse.h"
 #include "fleet/metrics.h"
 #include "fleet/resource.h"
 #include "fleet/text.h"
@@ -33,6 +34,60 @@ namespace {
 
 constexpr size_t kWatchBacklogLimit = 8 << 20;  // bytes unread by a watcher before it is cut off
 constexpr int kDefaultWatchSeconds = 1800;
+// The methods some path takes. cpprestsdk answers TRACE (echoing the request, Authorization
+// header included) and OPTIONS itself unless they are routed to us, so every method is.
+const std::vector<std::string> kRoutedMethods = {methods::GET, methods::POST, methods::PUT,
+                                                 methods::DEL};
+
+bool IsOpenPath(const std::vector<std::string>& seg) {
+  return seg.size() == 1 && (seg[0] == "healthz" || seg[0] == "livez" || seg[0] == "readyz" ||
+                             seg[0] == "metrics" || seg[0] == "version");
+}
+
+bool IsApiPath(const std::vector<std::string>& seg) {
+  return seg.size() >= 3 && seg[0] == "apis" && seg[1] == fleet::kGroup && seg[2] == fleet::kVersion;
+}
+
+// The kind whose plural is seg[3] of an API path; nullptr for anything else.
+const fleet::KindInfo* KindAt(const std::vector<std::string>& seg) {
+  if (!IsApiPath(seg) || seg.size() < 4) return nullptr;
+  for (const auto& k : fleet::Kinds()) {
+    if (k.plural == seg[3]) return &k;
+  }
+  return nullptr;
+}
+
+// The resource label of fleet_apiserver_requests_total, from a closed set whatever the path:
+// it is recorded before authentication, so a path's own text would let anyone add series.
+std::string ResourceLabel(const std::vector<std::string>& seg) {
+  if (IsOpenPath(seg)) return seg[0];
+  if (!IsApiPath(seg)) return "unknown";
+  if (seg.size() == 3) return "discovery";
+  if (seg[3] == "apply") return "apply";
+  return KindAt(seg) ? seg[3] : "unknown";
+}
+
+// The methods an API path takes (empty: no such path).
+std::vector<std::string> AllowedMethods(const std::vector<std::string>& seg,
+                                        const fleet::KindInfo* kind) {
+  if (seg.size() == 3) return {methods::GET};
+  if (seg.size() == 4 && seg[3] == "apply") return {methods::POST};
+  if (!kind) return {};
+  if (seg.size() == 4) return {methods::GET, methods::POST};
+  if (seg.size() == 5) return {methods::GET, methods::PUT, methods::DEL};
+  if (seg.size() != 6) return {};
+  if (seg[5] == "status" && kind->status_subresource) return {methods::GET, methods::PUT};
+  if (kind->kind != "Host") return {};
+  if (seg[5] == "events" || seg[5] == "support") return {methods::GET};
+  if (seg[5] == "report") return {methods::POST};
+  return {};
+}
+
+std::string Joined(const std::vector<std::string>& methods) {
+  std::string out;
+  for (const auto& m : methods) out += (out.empty() ? "" : ", ") + m;
+  return out;
+}
 
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> out;
@@ -186,10 +241,81 @@ class WatchSession {
 
 struct Request {
   http_request http;
-  std::string verb;      // Kubernetes verb: get, list, watch, create, update, patch, delete
-  std::string resource;  // plural, "apply", or a non-resource path
+  std::string verb;      // Kubernetes verb: get, list, watch, create, update, delete, or other
+  std::string resource;  // ResourceLabel
   std::map<std::string, std::string> query;
+  bool body_read = false;        // to its end, by WithBody
+  std::string allow;             // the Allow header of a 405
 };
+
+// Whether the client sends a body (which cpprestsdk reads into memory unless told to stop).
+bool HasBody(const http_request& http) {
+  return http.headers().has(web::http::header_names::transfer_encoding) ||
+         http.headers().content_length() > 0;
+}
+
+// Makes cpprestsdk stop reading a body we will not read: it writes what arrives into the
+// request's stream buffer, keeping all of it in memory; once the buffer is closed with an error
+// its next write fails and it reads no more. The reply must then close the connection, since
+// the rest of the body is still on its way.
+void AbandonBody(http_request& http) {
+  try {
+    http.body()
+        .streambuf()
+        .close(std::ios_base::in | std::ios_base::out,
+               std::make_exception_ptr(std::runtime_error("request body refused")))
+        .wait();
+  } catch (const std::exception& e) {
+    spdlog::debug("abandoning a request body: {}", e.what());
+  }
+}
+
+Status BodyTooLarge(size_t max, const char* flag, const std::string& size) {
+  return Status::TooLarge("request body" + size + " is larger than the limit of " +
+                          std::to_string(max) + " bytes (" + flag + ")");
+}
+
+// One body being read: as it arrives, in continuations, so that a slow client holds no thread
+// (cpprestsdk has 40 for every connection; blocking on extract_string held one per sender).
+struct BodyRead {
+  concurrency::streams::streambuf<uint8_t> in;
+  size_t max;
+  const char* flag;
+  size_t declared;  // Content-Length, 0 when chunked
+  std::function<void(fleet::Result<std::string>)> done;
+  std::string text;
+  std::vector<uint8_t> chunk;
+};
+
+void ReadMore(std::shared_ptr<BodyRead> b) {
+  b->in.getn(b->chunk.data(), b->chunk.size()).then([b](pplx::task<size_t> t) {
+    size_t n = 0;
+    try {
+      n = t.get();
+    } catch (const std::exception& e) {
+      return b->done(Status::BadRequest(std::string("reading the request body: ") + e.what()));
+    }
+    if (n == 0 && b->declared && b->text.size() != b->declared) {
+      // The connection ended early (cpprestsdk ends the stream rather than failing it).
+      return b->done(Status::BadRequest("request body ended after " + std::to_string(b->text.size()) +
+                                        " of " + std::to_string(b->declared) + " bytes"));
+    }
+    if (n == 0) return b->done(std::move(b->text));
+    if (b->text.size() + n > b->max) return b->done(BodyTooLarge(b->max, b->flag, ""));
+    b->text.append(reinterpret_cast<const char*>(b->chunk.data()), n);
+    ReadMore(b);
+  });
+}
+
+// Calls done with the whole body, or with kTooLarge past max bytes (declared: at once, unread).
+void ReadBody(const http_request& http, size_t max, const char* flag,
+              std::function<void(fleet::Result<std::string>)> done) {
+  const auto declared = http.headers().content_length();
+  if (declared > max) return done(BodyTooLarge(max, flag, " of " + std::to_string(declared) + " bytes"));
+  ReadMore(std::make_shared<BodyRead>(BodyRead{http.body().streambuf(), max, flag,
+                                                static_cast<size_t>(declared), std::move(done), "",
+                                                std::vector<uint8_t>(64 << 10)}));
+}
 
 }  // namespace
 
@@ -198,6 +324,7 @@ struct ApiServer::Impl {
 
   fleet::Registry& registry;
   const std::string token;
+  ApiLimits limits;
   AgentReportHooks reports;
   ApiServer::SupportBundleFetch support;
   std::function<void(std::vector<fleet::metrics::Family>*)> extra_metrics;
@@ -211,11 +338,17 @@ struct ApiServer::Impl {
                                        {"verb", "resource"}};
   std::mutex watches_mu;
   std::list<std::unique_ptr<WatchSession>> watches;
+  // Bodies being read (WithBody): Stop waits for them, as their continuations use this Impl.
+  std::mutex body_reads_mu;
+  std::condition_variable body_reads_cv;
+  int body_reads = 0;
 
   void Reply(Request& r, int code, const std::string& body, const std::string& content_type,
              std::chrono::steady_clock::time_point start) {
     http_response resp(static_cast<web::http::status_code>(code));
     resp.set_body(body, content_type);
+    if (!r.allow.empty()) resp.headers().add(web::http::header_names::allow, r.allow);
+    EndUnreadBody(r, resp);
     r.http.reply(resp).then([](pplx::task<void> t) {
       try {
         t.get();
@@ -224,6 +357,14 @@ struct ApiServer::Impl {
       }
     });
     Observe(r, code, start);
+  }
+
+  // A body we did not read (refused before reading, or too large) is abandoned and the
+  // connection closed after the reply, so that no client can make us buffer what it sends.
+  static void EndUnreadBody(Request& r, http_response& resp) {
+    if (r.body_read || !HasBody(r.http)) return;
+    AbandonBody(r.http);
+    resp.headers().add(web::http::header_names::connection, "close");
   }
 
   void Observe(const Request& r, int code, std::chrono::steady_clock::time_point start) {
@@ -252,14 +393,21 @@ struct ApiServer::Impl {
 
   void Handle(http_request http) {
     auto start = std::chrono::steady_clock::now();
-    Request r{http, "", "", {}};
-    for (auto& [k, v] : web::uri::split_query(http.request_uri().query())) {
-      r.query[web::uri::decode(k)] = web::uri::decode(v);
-    }
-    auto seg = SplitPath(http.relative_uri().path());
-    const std::string method = http.method();
+    Request r{http, "other", "unknown", {}, false, ""};
+    Guarded(r, start, [&] {
+      for (auto& [k, v] : web::uri::split_query(http.request_uri().query())) {
+        r.query[web::uri::decode(k)] = web::uri::decode(v);
+      }
+      Route(r, SplitPath(http.relative_uri().path()), http.method(), start);
+    });
+  }
+
+  // Handles a request (or its part after the body arrived) with fn.
+  void Guarded(Request& r, std::chrono::steady_clock::time_point start, const std::function<void()>& fn) {
     try {
-      Route(r, seg, method, start);
+      fn();
+    } catch (const web::uri_exception& e) {
+      ReplyStatus(r, Status::BadRequest(std::string("request URI: ") + e.what()), start);
     } catch (const std::exception& e) {
       // cpprestsdk and nlohmann report through exceptions; nothing may escape a handler.
       ReplyStatus(r, Status::Internal(e.what()), start);
@@ -269,32 +417,48 @@ struct ApiServer::Impl {
     if (r.verb == "apply" || r.verb == "list") malloc_trim(0);
   }
 
+  // Reads the body without holding a thread while it arrives, parses it, and calls use with it
+  // on a pool thread; a body too large or not JSON is answered here.
+  void WithBody(Request& r, std::chrono::steady_clock::time_point start,
+                std::function<void(Request&, Json)> use) {
+    const bool apply = r.verb == "apply";
+    {
+      std::lock_guard lock(body_reads_mu);
+      ++body_reads;
+    }
+    ReadBody(r.http, apply ? limits.max_apply_bytes : limits.max_request_bytes,
+             apply ? "--max-apply-bytes" : "--max-request-bytes",
+             [this, r, start, use = std::move(use)](fleet::Result<std::string> text) mutable {
+               r.body_read = text.ok();
+               Guarded(r, start, [&] {
+                 if (!text.ok()) return ReplyStatus(r, text.status(), start);
+                 auto parsed = fleet::ParseUntrustedJson(*text);
+                 if (!parsed.ok()) {
+                   return ReplyStatus(r, parsed.status().WithContext("request body"), start);
+                 }
+                 std::string().swap(*text);
+                 use(r, std::move(*parsed));
+               });
+               std::lock_guard lock(body_reads_mu);
+               if (--body_reads == 0) body_reads_cv.notify_all();
+             });
+  }
+
   void Route(Request& r, const std::vector<std::string>& seg, const std::string& method,
              std::chrono::steady_clock::time_point start) {
-    if (seg.size() == 1 && (seg[0] == "healthz" || seg[0] == "livez" || seg[0] == "readyz")) {
-      r.verb = "get";
-      r.resource = seg[0];
-      // The store is opened before the listener starts, so serving at all means ready.
-      return Reply(r, 200, "ok", "text/plain", start);
+    r.resource = ResourceLabel(seg);
+    r.verb = "other";
+    if (std::find(kRoutedMethods.begin(), kRoutedMethods.end(), method) == kRoutedMethods.end()) {
+      return MethodNotAllowed(r, method, kRoutedMethods, start);
     }
-    if (seg.size() == 1 && seg[0] == "metrics") {
+    if (IsOpenPath(seg)) {
       r.verb = "get";
-      r.resource = "metrics";
-      std::string text;
-      std::vector<fleet::metrics::Family> families = {requests.Collect(), latency.Collect()};
-      if (extra_metrics) extra_metrics(&families);
-      fleet::metrics::WriteText(families, &text);
-      return Reply(r, 200, text, fleet::metrics::kTextContentType, start);
+      if (method != methods::GET) return MethodNotAllowed(r, method, {methods::GET}, start);
+      return OpenPath(r, seg[0], start);
     }
-    if (seg.size() == 1 && seg[0] == "version") {
-      r.verb = "get";
-      r.resource = "version";
-      return ReplyJson(r, 200, {{"version", VPSFLEET_VERSION}}, start);
-    }
-    r.resource = seg.size() > 3 ? seg[3] : "discovery";
-    if (seg.size() == 6 && seg[0] == "apis" && seg[1] == fleet::kGroup &&
-        seg[2] == fleet::kVersion && seg[3] == "hosts" && seg[5] == "report" &&
-        method == methods::POST && reports.receive) {
+    const fleet::KindInfo* kind = KindAt(seg);
+    if (kind && kind->kind == "Host" && seg.size() == 6 && seg[5] == "report" &&
+        method == methods::POST) {
       r.verb = "report";
       return Report(r, seg[4], start);
     }
@@ -303,74 +467,93 @@ struct ApiServer::Impl {
     r.verb = method == methods::GET    ? (collection ? (watch ? "watch" : "list") : "get")
              : method == methods::POST ? "create"
              : method == methods::PUT  ? "update"
-             : method == methods::DEL  ? "delete"
-                                       : "other";
+                                       : "delete";
     if (!Authorized(r.http)) {
       return ReplyStatus(r, Status::Unauthorized("a valid bearer token is required"), start);
     }
-    if (seg.size() < 3 || seg[0] != "apis" || seg[1] != fleet::kGroup || seg[2] != fleet::kVersion) {
+    if (!IsApiPath(seg)) {
       return ReplyStatus(r, Status::NotFound("no such path; resources are under /apis/" +
                                              std::string(fleet::kApiVersion) + "/"), start);
+    }
+    const auto allowed = AllowedMethods(seg, kind);
+    if (allowed.empty()) return ReplyStatus(r, Status::NotFound(NoSuchPath(seg, kind)), start);
+    if (std::find(allowed.begin(), allowed.end(), method) == allowed.end()) {
+      return MethodNotAllowed(r, method, allowed, start);
     }
     bool dry_run = r.query.count("dryRun") && r.query["dryRun"] == "All";
     if (r.query.count("dryRun") && !dry_run) {
       return ReplyStatus(r, Status::Invalid("dryRun: only \"All\" is supported"), start);
     }
-    if (seg.size() == 3 && method == methods::GET) return Discovery(r, start);
-    if (seg.size() == 4 && seg[3] == "apply" && method == methods::POST) {
+    if (seg.size() == 3) return Discovery(r, start);
+    if (seg[3] == "apply") {
       r.verb = "apply";
-      return BulkApply(r, dry_run, start);
+      return WithBody(r, start, [this, dry_run, start](Request& r, Json body) {
+        BulkApply(r, dry_run, start, std::move(body));
+      });
     }
-    const fleet::KindInfo* kind = nullptr;
-    for (const auto& k : fleet::Kinds()) {
-      if (seg.size() > 3 && k.plural == seg[3]) kind = &k;
-    }
-    if (!kind) return ReplyStatus(r, Status::NotFound("the server has no resource \"" + r.resource + "\""), start);
     if (seg.size() == 4) {
       if (method == methods::GET) return ListOrWatch(r, *kind, start);
-      if (method == methods::POST) {
-        auto body = Body(r);
-        if (!body.ok()) return ReplyStatus(r, body.status(), start);
-        return Respond(r, registry.Create(*kind, std::move(*body), dry_run), 201, start);
-      }
+      return WithBody(r, start, [this, kind, dry_run, start](Request& r, Json body) {
+        Respond(r, registry.Create(*kind, std::move(body), dry_run), 201, start);
+      });
     }
-    if (seg.size() == 6 && kind->kind == "Host" && seg[5] == "events" && method == methods::GET) {
+    if (seg.size() == 6 && seg[5] == "events") {
       auto host = registry.Get(*kind, seg[4]);
       if (!host.ok()) return ReplyStatus(r, host.status(), start);
       Json items = reports.events ? reports.events(seg[4]) : Json::array();
       return ReplyJson(r, 200, {{"apiVersion", "v1"}, {"kind", "EventList"}, {"items", items}}, start);
     }
-    if (seg.size() == 6 && kind->kind == "Host" && seg[5] == "support" && method == methods::GET) {
+    if (seg.size() == 6 && seg[5] == "support") {
       r.verb = "support";
       return SupportBundle(r, seg[4], start);
     }
-    if (seg.size() == 5 || (seg.size() == 6 && seg[5] == "status")) {
-      const std::string& name = seg[4];
-      bool status = seg.size() == 6;
-      if (status && !kind->status_subresource) {
-        return ReplyStatus(r, Status::NotFound(kind->plural + " have no status subresource"), start);
-      }
-      if (method == methods::GET) {
-        auto got = registry.Get(*kind, name);
-        if (got.ok() && kind->kind == "Host") *got = Overlaid(std::move(*got));
-        return Respond(r, std::move(got), 200, start);
-      }
-      if (method == methods::PUT) {
-        auto body = Body(r);
-        if (!body.ok()) return ReplyStatus(r, body.status(), start);
-        return Respond(r, status ? registry.UpdateStatus(*kind, name, std::move(*body), dry_run)
-                                 : registry.Update(*kind, name, std::move(*body), dry_run),
-                       200, start);
-      }
-      if (method == methods::DEL && !status) {
-        // ?force=true: gone now, finalizers or not (for a host that will never be reachable).
-        const bool force = r.query.count("force") && r.query["force"] == "true";
-        auto res = registry.Delete(*kind, name, dry_run, force);
-        if (!res.ok()) return ReplyStatus(r, res.status(), start);
-        return ReplyJson(r, 200, ApplyResultJson(*res, dry_run, true), start);
-      }
+    const std::string name = seg[4];
+    const bool status = seg.size() == 6;
+    if (method == methods::GET) {
+      auto got = registry.Get(*kind, name);
+      if (got.ok() && kind->kind == "Host") *got = Overlaid(std::move(*got));
+      return Respond(r, std::move(got), 200, start);
     }
-    return ReplyStatus(r, Status(Code::kInvalid, "method " + method + " is not allowed here"), start);
+    if (method == methods::PUT) {
+      return WithBody(r, start, [this, kind, name, status, dry_run, start](Request& r, Json body) {
+        Respond(r, status ? registry.UpdateStatus(*kind, name, std::move(body), dry_run)
+                          : registry.Update(*kind, name, std::move(body), dry_run),
+                200, start);
+      });
+    }
+    // DELETE; ?force=true: gone now, finalizers or not (for a host that will never be reachable).
+    const bool force = r.query.count("force") && r.query["force"] == "true";
+    auto res = registry.Delete(*kind, name, dry_run, force);
+    if (!res.ok()) return ReplyStatus(r, res.status(), start);
+    ReplyJson(r, 200, ApplyResultJson(*res, dry_run, true), start);
+  }
+
+  static std::string NoSuchPath(const std::vector<std::string>& seg, const fleet::KindInfo* kind) {
+    if (!kind) return "the server has no resource \"" + seg[3] + "\"";
+    if (seg.size() == 6 && seg[5] == "status") return kind->plural + " have no status subresource";
+    return "no such path under " + kind->plural;
+  }
+
+  void MethodNotAllowed(Request& r, const std::string& method, const std::vector<std::string>& allowed,
+                        std::chrono::steady_clock::time_point start) {
+    r.allow = Joined(allowed);
+    ReplyStatus(r, Status(Code::kMethodNotAllowed,
+                          "method " + method + " is not allowed here; allowed: " + r.allow),
+                start);
+  }
+
+  void OpenPath(Request& r, const std::string& path, std::chrono::steady_clock::time_point start) {
+    if (path == "metrics") {
+      std::string text;
+      std::vector<fleet::metrics::Family> families = {requests.Collect(), latency.Collect()};
+      if (extra_metrics) extra_metrics(&families);
+      fleet::metrics::WriteText(families, &text);
+      return Reply(r, 200, text, fleet::metrics::kTextContentType, start);
+    }
+    if (path == "version") return ReplyJson(r, 200, {{"version", VPSFLEET_VERSION}}, start);
+    // healthz, livez, readyz: the store is opened before the listener starts, so serving at all
+    // means ready.
+    Reply(r, 200, "ok", "text/plain", start);
   }
 
   void SupportBundle(Request& r, const std::string& host,
@@ -393,30 +576,27 @@ struct ApiServer::Impl {
     Reply(r, 200, *bundle, "application/gzip", start);
   }
 
-  // Agents authenticate with their host's own token, not the user token.
+  // Agents authenticate with their host's own token, not the user token; the token is checked
+  // before the body is read, so that no unauthenticated client makes us read or parse anything.
   void Report(Request& r, const std::string& host, std::chrono::steady_clock::time_point start) {
+    if (!reports.receive) {
+      return ReplyStatus(r, Status::NotFound("this controller takes no health reports: it was "
+                                             "started without --agent-bundle"), start);
+    }
     auto h = r.http.headers().find("Authorization");
     std::string bearer;
     if (h != r.http.headers().end() && h->second.rfind("Bearer ", 0) == 0) bearer = h->second.substr(7);
-    auto body = Body(r);
-    if (!body.ok()) return ReplyStatus(r, body.status(), start);
-    Status st = reports.receive(host, bearer, *body);
-    if (!st.ok()) return ReplyStatus(r, st, start);
-    ReplyJson(r, 200, {{"kind", "Status"}, {"status", "Success"}}, start);
+    if (Status st = reports.authenticate(host, bearer); !st.ok()) return ReplyStatus(r, st, start);
+    WithBody(r, start, [this, host, bearer, start](Request& r, Json body) {
+      Status st = reports.receive(host, bearer, body);
+      if (!st.ok()) return ReplyStatus(r, st, start);
+      ReplyJson(r, 200, {{"kind", "Status"}, {"status", "Success"}}, start);
+    });
   }
 
   Json Overlaid(Json host) {
     if (reports.overlay) reports.overlay(host);
     return host;
-  }
-
-  fleet::Result<Json> Body(Request& r) {
-    std::string text = r.http.extract_string(true).get();
-    try {
-      return Json::parse(text);
-    } catch (const Json::exception& e) {
-      return Status::Invalid(std::string("request body is not valid JSON: ") + e.what());
-    }
   }
 
   void Respond(Request& r, fleet::Result<Json> result, int ok_code,
@@ -445,14 +625,13 @@ struct ApiServer::Impl {
                        {"resources", resources}}, start);
   }
 
-  void BulkApply(Request& r, bool dry_run, std::chrono::steady_clock::time_point start) {
-    auto body = Body(r);
-    if (!body.ok()) return ReplyStatus(r, body.status(), start);
-    if (!body->is_object() || !body->contains("items") || !(*body)["items"].is_array()) {
+  void BulkApply(Request& r, bool dry_run, std::chrono::steady_clock::time_point start,
+                 Json body) {
+    if (!body.is_object() || !body.contains("items") || !body["items"].is_array()) {
       return ReplyStatus(r, Status::Invalid("body must be a List with items"), start);
     }
     std::vector<Json> items;
-    for (auto& i : (*body)["items"]) items.push_back(std::move(i));
+    for (auto& i : body["items"]) items.push_back(std::move(i));
     auto res = registry.Apply(std::move(items), dry_run);
     if (!res.ok()) return ReplyStatus(r, res.status(), start);
     ReplyJson(r, 200, ApplyResultJson(*res, dry_run, r.query["objects"] == "true"), start);
@@ -501,6 +680,7 @@ struct ApiServer::Impl {
     http_response resp(200);
     resp.headers().set_content_type("application/json");
     resp.set_body(s->Stream());
+    EndUnreadBody(r, resp);
     r.http.reply(resp).then([](pplx::task<void> t) {
       try {
         t.get();
@@ -525,6 +705,8 @@ ApiServer::ApiServer(fleet::Registry& registry, std::string bearer_token)
 
 ApiServer::~ApiServer() { Stop(); }
 
+void ApiServer::SetLimits(ApiLimits limits) { impl_->limits = limits; }
+
 void ApiServer::SetAgentReportHooks(AgentReportHooks hooks) { impl_->reports = std::move(hooks); }
 
 void ApiServer::SetExtraMetrics(std::function<void(std::vector<fleet::metrics::Family>*)> gather) {
@@ -536,6 +718,10 @@ Status ApiServer::Start(const std::string& address) {
   try {
     impl_->listener = std::make_unique<http_listener>(web::uri("http://" + address));
     impl_->listener->support([this](http_request req) { impl_->Handle(std::move(req)); });
+    // cpprestsdk answers these itself (TRACE echoing the request) unless they have handlers.
+    for (const auto& m : {methods::TRCE, methods::OPTIONS}) {
+      impl_->listener->support(m, [this](http_request req) { impl_->Handle(std::move(req)); });
+    }
     impl_->listener->open().wait();
   } catch (const std::exception& e) {
     impl_->listener.reset();
@@ -555,6 +741,11 @@ void ApiServer::Stop() {
     impl_->listener->close().wait();
   } catch (const std::exception& e) {
     spdlog::warn("closing listener: {}", e.what());
+  }
+  {
+    // Closing the connections ended the bodies still arriving.
+    std::unique_lock lock(impl_->body_reads_mu);
+    impl_->body_reads_cv.wait(lock, [this] { return impl_->body_reads == 0; });
   }
   impl_->listener.reset();
 }

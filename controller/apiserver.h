@@ -6,6 +6,7 @@
 //   /apis/vpsfleet.io/v1alpha1/hosts/{name}/events          a host's recent events
 //   /apis/vpsfleet.io/v1alpha1/hosts/{name}/support?duration=N  the agent's support bundle
 //   /healthz /readyz /metrics /version                      open; everything else needs the token
+// A method a path does not take is answered 405 with an Allow header; TRACE and OPTIONS too.
 #pragma once
 
 #include <atomic>
@@ -19,8 +20,21 @@
 
 namespace controller {
 
+// How much a client may send. Bodies past a limit are answered 413 and not read further; JSON
+// nested deeper than fleet::kMaxJsonDepth is answered 400.
+struct ApiLimits {
+  // Any request body but an apply's. Kubernetes' API server takes 3 MiB.
+  size_t max_request_bytes = 3 << 20;
+  // A bulk apply carries the whole fleet in one request: bench/controller_apply.sh's 10,000
+  // hosts are 2.4 MB as fleetctl sends them (237 bytes each), which 3 MiB would barely hold;
+  // 32 MiB leaves some 3 KiB per host for labels and vars.
+  size_t max_apply_bytes = 32 << 20;
+};
+
 // How the API reaches the controller's in-memory health state.
 struct AgentReportHooks {
+  // Verifies the host's token (before the body is read); Unauthorized for a wrong token.
+  std::function<fleet::Status(const std::string& host, const std::string& token)> authenticate;
   // Verifies the host's token and takes the report; Unauthorized for a wrong token.
   std::function<fleet::Status(const std::string& host, const std::string& token,
                               const fleet::Json& body)>
@@ -38,6 +52,8 @@ class ApiServer {
 
   // address: "127.0.0.1:8080" (port 0 is not supported by cpprestsdk; pick one).
   fleet::Status Start(const std::string& address);
+  // Before Start: request size limits (the defaults otherwise).
+  void SetLimits(ApiLimits limits);
   // Before Start: enables the report endpoint and the Host status overlay.
   void SetAgentReportHooks(AgentReportHooks hooks);
   // Before Start: enables GET .../hosts/NAME/support?duration=N (bundle bytes, application/gzip).

@@ -14,6 +14,7 @@
 #include "controller/session_pool.h"
 #include "controller/support_fetch.h"
 #include "controller/tailscale.h"
+#include "fleet/files.h"
 #include "fleet/registry.h"
 
 int main(int argc, char** argv) {
@@ -68,6 +69,16 @@ int main(int argc, char** argv) {
   app.add_option("--ssh-max-idle", ssh_pool.max_idle, "SSH sessions kept open at most (least recently used closed first)")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
+  controller::ApiLimits api_limits;
+  app.add_option("--max-request-bytes", api_limits.max_request_bytes,
+                 "Largest API request body but an apply's; larger ones are answered 413 unread")
+      ->check(CLI::Range(size_t{1} << 10, size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--max-apply-bytes", api_limits.max_apply_bytes,
+                 "Largest apply request body (the whole fleet in one request: 10,000 hosts of "
+                 "bench/controller_apply.sh are 2.4 MB)")
+      ->check(CLI::Range(size_t{1} << 10, size_t{1} << 30))
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "error, warn, info or debug")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
       ->capture_default_str();
@@ -82,6 +93,10 @@ int main(int argc, char** argv) {
                                 " s): one late report would mark a healthy host as not reporting"));
   }
   spdlog::set_level(spdlog::level::from_str(log_level == "warn" ? "warning" : log_level));
+  // Every API connection holds a descriptor, an idle one too (cpprestsdk reads a request head
+  // for as long as the client takes): at systemd's 1024, a thousand idle connections would shut
+  // everyone else out.
+  fleet::RaiseOpenFileLimit();
   if (advertise.empty()) advertise = "http://" + listen;
 
   // Block the shutdown signals in every thread; main waits for them with sigwait.
@@ -107,6 +122,7 @@ int main(int argc, char** argv) {
   }
   fleet::Registry registry(**store, *fingerprint_key);
   controller::ApiServer server(registry, *token);
+  server.SetLimits(api_limits);
   controller::HealthTracker health;
   controller::EventRecorder events;
 
@@ -152,7 +168,8 @@ int main(int argc, char** argv) {
         **store, health, options.report_timeout,
         [&manager](const std::string& host) { manager->Enqueue(host); });
     server.SetAgentReportHooks(
-        {[&reports](const std::string& h, const std::string& t, const fleet::Json& b) {
+        {[&reports](const std::string& h, const std::string& t) { return reports->Authenticate(h, t); },
+         [&reports](const std::string& h, const std::string& t, const fleet::Json& b) {
            return reports->Receive(h, t, b);
          },
          [&reports](fleet::Json& host) { reports->Overlay(host); },

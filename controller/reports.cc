@@ -9,8 +9,7 @@ ReportReceiver::ReportReceiver(fleet::Store& store, HealthTracker& health,
                                std::function<void(const std::string&)> enqueue)
     : store_(store), health_(health), report_timeout_(report_timeout), enqueue_(std::move(enqueue)) {}
 
-fleet::Status ReportReceiver::Receive(const std::string& host, const std::string& token,
-                                      const fleet::Json& body) {
+fleet::Status ReportReceiver::Authenticate(const std::string& host, const std::string& token) {
   auto hash = health_.TokenHash(host);
   if (!hash) {
     // Not seen since this controller started: the hash is in the Host's status.
@@ -26,6 +25,12 @@ fleet::Status ReportReceiver::Receive(const std::string& host, const std::string
   if (!hash || token.empty() || !fleet::ConstantTimeEquals(fleet::Sha256Hex(token), *hash)) {
     return fleet::Status::Unauthorized("invalid or missing agent token for host/" + host);
   }
+  return fleet::Status::Ok();
+}
+
+fleet::Status ReportReceiver::Receive(const std::string& host, const std::string& token,
+                                      const fleet::Json& body) {
+  FLEET_RETURN_IF_ERROR(Authenticate(host, token));
   auto now = std::chrono::system_clock::now();
   auto report = ParseReport(body, now);
   if (!report.ok()) return report.status();

@@ -15,6 +15,9 @@ class ReportReceiver {
   ReportReceiver(fleet::Store& store, HealthTracker& health, std::chrono::seconds report_timeout,
                  std::function<void(const std::string&)> enqueue);
 
+  // Unauthorized unless token is the host's (checked before a report's body is read).
+  fleet::Status Authenticate(const std::string& host, const std::string& token);
+  // Authenticates, then takes the report.
   fleet::Status Receive(const std::string& host, const std::string& token, const fleet::Json& body);
   // status.lastSeen (and agentVersion) from memory, for API reads.
   void Overlay(fleet::Json& host);

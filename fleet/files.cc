@@ -1,5 +1,7 @@
 #include "fleet/files.h"
 
+#include <sys/resource.h>
+
 #include <cctype>
 #include <fstream>
 #include <sstream>
@@ -20,6 +22,14 @@ Result<std::string> ReadTrimmedFile(const std::string& path) {
   std::string t = std::move(*text);
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
   return t;
+}
+
+void RaiseOpenFileLimit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 }
 
 }  // namespace fleet

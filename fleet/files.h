@@ -1,4 +1,4 @@
-// Reading small text files (tokens, keys, configs) into strings.
+// Reading small text files (tokens, keys, configs) into strings; the limit on open files.
 #pragma once
 
 #include <string>
@@ -11,5 +11,10 @@ namespace fleet {
 Result<std::string> ReadFileText(const std::string& path);
 // The file without trailing whitespace (a token written with a newline).
 Result<std::string> ReadTrimmedFile(const std::string& path);
+
+// Raises the soft limit on open files to the hard limit, as the Go runtime does for every
+// program: systemd starts services with a soft limit of 1024, which the agent's cgroup files or
+// the controller's client connections outgrow.
+void RaiseOpenFileLimit();
 
 }  // namespace fleet

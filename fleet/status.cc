@@ -6,6 +6,9 @@ int HttpStatusFor(Code code) {
   switch (code) {
     case Code::kOk: return 200;
     case Code::kInvalid: return 422;
+    case Code::kBadRequest: return 400;
+    case Code::kTooLarge: return 413;
+    case Code::kMethodNotAllowed: return 405;
     case Code::kNotFound: return 404;
     case Code::kAlreadyExists: return 409;
     case Code::kConflict: return 409;
@@ -22,6 +25,9 @@ const char* ReasonFor(Code code) {
   switch (code) {
     case Code::kOk: return "Success";
     case Code::kInvalid: return "Invalid";
+    case Code::kBadRequest: return "BadRequest";
+    case Code::kTooLarge: return "RequestEntityTooLarge";
+    case Code::kMethodNotAllowed: return "MethodNotAllowed";
     case Code::kNotFound: return "NotFound";
     case Code::kAlreadyExists: return "AlreadyExists";
     case Code::kConflict: return "Conflict";

@@ -11,6 +11,10 @@ namespace fleet {
 enum class Code {
   kOk,
   kInvalid,        // bad input from a user; message names where (file:line:col or field path)
+  kBadRequest,     // input that cannot be decoded at all (not JSON, nested too deep); kInvalid is
+                   // for decoded input that fails validation
+  kTooLarge,       // input over a size limit
+  kMethodNotAllowed,
   kNotFound,
   kAlreadyExists,
   kConflict,       // optimistic-concurrency failure (stale resourceVersion)
@@ -33,6 +37,8 @@ class [[nodiscard]] Status {
 
   static Status Ok() { return {}; }
   static Status Invalid(std::string m) { return {Code::kInvalid, std::move(m)}; }
+  static Status BadRequest(std::string m) { return {Code::kBadRequest, std::move(m)}; }
+  static Status TooLarge(std::string m) { return {Code::kTooLarge, std::move(m)}; }
   static Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
   static Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }

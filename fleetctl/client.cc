@@ -20,7 +20,9 @@ Code CodeForHttp(int status, const std::string& reason) {
     case 403: return Code::kForbidden;
     case 404: return Code::kNotFound;
     case 409: return reason == "AlreadyExists" ? Code::kAlreadyExists : Code::kConflict;
-    case 400:
+    case 400: return Code::kBadRequest;
+    case 405: return Code::kMethodNotAllowed;
+    case 413: return Code::kTooLarge;
     case 422: return Code::kInvalid;
     case 504: return Code::kDeadlineExceeded;
     default: return status >= 500 ? Code::kUnavailable : Code::kInternal;

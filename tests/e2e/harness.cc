@@ -212,10 +212,7 @@ std::string DecodeChunked(const std::string& body) {
 
 }  // namespace
 
-HttpResponse Http(const std::string& method, int port, const std::string& target,
-                  const std::string& body, std::map<std::string, std::string> headers,
-                  std::chrono::milliseconds timeout) {
-  HttpResponse resp;
+int ConnectLoopback(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -223,8 +220,17 @@ HttpResponse Http(const std::string& method, int port, const std::string& target
   addr.sin_port = htons(port);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return resp;
+    return -1;
   }
+  return fd;
+}
+
+HttpResponse Http(const std::string& method, int port, const std::string& target,
+                  const std::string& body, std::map<std::string, std::string> headers,
+                  std::chrono::milliseconds timeout) {
+  HttpResponse resp;
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return resp;
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
                     std::to_string(port) + "\r\nConnection: close\r\nContent-Length: " +
                     std::to_string(body.size()) + "\r\n";

@@ -72,6 +72,8 @@ struct HttpResponse {
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
 };
+// A TCP connection to 127.0.0.1:port (a blocking socket), or -1.
+int ConnectLoopback(int port);
 // Plain HTTP/1.1 request to 127.0.0.1:port (no TLS), bounded by timeout.
 HttpResponse Http(const std::string& method, int port, const std::string& target,
                   const std::string& body = "", std::map<std::string, std::string> headers = {},
@@ -102,6 +104,7 @@ class Controller {
   std::string token_file() const { return (dir_ / "controller" / "token").string(); }
   std::string token() const;  // the API's bearer token, written at the first start
   std::string Log() const { return process_ ? process_->Log() : ""; }
+  int pid() const { return process_ ? process_->pid() : -1; }
 
   // The environment that points fleetctl at this controller (with a config file of its own).
   std::map<std::string, std::string> FleetctlEnv() const;
