@@ -16,91 +16,18 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/harness.h"
+#include "tests/e2e/hostile_clients.h"
 
 namespace {
 
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
+using e2e::kMiB;
+using e2e::RssBytes;
+using e2e::SendAll;
+using e2e::StreamBody;
 
 const std::string kApi = "/apis/vpsfleet.io/v1alpha1";
-constexpr size_t kMiB = 1 << 20;
-
-size_t RssBytes(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6)) * 1024;
-  }
-  return 0;
-}
-
-bool SendAll(int fd, const std::string& data) {
-  for (size_t pos = 0; pos < data.size();) {
-    ssize_t n = ::send(fd, data.data() + pos, data.size() - pos, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    pos += n;
-  }
-  return true;
-}
-
-struct Streamed {
-  int status = 0;         // 0: no answer
-  std::string response;   // head and body as received
-  size_t sent = 0;        // body bytes sent before the controller answered or closed
-  size_t peak_rss = 0;    // the controller's, sampled while sending
-};
-
-// Sends the request head, then up to body_bytes of '[' (not JSON, and deep if it were parsed)
-// in 1 MiB pieces, with a Content-Length or chunked, until the controller answers or closes.
-// Sending stops too once the controller's RSS passes rss_cap: one that buffered the body would
-// otherwise take the machine's memory.
-Streamed StreamBody(int port, int pid, const std::string& head, size_t body_bytes, bool chunked,
-                    size_t rss_cap) {
-  Streamed out;
-  int fd = e2e::ConnectLoopback(port);
-  if (fd < 0) return out;
-  std::ostringstream hex;
-  hex << std::hex << kMiB;
-  const std::string piece = chunked ? hex.str() + "\r\n" + std::string(kMiB, '[') + "\r\n"
-                                    : std::string(kMiB, '[');
-  if (!SendAll(fd, head + (chunked ? "Transfer-Encoding: chunked\r\n"
-                                   : "Content-Length: " + std::to_string(body_bytes) + "\r\n") +
-                       "\r\n")) {
-    ::close(fd);
-    return out;
-  }
-  size_t pos = 0;  // in piece
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (out.sent < body_bytes && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN | POLLOUT, 0};
-    if (::poll(&p, 1, 1000) < 0) break;
-    if (p.revents & (POLLIN | POLLHUP | POLLERR)) break;  // an answer, or the end
-    if (!(p.revents & POLLOUT)) continue;
-    ssize_t n = ::send(fd, piece.data() + pos, piece.size() - pos, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno == EAGAIN) continue;
-    if (n <= 0) break;
-    pos += n;
-    if (pos < piece.size()) continue;
-    pos = 0;
-    out.sent += kMiB;
-    out.peak_rss = std::max(out.peak_rss, RssBytes(pid));
-    if (out.peak_rss > rss_cap) break;
-  }
-  if (out.sent >= body_bytes && chunked) SendAll(fd, "0\r\n\r\n");
-  char buf[65536];
-  while (true) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 10000) <= 0) break;
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;  // closed, or reset (the rest of the body was refused)
-    out.response.append(buf, n);
-  }
-  ::close(fd);
-  if (out.response.rfind("HTTP/1.1 ", 0) == 0 && out.response.size() > 12) {
-    out.status = std::stoi(out.response.substr(9, 3));
-  }
-  return out;
-}
-
 class HostileClients : public ::testing::Test {
  protected:
   void SetUp() override {

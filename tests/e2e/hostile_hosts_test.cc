@@ -5,14 +5,18 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
+#include <random>
 
 #include "controller/host_reconciler.h"
 #include "controller/session_pool.h"
 #include "controller/transport.h"
 #include "fleet/crypto.h"
 #include "fleet/text.h"
+#include "tests/e2e/hostile_clients.h"
 #include "tests/e2e/hostile_ssh.h"
 
 namespace e2e {
@@ -66,14 +70,15 @@ class HostileFleet : public ::testing::Test {
     return Json::parse(r.out, nullptr, /*allow_exceptions=*/false);
   }
 
-  // The Host's `type` condition once its status is `status`, or {} after 30 s. Not asserted:
-  // the writes a test makes next tell more when the status never arrived.
-  Json AwaitCondition(const std::string& host, const std::string& type, const std::string& status) {
+  // The Host's `type` condition once its status is `status`, or {} after the timeout. Not
+  // asserted: the writes a test makes next tell more when the status never arrived.
+  Json AwaitCondition(const std::string& host, const std::string& type, const std::string& status,
+                      std::chrono::seconds timeout = 30s) {
     Json seen;
     const bool arrived = WaitFor([&] {
       seen = Get(host);
       return ConditionOf(seen, type).value("status", "") == status;
-    }, 30s);
+    }, timeout);
     EXPECT_TRUE(arrived) << host << " never " << type << "=" << status << ": " << seen.dump(2)
                          << controller_.Log();
     return ConditionOf(seen, type);
@@ -129,6 +134,119 @@ TEST_F(HostileFleet, CommandsPrintingInvalidUtf8WedgeNoWrite) {
   const std::string message = AwaitCondition("vps-hostile", "AgentInstalled", "False").value("message", "");
   EXPECT_NE(message.find("bad " + std::string(kReplacementCharacter)), std::string::npos) << message;
   ExpectTheFleetStillWorks("vps-hostile");
+}
+
+// Issue 15's hostile fleet, all at once: hosts that greet with invalid UTF-8, hang after their
+// banner, flood, answer the hash command with garbage or print invalid UTF-8; clients that send
+// bodies too large or nested too deep, never finish their headers, or try random paths and
+// methods. Afterwards the controller is alive with a bounded RSS, every hostile host carries a
+// failed condition in valid, bounded UTF-8, and an ordinary Host still applies, is delivered
+// and turns Healthy.
+TEST_F(HostileFleet, EverythingAtOnceLeavesTheControllerServingAndAnOrdinaryHostHealthy) {
+  const int pid = controller_.pid();
+  const size_t rss_before = RssBytes(pid);
+  size_t rss_peak = rss_before;
+  auto sample_rss = [&] { rss_peak = std::max(rss_peak, RssBytes(pid)); };
+
+  FakeSshServer banner(kInvalidUtf8Banner);
+  FakeSshServer hung(kValidBanner);
+  HostileCommandsHost flood, garbage, invalid;
+  flood.Replace("sha256sum", "#!/bin/sh\nexec yes 'endless output'\n");
+  garbage.Replace("sha256sum", "#!/bin/sh\nprintf 'zz\\377\\376 not a hash\\n'\n");
+  invalid.Replace("sha256sum", kPrintsInvalidUtf8);
+  const struct {
+    std::string name;
+    int port;
+    std::string key, install_dir;
+    std::string condition;  // the condition that must turn False
+  } hostile[] = {
+      {"vps-banner", banner.port(), key_host_.host_public_key(), key_host_.install_dir() + "/b", "Reachable"},
+      {"vps-hung", hung.port(), key_host_.host_public_key(), key_host_.install_dir() + "/h", "Reachable"},
+      {"vps-flood", flood.host().port(), flood.host().host_public_key(), flood.host().install_dir(), "AgentInstalled"},
+      {"vps-garbage", garbage.host().port(), garbage.host().host_public_key(), garbage.host().install_dir(), "AgentInstalled"},
+      {"vps-invalid", invalid.host().port(), invalid.host().host_public_key(), invalid.host().install_dir(), "AgentInstalled"},
+  };
+  for (HostileCommandsHost* h : {&flood, &garbage, &invalid}) {
+    // A bundle installed already, so that the installer hashes its manifest, and the fleet's
+    // deploy key authorised.
+    std::ofstream(h->host().install_dir() + "/MANIFEST") << "old";
+    std::ofstream(h->host().dir() / "authorized_keys", std::ios::app)
+        << ReadFile((key_host_.dir() / "client_key.pub").string());
+  }
+  std::string fleet;
+  for (const auto& h : hostile) fleet += HostYaml(h.name, h.port, h.key, h.install_dir) + "---\n";
+  auto applied = Apply(fleet);
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+
+  // Hostile clients while those hosts are reconciled.
+  const std::string api = "/apis/vpsfleet.io/v1alpha1";
+  const std::string auth = "Authorization: Bearer " + controller_.token() + "\r\n";
+  std::vector<int> slow;  // slowloris: heads that never end, bodies that stop after a byte
+  for (int i = 0; i < 200; ++i) {
+    const int fd = ConnectLoopback(controller_.port());
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(SendAll(fd, i % 4 ? "GET " + api + "/hosts HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a"
+                                  : "POST " + api + "/hosts HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+                                        "Content-Length: 1000\r\n\r\n{"));
+    slow.push_back(fd);
+  }
+  const struct {
+    std::string name, head;
+    bool chunked;
+    int status;
+  } bodies[] = {
+      {"apply, 1 GiB declared", "POST " + api + "/apply HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth, false, 413},
+      {"create, chunked", "POST " + api + "/hosts HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth, true, 413},
+      {"report, wrong token", "POST " + api + "/hosts/vps-flood/report HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Authorization: Bearer wrong\r\n", false, 401},
+  };
+  for (const auto& b : bodies) {
+    auto r = StreamBody(controller_.port(), pid, b.head, 1024 * kMiB, b.chunked, rss_before + 256 * kMiB);
+    rss_peak = std::max(rss_peak, r.peak_rss);
+    EXPECT_EQ(r.status, b.status) << b.name << ": " << r.response.substr(0, 300);
+  }
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "{\"v\":";
+  deep += "1" + std::string(100000, '}');
+  const std::map<std::string, std::string> token = {{"Authorization", "Bearer " + controller_.token()}};
+  EXPECT_EQ(Http("POST", controller_.port(), api + "/hosts",
+                 R"({"apiVersion":"vpsfleet.io/v1alpha1","kind":"Host","metadata":{"name":"deep"},)"
+                 R"("spec":{"address":"127.0.0.1","profile":"standard","vars":)" + deep + "}}", token)
+                .status, 400);
+  std::mt19937 random(15);
+  for (int i = 0; i < 500; ++i) {
+    std::string word;
+    for (int c = 0; c < 8; ++c) word += static_cast<char>('a' + random() % 26);
+    const int status = Http(i % 3 ? "GET" : "TRACE", controller_.port(), api + "/" + word + "/x").status;
+    EXPECT_TRUE(status == 401 || status == 405) << word << ": " << status;
+    if (i % 50 == 0) sample_rss();
+  }
+
+  for (const auto& h : hostile) {
+    const Json condition = AwaitCondition(h.name, h.condition, "False");
+    const std::string message = condition.value("message", "");
+    EXPECT_EQ(fleet::ValidUtf8(message), message) << h.name;
+    EXPECT_LE(message.size(), 4200u) << h.name;
+    sample_rss();
+  }
+  // Still serving, with the slow clients still connected: an ordinary Host is applied,
+  // delivered, and reports Healthy.
+  const std::string ordinary =
+      HostYaml("vps-ordinary", key_host_.port(), key_host_.host_public_key(), key_host_.install_dir()) +
+      "  vars: {httpListen: '127.0.0.1:" + std::to_string(FreePort()) + "'}\n";
+  applied = Apply(ordinary);
+  ASSERT_EQ(applied.exit_code, 0) << applied.err << controller_.Log();
+  // Installing the bundle over SSH on a loaded machine takes a while.
+  const Json healthy = AwaitCondition("vps-ordinary", "Healthy", "True", 120s);
+  EXPECT_EQ(healthy.value("status", ""), "True");
+  sample_rss();
+  EXPECT_EQ(Http("GET", controller_.port(), "/readyz").status, 200);
+  for (int fd : slow) ::close(fd);
+  std::printf("controller RSS: %zu MiB before, peak %zu MiB, %zu MiB after\n", rss_before / kMiB,
+              rss_peak / kMiB, RssBytes(pid) / kMiB);
+  // What the fleet and the hostile clients cost, bounded: the request caps (3 and 32 MiB) plus
+  // what is in flight and the hosts' status.
+  EXPECT_LT(rss_peak, rss_before + 96 * kMiB);
 }
 
 TEST(HostileSsh, AServerHungAfterItsBannerTimesOut) {
