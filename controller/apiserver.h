@@ -19,6 +19,8 @@
 
 namespace controller {
 
+class ServingCertificate;
+
 // How the API reaches the controller's in-memory health state.
 struct AgentReportHooks {
   // Verifies the host's token and takes the report; Unauthorized for a wrong token.
@@ -38,6 +40,8 @@ class ApiServer {
 
   // address: "127.0.0.1:8080" (port 0 is not supported by cpprestsdk; pick one).
   fleet::Status Start(const std::string& address);
+  // Before Start: serve https with this certificate (it must outlive the server).
+  void SetServingCertificate(ServingCertificate* certificate);
   // Before Start: enables the report endpoint and the Host status overlay.
   void SetAgentReportHooks(AgentReportHooks hooks);
   // Before Start: enables GET .../hosts/NAME/support?duration=N (bundle bytes, application/gzip).

@@ -60,6 +60,8 @@ fleet::Result<SshTarget> SshTargetFor(const fleet::Json& host,
 
 struct ReconcilerOptions {
   std::string controller_url;  // where agents report (rendered into their config)
+  // The PEM CA agents verify controller_url with, as it is now; unset or "" = the hosts' roots.
+  std::function<std::string()> controller_ca{};
   // A host whose last report is older than this is Healthy=False (ReportsStopped), as is one
   // whose agent has not reported this long after it was started (NoReport).
   std::chrono::seconds report_timeout{45};
