@@ -98,39 +98,45 @@ std::string Condition(const Json& host, const std::string& type) {
   return "";
 }
 
+// One Host, vps-tls, on an sshd host, with an agent listening on agent_port.
+std::string OneHostFleet(const e2e::SshHost& host, int agent_port) {
+  return "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: key}\ntype: ssh-auth\n"
+         "stringData:\n  ssh-privatekey: |\n" + e2e::Indent(host.client_private_key(), 4) +
+         "---\napiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
+         "  collectors: {enabled: [loadavg], container: {enabled: false}}\n---\n"
+         "apiVersion: vpsfleet.io/v1alpha1\nkind: Host\nmetadata: {name: vps-tls}\nspec:\n"
+         "  address: 127.0.0.1\n  profile: standard\n  installDir: " + host.install_dir() + "\n"
+         "  ssh: {port: " + std::to_string(host.port()) + ", keySecretRef: key, hostKey: '" +
+         host.host_public_key() + "'}\n  vars: {httpListen: '127.0.0.1:" + std::to_string(agent_port) + "'}\n";
+}
+
+// Whether host vps-tls is Healthy=True; *seen is the Host as fleetctl got it.
+bool Healthy(const e2e::Controller& controller, Json* seen) {
+  auto r = controller.Fleetctl({"get", "host", "vps-tls", "-o", "json"});
+  *seen = r.exit_code == 0 ? Json::parse(r.out) : Json();
+  return Condition(*seen, "Healthy") == "True";
+}
+
+const std::vector<std::string> kFastDelivery = {"--agent-bundle", e2e::BinaryDir() + "/agent-bundle", "--report-timeout", "4",
+                                                "--agent-report-interval", "1", "--resync", "2"};
+
 TEST_F(ControllerTlsTest, AnAgentVerifiesTheControllerWithTheDeliveredCaAndANewCaRollsOut) {
   e2e::SshHost host;
-  const int agent_port = e2e::FreePort();
   // The CA file agents get is one the operator edits: a copy, so it can change under the controller.
   const std::string agent_ca = (tmp_.path() / "agent-ca.crt").string();
   std::filesystem::copy_file(ca_.ca_file(), agent_ca);
-  e2e::Controller controller(tmp_.path(),
-                             {"--agent-bundle", e2e::BinaryDir() + "/agent-bundle", "--tls-ca-file", agent_ca,
-                              "--report-timeout", "4", "--agent-report-interval", "1", "--resync", "2"},
-                             e2e::ControllerTls{cert_file_, key_file_, ca_.ca_file()});
+  std::vector<std::string> flags = kFastDelivery;
+  flags.insert(flags.end(), {"--tls-ca-file", agent_ca});
+  e2e::Controller controller(tmp_.path(), flags, e2e::ControllerTls{cert_file_, key_file_, ca_.ca_file()});
   ASSERT_TRUE(controller.Start()) << controller.Log();
-  const std::string fleet =
-      "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: key}\ntype: ssh-auth\n"
-      "stringData:\n  ssh-privatekey: |\n" + e2e::Indent(host.client_private_key(), 4) +
-      "---\napiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
-      "  collectors: {enabled: [loadavg], container: {enabled: false}}\n---\n"
-      "apiVersion: vpsfleet.io/v1alpha1\nkind: Host\nmetadata: {name: vps-tls}\nspec:\n"
-      "  address: 127.0.0.1\n  profile: standard\n  installDir: " + host.install_dir() + "\n"
-      "  ssh: {port: " + std::to_string(host.port()) + ", keySecretRef: key, hostKey: '" +
-      host.host_public_key() + "'}\n  vars: {httpListen: '127.0.0.1:" + std::to_string(agent_port) + "'}\n";
-  auto applied = controller.Fleetctl({"apply", "-f", "-"}, fleet);
+  auto applied = controller.Fleetctl({"apply", "-f", "-"}, OneHostFleet(host, e2e::FreePort()));
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
   Json seen;
-  auto healthy = [&] {
-    auto r = controller.Fleetctl({"get", "host", "vps-tls", "-o", "json"});
-    seen = r.exit_code == 0 ? Json::parse(r.out) : Json();
-    return Condition(seen, "Healthy") == "True";
-  };
-  ASSERT_TRUE(e2e::WaitFor(healthy, 60s)) << seen.dump(2) << controller.Log();
+  ASSERT_TRUE(e2e::WaitFor([&] { return Healthy(controller, &seen); }, 60s)) << seen.dump(2) << controller.Log();
   const std::string config = e2e::ReadFile(host.install_dir() + "/config.yaml");
   EXPECT_NE(config.find("url: " + controller.url()), std::string::npos) << config;
-  EXPECT_NE(config.find("caFile: " + host.install_dir() + "/secrets/controller-ca.crt"), std::string::npos) << config;
   const std::string delivered_ca = host.install_dir() + "/secrets/controller-ca.crt";
+  EXPECT_NE(config.find("caFile: " + delivered_ca), std::string::npos) << config;
   EXPECT_EQ(e2e::ReadFile(delivered_ca), e2e::ReadFile(ca_.ca_file()));
   const std::string first_revision = seen["status"].value("revision", "");
 
@@ -142,8 +148,23 @@ TEST_F(ControllerTlsTest, AnAgentVerifiesTheControllerWithTheDeliveredCaAndANewC
   std::filesystem::rename(staging.Write("agent-ca.crt", bundle), agent_ca);
   ASSERT_TRUE(e2e::WaitFor([&] { return e2e::ReadFile(delivered_ca) == bundle; }, 60s)) << controller.Log();
   EXPECT_TRUE(e2e::WaitFor([&] {
-    return healthy() && seen["status"].value("revision", "") != first_revision;
+    return Healthy(controller, &seen) && seen["status"].value("revision", "") != first_revision;
   }, 60s)) << seen.dump(2);
+}
+
+// Without --tls-ca-file a self-signed certificate is its own CA: agents get it.
+TEST(ControllerTls, ASelfSignedCertificateIsTheCaAgentsGet) {
+  e2e::TempDir tmp;
+  e2e::SshHost host;
+  const std::string cert = (tmp.path() / "tls.crt").string(), key = (tmp.path() / "tls.key").string();
+  e2e::TestCa::SelfSigned(cert, key);
+  e2e::Controller controller(tmp.path(), kFastDelivery, e2e::ControllerTls{cert, key, cert});
+  ASSERT_TRUE(controller.Start()) << controller.Log();
+  auto applied = controller.Fleetctl({"apply", "-f", "-"}, OneHostFleet(host, e2e::FreePort()));
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  Json seen;
+  ASSERT_TRUE(e2e::WaitFor([&] { return Healthy(controller, &seen); }, 60s)) << seen.dump(2) << controller.Log();
+  EXPECT_EQ(e2e::ReadFile(host.install_dir() + "/secrets/controller-ca.crt"), e2e::ReadFile(cert));
 }
 
 }  // namespace

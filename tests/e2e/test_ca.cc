@@ -36,6 +36,12 @@ void TestCa::Issue(int serial, const std::string& cert_file, const std::string& 
   std::filesystem::rename(key_file + ".tmp", key_file);
 }
 
+void TestCa::SelfSigned(const std::string& cert_file, const std::string& key_file) {
+  Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+           "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+           "-keyout", key_file, "-out", cert_file});
+}
+
 std::string TestCa::ServedSerial(int port, const std::string& ca_file) {
   CommandResult handshake = Run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port),
                                  "-CAfile", ca_file, "-verify_return_error"});
