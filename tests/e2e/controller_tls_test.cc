@@ -98,18 +98,6 @@ std::string Condition(const Json& host, const std::string& type) {
   return "";
 }
 
-// One Host, vps-tls, on an sshd host, with an agent listening on agent_port.
-std::string OneHostFleet(const e2e::SshHost& host, int agent_port) {
-  return "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: key}\ntype: ssh-auth\n"
-         "stringData:\n  ssh-privatekey: |\n" + e2e::Indent(host.client_private_key(), 4) +
-         "---\napiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
-         "  collectors: {enabled: [loadavg], container: {enabled: false}}\n---\n"
-         "apiVersion: vpsfleet.io/v1alpha1\nkind: Host\nmetadata: {name: vps-tls}\nspec:\n"
-         "  address: 127.0.0.1\n  profile: standard\n  installDir: " + host.install_dir() + "\n"
-         "  ssh: {port: " + std::to_string(host.port()) + ", keySecretRef: key, hostKey: '" +
-         host.host_public_key() + "'}\n  vars: {httpListen: '127.0.0.1:" + std::to_string(agent_port) + "'}\n";
-}
-
 // Whether host vps-tls is Healthy=True; *seen is the Host as fleetctl got it.
 bool Healthy(const e2e::Controller& controller, Json* seen) {
   auto r = controller.Fleetctl({"get", "host", "vps-tls", "-o", "json"});
@@ -129,7 +117,7 @@ TEST_F(ControllerTlsTest, AnAgentVerifiesTheControllerWithTheDeliveredCaAndANewC
   flags.insert(flags.end(), {"--tls-ca-file", agent_ca});
   e2e::Controller controller(tmp_.path(), flags, e2e::ControllerTls{cert_file_, key_file_, ca_.ca_file()});
   ASSERT_TRUE(controller.Start()) << controller.Log();
-  auto applied = controller.Fleetctl({"apply", "-f", "-"}, OneHostFleet(host, e2e::FreePort()));
+  auto applied = controller.Fleetctl({"apply", "-f", "-"}, host.OneHostFleet("vps-tls", e2e::FreePort()));
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
   Json seen;
   ASSERT_TRUE(e2e::WaitFor([&] { return Healthy(controller, &seen); }, 60s)) << seen.dump(2) << controller.Log();
@@ -160,7 +148,7 @@ TEST(ControllerTls, ASelfSignedCertificateIsTheCaAgentsGet) {
   e2e::TestCa::SelfSigned(cert, key);
   e2e::Controller controller(tmp.path(), kFastDelivery, e2e::ControllerTls{cert, key, cert});
   ASSERT_TRUE(controller.Start()) << controller.Log();
-  auto applied = controller.Fleetctl({"apply", "-f", "-"}, OneHostFleet(host, e2e::FreePort()));
+  auto applied = controller.Fleetctl({"apply", "-f", "-"}, host.OneHostFleet("vps-tls", e2e::FreePort()));
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
   Json seen;
   ASSERT_TRUE(e2e::WaitFor([&] { return Healthy(controller, &seen); }, 60s)) << seen.dump(2) << controller.Log();
