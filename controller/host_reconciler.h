@@ -60,8 +60,6 @@ fleet::Result<SshTarget> SshTargetFor(const fleet::Json& host,
 
 struct ReconcilerOptions {
   std::string controller_url;  // where agents report (rendered into their config)
-  // The PEM CA agents verify controller_url with, as it is now; unset or "" = the hosts' roots.
-  std::function<std::string()> controller_ca{};
   // A host whose last report is older than this is Healthy=False (ReportsStopped), as is one
   // whose agent has not reported this long after it was started (NoReport).
   std::chrono::seconds report_timeout{45};
@@ -73,6 +71,8 @@ struct ReconcilerOptions {
   // without spec.agent.version gets. Empty: no agent version is part of the revision.
   std::map<std::string, std::string> agent_bundles{};
   std::string default_agent_version{};
+  // The PEM CA agents verify controller_url with, as it is now; unset or "" = the hosts' roots.
+  std::function<std::string()> controller_ca{};
 };
 
 struct HostDecision {
