@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include "fleet/files.h"
 
@@ -136,7 +137,23 @@ fleet::Result<std::unique_ptr<ServingCertificate>> ServingCertificate::Load(std:
 
 ServingCertificate::~ServingCertificate() = default;
 
+namespace {
+
+// Device, inode, size and modification time of a file ("" when it cannot be stat'ed).
+std::string FileIdentity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) +
+         ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+}  // namespace
+
 void ServingCertificate::RefreshPair() {
+  // A handshake costs far more than two stat calls; reading and comparing the files would not.
+  const std::string seen = FileIdentity(cert_file_) + "|" + FileIdentity(key_file_);
+  if (seen == pair_files_seen_) return;
+  pair_files_seen_ = seen;
   auto cert_pem = ReadPem(cert_file_);
   auto key_pem = ReadPem(key_file_);
   if (!cert_pem.ok() || !key_pem.ok()) {

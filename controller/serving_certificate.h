@@ -1,6 +1,6 @@
 // The API's TLS certificate (--tls-cert-file, --tls-private-key-file) and the CA agents verify the
-// controller with (--tls-ca-file). The files are re-read for every new connection, so a renewed
-// certificate is served without a restart; a pair that does not load (a rotation written halfway,
+// controller with (--tls-ca-file). The files are looked at (stat) for every new connection and
+// read again when they changed, so a renewed certificate is served without a restart; a pair that does not load (a rotation written halfway,
 // a key that does not match the certificate) is skipped with a warning and the last good pair is
 // served until the files are whole again.
 #pragma once
@@ -47,6 +47,8 @@ class ServingCertificate {
   const std::string cert_file_, key_file_, ca_file_;
   std::mutex mu_;
   std::shared_ptr<const Pair> pair_;
+  // What stat(2) said of both files when they were last read: unchanged files are not read again.
+  std::string pair_files_seen_;
   std::string rejected_pair_;  // the contents last refused, warned about once
   std::string ca_pem_;
   std::string rejected_ca_;
