@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
                  "URL agents report to (default http[s]://<listen>); must be reachable from the hosts");
   auto* cert_opt = app.add_option("--tls-cert-file", tls_cert_file,
                                   "PEM certificate chain to serve https with (the API and agents' "
-                                  "reports); re-read for each new connection, so a renewed one is "
-                                  "served without a restart");
+                                  "reports); read again when it changes (checked at each new "
+                                  "connection), so a renewed one is served without a restart");
   auto* key_opt = app.add_option("--tls-private-key-file", tls_key_file,
                                  "PEM private key of --tls-cert-file (re-read like it)");
   cert_opt->needs(key_opt);
