@@ -111,6 +111,30 @@ fleet::Result<std::shared_ptr<const ServingCertificate::Pair>> ServingCertificat
   return std::shared_ptr<const Pair>(std::move(pair));
 }
 
+namespace {
+
+// Whether the CA certificates verify the chain's leaf, as an agent will check it (names aside).
+Status CheckIssuedBy(const STACK_OF(X509)* chain, const STACK_OF(X509)* cas, const std::string& ca_file,
+                     const std::string& cert_file) {
+  std::unique_ptr<X509_STORE, void (*)(X509_STORE*)> store(X509_STORE_new(), X509_STORE_free);
+  for (int i = 0; i < sk_X509_num(cas); ++i) X509_STORE_add_cert(store.get(), sk_X509_value(cas, i));
+  std::unique_ptr<X509_STORE_CTX, void (*)(X509_STORE_CTX*)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
+  CertificateStack intermediates(sk_X509_dup(chain), [](STACK_OF(X509)* s) { sk_X509_free(s); });
+  X509* leaf = sk_X509_shift(intermediates.get());
+  if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf, intermediates.get()) != 1) {
+    return Status::Internal("checking " + ca_file + ": " + OpenSslError("unknown error"));
+  }
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const int error = X509_STORE_CTX_get_error(ctx.get());
+    ERR_clear_error();
+    return Status::Invalid(ca_file + " does not verify the certificate in " + cert_file + " (" +
+                           X509_verify_cert_error_string(error) + "): agents would refuse the controller");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 fleet::Result<std::unique_ptr<ServingCertificate>> ServingCertificate::Load(std::string cert_file,
                                                                             std::string key_file,
                                                                             std::string ca_file) {
@@ -126,6 +150,7 @@ fleet::Result<std::unique_ptr<ServingCertificate>> ServingCertificate::Load(std:
     if (!ca.ok()) return ca.status();
     auto parsed = ParseCertificates(*ca, ca_file);
     if (!parsed.ok()) return parsed.status();
+    if (Status st = CheckIssuedBy((*pair)->certs.get(), parsed->get(), ca_file, cert_file); !st.ok()) return st;
     ca_pem = std::move(*ca);
   }
   std::unique_ptr<ServingCertificate> out(
@@ -184,7 +209,8 @@ fleet::Status ServingCertificate::Configure(SSL_CTX* ctx) {
     RefreshPair();
     pair = pair_;
   }
-  // SSL_CTX_set1_chain takes references of its own; the context does not outlive them otherwise.
+  // The context takes references of its own (certificate, key, chain): the Pair may be replaced
+  // by a reload while connections still use them.
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
       SSL_CTX_use_certificate(ctx, pair->leaf()) != 1 || SSL_CTX_use_PrivateKey(ctx, pair->key) != 1) {
     return Status::Internal("setting up TLS: " + OpenSslError("unknown error"));

@@ -91,6 +91,18 @@ TEST_F(ControllerTlsTest, FleetctlVerifiesTheControllerAndARenewedCertificateNee
   EXPECT_EQ(e2e::TestCa::ServedSerial(controller.port(), ca_.ca_file()), "30");
 }
 
+TEST_F(ControllerTlsTest, ACaFileThatDoesNotVerifyTheCertificateIsRefusedAtStart) {
+  e2e::TestCa other;
+  auto r = e2e::Run({e2e::Bin("fleet-controller"), "--data-dir", (tmp_.path() / "data").string(), "--listen",
+                     "127.0.0.1:" + std::to_string(e2e::FreePort()), "--tls-cert-file", cert_file_,
+                     "--tls-private-key-file", key_file_, "--tls-ca-file", other.ca_file()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(other.ca_file() + " does not verify the certificate in " + cert_file_ +
+                       " (unable to get local issuer certificate): agents would refuse the controller"),
+            std::string::npos)
+      << r.out << r.err;
+}
+
 std::string Condition(const Json& host, const std::string& type) {
   for (const auto& c : host.value("status", Json::object()).value("conditions", Json::array())) {
     if (c["type"] == type) return c["status"];
