@@ -153,7 +153,7 @@ TEST_F(ControllerTlsTest, AnAgentVerifiesTheControllerWithTheDeliveredCaAndANewC
 }
 
 // Without --tls-ca-file a self-signed certificate is its own CA: agents get it.
-TEST(ControllerTls, ASelfSignedCertificateIsTheCaAgentsGet) {
+TEST(ControllerTlsSelfSigned, WithoutACaFileTheCertificateIsTheCaAgentsGet) {
   e2e::TempDir tmp;
   e2e::SshHost host;
   const std::string cert = (tmp.path() / "tls.crt").string(), key = (tmp.path() / "tls.key").string();
