@@ -126,6 +126,7 @@ fleet::Status ParseController(const YAML::Node& node, const std::string& path,
   FLEET_RETURN_IF_ERROR(m.Check());
   FLEET_RETURN_IF_ERROR(GetString(m, "url", &c->url));
   FLEET_RETURN_IF_ERROR(GetString(m, "tokenFile", &c->token_file));
+  FLEET_RETURN_IF_ERROR(GetString(m, "caFile", &c->ca_file));
   FLEET_RETURN_IF_ERROR(GetDuration(m, "reportInterval", &c->report_interval));
   return m.CheckUnknown();
 }

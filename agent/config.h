@@ -17,6 +17,7 @@ namespace agent {
 struct ControllerConfig {
   std::string url;
   std::string token_file;
+  std::string ca_file;  // PEM roots to verify an https url with; "" = the system's
   std::chrono::milliseconds report_interval{std::chrono::seconds(30)};
 };
 

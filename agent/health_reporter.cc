@@ -77,7 +77,9 @@ fleet::Status HealthReporter::SendOnce() {
   // Re-read each time: the controller may rotate it.
   auto token = fleet::ReadTrimmedFile(controller_.token_file);
   if (!token.ok()) return token.status().WithContext("controller.tokenFile");
-  auto client = HttpClient::Create(controller_.url, HttpClientOptions(std::chrono::seconds(10)));
+  HttpClientOptions options(std::chrono::seconds(10));
+  options.ca_file = controller_.ca_file;  // the controller's CA, delivered with the config
+  auto client = HttpClient::Create(controller_.url, std::move(options));
   if (!client.ok()) return client.status().WithContext("controller.url");
   auto resp = client->Send("POST", "/apis/vpsfleet.io/v1alpha1/hosts/" + PercentEncode(instance_) + "/report",
                            {{"Authorization", "Bearer " + *token}, {"Content-Type", "application/json"}},

@@ -1,6 +1,7 @@
 // Reports the agent's health to the controller every controller.reportInterval: version, the
 // config revision it runs, component health and resource use, authenticated with the per-host
-// token the controller delivered (controller.tokenFile). The controller's Healthy condition and
+// token the controller delivered (controller.tokenFile), over https verified with the CA it delivered
+// (controller.caFile) when the URL is https. The controller's Healthy condition and
 // rollout health gates are built on these reports.
 #pragma once
 

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "controller/serving_certificate.h"
 #include "fleet/crypto.h"
 #include "fleet/json_parse.h"
 #include "fleet/metrics.h"
@@ -328,6 +329,7 @@ struct ApiServer::Impl {
   AgentReportHooks reports;
   ApiServer::SupportBundleFetch support;
   std::function<void(std::vector<fleet::metrics::Family>*)> extra_metrics;
+  ServingCertificate* certificate = nullptr;
   std::unique_ptr<web::http::experimental::listener::http_listener> listener;
   fleet::metrics::CounterVec requests{"fleet_apiserver_requests_total",
                                       "API requests by verb, resource and HTTP code.",
@@ -713,10 +715,26 @@ void ApiServer::SetExtraMetrics(std::function<void(std::vector<fleet::metrics::F
   impl_->extra_metrics = std::move(gather);
 }
 
+void ApiServer::SetServingCertificate(ServingCertificate* certificate) {
+  impl_->certificate = certificate;
+}
+
 Status ApiServer::Start(const std::string& address) {
   using web::http::experimental::listener::http_listener;
+  web::http::experimental::listener::http_listener_config config;
+  if (ServingCertificate* certificate = impl_->certificate) {
+    // cpprestsdk builds a context per connection and calls this for it, so each connection
+    // gets the certificate files as they are now. A system_error drops only that connection.
+    config.set_ssl_context_callback([certificate](boost::asio::ssl::context& ctx) {
+      if (fleet::Status st = certificate->Configure(ctx.native_handle()); !st.ok()) {
+        spdlog::error("{}", st.message());
+        throw boost::system::system_error(boost::asio::error::no_protocol_option);
+      }
+    });
+  }
   try {
-    impl_->listener = std::make_unique<http_listener>(web::uri("http://" + address));
+    impl_->listener = std::make_unique<http_listener>(
+        web::uri((impl_->certificate ? "https://" : "http://") + address), config);
     impl_->listener->support([this](http_request req) { impl_->Handle(std::move(req)); });
     // cpprestsdk answers these itself (TRACE echoing the request) unless they have handlers.
     for (const auto& m : {methods::TRCE, methods::OPTIONS}) {

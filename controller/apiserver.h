@@ -30,6 +30,7 @@ struct ApiLimits {
   // 32 MiB leaves some 3 KiB per host for labels and vars.
   size_t max_apply_bytes = 32 << 20;
 };
+class ServingCertificate;
 
 // How the API reaches the controller's in-memory health state.
 struct AgentReportHooks {
@@ -54,6 +55,8 @@ class ApiServer {
   fleet::Status Start(const std::string& address);
   // Before Start: request size limits (the defaults otherwise).
   void SetLimits(ApiLimits limits);
+  // Before Start: serve https with this certificate (it must outlive the server).
+  void SetServingCertificate(ServingCertificate* certificate);
   // Before Start: enables the report endpoint and the Host status overlay.
   void SetAgentReportHooks(AgentReportHooks hooks);
   // Before Start: enables GET .../hosts/NAME/support?duration=N (bundle bytes, application/gzip).

@@ -72,6 +72,8 @@ struct ReconcilerOptions {
   // without spec.agent.version gets. Empty: no agent version is part of the revision.
   std::map<std::string, std::string> agent_bundles{};
   std::string default_agent_version{};
+  // The PEM CA agents verify controller_url with, as it is now; unset or "" = the hosts' roots.
+  std::function<std::string()> controller_ca{};
 };
 
 struct HostDecision {

@@ -11,6 +11,7 @@
 #include "controller/manager.h"
 #include "controller/reports.h"
 #include "controller/rollout.h"
+#include "controller/serving_certificate.h"
 #include "controller/session_pool.h"
 #include "controller/support_fetch.h"
 #include "controller/tailscale.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   std::string data_dir = "/var/lib/fleet-controller";
   std::string listen = "127.0.0.1:7070";
   std::string advertise;
+  std::string tls_cert_file, tls_key_file, tls_ca_file;
   std::string bundle_dir;
   std::string bundles_dir;
   std::string tailscale_cmd = "tailscale";
@@ -36,7 +38,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--listen", listen, "host:port for the API")->capture_default_str();
   app.add_option("--advertise-url", advertise,
-                 "URL agents report to (default http://<listen>); must be reachable from the hosts");
+                 "URL agents report to (default http[s]://<listen>); must be reachable from the hosts");
+  auto* cert_opt = app.add_option("--tls-cert-file", tls_cert_file,
+                                  "PEM certificate chain to serve https with (the API and agents' "
+                                  "reports); read again when it changes (checked at each new "
+                                  "connection), so a renewed one is served without a restart");
+  auto* key_opt = app.add_option("--tls-private-key-file", tls_key_file,
+                                 "PEM private key of --tls-cert-file (re-read like it)");
+  cert_opt->needs(key_opt);
+  key_opt->needs(cert_opt);
+  app.add_option("--tls-ca-file", tls_ca_file,
+                 "PEM CA certificate(s) agents verify the controller with, delivered with their "
+                 "config (a change rolls out); default: the certificate itself when it is "
+                 "self-signed, else the hosts' system roots")
+      ->needs(cert_opt);
   app.add_option("--agent-bundle", bundle_dir,
                  "The fleet-agent bundle to install on hosts (build/agent-bundle); without it the "
                  "controller serves the API but delivers nothing");
@@ -92,12 +107,28 @@ int main(int argc, char** argv) {
                                 std::to_string(report_interval) +
                                 " s): one late report would mark a healthy host as not reporting"));
   }
+  const bool tls = !tls_cert_file.empty();
+  if (tls && advertise.rfind("http://", 0) == 0) {
+    return app.exit(CLI::ValidationError(
+        "--advertise-url", advertise + " is plain http while the controller serves https: agents "
+                           "would send their tokens in clear to a port that does not speak it"));
+  }
   spdlog::set_level(spdlog::level::from_str(log_level == "warn" ? "warning" : log_level));
   // Every API connection holds a descriptor, an idle one too (cpprestsdk reads a request head
   // for as long as the client takes): at systemd's 1024, a thousand idle connections would shut
   // everyone else out.
   fleet::RaiseOpenFileLimit();
-  if (advertise.empty()) advertise = "http://" + listen;
+  const std::string scheme = tls ? "https://" : "http://";
+  if (advertise.empty()) advertise = scheme + listen;
+  std::unique_ptr<controller::ServingCertificate> certificate;
+  if (tls) {
+    auto loaded = controller::ServingCertificate::Load(tls_cert_file, tls_key_file, tls_ca_file);
+    if (!loaded.ok()) {
+      spdlog::critical("TLS: {}", loaded.status().message());
+      return 1;
+    }
+    certificate = std::move(*loaded);
+  }
 
   // Block the shutdown signals in every thread; main waits for them with sigwait.
   sigset_t signals;
@@ -123,6 +154,7 @@ int main(int argc, char** argv) {
   fleet::Registry registry(**store, *fingerprint_key);
   controller::ApiServer server(registry, *token);
   server.SetLimits(api_limits);
+  server.SetServingCertificate(certificate.get());
   controller::HealthTracker health;
   controller::EventRecorder events;
 
@@ -154,6 +186,7 @@ int main(int argc, char** argv) {
     if (ssh_idle_timeout == 0) ssh_pool.max_idle = 0;
     transport = std::make_unique<controller::PooledTransport>(controller::NewSshTransport(), ssh_pool);
     options.controller_url = advertise;
+    if (certificate) options.controller_ca = [&certificate] { return certificate->AgentCa(); };
     options.report_timeout = std::chrono::seconds(report_timeout);
     options.resync = std::chrono::seconds(resync);
     options.report_interval = std::to_string(report_interval) + "s";
@@ -190,8 +223,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  spdlog::info("fleet-controller {} serving http://{} (store {}/fleet.db, token in {}/token){}",
-               VPSFLEET_VERSION, listen, data_dir, data_dir,
+  spdlog::info("fleet-controller {} serving {}{} (store {}/fleet.db, token in {}/token){}",
+               VPSFLEET_VERSION, scheme, listen, data_dir, data_dir,
                manager ? ", delivering with " + std::to_string(workers) + " workers"
                        : ", delivery off (no --agent-bundle)");
   int sig = 0;

@@ -30,6 +30,7 @@ fleet::Result<fleet::RenderedAgent> RenderHost(fleet::Store& store, const Json& 
     return profile.status();
   }
   fleet::RenderInputs inputs{&host, &*profile, &secrets, options.controller_url, options.report_interval};
+  if (options.controller_ca) inputs.controller_ca = options.controller_ca();
   const Json agent = (*profile)["spec"].value("agent", Json::object());
   inputs.agent_version = agent.value("version", options.default_agent_version);
   if (!inputs.agent_version.empty()) {

@@ -4,16 +4,21 @@
 
 #include <cctype>
 #include <fstream>
-#include <sstream>
 
 namespace fleet {
 
-Result<std::string> ReadFileText(const std::string& path) {
+Result<std::string> ReadFileText(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text;
+  char buf[16384];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    if (text.size() + static_cast<size_t>(in.gcount()) > max_bytes) {
+      return Status::Invalid(path + ": longer than " + std::to_string(max_bytes) + " bytes");
+    }
+    text.append(buf, static_cast<size_t>(in.gcount()));
+  }
+  return text;
 }
 
 Result<std::string> ReadTrimmedFile(const std::string& path) {

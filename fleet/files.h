@@ -1,14 +1,15 @@
 // Reading small text files (tokens, keys, configs) into strings; the limit on open files.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "fleet/status.h"
 
 namespace fleet {
 
-// The whole file; kNotFound when it cannot be opened.
-Result<std::string> ReadFileText(const std::string& path);
+// The whole file; kNotFound when it cannot be opened, kInvalid when it is longer than max_bytes.
+Result<std::string> ReadFileText(const std::string& path, size_t max_bytes = SIZE_MAX);
 // The file without trailing whitespace (a token written with a newline).
 Result<std::string> ReadTrimmedFile(const std::string& path);
 

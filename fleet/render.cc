@@ -107,6 +107,10 @@ class Renderer {
     config["controller"] = {{"url", in_.controller_url},
                             {"tokenFile", AgentTokenPath(install_dir_)},
                             {"reportInterval", in_.report_interval}};
+    if (!in_.controller_ca.empty()) {
+      files_[AgentControllerCaPath(install_dir_)] = in_.controller_ca;
+      config["controller"]["caFile"] = AgentControllerCaPath(install_dir_);
+    }
 
     // The revision covers everything the agent will run with, secrets included (by hash).
     std::string material = ToYaml(config);
@@ -136,6 +140,9 @@ class Renderer {
 std::string AgentConfigPath(const std::string& install_dir) { return install_dir + "/config.yaml"; }
 std::string AgentTokenPath(const std::string& install_dir) {
   return install_dir + "/secrets/controller-token";
+}
+std::string AgentControllerCaPath(const std::string& install_dir) {
+  return install_dir + "/secrets/controller-ca.crt";
 }
 
 Result<RenderedAgent> RenderAgentConfig(const RenderInputs& in) {

@@ -26,6 +26,9 @@ struct RenderInputs {
   const std::map<std::string, Json>* secrets = nullptr;
   std::string controller_url;  // where the agent reports health
   std::string report_interval = "15s";  // how often (a duration the agent parses)
+  // PEM CA certificate(s) the agent verifies controller_url with, delivered as a file next to
+  // the config; "" = the host's system roots.
+  std::string controller_ca{};
   // The agent to run the config with: its version and its bundle's digest. Both are part of the
   // revision, so a new agent version (or a rebuilt bundle) is a new revision like a new config.
   std::string agent_version{};
@@ -38,5 +41,6 @@ Result<RenderedAgent> RenderAgentConfig(const RenderInputs& in);
 // Where things live under a host's install dir.
 std::string AgentConfigPath(const std::string& install_dir);
 std::string AgentTokenPath(const std::string& install_dir);  // per-host report token (0600)
+std::string AgentControllerCaPath(const std::string& install_dir);  // RenderInputs::controller_ca
 
 }  // namespace fleet

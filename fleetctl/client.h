@@ -39,6 +39,8 @@ class Client {
  private:
   fleet::Result<fleet::Json> Call(const std::string& method, const std::string& path_and_query,
                                   const fleet::Json* body);
+  // Why a request got no answer, naming the certificate problem when TLS verification failed.
+  fleet::Status Unreachable(const std::exception& e) const;
   Connection conn_;
   std::chrono::seconds timeout_;
   struct Impl;

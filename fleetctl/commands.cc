@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -45,6 +46,10 @@ int Fail(const Status& st) {
 fleet::Result<std::unique_ptr<Client>> Connect(const Globals& g) {
   auto conn = ResolveConnection(g.conn);
   if (!conn.ok()) return conn.status();
+  if (conn->insecure_skip_tls_verify && conn->server.rfind("https://", 0) == 0) {
+    std::cerr << "warning: insecure-skip-tls-verify: the certificate of " << conn->server
+              << " is not verified; anyone on the path can read the token\n";
+  }
   return std::make_unique<Client>(*conn, std::chrono::seconds(g.timeout_seconds));
 }
 
@@ -379,7 +384,8 @@ int RunVersion(const Globals& g, bool client_only) {
 }
 
 struct ContextFlags {
-  std::string name, server, token, token_file;
+  std::string name, server, token, token_file, certificate_authority;
+  std::optional<bool> insecure_skip_tls_verify;
 };
 
 int RunSetContext(const Globals& g, const ContextFlags& f, bool use) {
@@ -395,6 +401,15 @@ int RunSetContext(const Globals& g, const ContextFlags& f, bool use) {
   if (!f.token_file.empty()) {
     c.token_file = std::filesystem::absolute(f.token_file).string();
     c.token.clear();
+  }
+  if (!f.certificate_authority.empty()) {
+    c.certificate_authority = std::filesystem::absolute(f.certificate_authority).string();
+  }
+  if (f.insecure_skip_tls_verify) c.insecure_skip_tls_verify = *f.insecure_skip_tls_verify;
+  if (!c.certificate_authority.empty() && c.insecure_skip_tls_verify) {
+    return Fail(Status::Invalid("context \"" + f.name +
+                                "\": --certificate-authority and --insecure-skip-tls-verify "
+                                "cannot both be set (--insecure-skip-tls-verify=false clears it)"));
   }
   if (use || cfg->current_context.empty()) cfg->current_context = f.name;
   auto st = SaveConfig(path, *cfg);
@@ -424,6 +439,8 @@ int RunViewConfig(const Globals& g) {
     Json e = {{"server", c.server}};
     if (!c.token.empty()) e["token"] = "REDACTED";
     if (!c.token_file.empty()) e["tokenFile"] = c.token_file;
+    if (!c.certificate_authority.empty()) e["certificateAuthority"] = c.certificate_authority;
+    if (c.insecure_skip_tls_verify) e["insecureSkipTLSVerify"] = true;
     j["contexts"][name] = e;
   }
   std::cout << fleet::ToYaml(j);
@@ -457,6 +474,10 @@ int Main(int argc, char** argv) {
   app.add_option("--token", g.conn.token, "Bearer token (prefer --token-file or FLEETCTL_TOKEN)");
   app.add_option("--token-file", g.conn.token_file, "File holding the bearer token");
   app.add_option("--context", g.conn.context, "Context from the config file to use");
+  app.add_option("--certificate-authority", g.conn.certificate_authority,
+                 "PEM file of the CA to verify an https controller with (overrides the context)");
+  app.add_flag("--insecure-skip-tls-verify", g.conn.insecure_skip_tls_verify,
+               "Do not verify the controller's certificate (labs only; warns on every run)");
   app.add_option("--config", g.conn.config_path, "Config file (default $FLEETCTL_CONFIG or ~/.config/vpsfleet/config.yaml)");
   app.add_option("--request-timeout", g.timeout_seconds, "Seconds to wait for the controller")
       ->check(CLI::Range(1, 3600))
@@ -526,6 +547,11 @@ int Main(int argc, char** argv) {
   set_ctx->add_option("--server", ctx.server, "Controller URL, e.g. http://127.0.0.1:7070");
   set_ctx->add_option("--token", ctx.token, "Bearer token (stored in the 0600 config file)");
   set_ctx->add_option("--token-file", ctx.token_file, "File holding the token (stored as a path)");
+  set_ctx->add_option("--certificate-authority", ctx.certificate_authority,
+                      "PEM file of the CA the https server is verified with (stored as a path)");
+  set_ctx->add_flag("--insecure-skip-tls-verify", ctx.insecure_skip_tls_verify,
+                    "Do not verify the server's certificate (labs only; fleetctl warns on every "
+                    "run); =false turns it off again");
   bool use_it = false;
   set_ctx->add_flag("--use", use_it, "Also make it the current context");
   set_ctx->callback([&] { rc = RunSetContext(g, ctx, use_it); });

@@ -13,9 +13,62 @@
 namespace fleetctl {
 namespace {
 
+constexpr size_t kMaxConfigBytes = 1 << 20;
+constexpr size_t kMaxCertificateAuthorityBytes = 1 << 20;
+
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
+}
+
+// A context's fields as they are named in the file.
+struct ContextField {
+  const char* name;
+  std::string Context::*text = nullptr;  // a string field, or
+  bool Context::*flag = nullptr;         // a true/false one
+};
+constexpr ContextField kContextFields[] = {
+    {"server", &Context::server},
+    {"token", &Context::token},
+    {"tokenFile", &Context::token_file},
+    {"certificateAuthority", &Context::certificate_authority},
+    {"insecureSkipTLSVerify", nullptr, &Context::insecure_skip_tls_verify},
+};
+
+// "file:line:col: field: message".
+fleet::Status InvalidField(const fleet::Document& doc, const std::string& field,
+                           const std::string& message) {
+  return fleet::Status::Invalid(
+      fleet::Located(doc.source, doc.positions.Find(field), field + ": " + message));
+}
+
+fleet::Result<Context> ParseContext(const fleet::Document& doc, const std::string& path,
+                                    const fleet::Json& fields) {
+  auto invalid = [&](const std::string& field, const std::string& message) {
+    return InvalidField(doc, field, message);
+  };
+  if (!fields.is_object()) return invalid(path, "must be a mapping");
+  Context ctx;
+  for (const auto& [key, value] : fields.items()) {
+    const std::string field = fleet::JoinPath(path, key);
+    const ContextField* known = nullptr;
+    for (const auto& f : kContextFields) {
+      if (key == f.name) known = &f;
+    }
+    if (!known) {
+      std::string names;
+      for (const auto& f : kContextFields) names += (names.empty() ? "" : ", ") + std::string(f.name);
+      return invalid(field, "unknown field (known: " + names + ")");
+    }
+    if (known->text) {
+      if (!value.is_string()) return invalid(field, "must be a string");
+      ctx.*known->text = value.get<std::string>();
+    } else {
+      if (!value.is_boolean()) return invalid(field, "must be true or false");
+      ctx.*known->flag = value.get<bool>();
+    }
+  }
+  return ctx;
 }
 
 }  // namespace
@@ -28,20 +81,31 @@ std::string ConfigPath() {
 
 fleet::Result<Config> LoadConfig(const std::string& path) {
   Config cfg;
-  auto text = fleet::ReadFileText(path);
-  if (!text.ok()) return cfg;  // no config file yet
+  auto text = fleet::ReadFileText(path, kMaxConfigBytes);
+  if (!text.ok()) {
+    if (text.status().code() == fleet::Code::kNotFound) return cfg;  // no config file yet
+    return text.status();
+  }
   auto docs = fleet::ParseYamlDocuments(*text, path);
   if (!docs.ok()) return docs.status();
   if (docs->empty()) return cfg;
-  const auto& j = (*docs)[0].object;
-  try {
-    cfg.current_context = j.value("currentContext", "");
-    const fleet::Json contexts = j.value("contexts", fleet::Json::object());
-    for (auto& [name, c] : contexts.items()) {
-      cfg.contexts[name] = {c.value("server", ""), c.value("token", ""), c.value("tokenFile", "")};
+  const fleet::Document& doc = (*docs)[0];
+  const fleet::Json& j = doc.object;
+  auto invalid = [&](const std::string& field, const std::string& message) {
+    return InvalidField(doc, field, message);
+  };
+  if (!j.is_object()) return fleet::Status::Invalid(path + ": must be a mapping");
+  if (j.contains("currentContext")) {
+    if (!j["currentContext"].is_string()) return invalid("currentContext", "must be a string");
+    cfg.current_context = j["currentContext"];
+  }
+  if (j.contains("contexts")) {
+    if (!j["contexts"].is_object()) return invalid("contexts", "must be a mapping");
+    for (const auto& [name, fields] : j["contexts"].items()) {
+      auto ctx = ParseContext(doc, fleet::JoinPath("contexts", name), fields);
+      if (!ctx.ok()) return ctx.status();
+      cfg.contexts[name] = std::move(*ctx);
     }
-  } catch (const fleet::Json::exception& e) {
-    return fleet::Status::Invalid(path + ": " + e.what());
   }
   return cfg;
 }
@@ -52,6 +116,8 @@ fleet::Status SaveConfig(const std::string& path, const Config& config) {
     fleet::Json e = {{"server", c.server}};
     if (!c.token.empty()) e["token"] = c.token;
     if (!c.token_file.empty()) e["tokenFile"] = c.token_file;
+    if (!c.certificate_authority.empty()) e["certificateAuthority"] = c.certificate_authority;
+    if (c.insecure_skip_tls_verify) e["insecureSkipTLSVerify"] = true;
     j["contexts"][name] = e;
   }
   std::error_code ec;
@@ -107,6 +173,20 @@ fleet::Result<Connection> ResolveConnection(const ConnectionFlags& flags) {
         "`fleetctl config set-context NAME --server URL --token-file FILE`");
   }
   while (!conn.server.empty() && conn.server.back() == '/') conn.server.pop_back();
+  // Either TLS flag replaces both of the context's TLS settings, as --server replaces its server.
+  const bool tls_flags = !flags.certificate_authority.empty() || flags.insecure_skip_tls_verify;
+  conn.certificate_authority = tls_flags ? flags.certificate_authority : ctx.certificate_authority;
+  conn.insecure_skip_tls_verify = tls_flags ? flags.insecure_skip_tls_verify : ctx.insecure_skip_tls_verify;
+  if (!conn.certificate_authority.empty()) {
+    if (conn.insecure_skip_tls_verify) {
+      // One would make the other meaningless; say so rather than pick one silently.
+      return fleet::Status::Invalid("certificateAuthority " + conn.certificate_authority +
+                                    " and insecureSkipTLSVerify are both set: choose one");
+    }
+    auto pem = fleet::ReadFileText(conn.certificate_authority, kMaxCertificateAuthorityBytes);
+    if (!pem.ok()) return pem.status().WithContext("certificateAuthority");
+    conn.certificate_authority_pem = std::move(*pem);
+  }
   return conn;
 }
 

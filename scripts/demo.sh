@@ -3,7 +3,8 @@
 #   1. installs dependencies and builds;
 #   2. starts a Prometheus remote-write receiver, a Loki push receiver, Docker with two containers
 #      that log, three SSH "VPSs" (real sshd on loopback ports, each with its own host key and
-#      install dir) and fleet-controller with its SQLite store;
+#      install dir) and fleet-controller with its SQLite store, serving https with a self-signed
+#      certificate the script makes (fleetctl and the agents verify it);
 #   3. applies examples/hosts.yaml, pointed at those hosts (addresses, ports, keys, URLs rewritten);
 #   4. waits until the controller has installed fleet-agent on every host over SSH and every
 #      agent reports Healthy; shows `fleetctl get hosts`, each host's metrics in Prometheus and the
@@ -35,7 +36,8 @@ if [ "${KEEP:-0}" = 1 ]; then
 else
   trap 'stop_all; rm -rf "$work"' EXIT
 fi
-wait_http() { for _ in $(seq 200); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timed out waiting for $1" >&2; return 1; }
+# wait_http URL [curl options]
+wait_http() { for _ in $(seq 200); do curl -sf "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timed out waiting for $1" >&2; return 1; }
 
 echo "== Prometheus (remote-write receiver)"
 prom_port=$(free_port)
@@ -69,14 +71,21 @@ for h in atl-chat atl-network fra-db; do
   host_key[$h]=$SSHD_HOSTKEY
 done
 
-echo "== fleet-controller (SQLite store in $work/controller)"
+echo "== fleet-controller (SQLite store in $work/controller), https with a self-signed certificate"
+# Self-signed, so it is its own CA: fleetctl's context names it, and the controller delivers it to
+# every agent with its config (no --tls-ca-file needed).
+(umask 077; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$work/controller-tls.key" -out "$work/controller-tls.crt" 2>/dev/null)
 ctl_port=$(free_port)
 "$bin/fleet-controller" --data-dir "$work/controller" --listen "127.0.0.1:$ctl_port" \
+  --tls-cert-file "$work/controller-tls.crt" --tls-private-key-file "$work/controller-tls.key" \
   --agent-bundle "$root/build/agent-bundle" --report-timeout 30 >"$work/controller.log" 2>&1 &
 pids+=($!)
-wait_http "http://127.0.0.1:$ctl_port/readyz"
+wait_http "https://127.0.0.1:$ctl_port/readyz" --cacert "$work/controller-tls.crt"
 export FLEETCTL_CONFIG=$work/fleetctl.yaml
-"$bin/fleetctl" config set-context demo --server "http://127.0.0.1:$ctl_port" --token-file "$work/controller/token" --use
+"$bin/fleetctl" config set-context demo --server "https://127.0.0.1:$ctl_port" --token-file "$work/controller/token" \
+  --certificate-authority "$work/controller-tls.crt" --use
 
 echo "== examples/hosts.yaml, pointed at the loopback hosts"
 python3 - "$root/examples/hosts.yaml" "$work" "$prom_port" "$loki_port" \

@@ -16,6 +16,8 @@ packages=(
   # real peers for tests, demo and benchmarks
   openssh-server openssh-client prometheus prometheus-node-exporter etcd-server
   docker.io busybox-static ansible curl procps iproute2 diffutils python3 python3-yaml bc jq
+  # the openssl CLI: the demo's and the TLS tests' certificates
+  openssl
   # headless browser for the agent status page test
   chromium
   # systemd-journald, journalctl and systemd-cat for the agent's journal test (journald runs in a

@@ -31,16 +31,7 @@ TEST(DeliveryReports, AnUnreachableAdvertiseUrlIsNoReportAndTheRightOneHeals) {
                                           "--report-timeout", "4", "--agent-report-interval", "1",
                                           "--resync", "2"});
   ASSERT_TRUE(controller.Start({"--advertise-url", unreachable})) << controller.Log();
-  const std::string fleet =
-      "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: key}\ntype: ssh-auth\n"
-      "stringData:\n  ssh-privatekey: |\n" + e2e::Indent(host.client_private_key(), 4) +
-      "---\napiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
-      "  collectors: {enabled: [loadavg], container: {enabled: false}}\n---\n"
-      "apiVersion: vpsfleet.io/v1alpha1\nkind: Host\nmetadata: {name: vps-silent}\nspec:\n"
-      "  address: 127.0.0.1\n  profile: standard\n  installDir: " + host.install_dir() + "\n"
-      "  ssh: {port: " + std::to_string(host.port()) + ", keySecretRef: key, hostKey: '" +
-      host.host_public_key() + "'}\n  vars: {httpListen: '127.0.0.1:" + std::to_string(agent_port) + "'}\n";
-  auto applied = controller.Fleetctl({"apply", "-f", "-"}, fleet);
+  auto applied = controller.Fleetctl({"apply", "-f", "-"}, host.OneHostFleet("vps-silent", agent_port));
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
   auto get = [&] {
     auto r = controller.Fleetctl({"get", "host", "vps-silent", "-o", "json"});

@@ -298,17 +298,30 @@ bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeou
   return pred();
 }
 
-Controller::Controller(std::filesystem::path dir, std::vector<std::string> flags)
-    : dir_(std::move(dir)), flags_(std::move(flags)), port_(FreePort()) {}
+Controller::Controller(std::filesystem::path dir, std::vector<std::string> flags,
+                       std::optional<ControllerTls> tls)
+    : dir_(std::move(dir)), flags_(std::move(flags)), tls_(std::move(tls)), port_(FreePort()) {
+  // FLEETCTL_SERVER and FLEETCTL_TOKEN override the context's server and token; the CA is its own.
+  if (tls_) {
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "fleetctl.yaml")
+        << "currentContext: harness\ncontexts:\n  harness: {certificateAuthority: '" << tls_->ca_file << "'}\n";
+  }
+}
 
 bool Controller::Start(const std::vector<std::string>& extra_flags) {
   std::vector<std::string> argv = {Bin("fleet-controller"), "--data-dir", (dir_ / "controller").string(),
                                    "--listen", "127.0.0.1:" + std::to_string(port_)};
+  if (tls_) argv.insert(argv.end(), {"--tls-cert-file", tls_->cert_file, "--tls-private-key-file", tls_->key_file});
   argv.insert(argv.end(), flags_.begin(), flags_.end());
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   process_.reset();  // a previous run, stopped or not
   process_ = std::make_unique<Process>(argv);
-  return WaitFor([&] { return Http("GET", port_, "/readyz").status == 200; }, std::chrono::seconds(15));
+  auto ready = [&] {
+    if (!tls_) return Http("GET", port_, "/readyz").status == 200;
+    return Run({"curl", "-sf", "--max-time", "5", "--cacert", tls_->ca_file, url() + "/readyz"}).exit_code == 0;
+  };
+  return WaitFor(ready, std::chrono::seconds(15));
 }
 
 std::string Controller::token() const {

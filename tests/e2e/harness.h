@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,20 +88,30 @@ std::string Indent(const std::string& text, int n);
 // Polls pred every 50 ms until it is true or timeout passes; returns its last value.
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 
+// https for a Controller: the files it serves (--tls-cert-file, --tls-private-key-file) and the
+// CA its clients (the readiness check, fleetctl) verify it with.
+struct ControllerTls {
+  std::string cert_file, key_file, ca_file;
+};
+
 // fleet-controller with its data in dir/controller on a port of its own, kept across restarts
 // (agents report to the URL rendered into their config), and fleetctl pointed at it. Stopped
 // when destroyed.
 class Controller {
  public:
   // flags: given on every start after --data-dir and --listen, e.g. {"--agent-bundle", ...}.
-  Controller(std::filesystem::path dir, std::vector<std::string> flags = {});
+  // tls: serve https; fleetctl's config file (FleetctlEnv) then names tls->ca_file.
+  Controller(std::filesystem::path dir, std::vector<std::string> flags = {},
+             std::optional<ControllerTls> tls = std::nullopt);
   // Starts it (again, after Stop) with flags plus extra_flags and waits for /readyz; false when
   // it did not answer within 15 s (Log() tells why).
   [[nodiscard]] bool Start(const std::vector<std::string>& extra_flags = {});
   int Stop(int sig = 15) { return process_ ? process_->Stop(sig) : -1; }
 
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+  }
   std::string token_file() const { return (dir_ / "controller" / "token").string(); }
   std::string token() const;  // the API's bearer token, written at the first start
   std::string Log() const { return process_ ? process_->Log() : ""; }
@@ -114,6 +125,7 @@ class Controller {
  private:
   const std::filesystem::path dir_;
   const std::vector<std::string> flags_;
+  const std::optional<ControllerTls> tls_;
   const int port_;
   std::unique_ptr<Process> process_;
 };

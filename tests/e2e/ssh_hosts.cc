@@ -99,6 +99,17 @@ std::string SshHost::install_dir() const { return Path("install"); }
 
 std::string SshHost::Log() const { return sshd_ ? sshd_->Log() : ""; }
 
+std::string SshHost::OneHostFleet(const std::string& name, int agent_port) const {
+  return "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: key}\ntype: ssh-auth\n"
+         "stringData:\n  ssh-privatekey: |\n" + Indent(client_private_key(), 4) +
+         "---\napiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
+         "  collectors: {enabled: [loadavg], container: {enabled: false}}\n---\n"
+         "apiVersion: vpsfleet.io/v1alpha1\nkind: Host\nmetadata: {name: " + name + "}\nspec:\n"
+         "  address: 127.0.0.1\n  profile: standard\n  installDir: " + install_dir() + "\n"
+         "  ssh: {port: " + std::to_string(port()) + ", keySecretRef: key, hostKey: '" +
+         host_public_key() + "'}\n  vars: {httpListen: '127.0.0.1:" + std::to_string(agent_port) + "'}\n";
+}
+
 void SshHost::Start() {
   if (sshd_ && sshd_->Running()) return;
   sshd_ = std::make_unique<Process>(

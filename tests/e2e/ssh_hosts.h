@@ -31,6 +31,9 @@ class SshHost {
   std::string install_dir() const;         // an empty directory for the agent to be installed in
   const std::filesystem::path& dir() const { return dir_.path(); }  // everything of this host
   std::string Log() const;                 // what sshd printed
+  // This host as a fleet to apply: Secret "key" (its client key), AgentProfile "standard" (the
+  // loadavg collector only) and Host `name`, its agent listening on 127.0.0.1:agent_port.
+  std::string OneHostFleet(const std::string& name, int agent_port) const;
 
   void Stop();  // as if the host went away: sshd no longer listens, established sessions end
   void Start();  // again on the same port with the same host key

@@ -16,7 +16,7 @@ TEST(ParseConfig, FullFile) {
 instance: atl-chat
 job: node
 revision: "abc123"
-controller: {url: "https://ctl:8443", tokenFile: /etc/fleet/token, reportInterval: 1m}
+controller: {url: "https://ctl:8443", tokenFile: /etc/fleet/token, caFile: /etc/fleet/ca.crt, reportInterval: 1m}
 scrapeInterval: 30s
 collectors:
   disabled: [pressure]
@@ -40,6 +40,7 @@ buffer: {dir: /var/lib/fleet-agent}
   EXPECT_EQ(c->job, "node");
   EXPECT_EQ(c->revision, "abc123");
   EXPECT_EQ(c->controller.token_file, "/etc/fleet/token");
+  EXPECT_EQ(c->controller.ca_file, "/etc/fleet/ca.crt");
   EXPECT_EQ(c->controller.report_interval, std::chrono::minutes(1));
   EXPECT_EQ(c->scrape_interval, std::chrono::seconds(30));
   EXPECT_FALSE(c->collectors.enabled.has_value());

@@ -36,9 +36,11 @@ class RenderTest : public ::testing::Test {
   std::map<std::string, Json> secrets_ = {{"central-auth", SecretObj("central-auth", {{"password", "s3cret"}})}};
 
   std::string agent_version_ = "0.1.0", agent_digest_ = "d-0.1.0";
+  std::string controller_ca_;
 
   Result<RenderedAgent> Render() {
     RenderInputs in{&host_, &profile_, &secrets_, "http://127.0.0.1:7070"};
+    in.controller_ca = controller_ca_;
     in.agent_version = agent_version_;
     in.agent_bundle_digest = agent_digest_;
     return RenderAgentConfig(in);
@@ -115,6 +117,8 @@ TEST_F(RenderTest, SameInputsSameBytesAnyChangeNewRevision) {
       {"host vars", [](RenderTest* t) { t->host_["spec"]["vars"]["extraLabels"]["tier"] = "core"; }},
       {"agent version", [](RenderTest* t) { t->agent_version_ = "0.2.0", t->agent_digest_ = "d-0.2.0"; }},
       {"agent bundle rebuilt, same version", [](RenderTest* t) { t->agent_digest_ = "d-0.2.0-rebuilt"; }},
+      {"controller CA delivered", [](RenderTest* t) { t->controller_ca_ = "-----BEGIN CERTIFICATE-----\nA\n"; }},
+      {"controller CA replaced", [](RenderTest* t) { t->controller_ca_ = "-----BEGIN CERTIFICATE-----\nB\n"; }},
   };
   std::set<std::string> seen = {a->revision};
   for (const auto& c : changes) {
@@ -123,6 +127,17 @@ TEST_F(RenderTest, SameInputsSameBytesAnyChangeNewRevision) {
     ASSERT_TRUE(r.ok()) << c.what;
     EXPECT_TRUE(seen.insert(r->revision).second) << c.what << " did not change the revision";
   }
+}
+
+TEST_F(RenderTest, ControllerCaIsAFileTheConfigNames) {
+  auto without = Render();
+  ASSERT_TRUE(without.ok());
+  EXPECT_FALSE(Yaml(without->config)["controller"].contains("caFile")) << "the host's roots";
+  controller_ca_ = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  auto with = Render();
+  ASSERT_TRUE(with.ok());
+  EXPECT_EQ(Yaml(with->config)["controller"]["caFile"], "/srv/agent/secrets/controller-ca.crt");
+  EXPECT_EQ(with->secret_files.at("/srv/agent/secrets/controller-ca.crt"), controller_ca_);
 }
 
 TEST_F(RenderTest, AgentVersionIsCarriedButNotWrittenIntoTheConfig) {
