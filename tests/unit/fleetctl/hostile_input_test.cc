@@ -43,5 +43,22 @@ TEST_F(HostileInputTest, ATwoMegabyteHostKeyIsAMaxLengthErrorEverywhere) {
   EXPECT_TRUE(client.Version().ok()) << "the controller is still serving";
 }
 
+// fleetctl places the server's "items[i] (ref): field: message" lines in the files (parsed with
+// RE2 now: the server's text is not fleetctl's to trust).
+TEST_F(HostileInputTest, ServerErrorsArePlacedInTheFile) {
+  ASSERT_TRUE(registry_->Apply({{{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Host"}, {"metadata", {{"name", "web-1"}}},
+                                 {"spec", {{"address", "10.0.0.1"}, {"profile", "p"}}}}},
+                               false).ok());
+  const std::string file = tmp_.path().string() + "/group.yaml";
+  std::ofstream(file) << "apiVersion: vpsfleet.io/v1alpha1\nkind: Host\nmetadata: {name: web-2}\n"
+                         "spec: {address: 10.0.0.2, profile: p}\n---\n"
+                         "apiVersion: vpsfleet.io/v1alpha1\nkind: HostGroup\nmetadata: {name: g}\n"
+                         "spec:\n  defaults: {profile: p}\n  hosts: [{name: web-1, address: a}]\n";
+  auto r = Fleetctl({"apply", "-f", file});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find(file + ":6:1: hostgroup/g: host/web-1 already exists as a standalone Host"), std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace fleetctl
