@@ -1,7 +1,6 @@
 #include "fleet/registry.h"
 
 #include <algorithm>
-#include <ctime>
 #include <map>
 #include <optional>
 
@@ -106,15 +105,6 @@ Json DeepMerge(Json base, const Json& over) {
 }
 
 }  // namespace
-
-std::string Rfc3339(std::chrono::system_clock::time_point tp) {
-  std::time_t t = std::chrono::system_clock::to_time_t(tp);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::vector<Json> ExpandHostGroup(const Json& group) {
   std::vector<Json> hosts;
