@@ -392,6 +392,23 @@ TEST_F(HostReconcilerTest, ARevisionFromHistoryNeedsItsOldSecretFilesOnTheHost) 
             (std::map<std::string, std::string>{{"/srv/fa/secrets/b.password", fleet::Sha256Hex("rotated away")}}));
 }
 
+// Revisions recorded before the history kept only hashes held secret values: the next record
+// rewrites them.
+TEST_F(HostReconcilerTest, RevisionsRecordedWithSecretValuesAreRewrittenToHashes) {
+  Json legacy = {{"kind", "HostRevisions"}, {"metadata", {{"name", "web-1"}}},
+                 {"revisions", {{{"revision", "r-old"}, {"configPath", "/srv/fa/config.yaml"}, {"config", "c"},
+                                 {"secretFiles", {{"/srv/fa/secrets/a.password", "legacy-value-51e0"}}}}}}};
+  ASSERT_TRUE(store_->Commit({{fleet::StoreOp::Type::kPut, "HostRevisions", "web-1", legacy, -1}}).ok());
+  fleet::RenderedAgent same;
+  same.revision = "r-old";
+  ASSERT_TRUE(RecordRevision(*store_, "web-1", same).ok()) << "a known revision still rewrites the old ones";
+  const Json r = (*store_->Get("HostRevisions", "web-1"))["revisions"].at(0);
+  EXPECT_FALSE(r.contains("secretFiles"));
+  EXPECT_EQ(r.value("secretFileHashes", Json::object()).value("/srv/fa/secrets/a.password", ""),
+            fleet::Sha256Hex("legacy-value-51e0"));
+  EXPECT_EQ((*store_->Get("HostRevisions", "web-1")).dump().find("legacy-value"), std::string::npos);
+}
+
 TEST_F(HostReconcilerTest, AnUnreachableHostStaysTerminatingUntilItAnswersOrIsForced) {
   ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
   ASSERT_TRUE(registry_->Delete(*fleet::FindKind("Host"), "web-1", false).ok());
