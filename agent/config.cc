@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "agent/regex_filter.h"
+
 namespace agent {
 namespace {
 
@@ -95,6 +97,10 @@ fleet::Status GetInt(Mapping& m, const std::string& key, int min, int max, int* 
 fleet::Status GetRegex(Mapping& m, const std::string& key, std::string* out) {
   std::string s = *out;
   FLEET_RETURN_IF_ERROR(GetString(m, key, &s));
+  if (s.size() > kMaxRegexPattern) {
+    return FieldError(m.PathOf(key), "regular expression longer than " +
+                                         std::to_string(kMaxRegexPattern) + " characters");
+  }
   try {
     std::regex re(s);
   } catch (const std::regex_error& e) {
@@ -154,6 +160,7 @@ fleet::Status ParseListen(Mapping& m, std::string* listen) {
   FLEET_RETURN_IF_ERROR(GetString(m, "listen", listen));
   static const std::regex kHostPort(R"(^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-]*):([0-9]{1,5})$)");
   std::smatch match;
+  if (listen->size() > kMaxRegexInput) return FieldError(m.PathOf("listen"), "must be host:port, got a long string");
   if (!std::regex_match(*listen, match, kHostPort) || std::stoi(match[2].str()) > 65535) {
     return FieldError(m.PathOf("listen"), "must be host:port, got \"" + *listen + "\"");
   }
@@ -329,6 +336,7 @@ fleet::Result<std::chrono::milliseconds> ParseDuration(const std::string& s) {
   static const int64_t kUnitsMs[] = {365LL * 86400000, 7LL * 86400000, 86400000, 3600000, 60000,
                                      1000, 1};
   std::smatch match;
+  if (s.size() > kMaxRegexInput) return fleet::Status::Invalid("not a duration (like 15s, 1m30s, 500ms): a long string");
   if (s.empty() || !std::regex_match(s, match, kDuration)) {
     return fleet::Status::Invalid("not a duration (like 15s, 1m30s, 500ms): \"" + s + "\"");
   }

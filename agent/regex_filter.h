@@ -2,6 +2,7 @@
 // patterns carry their own ^ and $), remembering each answer. Collectors test the same few
 // hundred names (devices, mount points, netstat fields) on every scrape, and std::regex is slow
 // enough that matching them afresh was a visible part of a scrape's CPU.
+// Names longer than kMaxRegexInput match nothing.
 #pragma once
 
 #include <mutex>
@@ -11,10 +12,22 @@
 
 namespace agent {
 
+// The longest string the agent gives std::regex. libstdc++'s matcher recurses once per
+// character (about 500 bytes of stack each, measured with a `.+` pattern: 16 Ki characters fit
+// in 8 MiB, 32 Ki do not), and a host or a config controls these strings; 4096 (PATH_MAX) takes
+// ~2 MiB of a thread's 8 MiB stack. Bounded rather than moved to RE2 (as the controller and
+// fleetctl are): what the agent matches, kernel names and its own config, is short anyway, and
+// RE2 would add its code to the static binary and its automata to every filter's memory.
+inline constexpr size_t kMaxRegexInput = 4096;
+// The longest pattern it compiles (the CRD's maxLength for the profile's filter regexes).
+inline constexpr size_t kMaxRegexPattern = 1024;
+
 class RegexFilter {
  public:
   explicit RegexFilter(const std::string& pattern) : re_(pattern) {}
+  // A name longer than kMaxRegexInput matches nothing.
   bool Matches(const std::string& name) {
+    if (name.size() > kMaxRegexInput) return false;
     std::lock_guard lock(mu_);
     auto it = memo_.find(name);
     if (it != memo_.end()) return it->second;

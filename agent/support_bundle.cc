@@ -10,9 +10,10 @@
 #include <optional>
 #include <regex>
 
+#include "agent/regex_filter.h"
 #include "agent/tar_gz.h"
 #include "fleet/files.h"
-#include "fleet/registry.h"
+#include "fleet/rfc3339.h"
 #include "fleet/yaml_codec.h"
 
 namespace agent {
@@ -36,8 +37,10 @@ bool SecretKey(const std::string& key) {
 }
 
 // scheme://user:password@host -> scheme://user:<redacted>@host (also without a user name).
+// A value too long for std::regex (it recurses per character) is redacted whole.
 std::string RedactUrl(const std::string& s) {
   static const std::regex kUserinfo(R"(^([A-Za-z][A-Za-z0-9+.\-]*://[^/@:]*):[^/@]*@)");
+  if (s.size() > kMaxRegexInput) return kRedacted;
   return std::regex_replace(s, kUserinfo, std::string("$1:") + kRedacted + "@",
                             std::regex_constants::format_first_only);
 }

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <regex>
 #include <sstream>
 
 #include "fleet/crypto.h"
 #include "fleet/files.h"
+#include "fleet/resource.h"
 
 namespace controller {
 namespace {
@@ -87,10 +87,23 @@ fleet::Result<Bundle> LoadBundle(const std::string& dir) {
   return bundle;
 }
 
+namespace {
+
+// A version directory's name is what spec.agent.version names: checked against the CRD's schema
+// for that field, so the rule is the one users are held to.
+bool IsAgentVersion(const std::string& name) {
+  const fleet::Json& schema = fleet::FindKind("AgentProfile")
+                                  ->schema["properties"]["spec"]["properties"]["agent"]["properties"]["version"];
+  fleet::Json value = name;
+  std::vector<fleet::FieldError> errors;
+  fleet::ValidateSchema(schema, value, "", false, &errors);
+  return errors.empty();
+}
+
+}  // namespace
+
 fleet::Result<AgentBundles> LoadAgentBundles(const std::string& single, const std::string& versions_dir,
                                              const std::string& fallback_version) {
-  // The CRD's pattern for spec.agent.version.
-  static const std::regex kSemver(R"([0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?)");
   AgentBundles bundles;
   bundles.default_version = fallback_version;
   if (!single.empty()) {
@@ -109,7 +122,7 @@ fleet::Result<AgentBundles> LoadAgentBundles(const std::string& single, const st
     if (ec) return fleet::Status::NotFound("cannot list " + versions_dir + ": " + ec.message());
     for (const auto& path : dirs) {
       const std::string version = path.filename().string();
-      if (!std::regex_match(version, kSemver)) {
+      if (!IsAgentVersion(version)) {
         return fleet::Status::Invalid(path.string() + ": directory name must be the agent version (x.y.z)");
       }
       auto bundle = LoadBundle(path.string());

@@ -255,6 +255,7 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
   std::vector<std::string> compared = {install_dir + "/" + kBundleManifestName, token_path,
                                        rendered.config_path};
   for (const auto& [path, content] : rendered.secret_files) compared.push_back(path);
+  for (const auto& [path, hash] : rendered.kept_secret_files) compared.push_back(path);
   if (auto st = s.Prefetch(compared); !st.ok()) {
     SetCondition(status, "Reachable", "False", ConnectReason(st), st.message(), now);
     return st;
@@ -286,6 +287,16 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
   };
   for (const auto& [path, content] : rendered.secret_files) {
     if (auto st = upload_if_different(path, content, 0600); !st.ok()) return fail_apply(st);
+  }
+  for (const auto& [path, hash] : rendered.kept_secret_files) {
+    auto remote = s.Sha256(path);
+    if (!remote.ok()) return fail_apply(remote.status());
+    if (*remote != hash) {
+      return fail_apply(Status::Invalid(
+          "revision " + rendered.revision + " needs an earlier value of " + path +
+          ", which the host no longer has and the controller does not keep (no secret value "
+          "outlives its Secret): roll forward, or put the earlier value back in the Secret"));
+    }
   }
   // The report token: the host keeps it (0600), the controller keeps only its hash; a host
   // without the matching token gets a fresh one.
@@ -354,13 +365,18 @@ ReconcileResult HostReconciler::Finalize(const Json& host, Json status) {
       (void)WriteStatus(host, status);
       return {st, {}};
     };
+    const std::string install_dir = host["spec"].value("installDir", "/opt/fleet-agent");
+    if (auto st = fleet::CheckInstallDir(install_dir); !st.ok()) {
+      return fail("UnsafeInstallDir",
+                  Status::Invalid(st.message() + ": not removing it; `fleetctl delete --force` drops "
+                                                 "the Host without cleaning up the host"));
+    }
     auto secrets = LoadSecrets(registry_.store());
     if (!secrets.ok()) return {secrets.status(), {}};
     auto target = Target(host, *secrets, status);
     if (!target.ok()) return fail("TargetUnresolved", target.status());
     auto session = transport_.Connect(*target);
     if (!session.ok()) return fail(ConnectReason(session.status()).c_str(), session.status());
-    const std::string install_dir = host["spec"].value("installDir", "/opt/fleet-agent");
     if (auto st = installer_.Remove(**session, install_dir); !st.ok()) return fail("RemoveFailed", st);
     spdlog::info("host/{}: agent stopped and its config removed", name);
     if (events_) events_->Record(name, "Normal", "AgentRemoved", "agent stopped, config and secrets removed");
@@ -399,6 +415,9 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     Status st = WriteStatus(*host, status);
     return {st, options_.resync};
   };
+  if (auto st = fleet::CheckInstallDir((*host)["spec"].value("installDir", "/opt/fleet-agent")); !st.ok()) {
+    return config_failed("UnsafeInstallDir", st.message() + ": not installing into it");
+  }
   auto secrets = LoadSecrets(store);
   if (!secrets.ok()) return {secrets.status(), {}};
   auto rendered = RenderHost(store, *host, *secrets, options_);
@@ -410,7 +429,7 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
   if (!admitted.ok()) return {admitted.status(), {}};
   if (*admitted != rendered->revision) {
     // Held back (or sent back) by a Rollout: deliver the admitted revision from the history.
-    auto held = FindRevision(store, name, *admitted);
+    auto held = FindRevision(store, name, *admitted, *rendered);
     if (!held.ok()) return config_failed("RevisionUnavailable", held.status().message());
     rendered = std::move(*held);
   }

@@ -1,6 +1,9 @@
 #include "controller/revisions.h"
 
+#include <algorithm>
+
 #include "controller/health.h"
+#include "fleet/crypto.h"
 
 namespace controller {
 
@@ -60,18 +63,46 @@ std::string RenderFailureReason(const Status& st) {
 
 namespace {
 
+// Path -> SHA-256 of the content: what the history keeps of secret files.
+Json ContentHashes(const std::map<std::string, std::string>& files) {
+  Json hashes = Json::object();
+  for (const auto& [path, content] : files) hashes[path] = fleet::Sha256Hex(content);
+  return hashes;
+}
+
 Json ToJson(const fleet::RenderedAgent& r) {
   return {{"revision", r.revision}, {"configPath", r.config_path}, {"config", r.config},
-          {"secretFiles", r.secret_files}, {"agentVersion", r.agent_version},
+          {"secretFileHashes", ContentHashes(r.secret_files)}, {"agentVersion", r.agent_version},
           {"firstSeen", Rfc3339(std::chrono::system_clock::now())}};
 }
 
-fleet::RenderedAgent FromJson(const Json& j) {
+// Revisions recorded before the history kept only hashes held the files' content: replaced by
+// its hashes. True when one was.
+bool ScrubLegacySecretFiles(Json& revisions) {
+  bool scrubbed = false;
+  for (auto& r : revisions) {
+    if (!r.contains("secretFiles")) continue;
+    r["secretFileHashes"] = ContentHashes(r["secretFiles"].get<std::map<std::string, std::string>>());
+    r.erase("secretFiles");
+    scrubbed = true;
+  }
+  return scrubbed;
+}
+
+fleet::RenderedAgent FromJson(const Json& j, const fleet::RenderedAgent& current) {
   fleet::RenderedAgent r;
   r.revision = j["revision"];
   r.config_path = j["configPath"];
   r.config = j["config"];
-  r.secret_files = j["secretFiles"].get<std::map<std::string, std::string>>();
+  const Json hashes = j.value("secretFileHashes", Json::object());
+  for (const auto& [path, hash] : hashes.items()) {
+    auto now = current.secret_files.find(path);
+    if (now != current.secret_files.end() && fleet::Sha256Hex(now->second) == hash) {
+      r.secret_files[path] = now->second;
+    } else {
+      r.kept_secret_files[path] = hash;
+    }
+  }
   r.agent_version = j.value("agentVersion", "");  // "" in revisions recorded before versions were
   return r;
 }
@@ -84,10 +115,11 @@ Status RecordRevision(fleet::Store& store, const std::string& host,
   if (!cur.ok() && cur.status().code() != fleet::Code::kNotFound) return cur.status();
   Json obj = cur.ok() ? *cur : Json{{"kind", kHostRevisionsKind}, {"metadata", {{"name", host}}},
                                     {"revisions", Json::array()}};
-  for (const auto& r : obj["revisions"]) {
-    if (r["revision"] == rendered.revision) return Status::Ok();
-  }
-  obj["revisions"].push_back(ToJson(rendered));
+  const bool scrubbed = ScrubLegacySecretFiles(obj["revisions"]);
+  const bool known = std::any_of(obj["revisions"].begin(), obj["revisions"].end(),
+                                 [&](const Json& r) { return r["revision"] == rendered.revision; });
+  if (known && !scrubbed) return Status::Ok();
+  if (!known) obj["revisions"].push_back(ToJson(rendered));
   auto& revisions = obj["revisions"];
   while (revisions.size() > kRevisionHistoryLimit) revisions.erase(revisions.begin());
   int64_t expected = cur.ok() ? std::stoll(obj["metadata"]["resourceVersion"].get<std::string>()) : -1;
@@ -97,12 +129,13 @@ Status RecordRevision(fleet::Store& store, const std::string& host,
 }
 
 fleet::Result<fleet::RenderedAgent> FindRevision(fleet::Store& store, const std::string& host,
-                                                 const std::string& revision) {
+                                                 const std::string& revision,
+                                                 const fleet::RenderedAgent& current) {
   auto cur = store.Get(kHostRevisionsKind, host);
   if (!cur.ok() && cur.status().code() != fleet::Code::kNotFound) return cur.status();
   if (cur.ok()) {
     for (const auto& r : (*cur)["revisions"]) {
-      if (r["revision"] == revision) return FromJson(r);
+      if (r["revision"] == revision) return FromJson(r, current);
     }
   }
   return Status::NotFound("revision " + revision + " of host/" + host + " is not in its history");

@@ -1,5 +1,7 @@
-// Per-host revision history: every revision rendered for a host is kept (config + secret files),
-// so an older one can be delivered again (rollback, undo) without the inputs it came from.
+// Per-host revision history: every revision rendered for a host is kept (its config, and of its
+// secret files only paths and SHA-256 hashes: no secret value outlives its Secret), so an older
+// one can be delivered again (rollback, undo) without the inputs it came from; its secret files
+// with the Secrets' current values when those still match, else only to a host that has them.
 // One internal store object per host (kind HostRevisions, not served by the API): a host's
 // history is one read, and a write happens only when a new revision appears.
 #pragma once
@@ -34,8 +36,11 @@ std::string RenderFailureReason(const fleet::Status& st);
 fleet::Status RecordRevision(fleet::Store& store, const std::string& host,
                              const fleet::RenderedAgent& rendered);
 // A revision from host's history; kNotFound when it was never rendered or has been dropped.
+// Its secret files take their content from current (what the host renders to now) where the
+// path and hash match; the others are kept_secret_files.
 fleet::Result<fleet::RenderedAgent> FindRevision(fleet::Store& store, const std::string& host,
-                                                 const std::string& revision);
+                                                 const std::string& revision,
+                                                 const fleet::RenderedAgent& current);
 // Drops host's history (the Host was deleted).
 fleet::Status ForgetRevisions(fleet::Store& store, const std::string& host);
 

@@ -1,7 +1,6 @@
 #include "fleet/registry.h"
 
 #include <algorithm>
-#include <ctime>
 #include <map>
 #include <optional>
 
@@ -13,6 +12,9 @@ namespace {
 constexpr char kSecret[] = "Secret";
 constexpr char kHost[] = "Host";
 constexpr char kHostGroup[] = "HostGroup";
+// What a Secret value reads as. Data values are base64, which has no space: no value is mistaken
+// for one already redacted.
+constexpr char kRedactedPrefix[] = "REDACTED hmac-sha256:";
 
 enum class Mode { kCreate, kUpdate, kApply };
 
@@ -103,15 +105,6 @@ Json DeepMerge(Json base, const Json& over) {
 }
 
 }  // namespace
-
-std::string Rfc3339(std::chrono::system_clock::time_point tp) {
-  std::time_t t = std::chrono::system_clock::to_time_t(tp);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::vector<Json> ExpandHostGroup(const Json& group) {
   std::vector<Json> hosts;
@@ -301,6 +294,15 @@ class Registry::Plan {
     }
     return ops;
   }
+  // The object a delete op removes, as the plan last had it.
+  const Json& Removed(const StoreOp& op) const {
+    const std::string key = Key(op.kind, op.name);
+    for (const auto& r : results_) {
+      if (r.key == key && r.action == "deleted") return r.object;
+    }
+    static const Json kNone;
+    return kNone;
+  }
   // Results with each object as the plan left it (moved out of the plan's state).
   std::vector<AppliedObject> TakeResults() {
     for (auto& r : results_) {
@@ -405,9 +407,11 @@ Registry::Registry(Store& store, std::string fingerprint_key)
     : store_(store), fingerprint_key_(std::move(fingerprint_key)) {}
 
 Json Registry::Redact(Json object) const {
-  if (object.value("kind", "") != kSecret || !object.contains("data")) return object;
+  if (!object.is_object() || object.value("kind", "") != kSecret || !object.contains("data")) return object;
   for (auto& [k, v] : object["data"].items()) {
-    v = "REDACTED hmac-sha256:" + HmacSha256Hex(fingerprint_key_, v.get<std::string>()).substr(0, 16);
+    // Idempotent: the store's history holds Secrets redacted already, and watch replays them.
+    if (v.get_ref<const std::string&>().starts_with(kRedactedPrefix)) continue;
+    v = kRedactedPrefix + HmacSha256Hex(fingerprint_key_, v.get<std::string>()).substr(0, 16);
   }
   return object;
 }
@@ -465,6 +469,10 @@ Result<ApplyResult> Registry::Execute(Plan& plan, bool dry_run) {
   ApplyResult result;
   if (!dry_run) {
     auto ops = plan.TakeOps();
+    // The store's history keeps a Secret as reads show it: fingerprints, never the values.
+    for (auto& op : ops) {
+      if (op.kind == kSecret) op.history = Redact(op.type == StoreOp::Type::kPut ? op.object : plan.Removed(op));
+    }
     if (!ops.empty()) {
       auto rev = store_.Commit(std::move(ops));
       if (!rev.ok()) return rev.status();

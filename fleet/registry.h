@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fleet/resource.h"
+#include "fleet/rfc3339.h"
 #include "fleet/selector.h"
 #include "fleet/store.h"
 
@@ -70,8 +71,5 @@ class Registry {
 // labelled with the group's labels, its own, and vpsfleet.io/hostgroup=<group>.
 std::vector<Json> ExpandHostGroup(const Json& group);
 
-// RFC 3339 UTC time, second precision ("2026-11-25T14:00:00Z").
-std::string Rfc3339(std::chrono::system_clock::time_point t);
-inline std::string NowRfc3339() { return Rfc3339(std::chrono::system_clock::now()); }
 
 }  // namespace fleet

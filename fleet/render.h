@@ -15,6 +15,10 @@ struct RenderedAgent {
   std::string config_path;                          // <installDir>/config.yaml
   std::string config;                               // YAML (kind AgentConfig)
   std::map<std::string, std::string> secret_files;  // absolute path on the host -> content (0600)
+  // Secret files of a revision from the history whose content the controller no longer has (the
+  // Secret changed since; the history keeps no secret values): path -> SHA-256 of the content.
+  // Delivering such a revision needs the host to hold them already.
+  std::map<std::string, std::string> kept_secret_files{};
   std::string agent_version{};  // the fleet-agent version to run it with ("" when none was chosen)
   std::string revision;       // sha256 of config + secret files + agent bundle, 12 hex
 };

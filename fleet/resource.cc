@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 
 #include "fleet/embedded.h"
 
@@ -49,15 +48,32 @@ const std::map<std::string, int>& ApplyOrder() {
   return order;
 }
 
-const std::regex& LabelNameRegex() {
-  static const std::regex re("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$");
-  return re;
+// Names and label values are shown whole up to a little over their 63-character limit.
+constexpr size_t kShownNameLength = 80;
+
+// Hand-written checks, not regular expressions: these run on every key and value a client sends,
+// and need no more than one pass over the characters.
+bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// A Kubernetes label name or value: alphanumerics, '-', '_' and '.', starting and ending with an
+// alphanumeric (lengths are checked by the callers).
+bool IsLabelText(std::string_view s) {
+  return !s.empty() && IsAlnum(s.front()) && IsAlnum(s.back()) &&
+         std::all_of(s.begin(), s.end(),
+                     [](char c) { return IsAlnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
-const std::regex& Dns1123SubdomainRegex() {
-  static const std::regex re(
-      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
-  return re;
+bool IsDns1123Subdomain(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  size_t start = 0;
+  while (true) {
+    size_t dot = s.find('.', start);
+    std::string_view label = s.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (!IsDns1123Label(label)) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
 }
 
 // Label and annotation keys: [prefix/]name, prefix a DNS-1123 subdomain.
@@ -67,10 +83,9 @@ std::string CheckQualifiedName(const std::string& key) {
   if (slash != std::string::npos) {
     std::string prefix = key.substr(0, slash);
     name = key.substr(slash + 1);
-    if (prefix.empty() || prefix.size() > 253 || !std::regex_match(prefix, Dns1123SubdomainRegex()))
-      return "prefix must be a DNS-1123 subdomain (e.g. example.com)";
+    if (!IsDns1123Subdomain(prefix)) return "prefix must be a DNS-1123 subdomain (e.g. example.com)";
   }
-  if (name.empty() || name.size() > 63 || !std::regex_match(name, LabelNameRegex())) {
+  if (name.size() > 63 || !IsLabelText(name)) {
     return "name part must be 1-63 characters of alphanumerics, '-', '_' or '.', starting and "
            "ending with an alphanumeric character";
   }
@@ -86,16 +101,85 @@ void ValidateStringMap(const Json& m, const std::string& path, bool label_values
   for (auto it = m.begin(); it != m.end(); ++it) {
     std::string child = JoinPath(path, it.key());
     std::string bad = CheckQualifiedName(it.key());
-    if (!bad.empty()) errors->push_back({child, "invalid key \"" + it.key() + "\": " + bad, true});
+    if (!bad.empty()) errors->push_back({child, "invalid key " + Brief(it.key(), kShownNameLength) + ": " + bad, true});
     if (!it.value().is_string()) {
-      errors->push_back({child, "must be a string, got " + it.value().dump()});
+      errors->push_back({child, "must be a string, got " + Brief(it.value())});
       continue;
     }
     const auto& v = it.value().get_ref<const std::string&>();
-    if (label_values && !v.empty() && (v.size() > 63 || !std::regex_match(v, LabelNameRegex()))) {
-      errors->push_back({child, "invalid label value \"" + v +
-                                    "\": must be at most 63 characters of alphanumerics, '-', "
+    if (label_values && !v.empty() && (v.size() > 63 || !IsLabelText(v))) {
+      errors->push_back({child, "invalid label value " + Brief(v, kShownNameLength) +
+                                    ": must be at most 63 characters of alphanumerics, '-', "
                                     "'_' or '.', starting and ending with an alphanumeric character"});
+    }
+  }
+}
+
+// Prometheus and Loki label names: [a-zA-Z_][a-zA-Z0-9_]*, and those starting with "__" are
+// reserved for the receiver's own use. A receiver answers a batch carrying an invalid one with
+// 400, and the agent drops that batch: all of the host's data, not just the label.
+bool IsPrometheusLabelName(std::string_view s) {
+  auto first = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
+  return !s.empty() && first(s.front()) && !s.starts_with("__") &&
+         std::all_of(s.begin(), s.end(), [&](char c) { return first(c) || std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+bool IsValidUtf8(const std::string& s) {
+  try {
+    (void)Json(s).dump();  // nlohmann's encoder validates UTF-8 (strict by default)
+    return true;
+  } catch (const Json::type_error&) {
+    return false;
+  }
+}
+
+// The object at path (keys from the root), or nullptr when some step is absent or no object.
+const Json* ObjectAt(const Json& root, std::initializer_list<const char*> path) {
+  const Json* node = &root;
+  for (const char* key : path) {
+    if (!node->is_object() || !node->contains(key)) return nullptr;
+    node = &(*node)[key];
+  }
+  return node->is_object() ? node : nullptr;
+}
+
+// A map whose keys become label names on the agent's series and streams (sizes and value types
+// are the CRD's).
+void ValidatePrometheusLabels(const Json* labels, const std::string& path,
+                              std::vector<FieldError>* errors) {
+  if (!labels) return;
+  for (auto it = labels->begin(); it != labels->end(); ++it) {
+    const std::string child = JoinPath(path, it.key());
+    if (!IsPrometheusLabelName(it.key())) {
+      errors->push_back({child,
+                         "invalid label name " + Brief(it.key(), kShownNameLength) +
+                             ": must match [a-zA-Z_][a-zA-Z0-9_]* and not start with \"__\" "
+                             "(reserved), or the metrics and logs receivers refuse every batch",
+                         true});
+    }
+    if (it.value().is_string() && !IsValidUtf8(it.value().get_ref<const std::string&>())) {
+      errors->push_back({child, "label value must be valid UTF-8"});
+    }
+  }
+}
+
+// Rules the CRD schema cannot express (a map's keys), per kind.
+void ValidateKindRules(const std::string& kind, const Json& object, std::vector<FieldError>* errors) {
+  if (kind == "Host") {
+    ValidatePrometheusLabels(ObjectAt(object, {"spec", "vars", "extraLabels"}),
+                             "spec.vars.extraLabels", errors);
+  } else if (kind == "HostGroup") {
+    ValidatePrometheusLabels(ObjectAt(object, {"spec", "defaults", "vars", "extraLabels"}),
+                             "spec.defaults.vars.extraLabels", errors);
+    const Json& hosts = object["spec"].value("hosts", Json::array());
+    for (size_t i = 0; hosts.is_array() && i < hosts.size(); ++i) {
+      ValidatePrometheusLabels(ObjectAt(hosts[i], {"vars", "extraLabels"}),
+                               JoinPath("spec.hosts", i) + ".vars.extraLabels", errors);
+    }
+  } else if (kind == "AgentProfile") {
+    for (const char* sink : {"remoteWrite", "loki"}) {
+      ValidatePrometheusLabels(ObjectAt(object, {"spec", sink, "externalLabels"}),
+                               "spec." + std::string(sink) + ".externalLabels", errors);
     }
   }
 }
@@ -126,8 +210,8 @@ void ValidateMetadata(Json& object, std::vector<FieldError>* errors) {
     errors->push_back({"metadata.name", "must be a string"});
   } else if (!IsDns1123Label(meta["name"].get<std::string>())) {
     errors->push_back({"metadata.name",
-                       "invalid name \"" + meta["name"].get<std::string>() +
-                           "\": must be a DNS-1123 label (at most 63 lowercase letters, digits or "
+                       "invalid name " + Brief(meta["name"], kShownNameLength) +
+                           ": must be a DNS-1123 label (at most 63 lowercase letters, digits or "
                            "'-', starting and ending with a letter or digit)"});
   }
   if (meta.contains("labels")) ValidateStringMap(meta["labels"], "metadata.labels", true, errors);
@@ -178,8 +262,8 @@ std::string RefString(const Json& object) {
 }
 
 bool IsDns1123Label(std::string_view s) {
-  static const std::regex re("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
-  return !s.empty() && s.size() <= 63 && std::regex_match(s.begin(), s.end(), re);
+  return !s.empty() && s.size() <= 63 && IsLowerAlnum(s.front()) && IsLowerAlnum(s.back()) &&
+         std::all_of(s.begin(), s.end(), [](char c) { return IsLowerAlnum(c) || c == '-'; });
 }
 
 std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults) {
@@ -213,8 +297,21 @@ std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults) {
     object.erase("metadata");
   }
   ValidateSchema(kind->user_schema, object, "", apply_defaults, &errors);
+  if (object.contains("spec") && object["spec"].is_object()) ValidateKindRules(kind->kind, object, &errors);
   if (!meta.is_null()) object["metadata"] = std::move(meta);
   return errors;
+}
+
+Status CheckInstallDir(const std::string& dir) {
+  static const Json& schema =
+      FindKind("Host")->schema["properties"]["spec"]["properties"]["installDir"];
+  Json value = dir;
+  std::vector<FieldError> errors;
+  ValidateSchema(schema, value, "spec.installDir", false, &errors);
+  if (errors.empty()) return Status::Ok();
+  std::string message;
+  for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e.ToString();
+  return Status::Invalid(message);
 }
 
 std::vector<FieldError> ValidateStatus(const KindInfo& kind, Json& status) {

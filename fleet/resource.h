@@ -60,6 +60,12 @@ bool IsDns1123Label(std::string_view s);
 // With apply_defaults, schema defaults are filled in.
 std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults);
 
+// The rule spec.installDir is held to (the Host CRD's schema for it: no system or shared
+// directory, since the agent's directory is removed with its Host). The reconciler checks the
+// stored value again before installing into or removing from it: the store may hold a value
+// written before the rule. kInvalid names spec.installDir.
+Status CheckInstallDir(const std::string& dir);
+
 // Validates a status written through the status subresource.
 std::vector<FieldError> ValidateStatus(const KindInfo& kind, Json& status);
 

@@ -3,19 +3,43 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <set>
+
+#include <re2/re2.h>
 
 namespace fleet {
 namespace {
 
-const std::regex& CachedRegex(const std::string& pattern) {
+// RE2, not std::regex: libstdc++'s matcher recurses once per character, so a long enough value
+// (a 2 MB hostKey) overflows the stack; RE2 runs in time linear in the input, without
+// recursion. Kubernetes compiles CRD patterns with Go's regexp, which is RE2 syntax too, so a
+// pattern means the same here as in a cluster. The patterns are the CRDs' (compiled in, each
+// compiled by a unit test); a pattern RE2 refuses is a build defect and matches nothing.
+const RE2& CachedRegex(const std::string& pattern) {
   static std::mutex mu;
-  static std::map<std::string, std::unique_ptr<std::regex>> cache;
+  static std::map<std::string, std::unique_ptr<RE2>> cache;
   std::lock_guard lock(mu);
   auto& slot = cache[pattern];
-  if (!slot) slot = std::make_unique<std::regex>(pattern, std::regex::ECMAScript);
+  if (!slot) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    slot = std::make_unique<RE2>(pattern, options);
+  }
   return *slot;
+}
+
+bool Matches(const std::string& s, const std::string& pattern) {
+  const RE2& re = CachedRegex(pattern);
+  return re.ok() && RE2::PartialMatch(s, re);
+}
+
+// Secret values (a Secret's data, `format: byte`, and stringData, `format: password`) are never
+// echoed in a message, whatever their type, nor is a map of them (`data: 12345`).
+bool Sensitive(const Json& schema) {
+  const std::string format = schema.value("format", "");
+  if (format == "byte" || format == "password") return true;
+  return schema.contains("additionalProperties") && schema["additionalProperties"].is_object() &&
+         Sensitive(schema["additionalProperties"]);
 }
 
 std::string TypeName(const Json& v) {
@@ -40,12 +64,6 @@ bool HasType(const Json& v, const std::string& type) {
   if (type == "integer") return v.is_number_integer();
   if (type == "number") return v.is_number();
   return true;
-}
-
-std::string Brief(const Json& v) {
-  std::string s = v.dump();
-  if (s.size() > 40) s = s.substr(0, 37) + "...";
-  return s;
 }
 
 std::string NumberText(const Json& n) {
@@ -102,6 +120,7 @@ bool IsBase64(const std::string& s) {
 void CheckScalar(const Json& schema, const Json& value, const std::string& path,
                  std::vector<FieldError>* errors) {
   auto add = [&](std::string m) { errors->push_back({path, std::move(m)}); };
+  const std::string shown = Sensitive(schema) ? "the value" : Brief(value);
   if (schema.contains("enum")) {
     const auto& allowed = schema["enum"];
     if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
@@ -110,7 +129,7 @@ void CheckScalar(const Json& schema, const Json& value, const std::string& path,
         if (!list.empty()) list += ", ";
         list += a.is_string() ? a.get<std::string>() : a.dump();
       }
-      add("must be one of: " + list + " (got " + Brief(value) + ")");
+      add("must be one of: " + list + " (got " + shown + ")");
     }
   }
   if (value.is_string()) {
@@ -120,14 +139,20 @@ void CheckScalar(const Json& schema, const Json& value, const std::string& path,
       add(n == 1 ? "must not be empty"
                  : "must be at least " + std::to_string(n) + " characters");
     }
+    // The length first: a value over maxLength is refused for that alone, and no pattern runs
+    // on it (bounded work per field, whatever a client sends).
     if (schema.contains("maxLength") && s.size() > schema["maxLength"].get<size_t>()) {
       add("must be at most " + std::to_string(schema["maxLength"].get<size_t>()) +
           " characters (got " + std::to_string(s.size()) + ")");
+      return;
     }
-    if (schema.contains("pattern") &&
-        !std::regex_search(s, CachedRegex(schema["pattern"].get<std::string>()))) {
-      add("invalid value " + Brief(value) + ": must match " +
-          schema["pattern"].get<std::string>());
+    if (schema.contains("pattern") && !Matches(s, schema["pattern"].get<std::string>())) {
+      add("invalid value " + shown + ": must match " + schema["pattern"].get<std::string>());
+    }
+    if (schema.contains("not") && schema["not"].contains("pattern") &&
+        Matches(s, schema["not"]["pattern"].get<std::string>())) {
+      add("invalid value " + shown + ": must not match " +
+          schema["not"]["pattern"].get<std::string>());
     }
     if (schema.value("format", "") == "byte" && !IsBase64(s)) {
       add("must be base64-encoded");
@@ -194,6 +219,12 @@ void CheckObject(const Json& schema, Json& value, const std::string& path, bool 
                  std::vector<FieldError>* errors) {
   static const Json kEmpty = Json::object();
   const Json& props = schema.contains("properties") ? schema["properties"] : kEmpty;
+  if (schema.contains("maxProperties") && value.size() > schema["maxProperties"].get<size_t>()) {
+    errors->push_back({path, "must have at most " +
+                                 std::to_string(schema["maxProperties"].get<size_t>()) +
+                                 " entries (got " + std::to_string(value.size()) + ")"});
+    return;
+  }
   if (apply_defaults) {
     for (auto it = props.begin(); it != props.end(); ++it) {
       if (!value.contains(it.key()) && it.value().contains("default")) {
@@ -228,6 +259,12 @@ void CheckObject(const Json& schema, Json& value, const std::string& path, bool 
 
 }  // namespace
 
+std::string Brief(const Json& v, size_t max) {
+  std::string s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (s.size() > max) s = s.substr(0, max - 3) + "...";
+  return s;
+}
+
 void ValidateSchema(const Json& schema, Json& value, const std::string& path, bool apply_defaults,
                     std::vector<FieldError>* errors) {
   if (value.is_null()) {
@@ -253,7 +290,8 @@ void ValidateSchema(const Json& schema, Json& value, const std::string& path, bo
                                                                 type == "object"
                                                             ? "an "
                                                             : "a ") +
-                                   type + ", got " + TypeName(value) + " " + Brief(value)});
+                                   type + ", got " + TypeName(value) +
+                                   (Sensitive(schema) ? "" : " " + Brief(value))});
       return;
     }
   }

@@ -1,6 +1,10 @@
 // Validation and defaulting of values against an OpenAPI v3 structural schema, with the
 // Kubernetes extensions CRDs use (x-kubernetes-preserve-unknown-fields, -int-or-string,
 // -list-type/-list-map-keys). The schemas come from crds/ and nowhere else.
+// Supported: type, enum, minLength/maxLength, pattern (RE2 syntax, as Kubernetes' Go regexp),
+// `not: {pattern}` on strings, format byte, minimum/maximum, minItems/maxItems, maxProperties,
+// required, properties, additionalProperties, nullable, default. Values of `format: byte` and
+// `format: password` fields are never echoed in messages (Secret data and stringData).
 #pragma once
 
 #include <string>
@@ -17,6 +21,10 @@ struct FieldError {
 
   std::string ToString() const { return path.empty() ? message : path + ": " + message; }
 };
+
+// A value as JSON, cut to max characters: how messages show what was given (never the whole of
+// a value that may be megabytes long).
+std::string Brief(const Json& v, size_t max = 40);
 
 // Checks value against schema, appending to errors; with apply_defaults, absent properties that
 // have a `default` are filled in first (and then checked like any value).

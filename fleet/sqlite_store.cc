@@ -1,9 +1,12 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <list>
 #include <mutex>
+
+#include <spdlog/spdlog.h>
 
 #include "fleet/store.h"
 #include "fleet/text.h"
@@ -122,6 +125,7 @@ class SqliteStore : public Store {
     const char* schema = R"sql(
       PRAGMA journal_mode=WAL;
       PRAGMA synchronous=NORMAL;
+      PRAGMA secure_delete=ON;
       PRAGMA foreign_keys=ON;
       CREATE TABLE IF NOT EXISTS objects(
         kind TEXT NOT NULL, name TEXT NOT NULL, revision INTEGER NOT NULL, data TEXT NOT NULL,
@@ -170,6 +174,7 @@ class SqliteStore : public Store {
 
   Result<int64_t> Commit(std::vector<StoreOp> ops) override {
     std::lock_guard lock(mu_);
+    const bool scrub = HoldsScrubbedValues(ops);
     std::vector<WatchEvent> events;
     try {
       Transaction transaction(db_);
@@ -180,6 +185,7 @@ class SqliteStore : public Store {
       return Status::Internal(std::string("store transaction rolled back: ") + e.what());
     }
     ++revision_;
+    if (scrub) TruncateWal();
     for (const auto& e : events) Publish(e);
     return revision_;
   }
@@ -270,7 +276,8 @@ class SqliteStore : public Store {
         data = previous;
       }
       ev.Reset();
-      ev.Bind(1, rev).Bind(2, op.kind).Bind(3, static_cast<int64_t>(e.type)).Bind(4, data);
+      ev.Bind(1, rev).Bind(2, op.kind).Bind(3, static_cast<int64_t>(e.type))
+          .Bind(4, op.history.is_null() ? data : op.history.dump());
       if (ev.Step() != SQLITE_DONE) return Error("record event");
       events->push_back(std::move(e));
     }
@@ -281,6 +288,20 @@ class SqliteStore : public Store {
     prune.Bind(1, static_cast<int64_t>(history_limit_));
     if (prune.Step() != SQLITE_DONE) return Error("prune history");
     return Status::Ok();
+  }
+
+  // Secret values: the history keeps fingerprints (StoreOp::history), and the replaced values
+  // must not survive elsewhere in the files either. secure_delete zeroes them in the pages, but
+  // the WAL still holds the earlier page images until it is checkpointed and truncated, which
+  // is done after each such commit (Secret writes are rare; the checkpoint copies only the pages
+  // written since the last one).
+  static bool HoldsScrubbedValues(const std::vector<StoreOp>& ops) {
+    return std::any_of(ops.begin(), ops.end(), [](const StoreOp& op) { return !op.history.is_null(); });
+  }
+  void TruncateWal() {
+    if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) != SQLITE_OK) {
+      spdlog::warn("sqlite: truncating the WAL after a Secret write: {}", sqlite3_errmsg(db_));
+    }
   }
 
   void Publish(const WatchEvent& e) {

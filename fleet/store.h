@@ -38,6 +38,11 @@ struct StoreOp {
   std::string name;
   Json object;  // for kPut
   int64_t expected_revision = 0;
+  // What the retained history (watch replay) keeps of this write instead of the object (for
+  // kDelete: instead of the object as last stored): a Secret with fingerprints in place of its
+  // values. Null keeps the object itself. A commit with such an op also leaves no earlier copy
+  // of the replaced values in the database files (see OpenSqliteStore).
+  Json history = Json();
 };
 
 class Watch {
@@ -67,7 +72,9 @@ class Store {
 };
 
 // SQLite in WAL mode at <dir>/fleet.db (created 0600, dir 0700). Keeps the last
-// history_limit events for watches.
+// history_limit events for watches. Deleted and replaced rows are zeroed (secure_delete), and
+// after a commit with a StoreOp::history the WAL is checkpointed and truncated, so an old Secret
+// value is in none of the files once it is replaced.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir, int history_limit = 100000);
 
 }  // namespace fleet

@@ -145,7 +145,8 @@ class Converter {
                   (tag.ends_with("float") && out->is_number()) ||
                   (tag.ends_with("bool") && out->is_boolean()) ||
                   (tag.ends_with("null") && out->is_null());
-      if (!fits) return Error(node.Mark(), "value \"" + s + "\" does not match its tag " + tag);
+      // Not echoed: the value may be a Secret's (the parser does not know whose it is).
+      if (!fits) return Error(node.Mark(), "the value does not match its tag " + tag);
     } else {
       return Error(node.Mark(), "unsupported YAML tag " + tag);
     }

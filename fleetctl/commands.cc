@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <re2/re2.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
@@ -9,7 +11,6 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <regex>
 #include <thread>
 
 #include "fleet/resource.h"
@@ -65,21 +66,20 @@ fleet::Result<const fleet::KindInfo*> Kind(const std::string& name) {
 // Server messages name items by index ("items[3] (host/x): spec.ssh.port: ..."); this turns each
 // line into "file:line:col: spec.ssh.port: ..." using the documents the items came from.
 std::string LocateServerErrors(const std::string& message, const std::vector<fleet::Document>& docs) {
-  static const std::regex item_re(R"(^items\[(\d+)\] \(([^)]*)\): (.*)$)");
-  static const std::regex field_re(R"(^((?:metadata|spec|status|data|stringData|type)[^:\s]*): )");
+  // RE2: the message is the server's, so no std::regex (it recurses per character, and a long
+  // line would crash fleetctl).
+  static const RE2 item_re(R"(items\[(\d{1,9})\] \(([^)]*)\): (.*))");
+  static const RE2 field_re(R"(^((?:metadata|spec|status|data|stringData|type)[^:\s]*): )");
   std::istringstream in(message);
   std::string line, out;
   while (std::getline(in, line)) {
-    std::smatch m;
-    if (std::regex_match(line, m, item_re)) {
-      size_t idx = std::stoul(m[1]);
-      std::string rest = m[3];
-      if (idx < docs.size()) {
-        std::smatch f;
-        fleet::Mark mark = docs[idx].positions.root;
-        if (std::regex_search(rest, f, field_re)) mark = docs[idx].positions.Find(f[1]);
-        line = fleet::Located(docs[idx].source, mark, std::string(m[2]) + ": " + rest);
-      }
+    size_t idx = 0;
+    std::string ref, rest;
+    if (RE2::FullMatch(line, item_re, &idx, &ref, &rest) && idx < docs.size()) {
+      std::string field;
+      fleet::Mark mark = docs[idx].positions.root;
+      if (RE2::PartialMatch(rest, field_re, &field)) mark = docs[idx].positions.Find(field);
+      line = fleet::Located(docs[idx].source, mark, ref + ": " + rest);
     }
     out += (out.empty() ? "" : "\n") + line;
   }

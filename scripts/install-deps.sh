@@ -12,7 +12,7 @@ packages=(
   # libraries (see README "Dependencies" for why each is there)
   libcpprest-dev libssl-dev libboost-system-dev libyaml-cpp-dev libssh-dev
   libprotobuf-dev protobuf-compiler libsnappy-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev zlib1g-dev
+  libsqlite3-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev zlib1g-dev libre2-dev
   # real peers for tests, demo and benchmarks
   openssh-server openssh-client prometheus prometheus-node-exporter etcd-server
   docker.io busybox-static ansible curl procps iproute2 diffutils python3 python3-yaml bc jq

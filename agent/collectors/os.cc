@@ -5,6 +5,7 @@
 
 #include "agent/collectors/collectors.h"
 #include "agent/procfs.h"
+#include "agent/regex_filter.h"
 
 namespace agent {
 namespace {
@@ -57,7 +58,7 @@ class OsCollector : public Collector {
     static const std::regex kMajorMinor(R"(^[0-9]+(\.[0-9]+)?)");
     std::smatch m;
     double version = 0;
-    const std::string& version_id = kv["VERSION_ID"];
+    const std::string version_id = kv["VERSION_ID"].substr(0, kMaxRegexInput);
     if (std::regex_search(version_id, m, kMajorMinor)) ParseDouble(m.str(), &version);
     out->push_back(Single(Type::kGauge, "node_os_version",
                           "Metric containing the major.minor part of the OS version.", version,

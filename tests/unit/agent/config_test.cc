@@ -2,6 +2,8 @@
 // naming the field path.
 #include "agent/config.h"
 
+#include "agent/regex_filter.h"
+
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -228,6 +230,29 @@ TEST(ParseDuration, Table) {
       EXPECT_EQ(got->count(), c.want_ms) << c.in;
     }
   }
+}
+
+// What the agent gives std::regex is bounded: libstdc++'s matcher recurses once per character,
+// and a megabyte-long listen address, duration or mount point overflowed the stack.
+TEST(ParseConfig, OverlongStringsAreRefusedBeforeAnyRegexRuns) {
+  const std::string big(1 << 20, '1');
+  const struct {
+    std::string yaml;
+    const char* want;
+  } cases[] = {
+      {"http: {listen: '" + big + ":80'}", "agent.yaml: http.listen: must be host:port, got a long string"},
+      {"scrapeInterval: " + big + "s", "agent.yaml: scrapeInterval: not a duration (like 15s, 1m30s, 500ms): a long string"},
+      {"filesystem: {mountPointsExclude: '" + std::string(1025, 'a') + "'}",
+       "agent.yaml: filesystem.mountPointsExclude: regular expression longer than 1024 characters"},
+  };
+  for (const auto& c : cases) {
+    auto got = ParseConfig(std::string(kHeader) + c.yaml, "agent.yaml");
+    ASSERT_FALSE(got.ok()) << c.want;
+    EXPECT_EQ(got.status().message(), c.want);
+  }
+  RegexFilter mounts("^/(dev|proc|sys|var/lib/docker/.+)($|/)");
+  EXPECT_TRUE(mounts.Matches("/var/lib/docker/" + std::string(kMaxRegexInput - 16, 'a')));
+  EXPECT_FALSE(mounts.Matches("/var/lib/docker/" + big)) << "too long to match: matches nothing";
 }
 
 }  // namespace

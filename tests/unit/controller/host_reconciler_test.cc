@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "controller/reports.h"
+#include "controller/revisions.h"
 #include "controller/rollout.h"
 #include "tests/unit/controller/fakes.h"
 #include "controller/ssh_transport.h"
@@ -377,6 +380,96 @@ TEST_F(HostReconcilerTest, DeletingADeliveredHostRemovesTheAgentThenTheHost) {
   EXPECT_TRUE(host_.files.count("/srv/fa/bin/fleet-agent")) << "the bundle stays";
   EXPECT_EQ(store_->Get("Host", "web-1").status().code(), fleet::Code::kNotFound);
   EXPECT_TRUE(reconciler_->Reconcile("web-1").status.ok()) << "a gone host is forgotten";
+}
+
+// Defence in depth: a Host the store holds with a system directory as installDir (written before
+// the CRD refused it, or around the API) is neither installed into nor cleaned up (removal ran
+// `rm -rf -- //config.yaml //secrets //run` for installDir "/").
+TEST_F(HostReconcilerTest, AStoredSystemInstallDirIsNeitherInstalledIntoNorRemoved) {
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  ASSERT_EQ(host_.installs, 1);
+  for (const char* dir : {"/", "/usr", "/run", "/opt/../etc"}) {
+    Json host = *store_->Get("Host", "web-1");
+    host["spec"]["installDir"] = dir;
+    ASSERT_TRUE(store_->Commit({{fleet::StoreOp::Type::kPut, "Host", "web-1", host, 0}}).ok());
+    EXPECT_TRUE(reconciler_->Reconcile("web-1").status.ok()) << dir;
+    EXPECT_EQ(host_.installs, 1) << dir;
+    EXPECT_EQ(Condition("ConfigApplied"), "False") << dir;
+    EXPECT_EQ(Condition("ConfigApplied", "reason"), "UnsafeInstallDir") << dir;
+    EXPECT_TRUE(Condition("ConfigApplied", "message").starts_with("spec.installDir: invalid value"))
+        << Condition("ConfigApplied", "message");
+  }
+  ASSERT_TRUE(registry_->Delete(*fleet::FindKind("Host"), "web-1", false).ok());
+  auto r = reconciler_->Reconcile("web-1");
+  EXPECT_EQ(r.status.code(), fleet::Code::kInvalid);
+  EXPECT_EQ(host_.removals, 0);
+  EXPECT_EQ(Condition("AgentRemoved", "reason"), "UnsafeInstallDir");
+  EXPECT_NE(Condition("AgentRemoved", "message").find("delete --force"), std::string::npos)
+      << Condition("AgentRemoved", "message");
+  EXPECT_TRUE(store_->Get("Host", "web-1").ok()) << "Terminating until forced";
+}
+
+// The revision history keeps paths and hashes of secret files, not their content: once a Secret
+// is rotated its old value is nowhere in the controller's database.
+TEST_F(HostReconcilerTest, RevisionHistoryKeepsNoSecretValue) {
+  auto password = [&](const std::string& value) {
+    Json secret = {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Secret"},
+                   {"metadata", {{"name", "deploy-key"}}},
+                   {"stringData", {{"ssh-privatekey", "PRIVATE KEY"}, {"password", value}}}};
+    ASSERT_TRUE(registry_->Apply({secret}, false).ok());
+    ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+    ASSERT_EQ(host_.files.at("/srv/fa/secrets/deploy-key.password").first, value);
+  };
+  password("first-password-8c1d");
+  password("second-password-77ab");
+  Json revisions = *store_->Get("HostRevisions", "web-1");
+  ASSERT_EQ(revisions["revisions"].size(), 2u);
+  EXPECT_EQ(revisions["revisions"][0]["secretFileHashes"]["/srv/fa/secrets/deploy-key.password"],
+            fleet::Sha256Hex("first-password-8c1d"));
+  std::string bytes;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    bytes.append(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_EQ(bytes.find("first-password-8c1d"), std::string::npos);
+  EXPECT_EQ(bytes.find(fleet::Base64Encode("first-password-8c1d")), std::string::npos);
+}
+
+// A revision from the history takes its secret files from the current Secrets while they match;
+// a file whose Secret changed since is one the host must still have.
+TEST_F(HostReconcilerTest, ARevisionFromHistoryNeedsItsOldSecretFilesOnTheHost) {
+  fleet::RenderedAgent old;
+  old.revision = "r-old";
+  old.config_path = "/srv/fa/config.yaml";
+  old.config = "old config";
+  old.secret_files = {{"/srv/fa/secrets/a.password", "unchanged"}, {"/srv/fa/secrets/b.password", "rotated away"}};
+  ASSERT_TRUE(RecordRevision(*store_, "web-1", old).ok());
+  fleet::RenderedAgent now = old;
+  now.revision = "r-new";
+  now.secret_files["/srv/fa/secrets/b.password"] = "current";
+  auto found = FindRevision(*store_, "web-1", "r-old", now);
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  EXPECT_EQ(found->config, "old config");
+  EXPECT_EQ(found->secret_files, (std::map<std::string, std::string>{{"/srv/fa/secrets/a.password", "unchanged"}}));
+  EXPECT_EQ(found->kept_secret_files,
+            (std::map<std::string, std::string>{{"/srv/fa/secrets/b.password", fleet::Sha256Hex("rotated away")}}));
+}
+
+// Revisions recorded before the history kept only hashes held secret values: the next record
+// rewrites them.
+TEST_F(HostReconcilerTest, RevisionsRecordedWithSecretValuesAreRewrittenToHashes) {
+  Json legacy = {{"kind", "HostRevisions"}, {"metadata", {{"name", "web-1"}}},
+                 {"revisions", {{{"revision", "r-old"}, {"configPath", "/srv/fa/config.yaml"}, {"config", "c"},
+                                 {"secretFiles", {{"/srv/fa/secrets/a.password", "legacy-value-51e0"}}}}}}};
+  ASSERT_TRUE(store_->Commit({{fleet::StoreOp::Type::kPut, "HostRevisions", "web-1", legacy, -1}}).ok());
+  fleet::RenderedAgent same;
+  same.revision = "r-old";
+  ASSERT_TRUE(RecordRevision(*store_, "web-1", same).ok()) << "a known revision still rewrites the old ones";
+  const Json r = (*store_->Get("HostRevisions", "web-1"))["revisions"].at(0);
+  EXPECT_FALSE(r.contains("secretFiles"));
+  EXPECT_EQ(r.value("secretFileHashes", Json::object()).value("/srv/fa/secrets/a.password", ""),
+            fleet::Sha256Hex("legacy-value-51e0"));
+  EXPECT_EQ((*store_->Get("HostRevisions", "web-1")).dump().find("legacy-value"), std::string::npos);
 }
 
 TEST_F(HostReconcilerTest, AnUnreachableHostStaysTerminatingUntilItAnswersOrIsForced) {

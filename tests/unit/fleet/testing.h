@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fleet/resource.h"
 #include "fleet/store.h"
 
 namespace fleet::testing {
@@ -37,6 +38,16 @@ inline Json Yaml(const std::string& text) {
   auto docs = ParseYamlDocuments(text, "test.yaml");
   EXPECT_TRUE(docs.ok()) << docs.status().message();
   return (*docs).at(0).object;
+}
+
+// Every message validating text (parsed as the file source) gives, joined by newlines; the parse
+// error when it does not parse; "" when it is valid.
+inline std::string ValidationMessages(const std::string& text, const std::string& source) {
+  auto docs = ParseYamlDocuments(text, source);
+  if (!docs.ok()) return docs.status().message();
+  std::string joined;
+  for (const auto& m : ValidateDocuments(*docs, false)) joined += (joined.empty() ? "" : "\n") + m;
+  return joined;
 }
 
 }  // namespace fleet::testing

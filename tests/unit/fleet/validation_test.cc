@@ -6,18 +6,12 @@
 #include <string>
 
 #include "fleet/resource.h"
+#include "tests/unit/fleet/testing.h"
 
 namespace fleet {
 namespace {
 
-// All messages for one input, joined by newlines; "" when it is valid.
-std::string Check(const std::string& text) {
-  auto docs = ParseYamlDocuments(text, "hosts.yaml");
-  if (!docs.ok()) return docs.status().message();
-  std::string joined;
-  for (const auto& m : ValidateDocuments(*docs, false)) joined += (joined.empty() ? "" : "\n") + m;
-  return joined;
-}
+std::string Check(const std::string& text) { return testing::ValidationMessages(text, "hosts.yaml"); }
 
 struct Case {
   const char* name;

@@ -7,13 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <iostream>
-#include <sstream>
 
-#include "controller/apiserver.h"
-#include "fleet/registry.h"
-#include "fleetctl/commands.h"
-#include "tests/e2e/harness.h"
+#include "tests/unit/fleetctl/api_fixture.h"
 
 namespace fleetctl {
 namespace {
@@ -101,40 +96,17 @@ TEST(FormatRolloutHistoryTest, OneLinePerRevisionWithTargetAndCompletedNoted) {
 }
 
 // The commands through fleetctl's own command line, against the real API server.
-class RolloutCommandsTest : public ::testing::Test {
+class RolloutCommandsTest : public ApiServerFixture {
  protected:
   void SetUp() override {
-    store_ = std::move(fleet::OpenSqliteStore(tmp_.path().string()).value());
-    registry_ = std::make_unique<fleet::Registry>(*store_, "k");
-    server_ = std::make_unique<controller::ApiServer>(*registry_, kToken);
-    port_ = e2e::FreePort();
-    ASSERT_TRUE(server_->Start("127.0.0.1:" + std::to_string(port_)).ok());
+    ApiServerFixture::SetUp();
     auto applied = registry_->Apply(
         {{{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Rollout"}, {"metadata", {{"name", "web"}}},
           {"spec", {{"selector", {{"matchLabels", {{"role", "web"}}}}}}}}},
         false);
     ASSERT_TRUE(applied.ok()) << applied.status().message();
   }
-  void TearDown() override { server_->Stop(); }
 
-  struct Outcome {
-    int rc;
-    std::string out, err;
-  };
-  Outcome Fleetctl(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"fleetctl", "--server", "http://127.0.0.1:" + std::to_string(port_),
-                                     "--token", kToken};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    std::ostringstream out, err;
-    auto* old_out = std::cout.rdbuf(out.rdbuf());
-    auto* old_err = std::cerr.rdbuf(err.rdbuf());
-    int rc = Main(static_cast<int>(cargv.size()), cargv.data());
-    std::cout.rdbuf(old_out);
-    std::cerr.rdbuf(old_err);
-    return {rc, out.str(), err.str()};
-  }
   // Writes a status as the controller would: current for the stored generation.
   void SetStatus(const std::string& phase) {
     Json r = *store_->Get("Rollout", "web");
@@ -147,13 +119,6 @@ class RolloutCommandsTest : public ::testing::Test {
     ASSERT_TRUE(written.ok()) << written.status().message();
   }
   Json Spec() { return (*store_->Get("Rollout", "web"))["spec"]; }
-
-  static constexpr const char* kToken = "test-token-0123456789";
-  e2e::TempDir tmp_;
-  std::unique_ptr<fleet::Store> store_;
-  std::unique_ptr<fleet::Registry> registry_;
-  std::unique_ptr<controller::ApiServer> server_;
-  int port_ = 0;
 };
 
 TEST_F(RolloutCommandsTest, StatusExitCodes) {
