@@ -25,10 +25,14 @@ Result<Json> ParseUntrustedJson(std::string_view text, int max_depth) {
     return Status::BadRequest("JSON nested deeper than " + std::to_string(max_depth) + " levels");
   } catch (const Json::parse_error& e) {
     // what() is "[json.exception.parse_error.101] parse error at line 1, column 7: ..."
+    // and ends "; last read: '<the token so far>'", which quotes the body: a Secret's value
+    // must not come back in an error (nor reach the log), so the quote is dropped.
     std::string what = e.what();
     size_t tag = what.find("] ");
-    return Status::BadRequest("not valid JSON: " +
-                              (tag == std::string::npos ? what : what.substr(tag + 2)));
+    if (tag != std::string::npos) what.erase(0, tag + 2);
+    size_t quote = what.find("; last read: ");
+    if (quote != std::string::npos) what.erase(quote);
+    return Status::BadRequest("not valid JSON: " + what);
   }
 }
 

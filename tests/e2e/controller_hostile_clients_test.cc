@@ -100,10 +100,10 @@ TEST_F(HostileClients, MalformedJsonIs400AndInvalidObjectsStay422) {
        "while parsing value - unexpected end of input; expected '[', '{', or a literal"},
       {"apply", "POST", kApi + "/apply", "kind: List", 400,
        "BadRequest: request body: not valid JSON: parse error at line 1, column 1: syntax error "
-       "while parsing value - invalid literal; last read: 'k'"},
+       "while parsing value - invalid literal"},
       {"invalid UTF-8", "PUT", kApi + "/hosts/x", "\"\xff\"", 400,
        "BadRequest: request body: not valid JSON: parse error at line 1, column 2: syntax error "
-       "while parsing value - invalid string: ill-formed UTF-8 byte; last read: '\"\xef\xbf\xbd'"},
+       "while parsing value - invalid string: ill-formed UTF-8 byte"},
       {"JSON but not a List", "POST", kApi + "/apply", "[]", 422, "Invalid: body must be a List with items"},
   };
   for (const auto& c : cases) {

@@ -37,12 +37,15 @@ TEST(ParseUntrustedJson, BoundsNestingAndNamesWhatIsWrong) {
       {"100,000 objects", NestedObjects(100000), Code::kBadRequest, too_deep},
       {"100,000 unclosed", std::string(100000, '['), Code::kBadRequest, too_deep},
       {"truncated", "{\"kind\":\n\"Ho", Code::kBadRequest,
-       syntax(2, 4, "invalid string: missing closing quote; last read: '\"Ho'")},
-      {"not JSON", "kind: Host", Code::kBadRequest, syntax(1, 1, "invalid literal; last read: 'k'")},
+       syntax(2, 4, "invalid string: missing closing quote")},
+      {"not JSON", "kind: Host", Code::kBadRequest, syntax(1, 1, "invalid literal")},
       {"empty", "", Code::kBadRequest,
        syntax(1, 1, "unexpected end of input; expected '[', '{', or a literal")},
       {"invalid UTF-8", "\"\xff\"", Code::kBadRequest,
-       syntax(1, 2, "invalid string: ill-formed UTF-8 byte; last read: '\"\xff'")},
+       syntax(1, 2, "invalid string: ill-formed UTF-8 byte")},
+      // nlohmann quotes the token it stopped in: here a Secret's value, never to be echoed.
+      {"a Secret's malformed value", R"({"kind":"Secret","stringData":{"token":"hunter2)", Code::kBadRequest,
+       syntax(1, 49, "invalid string: missing closing quote")},
   };
   for (const auto& c : cases) {
     auto got = ParseUntrustedJson(c.text);
