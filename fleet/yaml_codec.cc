@@ -1,5 +1,6 @@
 #include "fleet/yaml_codec.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -165,6 +166,17 @@ bool PlainScalarIsString(const std::string& s) {
   return ResolvePlainScalar(s).is_string();
 }
 
+// A literal block (|) reads back as the string only when it needs neither a chomping nor an
+// indentation indicator, which yaml-cpp does not write: exactly one final newline (clip), a first
+// line that does not start with a space, and nothing a block cannot hold (it has no escapes).
+bool LiteralBlockKeeps(const std::string& s) {
+  if (s.size() < 2 || s.back() != '\n' || s[s.size() - 2] == '\n' || s[0] == ' ') return false;
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\n' && c != '\t') || u == 0x7f;
+  });
+}
+
 void EmitValue(YAML::Emitter& out, const Json& v);
 
 void EmitObject(YAML::Emitter& out, const Json& v) {
@@ -217,9 +229,9 @@ void EmitValue(YAML::Emitter& out, const Json& v) {
       break;
     case Json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
-      if (s.find('\n') != std::string::npos) {
+      if (LiteralBlockKeeps(s)) {
         out << YAML::Literal << s;
-      } else if (PlainScalarIsString(s)) {
+      } else if (s.find('\n') == std::string::npos && PlainScalarIsString(s)) {
         out << s;
       } else {
         out << YAML::DoubleQuoted << s;

@@ -37,6 +37,19 @@ TEST(YamlCodecTest, RoundTripKeepsTypes) {
   EXPECT_EQ((*back)[0].object, v) << text;
 }
 
+// Found by tests/fuzz/yaml_codec_fuzz.cc: a literal block gave every multi-line string one final
+// newline, whatever it had.
+TEST(YamlCodecTest, RoundTripKeepsMultiLineStrings) {
+  for (const std::string s : {"a\nb", "a\nb\n", "a\nb\n\n", "\n", "\n\n", "\na\n", "  indented\nb\n",
+                              "a\n  b\n", "tab\tand\nline\n", "cr\r\nlf\n", "ctl\x01\n"}) {
+    const Json v = {{"s", s}};
+    const std::string text = ToYaml(v);
+    auto back = ParseYamlDocuments(text, "t.yaml");
+    ASSERT_TRUE(back.ok()) << back.status().message() << "\n" << text;
+    EXPECT_EQ((*back)[0].object, v) << text;
+  }
+}
+
 TEST(YamlCodecTest, PositionsPointAtValuesAndKeys) {
   auto docs = ParseYamlDocuments("a: 1\n---\nspec:\n  hosts:\n    - name: x\n      port: 9\n", "f.yaml");
   ASSERT_TRUE(docs.ok());
