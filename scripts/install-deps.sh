@@ -16,6 +16,9 @@ packages=(
   # real peers for tests, demo and benchmarks
   openssh-server openssh-client prometheus prometheus-node-exporter etcd-server
   docker.io busybox-static ansible curl procps iproute2 diffutils python3 python3-yaml bc jq
+  # sanitizer and libFuzzer builds (scripts/sanitize.sh, scripts/fuzz.sh); the normal build's
+  # fuzz corpus replay takes FuzzedDataProvider.h from clang's headers
+  clang-14 libclang-rt-14-dev
   # headless browser for the agent status page test
   chromium
   # systemd-journald, journalctl and systemd-cat for the agent's journal test (journald runs in a
