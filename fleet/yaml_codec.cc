@@ -300,6 +300,15 @@ std::string Located(const std::string& source, Mark mark, const std::string& mes
 
 Result<std::vector<Document>> ParseYamlDocuments(std::string_view text,
                                                  const std::string& source) {
+  // A NUL is never YAML, and yaml-cpp takes one among the first bytes for UTF-16 or UTF-32 and
+  // decodes the rest of the file as that.
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    const std::string_view before = text.substr(0, nul);
+    const size_t line_start = before.rfind('\n') + 1;  // npos + 1 == 0
+    const Mark mark{static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1,
+                    static_cast<int>(nul - line_start) + 1};
+    return Status::Invalid(Located(source, mark, "invalid YAML: a NUL byte (YAML files are UTF-8 text)"));
+  }
   std::vector<YAML::Node> nodes;
   try {
     nodes = YAML::LoadAll(std::string(text));
