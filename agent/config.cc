@@ -1,5 +1,6 @@
 #include "agent/config.h"
 
+#include <charconv>
 #include <fstream>
 #include <mutex>
 #include <regex>
@@ -343,7 +344,13 @@ fleet::Result<std::chrono::milliseconds> ParseDuration(const std::string& s) {
   int64_t ms = 0;
   for (int i = 0; i < 7; ++i) {
     const auto& group = match[2 + 2 * i];
-    if (group.matched) ms += std::stoll(group.str()) * kUnitsMs[i];
+    if (!group.matched) continue;
+    int64_t count = 0, part = 0;
+    const auto [end, ec] = std::from_chars(&*group.first, &*group.first + group.length(), count);
+    if (ec != std::errc() || __builtin_mul_overflow(count, kUnitsMs[i], &part) ||
+        __builtin_add_overflow(ms, part, &ms)) {
+      return fleet::Status::Invalid("duration out of range: \"" + s + "\"");
+    }
   }
   return std::chrono::milliseconds(ms);
 }

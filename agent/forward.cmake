@@ -5,6 +5,14 @@
 find_package(Snappy CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(Boost REQUIRED)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  # The clang build (VPSFLEET_FUZZ): Boost 1.74's Asio enables co_await under clang only with
+  # libc++'s <experimental/coroutine>; clang 14 has C++20 coroutines with libstdc++'s <coroutine>,
+  # which Asio then uses, but its awaitable.hpp needs <utility> that only gcc includes on the way.
+  target_compile_definitions(Boost::boost INTERFACE BOOST_ASIO_HAS_CO_AWAIT=1
+                             BOOST_ASIO_HAS_STD_COROUTINE=1)
+  target_compile_options(Boost::boost INTERFACE -include utility)
+endif()
 vpsfleet_dependency(vpsfleet_snappy Snappy::snappy libsnappy.a)
 
 if(NOT TARGET agent_proto)

@@ -252,11 +252,17 @@ std::string KnownKindsText() {
 }
 
 std::string RefString(const Json& object) {
-  std::string kind = object.value("kind", "");
+  // Refs name invalid objects too (in the errors about them): any JSON value at all.
+  auto string_member = [](const Json& v, const char* key) -> std::string {
+    if (!v.is_object()) return "";
+    const auto it = v.find(key);
+    return it != v.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  const std::string kind = string_member(object, "kind");
   const KindInfo* k = FindKind(kind);
   std::string name;
-  if (object.contains("metadata") && object["metadata"].is_object()) {
-    name = object["metadata"].value("name", "");
+  if (object.is_object() && object.contains("metadata")) {
+    name = string_member(object["metadata"], "name");
   }
   return (k ? k->singular : Lower(kind)) + "/" + name;
 }

@@ -1,6 +1,7 @@
 #include "fleet/yaml_codec.h"
 #include "fleet/text.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -167,6 +168,17 @@ bool PlainScalarIsString(const std::string& s) {
   return ResolvePlainScalar(s).is_string();
 }
 
+// A literal block (|) reads back as the string only when it needs neither a chomping nor an
+// indentation indicator, which yaml-cpp does not write: exactly one final newline (clip), a first
+// line that does not start with a space, and nothing a block cannot hold (it has no escapes).
+bool LiteralBlockKeeps(const std::string& s) {
+  if (s.size() < 2 || s.back() != '\n' || s[s.size() - 2] == '\n' || s[0] == ' ') return false;
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\n' && c != '\t') || u == 0x7f;
+  });
+}
+
 void EmitValue(YAML::Emitter& out, const Json& v);
 
 void EmitObject(YAML::Emitter& out, const Json& v) {
@@ -219,9 +231,9 @@ void EmitValue(YAML::Emitter& out, const Json& v) {
       break;
     case Json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
-      if (s.find('\n') != std::string::npos) {
+      if (LiteralBlockKeeps(s)) {
         out << YAML::Literal << s;
-      } else if (PlainScalarIsString(s)) {
+      } else if (s.find('\n') == std::string::npos && PlainScalarIsString(s)) {
         out << s;
       } else {
         out << YAML::DoubleQuoted << s;
@@ -290,6 +302,15 @@ std::string Located(const std::string& source, Mark mark, const std::string& mes
 
 Result<std::vector<Document>> ParseYamlDocuments(std::string_view text,
                                                  const std::string& source) {
+  // A NUL is never YAML, and yaml-cpp takes one among the first bytes for UTF-16 or UTF-32 and
+  // decodes the rest of the file as that.
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    const std::string_view before = text.substr(0, nul);
+    const size_t line_start = before.rfind('\n') + 1;  // npos + 1 == 0
+    const Mark mark{static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1,
+                    static_cast<int>(nul - line_start) + 1};
+    return Status::Invalid(Located(source, mark, "invalid YAML: a NUL byte (YAML files are UTF-8 text)"));
+  }
   std::vector<YAML::Node> nodes;
   try {
     nodes = YAML::LoadAll(std::string(text));

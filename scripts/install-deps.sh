@@ -18,6 +18,9 @@ packages=(
   docker.io busybox-static ansible curl procps iproute2 diffutils python3 python3-yaml bc jq
   # the openssl CLI: the demo's and the TLS tests' certificates
   openssl
+  # sanitizer and libFuzzer builds (scripts/sanitize.sh, scripts/fuzz.sh); the normal build's
+  # fuzz corpus replay takes FuzzedDataProvider.h from clang's headers
+  clang-14 libclang-rt-14-dev
   # headless browser for the agent status page test
   chromium
   # systemd-journald, journalctl and systemd-cat for the agent's journal test (journald runs in a

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -104,11 +105,17 @@ fleet::Status SegmentBuffer::LoadExisting() {
   std::vector<uint64_t> seqs;
   for (const auto& entry : std::filesystem::directory_iterator(options_.dir)) {
     if (entry.path().extension() != ".seg") continue;
-    try {
-      seqs.push_back(std::stoull(entry.path().stem().string()));
-    } catch (const std::exception&) {
+    const std::string stem = entry.path().stem().string();
+    uint64_t seq = 0;
+    const auto [end, ec] = std::from_chars(stem.data(), stem.data() + stem.size(), seq);
+    // Only names PathOf writes; and the largest number has no successor for the next segment,
+    // which would wrap to 0 and sort before the rest (records appended there were never read).
+    if (ec != std::errc() || end != stem.data() + stem.size() || seq == UINT64_MAX ||
+        PathOf(seq) != entry.path()) {
       spdlog::warn("buffer: ignoring {}", entry.path().string());
+      continue;
     }
+    seqs.push_back(seq);
   }
   std::sort(seqs.begin(), seqs.end());
   for (size_t i = 0; i < seqs.size(); ++i) {
@@ -158,6 +165,11 @@ fleet::Status SegmentBuffer::LoadExisting() {
   const std::string ack = ReadFile(options_.dir / "ack");
   std::istringstream in(ack);
   in >> acked_.segment >> acked_.offset;
+  if (acked_.segment == UINT64_MAX) {
+    // As above: new segments would be numbered behind the cursor. Deliver from the start.
+    spdlog::warn("buffer: ack cursor {} out of range; delivering every segment", acked_.segment);
+    acked_ = {};
+  }
   DeleteAckedSegments();
   return fleet::Status::Ok();
 }

@@ -78,8 +78,14 @@ fleet::Result<DeviceStats> ReadNetlink() {
       ::close(fd);
       return fleet::Status::Unavailable(std::string("netlink recv: ") + std::strerror(errno));
     }
+    // Signed: NLMSG_NEXT takes a message's aligned length off it, which NLMSG_OK must see go
+    // negative rather than wrap. NLMSG_OK compares it with the unsigned nlmsg_len, which clang
+    // reports in the macro's expansion here.
     int len = static_cast<int>(n);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+#pragma GCC diagnostic pop
       if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
         done = true;
         break;

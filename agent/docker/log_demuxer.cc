@@ -1,5 +1,6 @@
 #include "agent/docker/log_demuxer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
@@ -8,10 +9,13 @@ namespace {
 
 constexpr size_t kFrameHeaderBytes = 8;
 
+// Exactly n decimal digits (from_chars alone would take a sign).
 bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
   if (pos + n > s.size()) return false;
-  auto [ptr, ec] = std::from_chars(s.data() + pos, s.data() + pos + n, *out);
-  return ec == std::errc() && ptr == s.data() + pos + n;
+  const std::string_view field = s.substr(pos, n);
+  if (!std::all_of(field.begin(), field.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  std::from_chars(field.data(), field.data() + n, *out);
+  return true;
 }
 
 }  // namespace
@@ -56,7 +60,13 @@ std::optional<int64_t> ParseDockerTimestamp(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  return (static_cast<int64_t>(timegm(&tm)) - offset_seconds) * 1000000000 + nanos;
+  // Nanoseconds in int64 end in 2262; a line may start with any date.
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(static_cast<int64_t>(timegm(&tm)) - offset_seconds, 1000000000, &ns) ||
+      __builtin_add_overflow(ns, nanos, &ns)) {
+    return std::nullopt;
+  }
+  return ns;
 }
 
 void LogDemuxer::Feed(std::string_view bytes) {

@@ -11,7 +11,7 @@ namespace {
 // The configured labels plus instance and job, unless configured explicitly.
 fleet::metrics::Labels IdentityLabels(const AgentConfig& config, fleet::metrics::Labels labels) {
   for (const auto& [name, value] : {std::pair{"instance", config.instance}, std::pair{"job", config.job}}) {
-    const bool configured = std::any_of(labels.begin(), labels.end(), [&](const auto& l) { return l.name == name; });
+    const bool configured = std::any_of(labels.begin(), labels.end(), [name = name](const auto& l) { return l.name == name; });
     if (!configured && !value.empty()) labels.push_back({name, value});
   }
   return labels;

@@ -209,5 +209,20 @@ INSTANTIATE_TEST_SUITE_P(
         Corruption{"TruncatedAtRecordBoundary", [](const fs::path& p) { fs::resize_file(p, 48 * 2); }}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// Found by tests/fuzz/segment_buffer_fuzz.cc: a segment numbered 2^64-1 (or an ack cursor
+// there) made the next segment's number wrap to 0, behind the cursor: appended records were
+// never read.
+TEST_F(BufferTest, RecordsAppendedAfterAnUnusableSegmentNumberAreRead) {
+  for (const char* file : {"18446744073709551615.seg", "ack"}) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / file) << "18446744073709551615 0\n";
+    auto buffer = Open();
+    ASSERT_TRUE(buffer);
+    ASSERT_TRUE(buffer->Append("after").ok());
+    EXPECT_EQ(ReadAll(*buffer), std::vector<std::string>{"after"}) << file;
+  }
+}
+
 }  // namespace
 }  // namespace agent

@@ -220,7 +220,10 @@ TEST(ParseDuration, Table) {
     int64_t want_ms;  // -1: error
   } cases[] = {{"15s", 15000}, {"1m30s", 90000}, {"500ms", 500}, {"1h", 3600000},
                {"2d", 172800000}, {"1w", 604800000}, {"", -1}, {"15", -1}, {"s", -1},
-               {"1s1m", -1}, {"-1s", -1}};
+               {"1s1m", -1}, {"-1s", -1},
+               // Found by tests/fuzz/agent_config_fuzz.cc: these overflowed int64 (UB) or threw.
+               {"9223372036854775807ms", INT64_MAX}, {"9223372036854775s808ms", -1},
+               {"9999999999y", -1}, {"99999999999999999999s", -1}};
   for (const auto& c : cases) {
     auto got = ParseDuration(c.in);
     if (c.want_ms < 0) {

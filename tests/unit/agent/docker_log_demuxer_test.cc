@@ -77,5 +77,20 @@ TEST(ParseDockerTimestamp, Formats) {
   }
 }
 
+// Found by tests/fuzz/docker_log_demuxer_fuzz.cc (UBSan): a line starting with a timestamp past
+// 2262 overflowed int64 nanoseconds, and signs were taken for digits.
+TEST(ParseDockerTimestamp, OutOfRangeOrSignedFieldsAreNoTimestamp) {
+  struct Case { const char* text; std::optional<int64_t> want; };
+  for (const auto& c : std::vector<Case>{
+           {"2262-04-11T23:47:16.854775807Z", INT64_MAX},
+           {"2262-04-11T23:47:16.854775808Z", std::nullopt},
+           {"9999-12-31T23:59:59.999999999Z", std::nullopt},
+           {"-999-01-01T00:00:00Z", std::nullopt},
+           {"2024--1-01T00:00:00Z", std::nullopt},
+           {"2024-05-01T10:00:00+-1:00", std::nullopt}}) {
+    EXPECT_EQ(ParseDockerTimestamp(c.text), c.want) << c.text;
+  }
+}
+
 }  // namespace
 }  // namespace agent::docker

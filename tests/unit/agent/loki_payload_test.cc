@@ -75,5 +75,23 @@ TEST(LokiPayload, JsonHasStreamObjectsAndNanosecondStrings) {
                                                   "values":[["1000000001","one"]]}]})"));
 }
 
+// Found by tests/fuzz/sink_encoders_fuzz.cc: a line (or label) that is not UTF-8, which
+// containers write, made the JSON format fail the whole batch ("undecodable log records").
+TEST(LokiPayload, LinesThatAreNotUtf8ReachBothFormats) {
+  const std::vector<std::string> records = {Record("c1", "{container=\"caf\xe9\"}", {{1000000001, "bin\xff\xfe"}})};
+  auto json = EncodeLokiPayload(records, LokiFormat::kJson, "");
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_EQ(nlohmann::json::parse(json->body),
+            nlohmann::json::parse("{\"streams\":[{\"stream\":{\"container\":\"caf\\ufffd\"},"
+                                  "\"values\":[[\"1000000001\",\"bin\\ufffd\\ufffd\"]]}]}"));
+  auto protobuf = EncodeLokiPayload(records, LokiFormat::kProtobuf, "");
+  ASSERT_TRUE(protobuf.ok());
+  std::string raw;
+  ASSERT_TRUE(snappy::Uncompress(protobuf->body.data(), protobuf->body.size(), &raw));
+  logproto::PushRequest request;
+  ASSERT_TRUE(request.ParseFromString(raw));
+  EXPECT_EQ(request.streams(0).entries(0).line(), "bin\xff\xfe") << "Loki takes the bytes as they are";
+}
+
 }  // namespace
 }  // namespace agent

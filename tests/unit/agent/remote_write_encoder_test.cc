@@ -65,5 +65,25 @@ TEST(RemoteWriteEncoder, EmptyCollectionEncodesNothing) {
   EXPECT_TRUE(EncodeWriteRequests({}, {{"job", "x"}}, 1, 10).empty());
 }
 
+// Found by tests/fuzz/sink_encoders_fuzz.cc: a label value that is not UTF-8 (mount points and
+// interface names are bytes) made a WriteRequest protobuf refuses to parse and Prometheus rejects.
+TEST(RemoteWriteEncoder, LabelsThatAreNotUtf8AreReplacedNotSent) {
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"/mnt/caf\xe9", "/mnt/caf\uFFFD"},
+      {"\xed\xa0\x80x", "\uFFFD\uFFFD\uFFFDx"},  // a UTF-16 surrogate, encoded
+      {"cut\xc3", "cut\uFFFD"},
+      {"caf\u00e9 \U0001F600", "caf\u00e9 \U0001F600"},  // valid: unchanged
+  };
+  for (const auto& [value, want] : rows) {
+    std::vector<Family> families = {{"up", "", fleet::metrics::Type::kGauge, {{"", {{"path", value}}, 1}}}};
+    auto out = EncodeWriteRequests(families, {{"instance", value}}, 1, 100);
+    ASSERT_EQ(out.size(), 1u);
+    prometheus::WriteRequest request;
+    ASSERT_TRUE(request.ParseFromString(out[0].write_request)) << value;
+    using L = std::vector<std::pair<std::string, std::string>>;
+    EXPECT_EQ(LabelsOf(request.timeseries(0)), (L{{"__name__", "up"}, {"instance", want}, {"path", want}}));
+  }
+}
+
 }  // namespace
 }  // namespace agent

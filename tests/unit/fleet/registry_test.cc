@@ -109,6 +109,20 @@ TEST_F(RegistryTest, ApplyIsAllOrNothing) {
   EXPECT_TRUE(registry_.List(K("Host"), {})->items.empty());
 }
 
+// Found by tests/fuzz/api_apply_fuzz.cc: naming an item that is not an object, or whose kind or
+// name is not a string, threw instead of reporting the item.
+TEST_F(RegistryTest, ApplyReportsItemsOfAnyShape) {
+  const Json items = Json::parse(R"([null, 7, {"kind": ["Host"]}, {"kind": "Host", "metadata": {"name": 5}},
+                                     {"kind": "Host", "metadata": []}])");
+  for (const Json& item : items) {
+    auto r = registry_.Apply({item}, false);
+    ASSERT_FALSE(r.ok()) << item;
+    EXPECT_EQ(r.status().code(), Code::kInvalid) << item;
+    EXPECT_EQ(r.status().message().rfind("items[0] (", 0), 0u) << r.status().message();
+  }
+  EXPECT_EQ(store_->Revision(), 0);
+}
+
 TEST_F(RegistryTest, DryRunDecidesWithoutWriting) {
   auto r = registry_.Apply({Host("a")}, true);
   ASSERT_TRUE(r.ok());

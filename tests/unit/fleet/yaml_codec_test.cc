@@ -37,6 +37,29 @@ TEST(YamlCodecTest, RoundTripKeepsTypes) {
   EXPECT_EQ((*back)[0].object, v) << text;
 }
 
+// Found by tests/fuzz/yaml_codec_fuzz.cc: a literal block gave every multi-line string one final
+// newline, whatever it had.
+TEST(YamlCodecTest, RoundTripKeepsMultiLineStrings) {
+  for (const std::string s : {"a\nb", "a\nb\n", "a\nb\n\n", "\n", "\n\n", "\na\n", "  indented\nb\n",
+                              "a\n  b\n", "tab\tand\nline\n", "cr\r\nlf\n", "ctl\x01\n"}) {
+    const Json v = {{"s", s}};
+    const std::string text = ToYaml(v);
+    auto back = ParseYamlDocuments(text, "t.yaml");
+    ASSERT_TRUE(back.ok()) << back.status().message() << "\n" << text;
+    EXPECT_EQ((*back)[0].object, v) << text;
+  }
+}
+
+// Found by tests/fuzz/yaml_codec_fuzz.cc: "\x03\0\0\0a: 1" was read as UTF-32, as garbage.
+TEST(YamlCodecTest, NulBytesAreRefusedWithTheirPosition) {
+  auto docs = ParseYamlDocuments(std::string("\x03\0\0\0a: 1\n", 9), "t.yaml");
+  ASSERT_FALSE(docs.ok());
+  EXPECT_EQ(docs.status().message(), "t.yaml:1:2: invalid YAML: a NUL byte (YAML files are UTF-8 text)");
+  docs = ParseYamlDocuments(std::string("a: 1\nb: x\0y\n", 13), "t.yaml");
+  ASSERT_FALSE(docs.ok());
+  EXPECT_EQ(docs.status().message().rfind("t.yaml:2:5: ", 0), 0u) << docs.status().message();
+}
+
 TEST(YamlCodecTest, PositionsPointAtValuesAndKeys) {
   auto docs = ParseYamlDocuments("a: 1\n---\nspec:\n  hosts:\n    - name: x\n      port: 9\n", "f.yaml");
   ASSERT_TRUE(docs.ok());

@@ -33,8 +33,10 @@ TEST_F(HostileInputTest, ATwoMegabyteHostKeyIsAMaxLengthErrorEverywhere) {
     EXPECT_LT(r.err.size(), 1000u) << "the value is not echoed";
   }
 
-  Client client({.server = "http://127.0.0.1:" + std::to_string(port_), .token = kToken},
-                std::chrono::seconds(30));
+  fleetctl::Connection connection;
+  connection.server = "http://127.0.0.1:" + std::to_string(port_);
+  connection.token = kToken;
+  Client client(connection, std::chrono::seconds(30));
   Json host = {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Host"}, {"metadata", {{"name", "web-1"}}},
                {"spec", {{"address", "10.0.0.1"}, {"profile", "p"}, {"ssh", {{"hostKey", key_}}}}}};
   auto applied = client.Apply({host}, false, false);

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The fleet and agent unit tests and every fuzz target's corpus under AddressSanitizer +
+# UndefinedBehaviorSanitizer (clang-14, build-fuzz/; scripts/lib/sanitized-build.sh). Needs no
+# Docker and no root once the dependencies are installed (scripts/install-deps.sh). The controller
+# and fleetctl unit tests are not built with clang yet.
+#   scripts/sanitize.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/sanitized-build.sh
+
+unit_tests=(fleet_unit_tests agent_unit_tests)
+sanitized_build "${unit_tests[@]}" "${fuzz_targets[@]/%/_fuzz}"
+cd build-fuzz
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+for t in "${unit_tests[@]}"; do
+  "bin/$t"
+done
+ctest -L fuzz --output-on-failure

@@ -1,0 +1,42 @@
+// Fuzz target: what `fleetctl validate` and `fleetctl apply -f` do to a file before anything is
+// sent (fleetctl/input.cc): parse the YAML stream with source positions, validate every document
+// against the CRDs (offline, as fleetctl does, and with defaults, as the server does), format the
+// errors against the source map. On the way, the codec's promise (fleet/yaml_codec.h) that
+// ToYaml's output reads back as the same value.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "fleet/resource.h"
+#include "fleet/yaml_codec.h"
+#include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/json_checks.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto docs = fleet::ParseYamlDocuments(text, "fuzz.yaml");
+  if (!docs.ok()) {
+    FUZZ_CHECK(docs.status().code() == fleet::Code::kInvalid);
+    return 0;
+  }
+  // YAML is Unicode: bytes that are not UTF-8 cannot round-trip (yaml-cpp writes U+FFFD).
+  // Issue 15, invalid UTF-8 (fixed on its own branch): validation quotes a bad value in its
+  // message with Json::dump, which throws on invalid UTF-8 (known-crashes/yaml_codec/). Until that
+  // fix is merged only valid UTF-8 goes further, so the fuzzer can find other bugs there.
+  if (!fuzz::IsUtf8(std::string(text))) return 0;
+  for (const auto& doc : *docs) {
+    const std::string yaml = fleet::ToYaml(doc.object);
+    auto again = fleet::ParseYamlDocuments(yaml, "again.yaml");
+    FUZZ_CHECK(again.ok());
+    FUZZ_CHECK(again->size() == 1);
+    FUZZ_CHECK(fuzz::SameJson(again->front().object, doc.object));
+  }
+  std::vector<fleet::Document> defaulted = *docs;
+  for (const auto& problem : fleet::ValidateDocuments(*docs, /*apply_defaults=*/false)) {
+    FUZZ_CHECK(problem.rfind("fuzz.yaml", 0) == 0);
+  }
+  for (const auto& problem : fleet::ValidateDocuments(defaulted, /*apply_defaults=*/true)) {
+    FUZZ_CHECK(problem.rfind("fuzz.yaml", 0) == 0);
+  }
+  return 0;
+}
