@@ -4,6 +4,7 @@
 #include <map>
 
 #include "fleet/embedded.h"
+#include "fleet/text.h"
 
 namespace fleet {
 namespace {
@@ -124,14 +125,7 @@ bool IsPrometheusLabelName(std::string_view s) {
          std::all_of(s.begin(), s.end(), [&](char c) { return first(c) || std::isdigit(static_cast<unsigned char>(c)); });
 }
 
-bool IsValidUtf8(const std::string& s) {
-  try {
-    (void)Json(s).dump();  // nlohmann's encoder validates UTF-8 (strict by default)
-    return true;
-  } catch (const Json::type_error&) {
-    return false;
-  }
-}
+bool IsValidUtf8(const std::string& s) { return ValidUtf8(s) == s; }
 
 // The object at path (keys from the root), or nullptr when some step is absent or no object.
 const Json* ObjectAt(const Json& root, std::initializer_list<const char*> path) {
@@ -282,7 +276,7 @@ std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults) {
     errors.push_back({"apiVersion", "required field is missing"});
   } else if (object["apiVersion"] != kApiVersion) {
     errors.push_back({"apiVersion", "must be " + std::string(kApiVersion) + ", got " +
-                                        object["apiVersion"].dump()});
+                                        DumpJson(object["apiVersion"])});
   }
   const KindInfo* kind = nullptr;
   if (!object.contains("kind")) {
@@ -290,7 +284,7 @@ std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults) {
   } else if (!object["kind"].is_string() ||
              !(kind = FindKind(object["kind"].get<std::string>())) ||
              kind->kind != object["kind"].get<std::string>()) {
-    errors.push_back({"kind", "unknown kind " + object["kind"].dump() + " (known: " +
+    errors.push_back({"kind", "unknown kind " + DumpJson(object["kind"]) + " (known: " +
                                   KnownKindsText() + ")"});
     kind = nullptr;
   }

@@ -7,6 +7,8 @@
 
 #include <re2/re2.h>
 
+#include "fleet/text.h"
+
 namespace fleet {
 namespace {
 
@@ -66,13 +68,7 @@ bool HasType(const Json& v, const std::string& type) {
   return true;
 }
 
-std::string NumberText(const Json& n) {
-  if (n.is_number_float()) {
-    std::string s = n.dump();
-    return s;
-  }
-  return n.dump();
-}
+std::string NumberText(const Json& n) { return DumpJson(n); }
 
 size_t EditDistance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -127,7 +123,7 @@ void CheckScalar(const Json& schema, const Json& value, const std::string& path,
       std::string list;
       for (const auto& a : allowed) {
         if (!list.empty()) list += ", ";
-        list += a.is_string() ? a.get<std::string>() : a.dump();
+        list += a.is_string() ? a.get<std::string>() : DumpJson(a);
       }
       add("must be one of: " + list + " (got " + shown + ")");
     }
@@ -197,7 +193,7 @@ void CheckArray(const Json& schema, Json& value, const std::string& path, bool a
       for (const auto& k : schema["x-kubernetes-list-map-keys"]) {
         key.push_back(value[i].value(k.get<std::string>(), Json()));
       }
-      std::string k = key.size() == 1 ? key[0].dump() : key.dump();
+      std::string k = key.size() == 1 ? DumpJson(key[0]) : DumpJson(key);
       auto [it, inserted] = seen.emplace(k, i);
       if (!inserted) {
         std::string first = schema["x-kubernetes-list-map-keys"][0].get<std::string>();
@@ -208,7 +204,7 @@ void CheckArray(const Json& schema, Json& value, const std::string& path, bool a
   } else if (list_type == "set") {
     std::set<std::string> seen;
     for (size_t i = 0; i < value.size(); ++i) {
-      if (!seen.insert(value[i].dump()).second) {
+      if (!seen.insert(DumpJson(value[i])).second) {
         errors->push_back({JoinPath(path, i), "duplicate value " + Brief(value[i])});
       }
     }
@@ -260,7 +256,7 @@ void CheckObject(const Json& schema, Json& value, const std::string& path, bool 
 }  // namespace
 
 std::string Brief(const Json& v, size_t max) {
-  std::string s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string s = DumpJson(v);
   if (s.size() > max) s = s.substr(0, max - 3) + "...";
   return s;
 }

@@ -274,7 +274,7 @@ class SqliteStore : public Store {
       }
       ev.Reset();
       ev.Bind(1, rev).Bind(2, op.kind).Bind(3, static_cast<int64_t>(e.type))
-          .Bind(4, op.history.is_null() ? data : op.history.dump());
+          .Bind(4, op.history.is_null() ? data : DumpJson(op.history));
       if (ev.Step() != SQLITE_DONE) return Error("record event");
       events->push_back(std::move(e));
     }

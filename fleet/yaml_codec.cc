@@ -85,10 +85,15 @@ Json ResolvePlainScalar(const std::string& s) {
 
 class Converter {
  public:
-  Converter(const std::string& source, SourceMap* positions)
-      : source_(source), positions_(positions) {}
+  // max_values: how many values (scalars, sequences, maps) the document may expand to.
+  Converter(const std::string& source, SourceMap* positions, size_t max_values)
+      : source_(source), positions_(positions), values_left_(max_values) {}
 
   Status Convert(const YAML::Node& node, const std::string& path, Json* out) {
+    if (values_left_-- == 0) {
+      return Error(node.Mark(), "invalid YAML: the document expands to more values than its "
+                                "size allows (aliases of aliases?)");
+    }
     positions_->values[path] = ToMark(node.Mark());
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
@@ -160,6 +165,7 @@ class Converter {
 
   const std::string& source_;
   SourceMap* positions_;
+  size_t values_left_;
 };
 
 // Emission ------------------------------------------------------------------------------------
@@ -330,7 +336,10 @@ Result<std::vector<Document>> ParseYamlDocuments(std::string_view text,
     doc.source = source;
     doc.index = index++;
     doc.positions.root = ToMark(node.Mark());
-    Converter conv(source, &doc.positions);
+    // An alias repeats a whole subtree, so 430 bytes of aliases of aliases expand to 10^9
+    // values. Written out, each value takes a byte or more of the file, so a document may hold
+    // at most as many values as the file has bytes (and 10,000 for small files with anchors).
+    Converter conv(source, &doc.positions, std::max<size_t>(text.size(), 10000));
     FLEET_RETURN_IF_ERROR(conv.Convert(node, "", &doc.object));
     docs.push_back(std::move(doc));
   }
