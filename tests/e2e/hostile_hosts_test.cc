@@ -158,13 +158,17 @@ TEST_F(HostileFleet, EverythingAtOnceLeavesTheControllerServingAndAnOrdinaryHost
     std::string name;
     int port;
     std::string key, install_dir;
-    std::string condition;  // the condition that must turn False
+    std::string said;  // what the host's failed condition quotes
   } hostile[] = {
-      {"vps-banner", banner.port(), key_host_.host_public_key(), key_host_.install_dir() + "/b", "Reachable"},
-      {"vps-hung", hung.port(), key_host_.host_public_key(), key_host_.install_dir() + "/h", "Reachable"},
-      {"vps-flood", flood.host().port(), flood.host().host_public_key(), flood.host().install_dir(), "AgentInstalled"},
-      {"vps-garbage", garbage.host().port(), garbage.host().host_public_key(), garbage.host().install_dir(), "AgentInstalled"},
-      {"vps-invalid", invalid.host().port(), invalid.host().host_public_key(), invalid.host().install_dir(), "AgentInstalled"},
+      {"vps-banner", banner.port(), key_host_.host_public_key(), key_host_.install_dir() + "/b",
+       "SSH-1.5-\uFFFD\uFFFD\uFFFD hostile"},
+      {"vps-hung", hung.port(), key_host_.host_public_key(), key_host_.install_dir() + "/h", "imeout"},
+      {"vps-flood", flood.host().port(), flood.host().host_public_key(), flood.host().install_dir(),
+       "printed more than 1048576 bytes on stdout"},
+      {"vps-garbage", garbage.host().port(), garbage.host().host_public_key(),
+       garbage.host().install_dir(), "zz\uFFFD\uFFFD not a hash"},
+      {"vps-invalid", invalid.host().port(), invalid.host().host_public_key(),
+       invalid.host().install_dir(), "bad \uFFFD\uFFFD stderr"},
   };
   for (HostileCommandsHost* h : {&flood, &garbage, &invalid}) {
     // A bundle installed already, so that the installer hashes its manifest, and the fleet's
@@ -223,10 +227,22 @@ TEST_F(HostileFleet, EverythingAtOnceLeavesTheControllerServingAndAnOrdinaryHost
   }
 
   for (const auto& h : hostile) {
-    const Json condition = AwaitCondition(h.name, h.condition, "False");
-    const std::string message = condition.value("message", "");
-    EXPECT_EQ(fleet::ValidUtf8(message), message) << h.name;
-    EXPECT_LE(message.size(), 4200u) << h.name;
+    // Whichever step the host broke (connecting, hashing, installing), a condition says so.
+    Json seen;
+    const bool failed = WaitFor([&] {
+      seen = Get(h.name);
+      for (const auto& c : seen.value("status", Json::object()).value("conditions", Json::array())) {
+        if (c.value("status", "") == "False" && c.value("message", "").find(h.said) != std::string::npos) {
+          return true;
+        }
+      }
+      return false;
+    }, 30s);
+    EXPECT_TRUE(failed) << h.name << " has no failed condition quoting \"" << h.said << "\": " << seen.dump(2);
+    for (const auto& c : seen.value("status", Json::object()).value("conditions", Json::array())) {
+      const std::string message = c.value("message", "");
+      EXPECT_LE(message.size(), fleet::kForeignTextMax + 100) << h.name;
+    }
     sample_rss();
   }
   // Still serving, with the slow clients still connected: an ordinary Host is applied,
