@@ -33,6 +33,9 @@ Result<Json> ParseUntrustedJson(std::string_view text, int max_depth) {
     size_t quote = what.find("; last read: ");
     if (quote != std::string::npos) what.erase(quote);
     return Status::BadRequest("not valid JSON: " + what);
+  } catch (const Json::out_of_range&) {
+    // "number overflow parsing '1e999'": not quoted either, for the same reason.
+    return Status::BadRequest("not valid JSON: a number is out of range");
   }
 }
 

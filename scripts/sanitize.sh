@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# The fleet and agent unit tests and every fuzz target's corpus under AddressSanitizer +
+# Every unit test binary and every fuzz target's corpus under AddressSanitizer +
 # UndefinedBehaviorSanitizer (clang-14, build-fuzz/; scripts/lib/sanitized-build.sh). Needs no
-# Docker and no root once the dependencies are installed (scripts/install-deps.sh). The controller
-# and fleetctl unit tests are not built with clang yet.
+# Docker and no root once the dependencies are installed (scripts/install-deps.sh).
 #   scripts/sanitize.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/sanitized-build.sh
 
-unit_tests=(fleet_unit_tests agent_unit_tests)
+unit_tests=(fleet_unit_tests agent_unit_tests controller_unit_tests fleetctl_unit_tests)
 sanitized_build "${unit_tests[@]}" "${fuzz_targets[@]/%/_fuzz}"
 cd build-fuzz
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
