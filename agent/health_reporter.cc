@@ -88,8 +88,10 @@ fleet::Status HealthReporter::SendOnce() {
     return fleet::Status::Unavailable("reporting to the controller: " + resp.status().message());
   }
   if (resp->status != 200) {
+    // The body is the controller's Status, or whatever a proxy in between sent: bounded and
+    // valid UTF-8 before it reaches the log.
     return fleet::Status::Unavailable("controller answered " + std::to_string(resp->status) + ": " +
-                                      resp->body);
+                                      fleet::ForeignText(resp->body, 512));
   }
   return fleet::Status::Ok();
 }

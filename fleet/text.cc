@@ -1,8 +1,14 @@
 #include "fleet/text.h"
 
+#include <algorithm>
+
 namespace fleet {
 
 std::string ValidUtf8(std::string_view text) {
+  // ASCII is valid as it is, and it is nearly every text (the agent's labels, on every scrape).
+  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    return std::string(text);
+  }
   // nlohmann's replacing serialiser is the UTF-8 decoder at hand: the text goes out as a JSON
   // string with U+FFFD in place of each invalid sequence, and comes back valid.
   return Json::parse(DumpJson(Json(std::string(text)))).get<std::string>();

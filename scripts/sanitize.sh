@@ -10,7 +10,9 @@ source scripts/lib/sanitized-build.sh
 unit_tests=(fleet_unit_tests agent_unit_tests controller_unit_tests fleetctl_unit_tests)
 sanitized_build "${unit_tests[@]}" "${fuzz_targets[@]/%/_fuzz}"
 cd build-fuzz
-export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+supp="$PWD/../tests/sanitizers"  # third-party reports, each explained in its file
+export ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$supp/lsan.supp"
+export UBSAN_OPTIONS="print_stacktrace=1:suppressions=$supp/ubsan.supp"
 for t in "${unit_tests[@]}"; do
   "bin/$t"
 done

@@ -1,9 +1,8 @@
 #include "agent/sinks/remote_write_encoder.h"
 
-#include <boost/locale/utf.hpp>
-
 #include <algorithm>
 
+#include "fleet/text.h"
 #include "prompb/remote.pb.h"
 
 namespace agent {
@@ -11,28 +10,11 @@ namespace {
 
 // Label values come from the host, and mount points and interface names are bytes. Receivers
 // reject a series whose labels are not UTF-8 (Prometheus the whole request) and protobuf will not
-// parse such a string field: each byte of an invalid sequence becomes U+FFFD, as in Loki's JSON.
-std::string ValidUtf8(const std::string& s) {
-  namespace utf = boost::locale::utf;
-  std::string out;
-  out.reserve(s.size());
-  for (auto it = s.begin(); it != s.end();) {
-    const auto start = it;
-    const utf::code_point c = utf::utf_traits<char>::decode(it, s.end());
-    if (c == utf::illegal || c == utf::incomplete) {
-      out += "\xEF\xBF\xBD";
-      it = start + 1;
-    } else {
-      out.append(start, it);
-    }
-  }
-  return out;
-}
-
+// parse such a string field: invalid sequences become U+FFFD, as in Loki's JSON.
 void AddLabel(prometheus::TimeSeries* series, const std::string& name, const std::string& value) {
   auto* label = series->add_labels();
-  label->set_name(ValidUtf8(name));
-  label->set_value(ValidUtf8(value));
+  label->set_name(fleet::ValidUtf8(name));
+  label->set_value(fleet::ValidUtf8(value));
 }
 
 void SortLabels(prometheus::TimeSeries* series) {

@@ -5,6 +5,9 @@
 // a hop through its thread pool; under CPU load the client often reads in between.
 #include "agent/http_client.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,6 +15,9 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include "agent/health_reporter.h"
+#include "fleet/text.h"
 
 #include <thread>
 
@@ -113,6 +119,29 @@ TEST(HttpClient, AnAnswerOverTheLimitIsRefusedAtItsHeader) {
   auto response = client->Send("GET", "/-/support", {}, "");
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().message(), "the answer is larger than 64 MiB");
+}
+
+// Whatever answers the report (the controller, or a proxy in between) reaches the agent's log
+// only as valid UTF-8 of a bounded size.
+TEST(HealthReporter, AnErrorAnswerIsLoggedBoundedAndAsValidUtf8) {
+  const std::string body(100000, '\xff');
+  SplitAnswerServer server("HTTP/1.1 502 Bad Gateway\r\nContent-Length: " + std::to_string(body.size()) +
+                               "\r\n\r\n",
+                           body, std::chrono::milliseconds(0));
+  const auto dir = std::filesystem::temp_directory_path() / ("vpsfleet-report-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "token") << "t";
+  AgentConfig config;
+  config.instance = "vps-1";
+  config.controller.url = server.url();
+  config.controller.token_file = (dir / "token").string();
+  HealthReporter reporter(config, [] { return std::vector<ComponentHealth>{}; }, [] { return MemoryUse{}; });
+  const fleet::Status st = reporter.SendOnce();
+  std::filesystem::remove_all(dir);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message().rfind("controller answered 502: \uFFFD", 0), 0u) << st.message().substr(0, 80);
+  EXPECT_LT(st.message().size(), 700u);
+  EXPECT_EQ(fleet::ValidUtf8(st.message()), st.message());
 }
 
 }  // namespace
