@@ -68,8 +68,6 @@ bool HasType(const Json& v, const std::string& type) {
   return true;
 }
 
-std::string NumberText(const Json& n) { return DumpJson(n); }
-
 size_t EditDistance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -116,7 +114,8 @@ bool IsBase64(const std::string& s) {
 void CheckScalar(const Json& schema, const Json& value, const std::string& path,
                  std::vector<FieldError>* errors) {
   auto add = [&](std::string m) { errors->push_back({path, std::move(m)}); };
-  const std::string shown = Sensitive(schema) ? "the value" : Brief(value);
+  // Built only for a message: every scalar of every apply passes through here.
+  auto shown = [&] { return Sensitive(schema) ? std::string("the value") : Brief(value); };
   if (schema.contains("enum")) {
     const auto& allowed = schema["enum"];
     if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
@@ -125,7 +124,7 @@ void CheckScalar(const Json& schema, const Json& value, const std::string& path,
         if (!list.empty()) list += ", ";
         list += a.is_string() ? a.get<std::string>() : DumpJson(a);
       }
-      add("must be one of: " + list + " (got " + shown + ")");
+      add("must be one of: " + list + " (got " + shown() + ")");
     }
   }
   if (value.is_string()) {
@@ -143,11 +142,11 @@ void CheckScalar(const Json& schema, const Json& value, const std::string& path,
       return;
     }
     if (schema.contains("pattern") && !Matches(s, schema["pattern"].get<std::string>())) {
-      add("invalid value " + shown + ": must match " + schema["pattern"].get<std::string>());
+      add("invalid value " + shown() + ": must match " + schema["pattern"].get<std::string>());
     }
     if (schema.contains("not") && schema["not"].contains("pattern") &&
         Matches(s, schema["not"]["pattern"].get<std::string>())) {
-      add("invalid value " + shown + ": must not match " +
+      add("invalid value " + shown() + ": must not match " +
           schema["not"]["pattern"].get<std::string>());
     }
     if (schema.value("format", "") == "byte" && !IsBase64(s)) {
@@ -159,12 +158,12 @@ void CheckScalar(const Json& schema, const Json& value, const std::string& path,
     if (schema.contains("minimum")) {
       double m = schema["minimum"].get<double>();
       bool excl = schema.value("exclusiveMinimum", false);
-      if (excl ? v <= m : v < m) add("must be " + std::string(excl ? "> " : ">= ") + NumberText(schema["minimum"]));
+      if (excl ? v <= m : v < m) add("must be " + std::string(excl ? "> " : ">= ") + DumpJson(schema["minimum"]));
     }
     if (schema.contains("maximum")) {
       double m = schema["maximum"].get<double>();
       bool excl = schema.value("exclusiveMaximum", false);
-      if (excl ? v >= m : v > m) add("must be " + std::string(excl ? "< " : "<= ") + NumberText(schema["maximum"]));
+      if (excl ? v >= m : v > m) add("must be " + std::string(excl ? "< " : "<= ") + DumpJson(schema["maximum"]));
     }
   }
 }
