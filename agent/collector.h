@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "fleet/metrics.h"
-#include "fleet/status.h"
+#include "fleet/core/metrics.h"
+#include "fleet/core/status.h"
 
 namespace agent {
 

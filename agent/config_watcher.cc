@@ -1,7 +1,7 @@
 #include "agent/config_watcher.h"
 
-#include "fleet/crypto.h"
-#include "fleet/files.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/files.h"
 
 namespace agent {
 

@@ -18,9 +18,9 @@
 #include "agent/version.h"
 #include "agent/status/agent_status.h"
 #include "agent/status/status_page.h"
-#include "fleet/crypto.h"
-#include "fleet/files.h"
-#include "fleet/text.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/files.h"
+#include "fleet/core/text.h"
 
 namespace agent {
 namespace {

@@ -28,7 +28,7 @@ file(GLOB AGENT_FORWARD_SOURCES CONFIGURE_DEPENDS
 add_library(agent_forward STATIC ${AGENT_FORWARD_SOURCES})
 target_include_directories(agent_forward PUBLIC ${CMAKE_CURRENT_LIST_DIR}/..)
 target_link_libraries(agent_forward PUBLIC
-  fleet agent_proto vpsfleet_snappy vpsfleet_zlib Boost::boost vpsfleet_ssl Threads::Threads)
+  fleet_core agent_proto vpsfleet_snappy vpsfleet_zlib Boost::boost vpsfleet_ssl Threads::Threads)
 # The sinks read the agent's config types (agent/config.h); the two static libraries depend on
 # each other, which CMake resolves by repeating them on the link line.
 target_link_libraries(agent_forward PUBLIC agent)

@@ -9,8 +9,8 @@
 
 #include "agent/http_client.h"
 #include "agent/version.h"
-#include "fleet/files.h"
-#include "fleet/text.h"
+#include "fleet/core/files.h"
+#include "fleet/core/text.h"
 
 namespace agent {
 namespace {

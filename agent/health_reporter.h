@@ -14,7 +14,7 @@
 
 #include "agent/config.h"
 #include "agent/memory/memory_guard.h"
-#include "fleet/yaml_codec.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace agent {
 

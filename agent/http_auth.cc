@@ -2,8 +2,8 @@
 
 #include <cctype>
 
-#include "fleet/crypto.h"
-#include "fleet/files.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/files.h"
 
 namespace agent {
 

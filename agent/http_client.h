@@ -9,7 +9,7 @@
 #include <map>
 #include <string>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace agent {
 

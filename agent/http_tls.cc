@@ -5,7 +5,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-#include "fleet/files.h"
+#include "fleet/core/files.h"
 
 namespace agent {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "agent/config.h"
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace boost::asio::ssl {
 class context;

@@ -1,8 +1,8 @@
 #include "agent/local_client.h"
 
 #include "agent/http_client.h"
-#include "fleet/crypto.h"
-#include "fleet/files.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/files.h"
 
 namespace agent {
 

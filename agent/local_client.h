@@ -8,7 +8,7 @@
 #include <string>
 
 #include "agent/config.h"
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace agent {
 

@@ -10,7 +10,7 @@
 #include "agent/version.h"
 #include "agent/status/status_client.h"
 #include "agent/local_client.h"
-#include "fleet/files.h"
+#include "fleet/core/files.h"
 
 namespace {
 

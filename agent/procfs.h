@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "fleet/metrics.h"
-#include "fleet/status.h"
+#include "fleet/core/metrics.h"
+#include "fleet/core/status.h"
 
 namespace agent {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 namespace agent {
 

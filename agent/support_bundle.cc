@@ -12,9 +12,9 @@
 
 #include "agent/regex_filter.h"
 #include "agent/tar_gz.h"
-#include "fleet/files.h"
-#include "fleet/rfc3339.h"
-#include "fleet/yaml_codec.h"
+#include "fleet/core/files.h"
+#include "fleet/core/rfc3339.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace agent {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "agent/http_server.h"
 #include "agent/logging.h"
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace agent {
 

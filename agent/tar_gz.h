@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace agent {
 

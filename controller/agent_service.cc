@@ -4,7 +4,7 @@
 #include <map>
 #include <sstream>
 
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 namespace controller {
 namespace {

@@ -10,7 +10,7 @@
 #include "controller/bundle.h"
 #include "controller/transport.h"
 #include "fleet/render.h"
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace controller {
 

@@ -16,11 +16,11 @@
 #include <thread>
 
 #include "controller/serving_certificate.h"
-#include "fleet/crypto.h"
-#include "fleet/json_parse.h"
-#include "fleet/metrics.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/json_parse.h"
+#include "fleet/core/metrics.h"
 #include "fleet/resource.h"
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 namespace controller {
 

@@ -14,9 +14,9 @@
 #include <memory>
 #include <string>
 
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 #include "fleet/registry.h"
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace controller {
 

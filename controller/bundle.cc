@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "fleet/crypto.h"
-#include "fleet/files.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/files.h"
 #include "fleet/resource.h"
 
 namespace controller {

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "fleet/crypto.h"
-#include "fleet/files.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/files.h"
 
 namespace controller {
 

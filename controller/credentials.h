@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace controller {
 

@@ -1,7 +1,7 @@
 #include "controller/events.h"
 
 #include "controller/health.h"
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 namespace controller {
 

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-#include "fleet/yaml_codec.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace controller {
 

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "fleet/registry.h"
-#include "fleet/status.h"
-#include "fleet/yaml_codec.h"
+#include "fleet/core/status.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace controller {
 

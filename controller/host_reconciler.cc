@@ -4,9 +4,9 @@
 
 #include "controller/bundle.h"
 #include "controller/revisions.h"
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 #include "fleet/render.h"
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 namespace controller {
 

@@ -15,7 +15,7 @@
 #include "controller/session_pool.h"
 #include "controller/support_fetch.h"
 #include "controller/tailscale.h"
-#include "fleet/files.h"
+#include "fleet/core/files.h"
 #include "fleet/registry.h"
 
 int main(int argc, char** argv) {

@@ -14,7 +14,7 @@
 #include "controller/host_reconciler.h"
 #include "controller/rollout.h"
 #include "controller/workqueue.h"
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 namespace controller {
 

@@ -1,6 +1,6 @@
 #include "controller/reports.h"
 
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 namespace controller {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "controller/health.h"
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 namespace controller {
 

@@ -8,7 +8,7 @@
 #include <map>
 
 #include "controller/revisions.h"
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 #include "fleet/selector.h"
 
 namespace controller {

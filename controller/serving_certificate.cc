@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include "fleet/files.h"
+#include "fleet/core/files.h"
 
 namespace controller {
 

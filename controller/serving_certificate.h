@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace controller {
 

@@ -3,8 +3,8 @@
 #include <optional>
 #include <utility>
 
-#include "fleet/crypto.h"
-#include "fleet/files.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/files.h"
 
 namespace controller {
 namespace {

@@ -16,8 +16,8 @@
 #include <sstream>
 #include <thread>
 
-#include "fleet/crypto.h"
-#include "fleet/text.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/text.h"
 
 namespace controller {
 

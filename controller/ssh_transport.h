@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "controller/transport.h"
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace controller {
 

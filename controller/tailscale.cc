@@ -4,8 +4,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "fleet/subprocess.h"
-#include "fleet/text.h"
+#include "fleet/core/subprocess.h"
+#include "fleet/core/text.h"
 
 namespace controller {
 namespace {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace controller {
 

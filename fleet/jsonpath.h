@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "fleet/yaml_codec.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace fleet {
 

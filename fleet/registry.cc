@@ -4,7 +4,7 @@
 #include <map>
 #include <optional>
 
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 namespace fleet {
 namespace {

@@ -1,7 +1,7 @@
 #include "fleet/render.h"
 
-#include "fleet/crypto.h"
-#include "fleet/text.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/text.h"
 
 namespace fleet {
 namespace {

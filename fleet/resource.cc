@@ -4,7 +4,7 @@
 #include <map>
 
 #include "fleet/embedded.h"
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 namespace fleet {
 namespace {

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "fleet/schema.h"
-#include "fleet/yaml_codec.h"
+#include "fleet/core/schema.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace fleet {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "fleet/status.h"
-#include "fleet/yaml_codec.h"
+#include "fleet/core/status.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace fleet {
 

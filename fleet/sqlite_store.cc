@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "fleet/store.h"
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 namespace fleet {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fleet/resource.h"
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 #include "fleetctl/config.h"
 
 namespace fleetctl {

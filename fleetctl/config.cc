@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "fleet/files.h"
-#include "fleet/yaml_codec.h"
+#include "fleet/core/files.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace fleetctl {
 namespace {

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace fleetctl {
 

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "fleet/subprocess.h"
-#include "fleet/text.h"
+#include "fleet/core/subprocess.h"
+#include "fleet/core/text.h"
 
 namespace fleetctl {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace fleetctl {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "fleet/yaml_codec.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace fleetctl {
 

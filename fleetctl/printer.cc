@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "fleet/jsonpath.h"
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 namespace fleetctl {
 namespace {

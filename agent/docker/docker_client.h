@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "agent/docker/log_demuxer.h"
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace agent::docker {
 

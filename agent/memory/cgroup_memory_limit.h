@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace agent {
 

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "agent/memory/cgroup_memory_limit.h"
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 namespace agent {
 

@@ -12,8 +12,8 @@
 #include "agent/buffer/segment_buffer.h"
 #include "agent/memory/memory_guard.h"
 #include "agent/sinks/http_pusher.h"
-#include "fleet/metrics.h"
-#include "fleet/status.h"
+#include "fleet/core/metrics.h"
+#include "fleet/core/status.h"
 
 namespace agent {
 

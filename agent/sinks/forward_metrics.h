@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "agent/buffer/segment_buffer.h"
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 namespace agent {
 

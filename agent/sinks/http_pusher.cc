@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "agent/http_client.h"
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 namespace agent {
 namespace {

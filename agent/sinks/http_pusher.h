@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace agent {
 

@@ -8,7 +8,7 @@
 
 #include "agent/version.h"
 #include "logproto/push.pb.h"
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 namespace agent {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "agent/sinks/delivery_loop.h"
 #include "agent/sinks/forward_config.h"
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 namespace logproto {
 class PushRequest;

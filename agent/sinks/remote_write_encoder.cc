@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 #include "prompb/remote.pb.h"
 
 namespace agent {

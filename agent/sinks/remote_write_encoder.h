@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 namespace agent {
 

@@ -31,7 +31,7 @@
 #include "agent/sinks/forward_metrics.h"
 #include "agent/sources/docker_logs_positions.h"
 #include "agent/status/component_status.h"
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 namespace agent {
 

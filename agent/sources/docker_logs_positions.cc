@@ -1,5 +1,5 @@
 #include "agent/sources/docker_logs_positions.h"
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "agent/sinks/loki_payload.h"
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace agent {
 

@@ -1,6 +1,6 @@
 #include "agent/status/agent_status.h"
 
-#include "fleet/rfc3339.h"
+#include "fleet/core/rfc3339.h"
 
 namespace agent::status {
 namespace {

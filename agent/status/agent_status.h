@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "agent/status/component_status.h"
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 namespace agent::status {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "fleet/rfc3339.h"
+#include "fleet/core/rfc3339.h"
 
 namespace agent::status {
 namespace {

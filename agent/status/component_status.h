@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fleet/yaml_codec.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace agent::status {
 

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "agent/config.h"
-#include "fleet/status.h"
-#include "fleet/yaml_codec.h"
+#include "fleet/core/status.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace agent::status {
 

@@ -2,7 +2,7 @@
 // s_client) against a real fleet-agent serving a self-signed certificate made by `openssl req`.
 #include <gtest/gtest.h>
 
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 #include "tests/e2e/harness.h"
 
 namespace e2e {

@@ -2,7 +2,7 @@
 // busybox image, which has no libc, no loader and no libraries at all.
 #include <gtest/gtest.h>
 
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 #include "tests/e2e/harness.h"
 
 namespace e2e {

@@ -22,7 +22,7 @@
 #include "controller/session_pool.h"
 #include "controller/tailscale.h"
 #include "controller/transport.h"
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 #include "tests/e2e/ssh_hosts.h"
 
 namespace e2e {

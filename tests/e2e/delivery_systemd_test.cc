@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 #include "tests/e2e/forward_peers.h"
 #include "tests/e2e/harness.h"
 

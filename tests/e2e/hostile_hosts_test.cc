@@ -14,8 +14,8 @@
 #include "controller/host_reconciler.h"
 #include "controller/session_pool.h"
 #include "controller/transport.h"
-#include "fleet/crypto.h"
-#include "fleet/text.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/text.h"
 #include "tests/e2e/hostile_clients.h"
 #include "tests/e2e/hostile_ssh.h"
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <string_view>
 
-#include "fleet/json_parse.h"
+#include "fleet/core/json_parse.h"
 #include "fleet/registry.h"
-#include "fleet/text.h"
-#include "fleet/yaml_codec.h"
+#include "fleet/core/text.h"
+#include "fleet/core/yaml_codec.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

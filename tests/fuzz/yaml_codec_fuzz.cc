@@ -1,14 +1,14 @@
 // Fuzz target: what `fleetctl validate` and `fleetctl apply -f` do to a file before anything is
 // sent (fleetctl/input.cc): parse the YAML stream with source positions, validate every document
 // against the CRDs (offline, as fleetctl does, and with defaults, as the server does), format the
-// errors against the source map. On the way, the codec's promise (fleet/yaml_codec.h) that
+// errors against the source map. On the way, the codec's promise (fleet/core/yaml_codec.h) that
 // ToYaml's output reads back as the same value.
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "fleet/resource.h"
-#include "fleet/yaml_codec.h"
+#include "fleet/core/yaml_codec.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/json_checks.h"
 

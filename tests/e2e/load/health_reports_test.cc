@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "agent/health_reporter.h"
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 #include "tests/e2e/harness.h"
 
 namespace {

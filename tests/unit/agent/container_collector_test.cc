@@ -9,7 +9,7 @@
 
 #include "agent/container/cgroups.h"
 #include "agent/container/container_collector.h"
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 namespace agent {
 namespace {

@@ -8,7 +8,7 @@
 #include "agent/collector.h"
 #include "agent/config.h"
 #include "agent/scraper.h"
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 namespace agent {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 #include "tests/unit/fleet/testing.h"
 
 namespace agent {

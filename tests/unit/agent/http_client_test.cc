@@ -17,7 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/health_reporter.h"
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 #include <thread>
 

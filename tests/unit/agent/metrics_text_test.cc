@@ -1,5 +1,5 @@
 // The text exposition writer and the self-metric vectors in fleet/metrics.h.
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 #include <gtest/gtest.h>
 

@@ -12,7 +12,7 @@
 
 #include "controller/host_reconciler.h"
 #include "controller/rollout.h"
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 namespace controller {
 

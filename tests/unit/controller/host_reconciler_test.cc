@@ -9,8 +9,8 @@
 #include "controller/rollout.h"
 #include "tests/unit/controller/fakes.h"
 #include "controller/ssh_transport.h"
-#include "fleet/crypto.h"
-#include "fleet/text.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/text.h"
 
 namespace controller {
 namespace {

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "controller/agent_service.h"
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 namespace controller {
 namespace {

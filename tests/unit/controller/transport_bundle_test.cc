@@ -7,7 +7,7 @@
 #include <functional>
 
 #include "controller/bundle.h"
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 namespace controller {
 namespace {

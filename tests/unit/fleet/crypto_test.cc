@@ -2,7 +2,7 @@
 // without the EVP provider machinery: see fleet/crypto.cc).
 #include <gtest/gtest.h>
 
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 namespace fleet {
 namespace {

@@ -1,7 +1,7 @@
 // ParseUntrustedJson: API request bodies, bounded in depth before any tree is built.
 #include <gtest/gtest.h>
 
-#include "fleet/json_parse.h"
+#include "fleet/core/json_parse.h"
 
 namespace fleet {
 namespace {

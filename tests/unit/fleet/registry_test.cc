@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 #include "tests/unit/fleet/testing.h"
 

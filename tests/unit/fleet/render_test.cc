@@ -3,7 +3,7 @@
 #include <functional>
 #include <set>
 
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 #include "fleet/resource.h"
 #include "tests/unit/fleet/testing.h"
 

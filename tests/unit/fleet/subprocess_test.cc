@@ -1,4 +1,4 @@
-#include "fleet/subprocess.h"
+#include "fleet/core/subprocess.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "fleet/yaml_codec.h"
+#include "fleet/core/yaml_codec.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 #include <algorithm>
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace fleet {
 

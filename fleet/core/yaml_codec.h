@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace fleet {
 

@@ -1,4 +1,4 @@
-#include "fleet/json_parse.h"
+#include "fleet/core/json_parse.h"
 
 namespace fleet {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "fleet/yaml_codec.h"
+#include "fleet/core/yaml_codec.h"
 
 namespace fleet {
 

@@ -1,4 +1,4 @@
-#include "fleet/status.h"
+#include "fleet/core/status.h"
 
 namespace fleet {
 

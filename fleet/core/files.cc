@@ -1,4 +1,4 @@
-#include "fleet/files.h"
+#include "fleet/core/files.h"
 
 #include <sys/resource.h>
 

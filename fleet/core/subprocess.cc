@@ -1,4 +1,4 @@
-#include "fleet/subprocess.h"
+#include "fleet/core/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "fleet/metrics.h"
+#include "fleet/core/metrics.h"
 
 #include <cassert>
 #include <charconv>

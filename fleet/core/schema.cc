@@ -1,4 +1,4 @@
-#include "fleet/schema.h"
+#include "fleet/core/schema.h"
 
 #include <algorithm>
 #include <map>
@@ -7,7 +7,7 @@
 
 #include <re2/re2.h>
 
-#include "fleet/text.h"
+#include "fleet/core/text.h"
 
 namespace fleet {
 namespace {

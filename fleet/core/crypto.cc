@@ -1,4 +1,4 @@
-#include "fleet/crypto.h"
+#include "fleet/core/crypto.h"
 
 // SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but they are the
 // digest itself, while SHA256() and EVP_Digest* first fetch it from the default provider: that

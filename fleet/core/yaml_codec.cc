@@ -1,5 +1,5 @@
-#include "fleet/yaml_codec.h"
-#include "fleet/text.h"
+#include "fleet/core/yaml_codec.h"
+#include "fleet/core/text.h"
 
 #include <algorithm>
 #include <charconv>

@@ -1,4 +1,4 @@
-#include "fleet/rfc3339.h"
+#include "fleet/core/rfc3339.h"
 
 #include <ctime>
 
