@@ -120,56 +120,33 @@ void AppendFamilyText(const Family& f, std::string* out) {
   }
 }
 
-CounterVec::CounterVec(std::string name, std::string help, std::vector<std::string> label_names)
-    : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}
+ValueVec::ValueVec(std::string name, std::string help, std::vector<std::string> label_names,
+                   Type type)
+    : name_(std::move(name)),
+      help_(std::move(help)),
+      label_names_(std::move(label_names)),
+      type_(type) {}
 
-void CounterVec::Add(const std::vector<std::string>& label_values, double delta) {
-  if (!Matches(label_names_, label_values) || delta < 0) return;  // counters only go up
-  std::lock_guard lock(mu_);
-  values_[label_values] += delta;
-}
-
-double CounterVec::Value(const std::vector<std::string>& label_values) const {
-  std::lock_guard lock(mu_);
-  auto it = values_.find(label_values);
-  return it == values_.end() ? 0 : it->second;
-}
-
-Family CounterVec::Collect() const {
-  Family f{name_, help_, Type::kCounter, {}};
-  std::lock_guard lock(mu_);
-  for (const auto& [values, v] : values_) f.samples.push_back({"", Zip(label_names_, values), v});
-  return f;
-}
-
-GaugeVec::GaugeVec(std::string name, std::string help, std::vector<std::string> label_names)
-    : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}
-
-void GaugeVec::Set(const std::vector<std::string>& label_values, double value) {
+void ValueVec::Write(const std::vector<std::string>& label_values, double value, bool add) {
   if (!Matches(label_names_, label_values)) return;
   std::lock_guard lock(mu_);
-  values_[label_values] = value;
+  double& v = values_[label_values];
+  v = add ? v + value : value;
 }
 
-void GaugeVec::Add(const std::vector<std::string>& label_values, double delta) {
-  if (!Matches(label_names_, label_values)) return;
-  std::lock_guard lock(mu_);
-  values_[label_values] += delta;
-}
-
-void GaugeVec::Remove(const std::vector<std::string>& label_values) {
+void ValueVec::Erase(const std::vector<std::string>& label_values) {
   std::lock_guard lock(mu_);
   values_.erase(label_values);
 }
 
-double GaugeVec::Value(const std::vector<std::string>& label_values) const {
+double ValueVec::Value(const std::vector<std::string>& label_values) const {
   std::lock_guard lock(mu_);
   auto it = values_.find(label_values);
   return it == values_.end() ? 0 : it->second;
 }
 
-Family GaugeVec::Collect() const {
-  Family f{name_, help_, Type::kGauge, {}};
+Family ValueVec::Collect() const {
+  Family f{name_, help_, type_, {}};
   std::lock_guard lock(mu_);
   for (const auto& [values, v] : values_) f.samples.push_back({"", Zip(label_names_, values), v});
   return f;

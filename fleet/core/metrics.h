@@ -48,35 +48,47 @@ std::string FormatValue(double v);
 // Thread-safe labelled metrics for a program's own instrumentation. Each vector has fixed label
 // names; the values passed to Add/Set/Observe must match them in number and order (a mismatch is
 // a programming error and aborts in debug builds, is ignored in release builds).
-class CounterVec {
+// The series of a counter or a gauge: one value per tuple of label values.
+class ValueVec {
  public:
-  CounterVec(std::string name, std::string help, std::vector<std::string> label_names = {});
-  void Add(const std::vector<std::string>& label_values, double delta = 1);
   double Value(const std::vector<std::string>& label_values) const;
   Family Collect() const;
+
+ protected:
+  ValueVec(std::string name, std::string help, std::vector<std::string> label_names, Type type);
+  // Sets (or, with add, increments) the series of label_values, created at 0 when new.
+  void Write(const std::vector<std::string>& label_values, double value, bool add);
+  void Erase(const std::vector<std::string>& label_values);
 
  private:
   const std::string name_, help_;
   const std::vector<std::string> label_names_;
+  const Type type_;
   mutable std::mutex mu_;
   std::map<std::vector<std::string>, double> values_;
 };
 
-class GaugeVec {
+class CounterVec : public ValueVec {
  public:
-  GaugeVec(std::string name, std::string help, std::vector<std::string> label_names = {});
-  void Set(const std::vector<std::string>& label_values, double value);
-  void Add(const std::vector<std::string>& label_values, double delta);
-  // Forgets one series (e.g. a sink that was removed by a reload).
-  void Remove(const std::vector<std::string>& label_values);
-  double Value(const std::vector<std::string>& label_values) const;
-  Family Collect() const;
+  CounterVec(std::string name, std::string help, std::vector<std::string> label_names = {})
+      : ValueVec(std::move(name), std::move(help), std::move(label_names), Type::kCounter) {}
+  void Add(const std::vector<std::string>& label_values, double delta = 1) {
+    if (delta >= 0) Write(label_values, delta, /*add=*/true);  // counters only go up
+  }
+};
 
- private:
-  const std::string name_, help_;
-  const std::vector<std::string> label_names_;
-  mutable std::mutex mu_;
-  std::map<std::vector<std::string>, double> values_;
+class GaugeVec : public ValueVec {
+ public:
+  GaugeVec(std::string name, std::string help, std::vector<std::string> label_names = {})
+      : ValueVec(std::move(name), std::move(help), std::move(label_names), Type::kGauge) {}
+  void Set(const std::vector<std::string>& label_values, double value) {
+    Write(label_values, value, /*add=*/false);
+  }
+  void Add(const std::vector<std::string>& label_values, double delta) {
+    Write(label_values, delta, /*add=*/true);
+  }
+  // Forgets one series (e.g. a sink that was removed by a reload).
+  void Remove(const std::vector<std::string>& label_values) { Erase(label_values); }
 };
 
 class HistogramVec {
