@@ -171,141 +171,166 @@ int64_t HistoryNumber(Json& status, const std::string& fingerprint,
 
 }  // namespace
 
-RolloutDecision DecideRollout(const Json& rollout, const std::vector<RolloutHost>& hosts,
-                              const std::string& inputs_revision, Clock::time_point now,
-                              const RolloutOverlaps& overlaps) {
-  RolloutDecision d;
-  const std::string now_text = Rfc3339(now);
-  const Json& spec = rollout["spec"];
-  const Json strategy = spec.value("strategy", Json::object());
-  const Json gate = spec.value("healthGate", Json::object());
-  const seconds min_healthy(gate.value("minHealthySeconds", 30));
-  const seconds deadline(gate.value("progressDeadlineSeconds", 600));
-  const int failure_threshold = spec.value("failureThreshold", 1);
-  Json status = rollout.value("status", Json::object());
+namespace {
+
+// What a rollout works toward this reconcile, fixed before any phase runs.
+struct RolloutPlan {
+  std::string name;
+  Json spec;
+  Json strategy;
+  seconds min_healthy;
+  seconds deadline;
+  int failure_threshold;
+  std::map<std::string, const RolloutHost*> by_name;
+  std::map<std::string, std::string> target;  // host -> revision it is to run
+  std::string target_fingerprint;
+  Clock::time_point now;
+  std::string now_text;
+};
+
+// How a phase ends the decision: the phase it leaves the rollout in and, unless it is stopped
+// already, the Progressing condition that explains it. Only the last phase looks ahead.
+struct PhaseEnd {
+  std::string phase;
+  struct Progressing {
+    const char* value;
+    const char* reason;
+    std::string message;
+  };
+  std::optional<Progressing> progressing{};
+  std::optional<Clock::time_point> next_look{};  // when to reconcile again (else the resync)
+  bool pause = false;                            // spec.paused is to be set
+};
+
+// Observed generation, overlap, undo and the target: the status every later phase works on.
+RolloutPlan Plan(const Json& rollout, const std::vector<RolloutHost>& hosts,
+                 const std::string& inputs_revision, Clock::time_point now,
+                 const RolloutOverlaps& overlaps, Json& status, RolloutDecision& d) {
+  RolloutPlan p;
+  p.name = rollout["metadata"].value("name", "");
+  p.spec = rollout["spec"];
+  p.strategy = p.spec.value("strategy", Json::object());
+  const Json gate = p.spec.value("healthGate", Json::object());
+  p.min_healthy = seconds(gate.value("minHealthySeconds", 30));
+  p.deadline = seconds(gate.value("progressDeadlineSeconds", 600));
+  p.failure_threshold = p.spec.value("failureThreshold", 1);
+  p.now = now;
+  p.now_text = Rfc3339(now);
   if (!status.contains("history")) status["history"] = Json::array();
   if (!status.contains("hosts")) status["hosts"] = Json::object();
   status["observedGeneration"] = rollout["metadata"].value("generation", 0);
   status["observedInputsRevision"] = inputs_revision;
-  SetOverlapCondition(status, overlaps, now_text);
+  SetOverlapCondition(status, overlaps, p.now_text);
 
   std::map<std::string, std::string> rendered;
-  std::map<std::string, const RolloutHost*> by_name;
   for (const auto& h : hosts) {
-    by_name[h.name] = &h;
+    p.by_name[h.name] = &h;
     if (!h.desired.empty()) rendered[h.name] = h.desired;
   }
   const std::string rendered_fingerprint = Fingerprint(rendered);
-  ApplyRollbackTo(spec, rendered_fingerprint, status, d);
+  ApplyRollbackTo(p.spec, rendered_fingerprint, status, d);
   if (status.contains("pinned") && status["pinned"]["whileRendered"] != rendered_fingerprint) {
     status.erase("pinned");  // a new change supersedes the undo
   }
-  std::map<std::string, std::string> target = rendered;
+  p.target = rendered;
   if (status.contains("pinned")) {
     for (const auto& h : status["history"]) {
       if (h["revision"] != status["pinned"]["revision"]) continue;
       for (const auto& [host, revision] : h["hosts"].items()) {
-        if (target.count(host)) target[host] = revision;
+        if (p.target.count(host)) p.target[host] = revision;
       }
     }
   }
-  const std::string target_fingerprint = Fingerprint(target);
+  p.target_fingerprint = Fingerprint(p.target);
 
-  if (status.value("targetRevision", "") != target_fingerprint) {
+  if (status.value("targetRevision", "") != p.target_fingerprint) {
     // A new target supersedes whatever was in progress; hosts keep what they run until admitted.
-    status["revision"] = HistoryNumber(status, target_fingerprint, target, now_text);
-    status["targetRevision"] = target_fingerprint;
+    status["revision"] = HistoryNumber(status, p.target_fingerprint, p.target, p.now_text);
+    status["targetRevision"] = p.target_fingerprint;
     status["hosts"] = Json::object();
     status.erase("pausedAfterBatch");
     status["phase"] = "Progressing";
     SetProgressing(status, "True", "NewRevision",
-                   "rolling out revision " + std::to_string(status["revision"].get<int64_t>()), now_text);
+                   "rolling out revision " + std::to_string(status["revision"].get<int64_t>()), p.now_text);
   }
-  Json& entries = status["hosts"];
-  auto count_hosts = [&] {
-    int updated = 0, healthy = 0, failed = 0;
-    for (const auto& [name, h] : by_name) {
-      const Json* c = FindCondition(h->status, "Healthy");
-      healthy += c && c->value("status", "") == "True";
-      bool on_target = target.count(name) && h->status.value("revision", "") == target[name];
-      std::string state = entries.contains(name) ? entries[name].value("state", "") : kUpdated;
-      updated += on_target && state == kUpdated;
-      failed += state == kFailed;
-    }
-    status["updatedHosts"] = updated;
-    status["healthyHosts"] = healthy;
-    status["failedHosts"] = failed;
-  };
+  return p;
+}
+
+// A failed or rolled-back rollout stays stopped until a new target arrives.
+std::optional<PhaseEnd> Stopped(const Json& status) {
   const std::string phase = status.value("phase", "Progressing");
-  if (phase == "Failed" || phase == "RolledBack") {
-    count_hosts();  // stopped until a new target arrives
-    d.status = std::move(status);
-    return d;
-  }
-  // A change some selected hosts cannot run (a missing secret, an agent version the controller
-  // does not have) is a failed change, not a rollout that completes without them.
+  if (phase == "Failed" || phase == "RolledBack") return PhaseEnd{phase};
+  return std::nullopt;
+}
+
+// A change some selected hosts cannot run (a missing secret, an agent version the controller
+// does not have) is a failed change, not a rollout that completes without them.
+std::optional<PhaseEnd> Unrenderable(const std::vector<RolloutHost>& hosts) {
   std::vector<std::string> unrenderable;
   for (const auto& h : hosts) {
     if (h.desired.empty() && !h.render_error.empty()) unrenderable.push_back(h.name + ": " + h.render_error);
   }
-  if (!unrenderable.empty()) {
-    status["phase"] = "Failed";
-    SetProgressing(status, "False", "RenderFailed",
-                   std::to_string(unrenderable.size()) + " host(s) cannot be rendered (" + unrenderable.front() +
-                       (unrenderable.size() > 1 ? "; ..." : "") + "); nothing more is admitted",
-                   now_text);
-    count_hosts();
-    d.status = std::move(status);
-    return d;
-  }
+  if (unrenderable.empty()) return std::nullopt;
+  return PhaseEnd{"Failed",
+                  PhaseEnd::Progressing{"False", "RenderFailed",
+                                        std::to_string(unrenderable.size()) + " host(s) cannot be rendered (" +
+                                            unrenderable.front() + (unrenderable.size() > 1 ? "; ..." : "") +
+                                            "); nothing more is admitted"}};
+}
 
-  // The health gate for every admitted host.
-  std::optional<Clock::time_point> next_look;
-  std::vector<std::string> failed_hosts;
+// The health gate for every admitted host; hosts no longer selected leave the rollout. Past
+// failureThreshold failed hosts the rollout stops (and, with autoRollback, the admitted hosts
+// go back). *failed_hosts: "name: why" of each failed host; *next_look: when a gate decides next.
+std::optional<PhaseEnd> GateAdmitted(const RolloutPlan& p, Json& status,
+                                     std::vector<std::string>* failed_hosts,
+                                     std::optional<Clock::time_point>* next_look) {
+  Json& entries = status["hosts"];
   for (auto it = entries.begin(); it != entries.end();) {
-    auto host = by_name.find(it.key());
-    if (host == by_name.end()) {  // no longer selected (or deleted)
+    auto host = p.by_name.find(it.key());
+    if (host == p.by_name.end()) {  // no longer selected (or deleted)
       it = entries.erase(it);
       continue;
     }
     Json& entry = it.value();
     if (entry["state"] == kAdmitted) {
-      auto g = HealthGate(entry, host->second->status, now, min_healthy, deadline);
+      auto g = HealthGate(entry, host->second->status, p.now, p.min_healthy, p.deadline);
       entry["state"] = g.state;
       if (!g.message.empty()) entry["message"] = g.message;
-      if (g.decided_at) next_look = next_look ? std::min(*next_look, *g.decided_at) : *g.decided_at;
+      if (g.decided_at) *next_look = *next_look ? std::min(**next_look, *g.decided_at) : *g.decided_at;
     }
-    if (entry["state"] == kFailed) failed_hosts.push_back(it.key() + ": " + entry.value("message", ""));
+    if (entry["state"] == kFailed) failed_hosts->push_back(it.key() + ": " + entry.value("message", ""));
     ++it;
   }
-  if (static_cast<int>(failed_hosts.size()) >= failure_threshold) {
-    std::string why = std::to_string(failed_hosts.size()) + " host(s) failed the health gate (" +
-                      failed_hosts.front() + (failed_hosts.size() > 1 ? "; ..." : "") + ")";
-    status["phase"] = "Failed";
-    if (spec.value("autoRollback", true)) {
-      for (auto& [name, entry] : entries.items()) {
-        entry["revision"] = entry["previous"];
-        entry["state"] = kRolledBack;
-      }
-      status["phase"] = "RolledBack";
-      why += "; " + std::to_string(entries.size()) + " admitted host(s) rolled back";
+  if (static_cast<int>(failed_hosts->size()) < p.failure_threshold) return std::nullopt;
+  std::string why = std::to_string(failed_hosts->size()) + " host(s) failed the health gate (" +
+                    failed_hosts->front() + (failed_hosts->size() > 1 ? "; ..." : "") + ")";
+  std::string phase = "Failed";
+  if (p.spec.value("autoRollback", true)) {
+    for (auto& [name, entry] : entries.items()) {
+      entry["revision"] = entry["previous"];
+      entry["state"] = kRolledBack;
     }
-    SetProgressing(status, "False", "FailureThresholdReached", why, now_text);
-    count_hosts();
-    d.status = std::move(status);
-    return d;
+    phase = "RolledBack";
+    why += "; " + std::to_string(entries.size()) + " admitted host(s) rolled back";
   }
+  return PhaseEnd{phase, PhaseEnd::Progressing{"False", "FailureThresholdReached", why}};
+}
 
-  // Admission: batch 0 is the canary (when there is one), then batches of maxUnavailable; the
-  // next batch only when every host of the current one has passed (or failed) the health gate.
-  const int total = static_cast<int>(target.size());
-  const int canary = ResolveCount(strategy.value("canary", Json::object()).value("hosts", Json(0)), total, true);
+// Admission: batch 0 is the canary (when there is one), then batches of maxUnavailable; the
+// next batch only when every host of the current one has passed (or failed) the health gate,
+// and not while paused (an automatic pause step pauses here). Then where the rollout stands:
+// Completed, Paused or Progressing.
+PhaseEnd AdmitNextBatch(const RolloutPlan& p, Json& status, size_t failed_hosts,
+                        std::optional<Clock::time_point> next_look) {
+  Json& entries = status["hosts"];
+  const int total = static_cast<int>(p.target.size());
+  const int canary = ResolveCount(p.strategy.value("canary", Json::object()).value("hosts", Json(0)), total, true);
   const int max_unavailable =
-      std::max(1, ResolveCount(strategy.value("maxUnavailable", Json(1)), total, false));
+      std::max(1, ResolveCount(p.strategy.value("maxUnavailable", Json(1)), total, false));
   std::vector<std::string> pending;  // sorted by name
   int installing = 0;                // nothing delivered yet: they get the target directly
-  for (const auto& [name, revision] : target) {
-    const std::string current = by_name[name]->status.value("revision", "");
+  for (const auto& [name, revision] : p.target) {
+    const std::string current = p.by_name.at(name)->status.value("revision", "");
     if (current.empty()) ++installing;
     else if (current != revision && !entries.contains(name)) pending.push_back(name);
   }
@@ -317,66 +342,105 @@ RolloutDecision DecideRollout(const Json& rollout, const std::vector<RolloutHost
   for (const auto& [name, entry] : entries.items()) {
     if (entry.value("batch", 0) == batch && entry["state"] == kAdmitted) batch_done = false;
   }
-  bool paused = spec.value("paused", false);
+  PhaseEnd end;
+  bool paused = p.spec.value("paused", false);
   if (!pending.empty() && batch >= 0 && batch_done && !paused &&
       batch > status.value("pausedAfterBatch", -1)) {
     bool after_canary = batch == 0 && canary > 0;
-    if ((after_canary && strategy.value("pauseAfterCanary", false)) ||
-        strategy.value("pauseAfterEachBatch", false)) {
-      d.pause = paused = true;
+    if ((after_canary && p.strategy.value("pauseAfterCanary", false)) ||
+        p.strategy.value("pauseAfterEachBatch", false)) {
+      end.pause = paused = true;
       status["pausedAfterBatch"] = batch;
     }
   }
   if (!pending.empty() && batch_done && !paused) {
     int next = batch < 0 && canary > 0 ? 0 : std::max(batch + 1, 1);
-    int size = next == 0 ? canary : max_unavailable - static_cast<int>(failed_hosts.size());
+    int size = next == 0 ? canary : max_unavailable - static_cast<int>(failed_hosts);
     if (size <= 0) {
-      status["phase"] = "Failed";
-      SetProgressing(status, "False", "NoBudget",
-                     "failed hosts use the whole maxUnavailable budget; nothing more can be admitted",
-                     now_text);
-      count_hosts();
-      d.status = std::move(status);
-      return d;
+      end.phase = "Failed";
+      end.progressing = {"False", "NoBudget",
+                         "failed hosts use the whole maxUnavailable budget; nothing more can be admitted"};
+      return end;
     }
     for (int i = 0; i < size && i < static_cast<int>(pending.size()); ++i) {
       const std::string& name = pending[i];
-      entries[name] = {{"revision", target[name]},
-                       {"previous", by_name[name]->status.value("revision", "")},
+      entries[name] = {{"revision", p.target.at(name)},
+                       {"previous", p.by_name.at(name)->status.value("revision", "")},
                        {"state", kAdmitted},
                        {"batch", next},
-                       {"admittedAt", now_text}};
-      next_look = next_look ? std::min(*next_look, now + deadline) : now + deadline;
+                       {"admittedAt", p.now_text}};
+      next_look = next_look ? std::min(*next_look, p.now + p.deadline) : p.now + p.deadline;
     }
     pending.erase(pending.begin(), pending.begin() + std::min<size_t>(size, pending.size()));
   }
+  end.next_look = next_look;
   bool admitted_left = false;
   for (const auto& [name, entry] : entries.items()) admitted_left |= entry["state"] == kAdmitted;
   const std::string revision_text = "revision " + std::to_string(status["revision"].get<int64_t>());
   if (pending.empty() && !admitted_left && installing == 0) {
-    status["phase"] = "Completed";
-    status["currentRevision"] = target_fingerprint;
-    SetProgressing(status, "True", "NewRevisionAvailable", revision_text + " runs on every host",
-                   now_text);
+    end.phase = "Completed";
+    status["currentRevision"] = p.target_fingerprint;
+    end.progressing = {"True", "NewRevisionAvailable", revision_text + " runs on every host"};
   } else if (paused) {
-    status["phase"] = "Paused";
+    end.phase = "Paused";
     std::string where = status.contains("pausedAfterBatch")
                             ? (status["pausedAfterBatch"] == 0 && canary > 0
                                    ? std::string(" after the canary")
                                    : " after batch " + std::to_string(status["pausedAfterBatch"].get<int>()))
                             : "";
-    SetProgressing(status, "Unknown", "RolloutPaused",
-                   revision_text + " paused" + where + "; resume with `fleetctl rollout resume " +
-                       rollout["metadata"].value("name", "") + "`",
-                   now_text);
+    end.progressing = {"Unknown", "RolloutPaused",
+                       revision_text + " paused" + where + "; resume with `fleetctl rollout resume " +
+                           p.name + "`"};
   } else {
-    status["phase"] = "Progressing";
-    SetProgressing(status, "True", "NewRevision", "rolling out " + revision_text, now_text);
+    end.phase = "Progressing";
+    end.progressing = {"True", "NewRevision", "rolling out " + revision_text};
   }
-  count_hosts();
-  if (next_look) d.requeue_after = std::max(seconds(1), std::chrono::ceil<seconds>(*next_look - now));
+  return end;
+}
+
+// The one way out of DecideRollout: the phase and its condition, the host counts, when to look
+// again.
+RolloutDecision Finish(const RolloutPlan& p, Json status, const PhaseEnd& end, RolloutDecision d) {
+  status["phase"] = end.phase;
+  if (end.progressing) {
+    SetProgressing(status, end.progressing->value, end.progressing->reason, end.progressing->message,
+                   p.now_text);
+  }
+  d.pause = d.pause || end.pause;
+  const Json& entries = status["hosts"];
+  int updated = 0, healthy = 0, failed = 0;
+  for (const auto& [name, h] : p.by_name) {
+    const Json* c = FindCondition(h->status, "Healthy");
+    healthy += c && c->value("status", "") == "True";
+    auto target = p.target.find(name);
+    bool on_target = target != p.target.end() && h->status.value("revision", "") == target->second;
+    std::string state = entries.contains(name) ? entries[name].value("state", "") : kUpdated;
+    updated += on_target && state == kUpdated;
+    failed += state == kFailed;
+  }
+  status["updatedHosts"] = updated;
+  status["healthyHosts"] = healthy;
+  status["failedHosts"] = failed;
+  if (end.next_look) d.requeue_after = std::max(seconds(1), std::chrono::ceil<seconds>(*end.next_look - p.now));
   d.status = std::move(status);
   return d;
+}
+
+}  // namespace
+
+RolloutDecision DecideRollout(const Json& rollout, const std::vector<RolloutHost>& hosts,
+                              const std::string& inputs_revision, Clock::time_point now,
+                              const RolloutOverlaps& overlaps) {
+  RolloutDecision d;
+  Json status = rollout.value("status", Json::object());
+  const RolloutPlan plan = Plan(rollout, hosts, inputs_revision, now, overlaps, status, d);
+  std::optional<PhaseEnd> end = Stopped(status);
+  if (!end) end = Unrenderable(hosts);
+  std::vector<std::string> failed_hosts;
+  std::optional<Clock::time_point> next_look;
+  if (!end) end = GateAdmitted(plan, status, &failed_hosts, &next_look);
+  if (!end) end = AdmitNextBatch(plan, status, failed_hosts.size(), next_look);
+  return Finish(plan, std::move(status), *end, std::move(d));
 }
 
 const Json* GoverningRollout(const std::vector<Json>& rollouts, const Json& host) {
