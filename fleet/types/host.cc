@@ -1,25 +1,12 @@
 #include "fleet/types/host.h"
 
 #include "fleet/types/crd_default.h"
+#include "fleet/types/json_fields.h"
 
 namespace fleet {
 
-namespace {
-
-template <typename T>
-void Read(const Json& j, const char* key, std::optional<T>& field) {
-  if (j.contains(key)) field = j[key].get<T>();
-}
-template <typename T>
-void Write(Json& j, const char* key, const std::optional<T>& field) {
-  if (field) j[key] = *field;
-}
-void Read(const Json& j, const char* key, std::string& field) { field = j.value(key, ""); }
-void Write(Json& j, const char* key, const std::string& field) {
-  if (!field.empty()) j[key] = field;
-}
-
-}  // namespace
+using json_fields::Read;
+using json_fields::Write;
 
 int HostSsh::Port() const {
   static const int def = CrdDefault("Host", "spec.ssh.port").get<int>();
@@ -102,7 +89,7 @@ void to_json(Json& j, const HostStatus& s) {
   Write(j, "resolvedAddress", s.resolved_address);
   Write(j, "sshHostKey", s.ssh_host_key);
   Write(j, "tokenHash", s.token_hash);
-  if (!s.conditions.empty()) j["conditions"] = s.conditions;
+  Write(j, "conditions", s.conditions);
 }
 void from_json(const Json& j, HostStatus& s) {
   Read(j, "observedGeneration", s.observed_generation);
@@ -113,7 +100,7 @@ void from_json(const Json& j, HostStatus& s) {
   Read(j, "resolvedAddress", s.resolved_address);
   Read(j, "sshHostKey", s.ssh_host_key);
   Read(j, "tokenHash", s.token_hash);
-  s.conditions = j.value("conditions", std::vector<Condition>{});
+  Read(j, "conditions", s.conditions);
 }
 
 }  // namespace fleet

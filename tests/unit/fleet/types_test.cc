@@ -7,6 +7,7 @@
 #include "fleet/types/conditions.h"
 #include "fleet/types/crd_default.h"
 #include "fleet/types/host.h"
+#include "fleet/types/rollout.h"
 #include "tests/unit/fleet/testing.h"
 
 namespace fleet {
@@ -149,6 +150,85 @@ TEST(ConditionsTest, ChangedConditionsAreNewOrChangedInStatusOrReason) {
   std::vector<std::string> changed;
   for (const auto& c : ChangedConditions(before, after)) changed.push_back(c.type);
   EXPECT_EQ(changed, (std::vector<std::string>{"Healthy", "ConfigApplied", "AgentInstalled"}));
+}
+
+// A Rollout's status as the controller stores it mid-rollout (undo pinned, paused after the
+// canary), and as it starts.
+TEST(RolloutTypesTest, StatusRoundTripsUnchanged) {
+  const Json statuses[] = {
+      Json::object(),
+      {{"history", Json::array()}, {"hosts", Json::object()}, {"observedGeneration", 1}, {"observedInputsRevision", "7"}},
+      testing::Yaml(R"(
+observedGeneration: 4
+observedInputsRevision: "212"
+observedHostGenerations: {web-1: 3, web-2: 1}
+revision: 2
+phase: Paused
+currentRevision: 0a1b2c3d4e5f
+targetRevision: 9f8e7d6c5b4a
+updatedHosts: 1
+healthyHosts: 2
+failedHosts: 0
+message: revision 2 paused after the canary
+conditions:
+- {type: Progressing, status: Unknown, reason: RolloutPaused, message: revision 2 paused, lastTransitionTime: "2026-12-01T10:00:00Z"}
+- {type: SelectorOverlap, status: "False", reason: NoOverlap, message: none, lastTransitionTime: "2026-12-01T09:00:00Z"}
+hosts:
+  web-1: {revision: r2, previous: r1, state: Updated, batch: 0, admittedAt: "2026-12-01T09:59:00Z"}
+  web-2: {revision: r1, previous: r1, state: RolledBack, batch: 1, admittedAt: "2026-12-01T09:59:30Z", message: "unreachable: refused"}
+pinned: {revision: 1, whileRendered: 5e5e5e5e5e5e}
+pausedAfterBatch: 0
+history:
+- {revision: 1, fingerprint: 0a1b2c3d4e5f, hosts: {web-1: r1, web-2: r1}, createdAt: "2026-12-01T08:00:00Z"}
+- {revision: 2, fingerprint: 9f8e7d6c5b4a, hosts: {web-1: r2, web-2: r2}, createdAt: "2026-12-01T09:58:00Z"}
+)"),
+  };
+  for (const auto& stored : statuses) EXPECT_EQ(Json(stored.get<RolloutStatus>()), stored) << stored;
+}
+
+TEST(RolloutTypesTest, StatusCoversTheCrdStatusSchema) {
+  const Json full = testing::Yaml(R"(
+{observedGeneration: 1, observedInputsRevision: "1", observedHostGenerations: {a: 1}, revision: 1, phase: Completed,
+ currentRevision: x, targetRevision: x, updatedHosts: 1, healthyHosts: 1, failedHosts: 0, message: m,
+ conditions: [{type: Progressing, status: "True"}], hosts: {a: {state: Updated}}, pinned: {revision: 1},
+ pausedAfterBatch: 0, history: [{revision: 1}]})");
+  std::set<std::string> written, declared;
+  const Json round_trip = full.get<RolloutStatus>();
+  for (const auto& [key, value] : round_trip.items()) written.insert(key);
+  for (const auto& [key, value] : FindKind("Rollout")->schema["properties"]["status"]["properties"].items()) {
+    declared.insert(key);
+  }
+  EXPECT_EQ(written, declared);
+}
+
+TEST(RolloutTypesTest, SpecRoundTripsAndDefaultsAreTheCrds) {
+  Json rollout = testing::Yaml(R"(
+apiVersion: vpsfleet.io/v1alpha1
+kind: Rollout
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {tier: web}}
+  strategy: {canary: {hosts: 10%}, pauseAfterCanary: true}
+  rollbackTo: {revision: 0}
+)");
+  ASSERT_TRUE(ValidateObject(rollout, true).empty());
+  const Json& stored = rollout["spec"];
+  const RolloutSpec spec = stored.get<RolloutSpec>();
+  EXPECT_EQ(Json(spec), stored);
+  EXPECT_EQ(spec.CanaryHosts(), "10%");
+  EXPECT_TRUE(spec.PauseAfterCanary());
+  EXPECT_EQ(spec.rollback_to, 0);
+  const Json& schema = FindKind("Rollout")->schema["properties"]["spec"]["properties"];
+  const RolloutSpec bare = Json::object().get<RolloutSpec>();
+  EXPECT_EQ(bare.MaxUnavailable(), schema["strategy"]["properties"]["maxUnavailable"]["default"]);
+  EXPECT_EQ(bare.MinHealthySeconds(), schema["healthGate"]["properties"]["minHealthySeconds"]["default"]);
+  EXPECT_EQ(bare.ProgressDeadlineSeconds(), schema["healthGate"]["properties"]["progressDeadlineSeconds"]["default"]);
+  EXPECT_EQ(bare.FailureThreshold(), schema["failureThreshold"]["default"]);
+  EXPECT_EQ(bare.AutoRollback(), schema["autoRollback"]["default"]);
+  EXPECT_EQ(bare.Paused(), schema["paused"]["default"]);
+  EXPECT_EQ(bare.PauseAfterEachBatch(), schema["strategy"]["properties"]["pauseAfterEachBatch"]["default"]);
+  EXPECT_EQ(bare.CanaryHosts(), 0) << "no canary unless asked for";
+  EXPECT_FALSE(bare.rollback_to);
 }
 
 }  // namespace
