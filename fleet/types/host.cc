@@ -8,21 +8,13 @@ namespace fleet {
 using json_fields::Read;
 using json_fields::Write;
 
-int HostSsh::Port() const {
-  static const int def = CrdDefault("Host", "spec.ssh.port").get<int>();
-  return port.value_or(def);
-}
-std::string HostSsh::User() const {
-  static const std::string def = CrdDefault("Host", "spec.ssh.user").get<std::string>();
-  return user.value_or(def);
-}
+int HostSsh::Port() const { return OrCrdDefault(port, "Host", "spec.ssh.port"); }
+std::string HostSsh::User() const { return OrCrdDefault(user, "Host", "spec.ssh.user"); }
 bool HostSsh::AcceptNew() const {
-  static const std::string def = CrdDefault("Host", "spec.ssh.hostKeyPolicy").get<std::string>();
-  return host_key_policy.value_or(def) == "accept-new";
+  return OrCrdDefault(host_key_policy, "Host", "spec.ssh.hostKeyPolicy") == "accept-new";
 }
 int HostSsh::ConnectTimeoutSeconds() const {
-  static const int def = CrdDefault("Host", "spec.ssh.connectTimeoutSeconds").get<int>();
-  return connect_timeout_seconds.value_or(def);
+  return OrCrdDefault(connect_timeout_seconds, "Host", "spec.ssh.connectTimeoutSeconds");
 }
 
 void to_json(Json& j, const HostSsh& s) {
@@ -47,14 +39,8 @@ void from_json(const Json& j, HostSsh& s) {
   Read(j, "connectTimeoutSeconds", s.connect_timeout_seconds);
 }
 
-std::string HostSpec::InstallDir() const {
-  static const std::string def = CrdDefault("Host", "spec.installDir").get<std::string>();
-  return install_dir.value_or(def);
-}
-bool HostSpec::Tailscale() const {
-  static const std::string def = CrdDefault("Host", "spec.transport").get<std::string>();
-  return transport.value_or(def) == "tailscale";
-}
+std::string HostSpec::InstallDir() const { return OrCrdDefault(install_dir, "Host", "spec.installDir"); }
+bool HostSpec::Tailscale() const { return OrCrdDefault(transport, "Host", "spec.transport") == "tailscale"; }
 std::string HostSpec::TailnetName() const { return tailscale_name.value_or(address); }
 
 void to_json(Json& j, const HostSpec& s) {

@@ -8,47 +8,26 @@ namespace fleet {
 using json_fields::Read;
 using json_fields::Write;
 
-namespace {
-
-template <typename T>
-T SpecDefault(const char* path) {
-  return CrdDefault("Rollout", path).get<T>();
-}
-
-}  // namespace
-
 Json RolloutSpec::MaxUnavailable() const {
-  static const Json def = CrdDefault("Rollout", "spec.strategy.maxUnavailable");
-  return max_unavailable.value_or(def);
+  return OrCrdDefault(max_unavailable, "Rollout", "spec.strategy.maxUnavailable");
 }
 bool RolloutSpec::PauseAfterCanary() const {
-  static const bool def = SpecDefault<bool>("spec.strategy.pauseAfterCanary");
-  return pause_after_canary.value_or(def);
+  return OrCrdDefault(pause_after_canary, "Rollout", "spec.strategy.pauseAfterCanary");
 }
 bool RolloutSpec::PauseAfterEachBatch() const {
-  static const bool def = SpecDefault<bool>("spec.strategy.pauseAfterEachBatch");
-  return pause_after_each_batch.value_or(def);
+  return OrCrdDefault(pause_after_each_batch, "Rollout", "spec.strategy.pauseAfterEachBatch");
 }
 int RolloutSpec::MinHealthySeconds() const {
-  static const int def = SpecDefault<int>("spec.healthGate.minHealthySeconds");
-  return min_healthy_seconds.value_or(def);
+  return OrCrdDefault(min_healthy_seconds, "Rollout", "spec.healthGate.minHealthySeconds");
 }
 int RolloutSpec::ProgressDeadlineSeconds() const {
-  static const int def = SpecDefault<int>("spec.healthGate.progressDeadlineSeconds");
-  return progress_deadline_seconds.value_or(def);
+  return OrCrdDefault(progress_deadline_seconds, "Rollout", "spec.healthGate.progressDeadlineSeconds");
 }
 int RolloutSpec::FailureThreshold() const {
-  static const int def = SpecDefault<int>("spec.failureThreshold");
-  return failure_threshold.value_or(def);
+  return OrCrdDefault(failure_threshold, "Rollout", "spec.failureThreshold");
 }
-bool RolloutSpec::AutoRollback() const {
-  static const bool def = SpecDefault<bool>("spec.autoRollback");
-  return auto_rollback.value_or(def);
-}
-bool RolloutSpec::Paused() const {
-  static const bool def = SpecDefault<bool>("spec.paused");
-  return paused.value_or(def);
-}
+bool RolloutSpec::AutoRollback() const { return OrCrdDefault(auto_rollback, "Rollout", "spec.autoRollback"); }
+bool RolloutSpec::Paused() const { return OrCrdDefault(paused, "Rollout", "spec.paused"); }
 
 void to_json(Json& j, const RolloutSpec& s) {
   j = Json::object();
