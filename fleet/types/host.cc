@@ -6,7 +6,9 @@
 namespace fleet {
 
 using json_fields::Read;
+using json_fields::ReadFields;
 using json_fields::Write;
+using json_fields::WriteFields;
 
 int HostSsh::Port() const { return OrCrdDefault(port, "Host", "spec.ssh.port"); }
 std::string HostSsh::User() const { return OrCrdDefault(user, "Host", "spec.ssh.user"); }
@@ -17,27 +19,20 @@ int HostSsh::ConnectTimeoutSeconds() const {
   return OrCrdDefault(connect_timeout_seconds, "Host", "spec.ssh.connectTimeoutSeconds");
 }
 
-void to_json(Json& j, const HostSsh& s) {
-  j = Json::object();
-  Write(j, "port", s.port);
-  Write(j, "user", s.user);
-  Write(j, "keySecretRef", s.key_secret_ref);
-  Write(j, "useAgent", s.use_agent);
-  Write(j, "hostKey", s.host_key);
-  Write(j, "knownHostsFile", s.known_hosts_file);
-  Write(j, "hostKeyPolicy", s.host_key_policy);
-  Write(j, "connectTimeoutSeconds", s.connect_timeout_seconds);
-}
-void from_json(const Json& j, HostSsh& s) {
-  Read(j, "port", s.port);
-  Read(j, "user", s.user);
-  Read(j, "keySecretRef", s.key_secret_ref);
-  Read(j, "useAgent", s.use_agent);
-  Read(j, "hostKey", s.host_key);
-  Read(j, "knownHostsFile", s.known_hosts_file);
-  Read(j, "hostKeyPolicy", s.host_key_policy);
-  Read(j, "connectTimeoutSeconds", s.connect_timeout_seconds);
-}
+// The fields of HostSsh, once, in the order they are written.
+constexpr auto kHostSshFields = [](auto& s, auto&& f) {
+  f("port", s.port);
+  f("user", s.user);
+  f("keySecretRef", s.key_secret_ref);
+  f("useAgent", s.use_agent);
+  f("hostKey", s.host_key);
+  f("knownHostsFile", s.known_hosts_file);
+  f("hostKeyPolicy", s.host_key_policy);
+  f("connectTimeoutSeconds", s.connect_timeout_seconds);
+};
+
+void to_json(Json& j, const HostSsh& s) { WriteFields(j, s, kHostSshFields); }
+void from_json(const Json& j, HostSsh& s) { ReadFields(j, s, kHostSshFields); }
 
 std::string HostSpec::InstallDir() const { return OrCrdDefault(install_dir, "Host", "spec.installDir"); }
 bool HostSpec::Tailscale() const { return OrCrdDefault(transport, "Host", "spec.transport") == "tailscale"; }
@@ -65,28 +60,20 @@ void from_json(const Json& j, HostSpec& s) {
   Read(j, "paused", s.paused);
 }
 
-void to_json(Json& j, const HostStatus& s) {
-  j = Json::object();
-  Write(j, "observedGeneration", s.observed_generation);
-  Write(j, "revision", s.revision);
-  Write(j, "agentVersion", s.agent_version);
-  Write(j, "lastSeen", s.last_seen);
-  Write(j, "agentResources", s.agent_resources);
-  Write(j, "resolvedAddress", s.resolved_address);
-  Write(j, "sshHostKey", s.ssh_host_key);
-  Write(j, "tokenHash", s.token_hash);
-  Write(j, "conditions", s.conditions);
-}
-void from_json(const Json& j, HostStatus& s) {
-  Read(j, "observedGeneration", s.observed_generation);
-  Read(j, "revision", s.revision);
-  Read(j, "agentVersion", s.agent_version);
-  Read(j, "lastSeen", s.last_seen);
-  Read(j, "agentResources", s.agent_resources);
-  Read(j, "resolvedAddress", s.resolved_address);
-  Read(j, "sshHostKey", s.ssh_host_key);
-  Read(j, "tokenHash", s.token_hash);
-  Read(j, "conditions", s.conditions);
-}
+// The fields of HostStatus, once, in the order they are written.
+constexpr auto kHostStatusFields = [](auto& s, auto&& f) {
+  f("observedGeneration", s.observed_generation);
+  f("revision", s.revision);
+  f("agentVersion", s.agent_version);
+  f("lastSeen", s.last_seen);
+  f("agentResources", s.agent_resources);
+  f("resolvedAddress", s.resolved_address);
+  f("sshHostKey", s.ssh_host_key);
+  f("tokenHash", s.token_hash);
+  f("conditions", s.conditions);
+};
+
+void to_json(Json& j, const HostStatus& s) { WriteFields(j, s, kHostStatusFields); }
+void from_json(const Json& j, HostStatus& s) { ReadFields(j, s, kHostStatusFields); }
 
 }  // namespace fleet

@@ -6,7 +6,9 @@
 namespace fleet {
 
 using json_fields::Read;
+using json_fields::ReadFields;
 using json_fields::Write;
+using json_fields::WriteFields;
 
 Json RolloutSpec::MaxUnavailable() const {
   return OrCrdDefault(max_unavailable, "Rollout", "spec.strategy.maxUnavailable");
@@ -63,75 +65,54 @@ void from_json(const Json& j, RolloutSpec& s) {
   if (j.contains("rollbackTo")) s.rollback_to = j["rollbackTo"].value("revision", int64_t{0});
 }
 
-void to_json(Json& j, const RolloutHostEntry& e) {
-  j = {{"revision", e.revision}, {"previous", e.previous}, {"state", e.state},
-       {"batch", e.batch}, {"admittedAt", e.admitted_at}};
-  Write(j, "message", e.message);
-}
-void from_json(const Json& j, RolloutHostEntry& e) {
-  e.revision = j.value("revision", "");
-  e.previous = j.value("previous", "");
-  e.state = j.value("state", "");
-  e.batch = j.value("batch", 0);
-  e.admitted_at = j.value("admittedAt", "");
-  Read(j, "message", e.message);
-}
+// The fields of each status part, once.
+constexpr auto kHostEntryFields = [](auto& e, auto&& f) {
+  f("revision", e.revision);
+  f("previous", e.previous);
+  f("state", e.state);
+  f("batch", e.batch);
+  f("admittedAt", e.admitted_at);
+  f("message", e.message);
+};
+constexpr auto kHistoryEntryFields = [](auto& e, auto&& f) {
+  f("revision", e.revision);
+  f("fingerprint", e.fingerprint);
+  f("hosts", e.hosts);
+  f("createdAt", e.created_at);
+};
+constexpr auto kPinFields = [](auto& p, auto&& f) {
+  f("revision", p.revision);
+  f("whileRendered", p.while_rendered);
+};
 
-void to_json(Json& j, const RolloutHistoryEntry& e) {
-  j = {{"revision", e.revision}, {"fingerprint", e.fingerprint}, {"hosts", e.hosts},
-       {"createdAt", e.created_at}};
-}
-void from_json(const Json& j, RolloutHistoryEntry& e) {
-  e.revision = j.value("revision", int64_t{0});
-  e.fingerprint = j.value("fingerprint", "");
-  e.hosts = j.value("hosts", std::map<std::string, std::string>{});
-  e.created_at = j.value("createdAt", "");
-}
+void to_json(Json& j, const RolloutHostEntry& e) { WriteFields(j, e, kHostEntryFields); }
+void from_json(const Json& j, RolloutHostEntry& e) { ReadFields(j, e, kHostEntryFields); }
+void to_json(Json& j, const RolloutHistoryEntry& e) { WriteFields(j, e, kHistoryEntryFields); }
+void from_json(const Json& j, RolloutHistoryEntry& e) { ReadFields(j, e, kHistoryEntryFields); }
+void to_json(Json& j, const RolloutPin& p) { WriteFields(j, p, kPinFields); }
+void from_json(const Json& j, RolloutPin& p) { ReadFields(j, p, kPinFields); }
 
-void to_json(Json& j, const RolloutPin& p) {
-  j = {{"revision", p.revision}, {"whileRendered", p.while_rendered}};
-}
-void from_json(const Json& j, RolloutPin& p) {
-  p.revision = j.value("revision", int64_t{0});
-  p.while_rendered = j.value("whileRendered", "");
-}
+// The fields of RolloutStatus, once, in the order they are written.
+constexpr auto kRolloutStatusFields = [](auto& s, auto&& f) {
+  f("observedGeneration", s.observed_generation);
+  f("observedInputsRevision", s.observed_inputs_revision);
+  f("observedHostGenerations", s.observed_host_generations);
+  f("revision", s.revision);
+  f("phase", s.phase);
+  f("currentRevision", s.current_revision);
+  f("targetRevision", s.target_revision);
+  f("updatedHosts", s.updated_hosts);
+  f("healthyHosts", s.healthy_hosts);
+  f("failedHosts", s.failed_hosts);
+  f("message", s.message);
+  f("conditions", s.conditions);
+  f("hosts", s.hosts);
+  f("pinned", s.pinned);
+  f("pausedAfterBatch", s.paused_after_batch);
+  f("history", s.history);
+};
 
-void to_json(Json& j, const RolloutStatus& s) {
-  j = Json::object();
-  Write(j, "observedGeneration", s.observed_generation);
-  Write(j, "observedInputsRevision", s.observed_inputs_revision);
-  Write(j, "observedHostGenerations", s.observed_host_generations);
-  Write(j, "revision", s.revision);
-  Write(j, "phase", s.phase);
-  Write(j, "currentRevision", s.current_revision);
-  Write(j, "targetRevision", s.target_revision);
-  Write(j, "updatedHosts", s.updated_hosts);
-  Write(j, "healthyHosts", s.healthy_hosts);
-  Write(j, "failedHosts", s.failed_hosts);
-  Write(j, "message", s.message);
-  Write(j, "conditions", s.conditions);
-  Write(j, "hosts", s.hosts);
-  Write(j, "pinned", s.pinned);
-  Write(j, "pausedAfterBatch", s.paused_after_batch);
-  Write(j, "history", s.history);
-}
-void from_json(const Json& j, RolloutStatus& s) {
-  Read(j, "observedGeneration", s.observed_generation);
-  Read(j, "observedInputsRevision", s.observed_inputs_revision);
-  Read(j, "observedHostGenerations", s.observed_host_generations);
-  Read(j, "revision", s.revision);
-  Read(j, "phase", s.phase);
-  Read(j, "currentRevision", s.current_revision);
-  Read(j, "targetRevision", s.target_revision);
-  Read(j, "updatedHosts", s.updated_hosts);
-  Read(j, "healthyHosts", s.healthy_hosts);
-  Read(j, "failedHosts", s.failed_hosts);
-  Read(j, "message", s.message);
-  Read(j, "conditions", s.conditions);
-  Read(j, "hosts", s.hosts);
-  Read(j, "pinned", s.pinned);
-  Read(j, "pausedAfterBatch", s.paused_after_batch);
-  Read(j, "history", s.history);
-}
+void to_json(Json& j, const RolloutStatus& s) { WriteFields(j, s, kRolloutStatusFields); }
+void from_json(const Json& j, RolloutStatus& s) { ReadFields(j, s, kRolloutStatusFields); }
 
 }  // namespace fleet
