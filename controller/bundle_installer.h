@@ -5,7 +5,7 @@
 
 #include "controller/agent_service.h"
 #include "controller/bundle.h"
-#include "controller/host_reconciler.h"
+#include "controller/agent_installer.h"
 
 namespace controller {
 

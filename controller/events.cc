@@ -41,17 +41,11 @@ void EventRecorder::Forget(const std::string& host) {
 }
 
 void RecordConditionChanges(EventRecorder& events, const std::string& host,
-                            const fleet::Json& before, const fleet::Json& after) {
-  std::map<std::string, fleet::Json> old;
-  for (const auto& c : before.value("conditions", fleet::Json::array())) old[c.value("type", "")] = c;
-  for (const auto& c : after.value("conditions", fleet::Json::array())) {
-    auto it = old.find(c.value("type", ""));
-    if (it != old.end() && it->second.value("status", "") == c.value("status", "") &&
-        it->second.value("reason", "") == c.value("reason", "")) {
-      continue;
-    }
-    events.Record(host, c.value("status", "") == "False" ? "Warning" : "Normal",
-                  c.value("reason", ""), c.value("type", "") + ": " + c.value("message", ""));
+                            const std::vector<fleet::Condition>& before,
+                            const std::vector<fleet::Condition>& after) {
+  for (const auto& c : fleet::ChangedConditions(before, after)) {
+    events.Record(host, c.status == fleet::condition_status::kFalse ? "Warning" : "Normal", c.reason,
+                  c.type + ": " + c.message);
   }
 }
 

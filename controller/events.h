@@ -8,8 +8,10 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "fleet/core/yaml_codec.h"
+#include "fleet/types/conditions.h"
 
 namespace controller {
 
@@ -32,8 +34,10 @@ class EventRecorder {
   std::map<std::string, std::deque<fleet::Json>> events_;
 };
 
-// Records one event per condition whose status or reason differs between two Host statuses.
+// Records one event per condition whose status or reason differs between two Host statuses'
+// conditions (fleet::ChangedConditions): a Warning when it is False.
 void RecordConditionChanges(EventRecorder& events, const std::string& host,
-                            const fleet::Json& before, const fleet::Json& after);
+                            const std::vector<fleet::Condition>& before,
+                            const std::vector<fleet::Condition>& after);
 
 }  // namespace controller

@@ -10,18 +10,17 @@
 
 namespace controller {
 
+using fleet::Condition;
+using fleet::HostSpec;
+using fleet::HostStatus;
 using fleet::Json;
 using fleet::Status;
 using Clock = std::chrono::system_clock;
+namespace ctype = fleet::condition_type;
+namespace cstatus = fleet::condition_status;
+namespace reason = fleet::reason;
 
 namespace {
-
-std::string ConditionValue(const Json& status, const std::string& type) {
-  for (const auto& c : status.value("conditions", Json::array())) {
-    if (c.value("type", "") == type) return c.value("status", "");
-  }
-  return "";
-}
 
 std::string FailingComponents(const Json& components) {
   std::string out;
@@ -37,10 +36,10 @@ std::string FailingComponents(const Json& components) {
 std::string ConnectReason(const Status& st) {
   switch (st.code()) {
     case fleet::Code::kForbidden:
-      return st.message().rfind("host key mismatch", 0) == 0 ? "HostKeyMismatch" : "HostKeyUnknown";
-    case fleet::Code::kUnauthorized: return "AuthenticationFailed";
-    case fleet::Code::kDeadlineExceeded: return "Timeout";
-    default: return "ConnectFailed";
+      return st.message().rfind("host key mismatch", 0) == 0 ? reason::kHostKeyMismatch : reason::kHostKeyUnknown;
+    case fleet::Code::kUnauthorized: return reason::kAuthenticationFailed;
+    case fleet::Code::kDeadlineExceeded: return reason::kTimeout;
+    default: return reason::kConnectFailed;
   }
 }
 
@@ -69,37 +68,16 @@ class StepTimes {
 
 }  // namespace
 
-bool SetCondition(Json& status, const std::string& type, const std::string& value,
-                  const std::string& reason, const std::string& foreign_message,
-                  const std::string& now) {
-  // Messages quote hosts (a banner, a command's stderr): stored only as valid, bounded UTF-8.
-  const std::string message = fleet::ForeignText(foreign_message);
-  if (!status.contains("conditions")) status["conditions"] = Json::array();
-  for (auto& c : status["conditions"]) {
-    if (c.value("type", "") != type) continue;
-    bool changed = c.value("status", "") != value || c.value("reason", "") != reason ||
-                   c.value("message", "") != message;
-    if (c.value("status", "") != value) c["lastTransitionTime"] = now;
-    c["status"] = value;
-    c["reason"] = reason;
-    c["message"] = message;
-    return changed;
-  }
-  status["conditions"].push_back({{"type", type}, {"status", value}, {"reason", reason},
-                                  {"message", message}, {"lastTransitionTime", now}});
-  return true;
-}
-
-HostDecision DecideHost(const fleet::RenderedAgent& desired, const Json& status,
+HostDecision DecideHost(const fleet::RenderedAgent& desired, const HostStatus& status,
                         const std::optional<HealthReport>& report,
                         Clock::time_point report_expected_since, Clock::time_point now,
                         const ReconcilerOptions& options) {
   HostDecision d;
   const std::string& desired_revision = desired.revision;
   d.requeue_after = options.resync;
-  const std::string applied = status.value("revision", "");
-  const bool installed = ConditionValue(status, "AgentInstalled") == "True";
-  const bool has_token = !status.value("tokenHash", "").empty();
+  const std::string& applied = status.revision;
+  const bool installed = fleet::ConditionStatus(status.conditions, ctype::kAgentInstalled) == cstatus::kTrue;
+  const bool has_token = !status.token_hash.empty();
   if (applied != desired_revision) {
     d.deliver = true;
     d.why = applied.empty() ? "first delivery" : "revision " + applied + " -> " + desired_revision;
@@ -108,14 +86,14 @@ HostDecision DecideHost(const fleet::RenderedAgent& desired, const Json& status,
     d.why = "agent not installed";
   }
   auto set_healthy = [&](const char* value, const char* reason, std::string message) {
-    d.healthy = {{"type", "Healthy"}, {"status", value}, {"reason", reason}, {"message", message}};
+    d.healthy = {ctype::kHealthy, value, reason, std::move(message)};
   };
   if (!report) {
     // An agent that never reports (it cannot reach the controller, or does not run) would
     // otherwise await its first report for ever.
     auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - report_expected_since);
     if (installed && has_token && waited > options.report_timeout) {
-      set_healthy("False", "NoReport",
+      set_healthy(cstatus::kFalse, reason::kNoReport,
                   "no report from the agent " + std::to_string(waited.count()) +
                       "s after it was started (timeout " + std::to_string(options.report_timeout.count()) +
                       "s); can the host reach " + options.controller_url + "?");
@@ -125,13 +103,13 @@ HostDecision DecideHost(const fleet::RenderedAgent& desired, const Json& status,
       }
       return d;
     }
-    set_healthy("Unknown", "AwaitingReport", "no health report from the agent yet");
+    set_healthy(cstatus::kUnknown, reason::kAwaitingReport, "no health report from the agent yet");
     d.requeue_after = options.await_report_poll;
     return d;
   }
   auto age = std::chrono::duration_cast<std::chrono::seconds>(now - report->received);
   if (age > options.report_timeout) {
-    set_healthy("False", "ReportsStopped",
+    set_healthy(cstatus::kFalse, reason::kReportsStopped,
                 "last report " + std::to_string(age.count()) + "s ago (timeout " +
                     std::to_string(options.report_timeout.count()) + "s)");
     if (!d.deliver) {
@@ -141,18 +119,18 @@ HostDecision DecideHost(const fleet::RenderedAgent& desired, const Json& status,
     return d;
   }
   if (report->revision != desired_revision) {
-    set_healthy("False", "RevisionMismatch",
+    set_healthy(cstatus::kFalse, reason::kRevisionMismatch,
                 "agent runs revision " + report->revision + ", desired " + desired_revision);
     d.requeue_after = options.await_report_poll;
   } else if (!desired.agent_version.empty() && report->version != desired.agent_version) {
     // The config arrived but the agent binary did not change (or an old one still runs).
-    set_healthy("False", "VersionMismatch",
+    set_healthy(cstatus::kFalse, reason::kVersionMismatch,
                 "agent runs fleet-agent " + report->version + ", desired " + desired.agent_version);
     d.requeue_after = options.await_report_poll;
   } else if (!report->healthy) {
-    set_healthy("False", "AgentUnhealthy", FailingComponents(report->components));
+    set_healthy(cstatus::kFalse, reason::kAgentUnhealthy, FailingComponents(report->components));
   } else {
-    set_healthy("True", "AgentHealthy", "fleet-agent " + report->version + " reports healthy");
+    set_healthy(cstatus::kTrue, reason::kAgentHealthy, "fleet-agent " + report->version + " reports healthy");
   }
   // Look again just after the report would expire, so a silent agent is noticed on time.
   auto until_stale = options.report_timeout - age + std::chrono::seconds(1);
@@ -167,10 +145,10 @@ HostReconciler::HostReconciler(fleet::Registry& registry, Transport& transport,
     : registry_(registry), transport_(transport), installer_(installer), health_(health),
       gate_(gate), tailnet_(std::move(tailnet)), options_(std::move(options)) {}
 
-Status HostReconciler::WriteStatus(const Json& host, const Json& status) {
-  const Json before = host.value("status", Json::object());
+Status HostReconciler::WriteStatus(const Json& host, const HostStatus& status) {
+  const HostStatus before = host.value("status", Json::object()).get<HostStatus>();
   if (before == status) return Status::Ok();
-  if (events_) RecordConditionChanges(*events_, host["metadata"]["name"], before, status);
+  if (events_) RecordConditionChanges(*events_, host["metadata"]["name"], before.conditions, status.conditions);
   Json body = {{"metadata", {{"resourceVersion", host["metadata"]["resourceVersion"]}}},
                {"status", status}};
   const auto* kind = fleet::FindKind("Host");
@@ -178,30 +156,26 @@ Status HostReconciler::WriteStatus(const Json& host, const Json& status) {
   return r.status();
 }
 
-fleet::Result<SshTarget> SshTargetFor(const Json& host, const std::map<std::string, Json>& secrets,
-                                      const Json& status, const TailnetResolver& tailnet) {
-  const Json& spec = host["spec"];
-  const Json& ssh = spec.value("ssh", Json::object());
+fleet::Result<SshTarget> SshTargetFor(const HostSpec& spec, const std::map<std::string, Json>& secrets,
+                                      const HostStatus& status, const TailnetResolver& tailnet) {
+  const fleet::HostSsh ssh = spec.Ssh();
   SshTarget t;
-  t.address = spec["address"];
-  if (spec.value("transport", "ssh") == "tailscale") {
-    std::string name = spec.value("tailscale", Json::object()).value("name", t.address);
-    auto ip = tailnet(name);
+  t.address = spec.address;
+  if (spec.Tailscale()) {
+    auto ip = tailnet(spec.TailnetName());
     if (!ip.ok()) return ip.status();
     t.address = *ip;
   }
-  t.port = ssh.value("port", 22);
-  t.user = ssh.value("user", "root");
-  t.use_agent = ssh.value("useAgent", false);
-  t.known_hosts_file = ssh.value("knownHostsFile", "");
-  t.expected_host_key = ssh.value("hostKey", "");
-  t.recorded_host_key = status.value("sshHostKey", "");
-  t.policy = ssh.value("hostKeyPolicy", "strict") == "accept-new"
-                 ? SshTarget::HostKeyPolicy::kAcceptNew
-                 : SshTarget::HostKeyPolicy::kStrict;
-  t.timeout = std::chrono::seconds(ssh.value("connectTimeoutSeconds", 10));
-  if (ssh.contains("keySecretRef")) {
-    std::string ref = ssh["keySecretRef"];
+  t.port = ssh.Port();
+  t.user = ssh.User();
+  t.use_agent = ssh.use_agent.value_or(false);
+  t.known_hosts_file = ssh.known_hosts_file.value_or("");
+  t.expected_host_key = ssh.host_key.value_or("");
+  t.recorded_host_key = status.ssh_host_key;
+  t.policy = ssh.AcceptNew() ? SshTarget::HostKeyPolicy::kAcceptNew : SshTarget::HostKeyPolicy::kStrict;
+  t.timeout = std::chrono::seconds(ssh.ConnectTimeoutSeconds());
+  if (ssh.key_secret_ref) {
+    const std::string& ref = *ssh.key_secret_ref;
     auto it = secrets.find(ref);
     if (it == secrets.end()) return Status::NotFound("spec.ssh.keySecretRef: secret/" + ref + " not found");
     const Json& data = it->second.value("data", Json::object());
@@ -215,39 +189,35 @@ fleet::Result<SshTarget> SshTargetFor(const Json& host, const std::map<std::stri
   return t;
 }
 
-fleet::Result<SshTarget> HostReconciler::Target(const Json& host,
-                                                const std::map<std::string, Json>& secrets,
-                                                const Json& status) {
-  return SshTargetFor(host, secrets, status, tailnet_);
-}
-
-Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& rendered,
-                               const std::map<std::string, Json>& secrets, Json& status) {
+Status HostReconciler::Deliver(const std::string& name, const HostSpec& spec,
+                               const fleet::RenderedAgent& rendered,
+                               const std::map<std::string, Json>& secrets, HostStatus& status) {
   const std::string now = Rfc3339(Clock::now());
+  auto set = [&](const char* type, const char* value, std::string reason, std::string message) {
+    fleet::SetCondition(status.conditions, {type, value, std::move(reason), std::move(message)}, now);
+  };
   StepTimes times;
-  const std::string name = host["metadata"]["name"];
-  const std::string install_dir = host["spec"].value("installDir", "/opt/fleet-agent");
-  auto target = Target(host, secrets, status);
+  const std::string install_dir = spec.InstallDir();
+  auto target = SshTargetFor(spec, secrets, status, tailnet_);
   if (!target.ok()) {
-    SetCondition(status, "Reachable", "False", "TargetUnresolved", target.status().message(), now);
+    set(ctype::kReachable, cstatus::kFalse, reason::kTargetUnresolved, target.status().message());
     return target.status();
   }
   auto session = transport_.Connect(*target);
   if (!session.ok()) {
-    SetCondition(status, "Reachable", "False", ConnectReason(session.status()),
-                 session.status().message(), now);
+    set(ctype::kReachable, cstatus::kFalse, ConnectReason(session.status()), session.status().message());
     return session.status();
   }
   RemoteSession& s = **session;
   times.Done("connect");
-  SetCondition(status, "Reachable", "True", "Connected",
-               "ssh " + target->user + "@" + target->address + ":" + std::to_string(target->port), now);
+  set(ctype::kReachable, cstatus::kTrue, reason::kConnected,
+      "ssh " + target->user + "@" + target->address + ":" + std::to_string(target->port));
   // Recorded only for accept-new, which trusts it from now on; a pinned key or a known_hosts file
   // is the truth on every connect, so a key rotated or revoked there takes effect.
   if (target->policy == SshTarget::HostKeyPolicy::kAcceptNew && target->expected_host_key.empty()) {
-    status["sshHostKey"] = s.host_key();
+    status.ssh_host_key = s.host_key();
   } else {
-    status.erase("sshHostKey");
+    status.ssh_host_key.clear();
   }
 
   // Everything compared below, hashed on the host in one round trip.
@@ -257,19 +227,19 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
   for (const auto& [path, content] : rendered.secret_files) compared.push_back(path);
   for (const auto& [path, hash] : rendered.kept_secret_files) compared.push_back(path);
   if (auto st = s.Prefetch(compared); !st.ok()) {
-    SetCondition(status, "Reachable", "False", ConnectReason(st), st.message(), now);
+    set(ctype::kReachable, cstatus::kFalse, ConnectReason(st), st.message());
     return st;
   }
   times.Done("hashes");
 
   auto installed = installer_.Install(s, install_dir, rendered.agent_version);
   if (!installed.ok()) {
-    SetCondition(status, "AgentInstalled", "False", "InstallFailed", installed.status().message(), now);
+    set(ctype::kAgentInstalled, cstatus::kFalse, reason::kInstallFailed, installed.status().message());
     return installed.status();
   }
-  SetCondition(status, "AgentInstalled", "True", "Installed",
-               "fleet-agent " + rendered.agent_version + (rendered.agent_version.empty() ? "" : " ") +
-                   "installed in " + install_dir, now);
+  set(ctype::kAgentInstalled, cstatus::kTrue, reason::kInstalled,
+      "fleet-agent " + rendered.agent_version + (rendered.agent_version.empty() ? "" : " ") +
+          "installed in " + install_dir);
   const bool binary_changed = *installed;
   bool files_changed = false;
   times.Done("install");
@@ -282,7 +252,7 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
     return s.Upload(path, content, mode);
   };
   auto fail_apply = [&](const Status& st) {
-    SetCondition(status, "ConfigApplied", "False", "UploadFailed", st.message(), now);
+    set(ctype::kConfigApplied, cstatus::kFalse, reason::kUploadFailed, st.message());
     return st;
   };
   for (const auto& [path, content] : rendered.secret_files) {
@@ -302,13 +272,13 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
   // without the matching token gets a fresh one.
   auto remote_token = s.Sha256(token_path);
   if (!remote_token.ok()) return fail_apply(remote_token.status());
-  if (status.value("tokenHash", "").empty() || *remote_token != status.value("tokenHash", "")) {
+  if (status.token_hash.empty() || *remote_token != status.token_hash) {
     std::string token = fleet::RandomHex(32);
     if (auto st = s.Upload(token_path, token, 0600); !st.ok()) return fail_apply(st);
-    status["tokenHash"] = fleet::Sha256Hex(token);
+    status.token_hash = fleet::Sha256Hex(token);
     files_changed = true;
   }
-  health_.SetTokenHash(name, status["tokenHash"]);
+  health_.SetTokenHash(name, status.token_hash);
   if (auto st = upload_if_different(rendered.config_path, rendered.config, 0640); !st.ok()) {
     return fail_apply(st);
   }
@@ -331,13 +301,13 @@ Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& ren
     how = " (files unchanged, agent restarted)";
   }
   if (!applied.ok()) {
-    SetCondition(status, "ConfigApplied", "False", "RestartFailed", applied.message(), now);
+    set(ctype::kConfigApplied, cstatus::kFalse, reason::kRestartFailed, applied.message());
     return applied;
   }
   if (how[0] != '\0') health_.ExpectReport(name, Clock::now());
   times.Done(how[0] == '\0' ? "nothing to restart" : "signal");
-  SetCondition(status, "ConfigApplied", "True", "Applied", "revision " + rendered.revision, now);
-  status["revision"] = rendered.revision;
+  set(ctype::kConfigApplied, cstatus::kTrue, reason::kApplied, "revision " + rendered.revision);
+  status.revision = rendered.revision;
   spdlog::info("host/{}: delivered revision {}{} ({})", name, rendered.revision, how, times.text());
   return Status::Ok();
 }
@@ -351,33 +321,34 @@ bool HostReconciler::MayRestartSilentAgent(const std::string& host) {
   return true;
 }
 
-ReconcileResult HostReconciler::Finalize(const Json& host, Json status) {
+ReconcileResult HostReconciler::Finalize(const Json& host, HostStatus status) {
   const std::string name = host["metadata"]["name"];
   if (!HasCleanupFinalizer(host)) return {Status::Ok(), std::chrono::milliseconds(0)};
   // Nothing was written to a host that was never connected to.
-  const bool touched = !status.value("tokenHash", "").empty() || !ConditionValue(status, "AgentInstalled").empty();
+  const bool touched = !status.token_hash.empty() || fleet::FindCondition(status.conditions, ctype::kAgentInstalled);
   if (touched) {
     const std::string now = Rfc3339(Clock::now());
-    auto fail = [&](const char* reason, const Status& st) -> ReconcileResult {
-      SetCondition(status, "AgentRemoved", "False", reason, st.message(), now);
+    auto fail = [&](std::string why, const Status& st) -> ReconcileResult {
+      fleet::SetCondition(status.conditions, {ctype::kAgentRemoved, cstatus::kFalse, std::move(why), st.message()}, now);
       if (events_) events_->Record(name, "Warning", "CleanupFailed", st.message());
       spdlog::warn("host/{}: removing the agent: {}", name, st.message());
       (void)WriteStatus(host, status);
       return {st, {}};
     };
-    const std::string install_dir = host["spec"].value("installDir", "/opt/fleet-agent");
+    const HostSpec spec = host["spec"].get<HostSpec>();
+    const std::string install_dir = spec.InstallDir();
     if (auto st = fleet::CheckInstallDir(install_dir); !st.ok()) {
-      return fail("UnsafeInstallDir",
+      return fail(reason::kUnsafeInstallDir,
                   Status::Invalid(st.message() + ": not removing it; `fleetctl delete --force` drops "
                                                  "the Host without cleaning up the host"));
     }
     auto secrets = LoadSecrets(registry_.store());
     if (!secrets.ok()) return {secrets.status(), {}};
-    auto target = Target(host, *secrets, status);
-    if (!target.ok()) return fail("TargetUnresolved", target.status());
+    auto target = SshTargetFor(spec, *secrets, status, tailnet_);
+    if (!target.ok()) return fail(reason::kTargetUnresolved, target.status());
     auto session = transport_.Connect(*target);
-    if (!session.ok()) return fail(ConnectReason(session.status()).c_str(), session.status());
-    if (auto st = installer_.Remove(**session, install_dir); !st.ok()) return fail("RemoveFailed", st);
+    if (!session.ok()) return fail(ConnectReason(session.status()), session.status());
+    if (auto st = installer_.Remove(**session, install_dir); !st.ok()) return fail(reason::kRemoveFailed, st);
     spdlog::info("host/{}: agent stopped and its config removed", name);
     if (events_) events_->Record(name, "Normal", "AgentRemoved", "agent stopped, config and secrets removed");
   }
@@ -396,11 +367,11 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     }
     return {host.status(), {}};
   }
-  Json status = host->value("status", Json::object());
-  if (!status.value("tokenHash", "").empty()) health_.SetTokenHash(name, status["tokenHash"]);
+  HostStatus status = host->value("status", Json::object()).get<HostStatus>();
+  if (!status.token_hash.empty()) health_.SetTokenHash(name, status.token_hash);
   // Deletion overrides paused: the user asked for the agent to go.
   if ((*host)["metadata"].contains("deletionTimestamp")) return Finalize(*host, std::move(status));
-  if ((*host)["spec"].value("paused", false)) return {Status::Ok(), std::chrono::milliseconds(0)};
+  if ((*host)["spec"].get<HostSpec>().Paused()) return {Status::Ok(), std::chrono::milliseconds(0)};
   if (!HasCleanupFinalizer(*host)) {
     auto added = registry_.SetFinalizer(*fleet::FindKind("Host"), name, fleet::kAgentCleanupFinalizer, true);
     if (!added.ok()) return {added.status(), {}};
@@ -408,21 +379,22 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     if (!host.ok()) return {host.status(), {}};
   }
   const std::string now = Rfc3339(Clock::now());
-  status["observedGeneration"] = (*host)["metadata"].value("generation", 0);
+  status.observed_generation = (*host)["metadata"].value("generation", 0);
+  const HostSpec spec = (*host)["spec"].get<HostSpec>();
 
-  auto config_failed = [&](const char* reason, const std::string& message) -> ReconcileResult {
-    SetCondition(status, "ConfigApplied", "False", reason, message, now);
+  auto config_failed = [&](std::string why, const std::string& message) -> ReconcileResult {
+    fleet::SetCondition(status.conditions, {ctype::kConfigApplied, cstatus::kFalse, std::move(why), message}, now);
     Status st = WriteStatus(*host, status);
     return {st, options_.resync};
   };
-  if (auto st = fleet::CheckInstallDir((*host)["spec"].value("installDir", "/opt/fleet-agent")); !st.ok()) {
-    return config_failed("UnsafeInstallDir", st.message() + ": not installing into it");
+  if (auto st = fleet::CheckInstallDir(spec.InstallDir()); !st.ok()) {
+    return config_failed(reason::kUnsafeInstallDir, st.message() + ": not installing into it");
   }
   auto secrets = LoadSecrets(store);
   if (!secrets.ok()) return {secrets.status(), {}};
   auto rendered = RenderHost(store, *host, *secrets, options_);
   if (!rendered.ok()) {
-    return config_failed(RenderFailureReason(rendered.status()).c_str(), rendered.status().message());
+    return config_failed(RenderFailureReason(rendered.status()), rendered.status().message());
   }
   if (auto st = RecordRevision(store, name, *rendered); !st.ok()) return {st, {}};
   auto admitted = gate_.Admitted(*host, rendered->revision);
@@ -430,7 +402,7 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
   if (*admitted != rendered->revision) {
     // Held back (or sent back) by a Rollout: deliver the admitted revision from the history.
     auto held = FindRevision(store, name, *admitted, *rendered);
-    if (!held.ok()) return config_failed("RevisionUnavailable", held.status().message());
+    if (!held.ok()) return config_failed(reason::kRevisionUnavailable, held.status().message());
     rendered = std::move(*held);
   }
 
@@ -443,13 +415,12 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
   if (decision.deliver) {
     spdlog::info("host/{}: delivering ({})", name, decision.why);
     if (events_) events_->Record(name, "Normal", "Delivering", decision.why);
-    delivered = Deliver(*host, *rendered, *secrets, status);
+    delivered = Deliver(name, spec, *rendered, *secrets, status);
     if (!delivered.ok()) spdlog::warn("host/{}: delivery failed: {}", name, delivered.message());
     decision = decide();
   }
-  const Json& h = decision.healthy;
-  SetCondition(status, "Healthy", h["status"], h["reason"], h["message"], now);
-  if (auto report = health_.Last(name)) status["agentVersion"] = report->version;
+  fleet::SetCondition(status.conditions, decision.healthy, now);
+  if (auto report = health_.Last(name)) status.agent_version = report->version;
   Status written = WriteStatus(*host, status);
   if (!delivered.ok()) return {delivered, {}};
   if (!written.ok()) return {written, {}};

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "fleet/types/rollout.h"
+
 namespace controller {
 
 namespace {
@@ -35,8 +37,8 @@ void Manager::OnEvent(const fleet::WatchEvent& e) {
       queue_.Add(std::string(kRolloutKey) + name);
     }
     // Its admissions (or rollbacks) are for these hosts to carry out.
-    const fleet::Json hosts = e.object.value("status", fleet::Json::object()).value("hosts", fleet::Json::object());
-    for (const auto& [host, entry] : hosts.items()) queue_.Add(host);
+    const auto status = e.object.value("status", fleet::Json::object()).get<fleet::RolloutStatus>();
+    for (const auto& [host, entry] : status.hosts.value_or(decltype(status.hosts)::value_type{})) queue_.Add(host);
   } else if (e.kind == "AgentProfile" || e.kind == "Secret") {
     resync_requested_ = true;
     cv_.notify_all();

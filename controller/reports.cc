@@ -1,6 +1,7 @@
 #include "controller/reports.h"
 
 #include "fleet/core/crypto.h"
+#include "fleet/types/host.h"
 
 namespace controller {
 
@@ -15,7 +16,7 @@ fleet::Status ReportReceiver::Authenticate(const std::string& host, const std::s
     // Not seen since this controller started: the hash is in the Host's status.
     auto stored = store_.Get("Host", host);
     if (stored.ok()) {
-      std::string h = stored->value("status", fleet::Json::object()).value("tokenHash", "");
+      std::string h = stored->value("status", fleet::Json::object()).get<fleet::HostStatus>().token_hash;
       if (!h.empty()) {
         health_.SetTokenHash(host, h);
         hash = h;

@@ -4,6 +4,7 @@
 
 #include "controller/health.h"
 #include "fleet/core/crypto.h"
+#include "fleet/types/host.h"
 
 namespace controller {
 
@@ -24,7 +25,7 @@ fleet::Result<std::map<std::string, Json>> LoadSecrets(fleet::Store& store) {
 fleet::Result<fleet::RenderedAgent> RenderHost(fleet::Store& store, const Json& host,
                                                const std::map<std::string, Json>& secrets,
                                                const ReconcilerOptions& options) {
-  const std::string profile_name = host["spec"]["profile"];
+  const std::string profile_name = host["spec"].get<fleet::HostSpec>().profile;
   auto profile = store.Get("AgentProfile", profile_name);
   if (!profile.ok()) {
     if (profile.status().code() == fleet::Code::kNotFound) {

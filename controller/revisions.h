@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "controller/host_reconciler.h"
+#include "controller/reconciler_options.h"
 #include "fleet/render.h"
 #include "fleet/store.h"
 

@@ -9,36 +9,36 @@
 
 #include "controller/revisions.h"
 #include "fleet/core/crypto.h"
+#include "fleet/core/rfc3339.h"
 #include "fleet/selector.h"
+#include "fleet/types/conditions.h"
+#include "fleet/types/host.h"
+#include "fleet/types/rollout.h"
 
 namespace controller {
 
+using fleet::Condition;
+using fleet::HostStatus;
 using fleet::Json;
+using fleet::RolloutHostEntry;
+using fleet::RolloutSpec;
+using fleet::RolloutStatus;
 using fleet::Status;
 using Clock = std::chrono::system_clock;
 using std::chrono::seconds;
+namespace ctype = fleet::condition_type;
+namespace cstatus = fleet::condition_status;
+namespace reason = fleet::reason;
+namespace state = fleet::rollout_host_state;
+namespace phase = fleet::rollout_phase;
 
 namespace {
-
-// Per-host states in status.hosts.
-constexpr const char* kAdmitted = "Admitted";      // sent the new revision, health gate running
-constexpr const char* kUpdated = "Updated";        // passed the health gate
-constexpr const char* kFailed = "Failed";          // failed the health gate
-constexpr const char* kRolledBack = "RolledBack";  // sent back to its previous revision
 
 std::optional<Clock::time_point> ParseRfc3339(const std::string& text) {
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
   if (!end || *end != '\0') return std::nullopt;
   return Clock::from_time_t(timegm(&tm));
-}
-
-const Json* FindCondition(const Json& status, const std::string& type) {
-  if (!status.is_object() || !status.contains("conditions")) return nullptr;
-  for (const auto& c : status["conditions"]) {
-    if (c.value("type", "") == type) return &c;
-  }
-  return nullptr;
 }
 
 // A count or percentage of total (validated by the schema as ^[0-9]+%?$); percentages round up
@@ -62,39 +62,38 @@ std::string Fingerprint(const std::map<std::string, std::string>& revisions) {
 // report is not yet a failure: a freshly restarted agent may report unhealthy until its sinks
 // connect, so a host fails only when it has not become healthy by the deadline.
 struct GateResult {
-  const char* state = kAdmitted;
+  const char* state = state::kAdmitted;
   std::string message;
   std::optional<Clock::time_point> decided_at;  // when to look again while still Admitted
 };
 
-GateResult HealthGate(const Json& entry, const Json& host_status, Clock::time_point now,
+GateResult HealthGate(const RolloutHostEntry& entry, const HostStatus& host_status, Clock::time_point now,
                       seconds min_healthy, seconds deadline) {
   GateResult g;
-  const std::string revision = entry["revision"];
-  const auto admitted_at = ParseRfc3339(entry.value("admittedAt", "")).value_or(now);
-  const bool on_revision = host_status.value("revision", "") == revision;
-  const Json* healthy = FindCondition(host_status, "Healthy");
-  const Json* reachable = FindCondition(host_status, "Reachable");
-  auto since = [&](const Json* c) {
-    return std::max(admitted_at, ParseRfc3339(c->value("lastTransitionTime", "")).value_or(now));
+  const auto admitted_at = ParseRfc3339(entry.admitted_at).value_or(now);
+  const bool on_revision = host_status.revision == entry.revision;
+  const Condition* healthy = fleet::FindCondition(host_status.conditions, ctype::kHealthy);
+  const Condition* reachable = fleet::FindCondition(host_status.conditions, ctype::kReachable);
+  auto since = [&](const Condition* c) {
+    return std::max(admitted_at, ParseRfc3339(c->last_transition_time).value_or(now));
   };
-  if (on_revision && healthy && healthy->value("status", "") == "True") {
+  if (on_revision && healthy && healthy->status == cstatus::kTrue) {
     auto healthy_since = since(healthy);
     if (now - healthy_since >= min_healthy) {
-      g.state = kUpdated;
+      g.state = state::kUpdated;
       return g;
     }
     g.decided_at = healthy_since + min_healthy;
-  } else if (reachable && reachable->value("status", "") == "False" &&
-             ParseRfc3339(reachable->value("lastTransitionTime", "")).value_or(now) >= admitted_at) {
-    g.state = kFailed;
-    g.message = "unreachable: " + reachable->value("message", "");
+  } else if (reachable && reachable->status == cstatus::kFalse &&
+             ParseRfc3339(reachable->last_transition_time).value_or(now) >= admitted_at) {
+    g.state = state::kFailed;
+    g.message = "unreachable: " + reachable->message;
     return g;
   }
   if (now - admitted_at > deadline) {
-    g.state = kFailed;
-    g.message = "not healthy on " + revision + " within " + std::to_string(deadline.count()) + "s";
-    if (healthy) g.message += " (" + healthy->value("reason", "") + ": " + healthy->value("message", "") + ")";
+    g.state = state::kFailed;
+    g.message = "not healthy on " + entry.revision + " within " + std::to_string(deadline.count()) + "s";
+    if (healthy) g.message += " (" + healthy->reason + ": " + healthy->message + ")";
     return g;
   }
   auto deadline_at = admitted_at + deadline + seconds(1);
@@ -102,16 +101,19 @@ GateResult HealthGate(const Json& entry, const Json& host_status, Clock::time_po
   return g;
 }
 
-void SetProgressing(Json& status, const char* value, const char* reason, const std::string& message,
+void SetProgressing(RolloutStatus& status, const char* value, const char* why, const std::string& message,
                     const std::string& now) {
-  SetCondition(status, "Progressing", value, reason, message, now);
-  status["message"] = message;
+  fleet::SetCondition(status.conditions, {ctype::kProgressing, value, why, message}, now);
+  status.message = message;
 }
 
-void SetOverlapCondition(Json& status, const RolloutOverlaps& overlaps, const std::string& now) {
+void SetOverlapCondition(RolloutStatus& status, const RolloutOverlaps& overlaps, const std::string& now) {
   if (overlaps.empty()) {
-    if (FindCondition(status, "SelectorOverlap")) {
-      SetCondition(status, "SelectorOverlap", "False", "NoOverlap", "no other Rollout governs a host this one selects", now);
+    if (fleet::FindCondition(status.conditions, ctype::kSelectorOverlap)) {
+      fleet::SetCondition(status.conditions,
+                          {ctype::kSelectorOverlap, cstatus::kFalse, reason::kNoOverlap,
+                           "no other Rollout governs a host this one selects"},
+                          now);
     }
     return;
   }
@@ -127,46 +129,283 @@ void SetOverlapCondition(Json& status, const RolloutOverlaps& overlaps, const st
   }
   message = std::to_string(total) + " selected host(s) left to another Rollout (the first by name wins): " +
             message + "; this Rollout does not change them";
-  SetCondition(status, "SelectorOverlap", "True", "OverlappingSelectors", message, now);
+  fleet::SetCondition(status.conditions,
+                      {ctype::kSelectorOverlap, cstatus::kTrue, reason::kOverlappingSelectors, message}, now);
 }
 
 // Takes spec.rollbackTo into status: the rollout targets that history entry (pinned) for as long
 // as the rendered revisions stay what they were when the undo was asked for.
-void ApplyRollbackTo(const Json& spec, const std::string& rendered_fingerprint, Json& status,
+void ApplyRollbackTo(const RolloutSpec& spec, const std::string& rendered_fingerprint, RolloutStatus& status,
                      RolloutDecision& d) {
-  if (!spec.contains("rollbackTo")) return;
+  if (!spec.rollback_to) return;
   d.clear_rollback_to = true;
-  int64_t wanted = spec["rollbackTo"].value("revision", 0);
-  const Json& history = status["history"];
+  int64_t wanted = *spec.rollback_to;
+  const auto& history = *status.history;
   if (wanted == 0) {
     // The revision before the one the rollout targets now.
-    int64_t target = status.value("revision", 0);
+    const int64_t target = status.revision.value_or(0);
     for (const auto& h : history) {
-      if (h["revision"].get<int64_t>() < target) wanted = std::max<int64_t>(wanted, h["revision"]);
+      if (h.revision < target) wanted = std::max(wanted, h.revision);
     }
   }
   for (const auto& h : history) {
-    if (h["revision"] == wanted) {
-      status["pinned"] = {{"revision", wanted}, {"whileRendered", rendered_fingerprint}};
+    if (h.revision == wanted) {
+      status.pinned = fleet::RolloutPin{wanted, rendered_fingerprint};
       return;
     }
   }
-  status["message"] = "rollbackTo: revision " + std::to_string(wanted) + " is not in the history";
+  status.message = "rollbackTo: revision " + std::to_string(wanted) + " is not in the history";
 }
 
 // The history number for a target, appending a new entry (bounded) when it is new.
-int64_t HistoryNumber(Json& status, const std::string& fingerprint,
+int64_t HistoryNumber(RolloutStatus& status, const std::string& fingerprint,
                       const std::map<std::string, std::string>& target, const std::string& now) {
-  Json& history = status["history"];
+  auto& history = *status.history;
   int64_t newest = 0;
   for (const auto& h : history) {
-    if (h["fingerprint"] == fingerprint) return h["revision"];
-    newest = std::max<int64_t>(newest, h["revision"]);
+    if (h.fingerprint == fingerprint) return h.revision;
+    newest = std::max(newest, h.revision);
   }
-  history.push_back({{"revision", newest + 1}, {"fingerprint", fingerprint}, {"hosts", target},
-                     {"createdAt", now}});
+  history.push_back({newest + 1, fingerprint, target, now});
   while (history.size() > kRevisionHistoryLimit) history.erase(history.begin());
   return newest + 1;
+}
+
+// What a rollout works toward this reconcile, fixed before any phase runs.
+struct RolloutPlan {
+  std::string name;
+  RolloutSpec spec;
+  seconds min_healthy;
+  seconds deadline;
+  std::map<std::string, HostStatus> hosts;    // every selected host's status, by name
+  std::map<std::string, std::string> target;  // host -> revision it is to run
+  std::string target_fingerprint;
+  Clock::time_point now;
+  std::string now_text;
+};
+
+// How a phase ends the decision: the phase it leaves the rollout in and, unless it is stopped
+// already, the Progressing condition that explains it. Only the last phase looks ahead.
+struct PhaseEnd {
+  std::string phase;
+  struct Progressing {
+    const char* value;
+    const char* reason;
+    std::string message;
+  };
+  std::optional<Progressing> progressing{};
+  std::optional<Clock::time_point> next_look{};  // when to reconcile again (else the resync)
+  bool pause = false;                            // spec.paused is to be set
+};
+
+// Observed generation, overlap, undo and the target: the status every later phase works on.
+RolloutPlan Plan(const Json& rollout, const std::vector<RolloutHost>& hosts,
+                 const std::string& inputs_revision, Clock::time_point now,
+                 const RolloutOverlaps& overlaps, RolloutStatus& status, RolloutDecision& d) {
+  RolloutPlan p;
+  p.name = rollout["metadata"].value("name", "");
+  p.spec = rollout["spec"].get<RolloutSpec>();
+  p.min_healthy = seconds(p.spec.MinHealthySeconds());
+  p.deadline = seconds(p.spec.ProgressDeadlineSeconds());
+  p.now = now;
+  p.now_text = fleet::Rfc3339(now);
+  if (!status.history) status.history.emplace();
+  if (!status.hosts) status.hosts.emplace();
+  status.observed_generation = rollout["metadata"].value("generation", 0);
+  status.observed_inputs_revision = inputs_revision;
+  SetOverlapCondition(status, overlaps, p.now_text);
+
+  std::map<std::string, std::string> rendered;
+  for (const auto& h : hosts) {
+    p.hosts[h.name] = h.status.get<HostStatus>();
+    if (!h.desired.empty()) rendered[h.name] = h.desired;
+  }
+  const std::string rendered_fingerprint = Fingerprint(rendered);
+  ApplyRollbackTo(p.spec, rendered_fingerprint, status, d);
+  if (status.pinned && status.pinned->while_rendered != rendered_fingerprint) {
+    status.pinned.reset();  // a new change supersedes the undo
+  }
+  p.target = rendered;
+  if (status.pinned) {
+    for (const auto& h : *status.history) {
+      if (h.revision != status.pinned->revision) continue;
+      for (const auto& [host, revision] : h.hosts) {
+        if (p.target.count(host)) p.target[host] = revision;
+      }
+    }
+  }
+  p.target_fingerprint = Fingerprint(p.target);
+
+  if (status.target_revision != p.target_fingerprint) {
+    // A new target supersedes whatever was in progress; hosts keep what they run until admitted.
+    status.revision = HistoryNumber(status, p.target_fingerprint, p.target, p.now_text);
+    status.target_revision = p.target_fingerprint;
+    status.hosts.emplace();
+    status.paused_after_batch.reset();
+    status.phase = phase::kProgressing;
+    SetProgressing(status, cstatus::kTrue, reason::kNewRevision,
+                   "rolling out revision " + std::to_string(*status.revision), p.now_text);
+  }
+  return p;
+}
+
+// A failed or rolled-back rollout stays stopped until a new target arrives.
+std::optional<PhaseEnd> Stopped(const RolloutStatus& status) {
+  if (status.phase == phase::kFailed || status.phase == phase::kRolledBack) return PhaseEnd{status.phase};
+  return std::nullopt;
+}
+
+// A change some selected hosts cannot run (a missing secret, an agent version the controller
+// does not have) is a failed change, not a rollout that completes without them.
+std::optional<PhaseEnd> Unrenderable(const std::vector<RolloutHost>& hosts) {
+  std::vector<std::string> unrenderable;
+  for (const auto& h : hosts) {
+    if (h.desired.empty() && !h.render_error.empty()) unrenderable.push_back(h.name + ": " + h.render_error);
+  }
+  if (unrenderable.empty()) return std::nullopt;
+  return PhaseEnd{phase::kFailed,
+                  PhaseEnd::Progressing{cstatus::kFalse, reason::kRenderFailed,
+                                        std::to_string(unrenderable.size()) + " host(s) cannot be rendered (" +
+                                            unrenderable.front() + (unrenderable.size() > 1 ? "; ..." : "") +
+                                            "); nothing more is admitted"}};
+}
+
+// The health gate for every admitted host; hosts no longer selected leave the rollout. Past
+// failureThreshold failed hosts the rollout stops (and, with autoRollback, the admitted hosts
+// go back). *failed_hosts: "name: why" of each failed host; *next_look: when a gate decides next.
+std::optional<PhaseEnd> GateAdmitted(const RolloutPlan& p, RolloutStatus& status,
+                                     std::vector<std::string>* failed_hosts,
+                                     std::optional<Clock::time_point>* next_look) {
+  auto& entries = *status.hosts;
+  for (auto it = entries.begin(); it != entries.end();) {
+    auto host = p.hosts.find(it->first);
+    if (host == p.hosts.end()) {  // no longer selected (or deleted)
+      it = entries.erase(it);
+      continue;
+    }
+    RolloutHostEntry& entry = it->second;
+    if (entry.state == state::kAdmitted) {
+      auto g = HealthGate(entry, host->second, p.now, p.min_healthy, p.deadline);
+      entry.state = g.state;
+      if (!g.message.empty()) entry.message = g.message;
+      if (g.decided_at) *next_look = *next_look ? std::min(**next_look, *g.decided_at) : *g.decided_at;
+    }
+    if (entry.state == state::kFailed) failed_hosts->push_back(it->first + ": " + entry.message.value_or(""));
+    ++it;
+  }
+  if (static_cast<int>(failed_hosts->size()) < p.spec.FailureThreshold()) return std::nullopt;
+  std::string why = std::to_string(failed_hosts->size()) + " host(s) failed the health gate (" +
+                    failed_hosts->front() + (failed_hosts->size() > 1 ? "; ..." : "") + ")";
+  std::string end = phase::kFailed;
+  if (p.spec.AutoRollback()) {
+    for (auto& [name, entry] : entries) {
+      entry.revision = entry.previous;
+      entry.state = state::kRolledBack;
+    }
+    end = phase::kRolledBack;
+    why += "; " + std::to_string(entries.size()) + " admitted host(s) rolled back";
+  }
+  return PhaseEnd{end, PhaseEnd::Progressing{cstatus::kFalse, reason::kFailureThresholdReached, why}};
+}
+
+// Admission: batch 0 is the canary (when there is one), then batches of maxUnavailable; the
+// next batch only when every host of the current one has passed (or failed) the health gate,
+// and not while paused (an automatic pause step pauses here). Then where the rollout stands:
+// Completed, Paused or Progressing.
+PhaseEnd AdmitNextBatch(const RolloutPlan& p, RolloutStatus& status, size_t failed_hosts,
+                        std::optional<Clock::time_point> next_look) {
+  auto& entries = *status.hosts;
+  const int total = static_cast<int>(p.target.size());
+  const int canary = ResolveCount(p.spec.CanaryHosts(), total, true);
+  const int max_unavailable = std::max(1, ResolveCount(p.spec.MaxUnavailable(), total, false));
+  std::vector<std::string> pending;  // sorted by name
+  int installing = 0;                // nothing delivered yet: they get the target directly
+  for (const auto& [name, revision] : p.target) {
+    const std::string& current = p.hosts.at(name).revision;
+    if (current.empty()) ++installing;
+    else if (current != revision && !entries.count(name)) pending.push_back(name);
+  }
+  int batch = -1;
+  bool batch_done = true;
+  for (const auto& [name, entry] : entries) batch = std::max(batch, entry.batch);
+  for (const auto& [name, entry] : entries) {
+    if (entry.batch == batch && entry.state == state::kAdmitted) batch_done = false;
+  }
+  PhaseEnd end;
+  bool paused = p.spec.Paused();
+  if (!pending.empty() && batch >= 0 && batch_done && !paused && batch > status.paused_after_batch.value_or(-1)) {
+    bool after_canary = batch == 0 && canary > 0;
+    if ((after_canary && p.spec.PauseAfterCanary()) || p.spec.PauseAfterEachBatch()) {
+      end.pause = paused = true;
+      status.paused_after_batch = batch;
+    }
+  }
+  if (!pending.empty() && batch_done && !paused) {
+    int next = batch < 0 && canary > 0 ? 0 : std::max(batch + 1, 1);
+    int size = next == 0 ? canary : max_unavailable - static_cast<int>(failed_hosts);
+    if (size <= 0) {
+      end.phase = phase::kFailed;
+      end.progressing = {cstatus::kFalse, reason::kNoBudget,
+                         "failed hosts use the whole maxUnavailable budget; nothing more can be admitted"};
+      return end;
+    }
+    for (int i = 0; i < size && i < static_cast<int>(pending.size()); ++i) {
+      const std::string& name = pending[i];
+      entries[name] = {p.target.at(name), p.hosts.at(name).revision, state::kAdmitted, next, p.now_text};
+      next_look = next_look ? std::min(*next_look, p.now + p.deadline) : p.now + p.deadline;
+    }
+    pending.erase(pending.begin(), pending.begin() + std::min<size_t>(size, pending.size()));
+  }
+  end.next_look = next_look;
+  bool admitted_left = false;
+  for (const auto& [name, entry] : entries) admitted_left |= entry.state == state::kAdmitted;
+  const std::string revision_text = "revision " + std::to_string(status.revision.value_or(0));
+  if (pending.empty() && !admitted_left && installing == 0) {
+    end.phase = phase::kCompleted;
+    status.current_revision = p.target_fingerprint;
+    end.progressing = {cstatus::kTrue, reason::kNewRevisionAvailable, revision_text + " runs on every host"};
+  } else if (paused) {
+    end.phase = phase::kPaused;
+    std::string where = status.paused_after_batch
+                            ? (*status.paused_after_batch == 0 && canary > 0
+                                   ? std::string(" after the canary")
+                                   : " after batch " + std::to_string(*status.paused_after_batch))
+                            : "";
+    end.progressing = {cstatus::kUnknown, reason::kRolloutPaused,
+                       revision_text + " paused" + where + "; resume with `fleetctl rollout resume " +
+                           p.name + "`"};
+  } else {
+    end.phase = phase::kProgressing;
+    end.progressing = {cstatus::kTrue, reason::kNewRevision, "rolling out " + revision_text};
+  }
+  return end;
+}
+
+// The one way out of DecideRollout: the phase and its condition, the host counts, when to look
+// again.
+RolloutDecision Finish(const RolloutPlan& p, RolloutStatus status, const PhaseEnd& end, RolloutDecision d) {
+  status.phase = end.phase;
+  if (end.progressing) {
+    SetProgressing(status, end.progressing->value, end.progressing->reason, end.progressing->message,
+                   p.now_text);
+  }
+  d.pause = d.pause || end.pause;
+  int updated = 0, healthy = 0, failed = 0;
+  for (const auto& [name, host] : p.hosts) {
+    healthy += fleet::ConditionStatus(host.conditions, ctype::kHealthy) == cstatus::kTrue;
+    auto target = p.target.find(name);
+    bool on_target = target != p.target.end() && host.revision == target->second;
+    auto entry = status.hosts->find(name);
+    std::string state = entry != status.hosts->end() ? entry->second.state : state::kUpdated;
+    updated += on_target && state == state::kUpdated;
+    failed += state == state::kFailed;
+  }
+  status.updated_hosts = updated;
+  status.healthy_hosts = healthy;
+  status.failed_hosts = failed;
+  if (end.next_look) d.requeue_after = std::max(seconds(1), std::chrono::ceil<seconds>(*end.next_look - p.now));
+  d.status = status;
+  return d;
 }
 
 }  // namespace
@@ -175,208 +414,15 @@ RolloutDecision DecideRollout(const Json& rollout, const std::vector<RolloutHost
                               const std::string& inputs_revision, Clock::time_point now,
                               const RolloutOverlaps& overlaps) {
   RolloutDecision d;
-  const std::string now_text = Rfc3339(now);
-  const Json& spec = rollout["spec"];
-  const Json strategy = spec.value("strategy", Json::object());
-  const Json gate = spec.value("healthGate", Json::object());
-  const seconds min_healthy(gate.value("minHealthySeconds", 30));
-  const seconds deadline(gate.value("progressDeadlineSeconds", 600));
-  const int failure_threshold = spec.value("failureThreshold", 1);
-  Json status = rollout.value("status", Json::object());
-  if (!status.contains("history")) status["history"] = Json::array();
-  if (!status.contains("hosts")) status["hosts"] = Json::object();
-  status["observedGeneration"] = rollout["metadata"].value("generation", 0);
-  status["observedInputsRevision"] = inputs_revision;
-  SetOverlapCondition(status, overlaps, now_text);
-
-  std::map<std::string, std::string> rendered;
-  std::map<std::string, const RolloutHost*> by_name;
-  for (const auto& h : hosts) {
-    by_name[h.name] = &h;
-    if (!h.desired.empty()) rendered[h.name] = h.desired;
-  }
-  const std::string rendered_fingerprint = Fingerprint(rendered);
-  ApplyRollbackTo(spec, rendered_fingerprint, status, d);
-  if (status.contains("pinned") && status["pinned"]["whileRendered"] != rendered_fingerprint) {
-    status.erase("pinned");  // a new change supersedes the undo
-  }
-  std::map<std::string, std::string> target = rendered;
-  if (status.contains("pinned")) {
-    for (const auto& h : status["history"]) {
-      if (h["revision"] != status["pinned"]["revision"]) continue;
-      for (const auto& [host, revision] : h["hosts"].items()) {
-        if (target.count(host)) target[host] = revision;
-      }
-    }
-  }
-  const std::string target_fingerprint = Fingerprint(target);
-
-  if (status.value("targetRevision", "") != target_fingerprint) {
-    // A new target supersedes whatever was in progress; hosts keep what they run until admitted.
-    status["revision"] = HistoryNumber(status, target_fingerprint, target, now_text);
-    status["targetRevision"] = target_fingerprint;
-    status["hosts"] = Json::object();
-    status.erase("pausedAfterBatch");
-    status["phase"] = "Progressing";
-    SetProgressing(status, "True", "NewRevision",
-                   "rolling out revision " + std::to_string(status["revision"].get<int64_t>()), now_text);
-  }
-  Json& entries = status["hosts"];
-  auto count_hosts = [&] {
-    int updated = 0, healthy = 0, failed = 0;
-    for (const auto& [name, h] : by_name) {
-      const Json* c = FindCondition(h->status, "Healthy");
-      healthy += c && c->value("status", "") == "True";
-      bool on_target = target.count(name) && h->status.value("revision", "") == target[name];
-      std::string state = entries.contains(name) ? entries[name].value("state", "") : kUpdated;
-      updated += on_target && state == kUpdated;
-      failed += state == kFailed;
-    }
-    status["updatedHosts"] = updated;
-    status["healthyHosts"] = healthy;
-    status["failedHosts"] = failed;
-  };
-  const std::string phase = status.value("phase", "Progressing");
-  if (phase == "Failed" || phase == "RolledBack") {
-    count_hosts();  // stopped until a new target arrives
-    d.status = std::move(status);
-    return d;
-  }
-  // A change some selected hosts cannot run (a missing secret, an agent version the controller
-  // does not have) is a failed change, not a rollout that completes without them.
-  std::vector<std::string> unrenderable;
-  for (const auto& h : hosts) {
-    if (h.desired.empty() && !h.render_error.empty()) unrenderable.push_back(h.name + ": " + h.render_error);
-  }
-  if (!unrenderable.empty()) {
-    status["phase"] = "Failed";
-    SetProgressing(status, "False", "RenderFailed",
-                   std::to_string(unrenderable.size()) + " host(s) cannot be rendered (" + unrenderable.front() +
-                       (unrenderable.size() > 1 ? "; ..." : "") + "); nothing more is admitted",
-                   now_text);
-    count_hosts();
-    d.status = std::move(status);
-    return d;
-  }
-
-  // The health gate for every admitted host.
-  std::optional<Clock::time_point> next_look;
+  RolloutStatus status = rollout.value("status", Json::object()).get<RolloutStatus>();
+  const RolloutPlan plan = Plan(rollout, hosts, inputs_revision, now, overlaps, status, d);
+  std::optional<PhaseEnd> end = Stopped(status);
+  if (!end) end = Unrenderable(hosts);
   std::vector<std::string> failed_hosts;
-  for (auto it = entries.begin(); it != entries.end();) {
-    auto host = by_name.find(it.key());
-    if (host == by_name.end()) {  // no longer selected (or deleted)
-      it = entries.erase(it);
-      continue;
-    }
-    Json& entry = it.value();
-    if (entry["state"] == kAdmitted) {
-      auto g = HealthGate(entry, host->second->status, now, min_healthy, deadline);
-      entry["state"] = g.state;
-      if (!g.message.empty()) entry["message"] = g.message;
-      if (g.decided_at) next_look = next_look ? std::min(*next_look, *g.decided_at) : *g.decided_at;
-    }
-    if (entry["state"] == kFailed) failed_hosts.push_back(it.key() + ": " + entry.value("message", ""));
-    ++it;
-  }
-  if (static_cast<int>(failed_hosts.size()) >= failure_threshold) {
-    std::string why = std::to_string(failed_hosts.size()) + " host(s) failed the health gate (" +
-                      failed_hosts.front() + (failed_hosts.size() > 1 ? "; ..." : "") + ")";
-    status["phase"] = "Failed";
-    if (spec.value("autoRollback", true)) {
-      for (auto& [name, entry] : entries.items()) {
-        entry["revision"] = entry["previous"];
-        entry["state"] = kRolledBack;
-      }
-      status["phase"] = "RolledBack";
-      why += "; " + std::to_string(entries.size()) + " admitted host(s) rolled back";
-    }
-    SetProgressing(status, "False", "FailureThresholdReached", why, now_text);
-    count_hosts();
-    d.status = std::move(status);
-    return d;
-  }
-
-  // Admission: batch 0 is the canary (when there is one), then batches of maxUnavailable; the
-  // next batch only when every host of the current one has passed (or failed) the health gate.
-  const int total = static_cast<int>(target.size());
-  const int canary = ResolveCount(strategy.value("canary", Json::object()).value("hosts", Json(0)), total, true);
-  const int max_unavailable =
-      std::max(1, ResolveCount(strategy.value("maxUnavailable", Json(1)), total, false));
-  std::vector<std::string> pending;  // sorted by name
-  int installing = 0;                // nothing delivered yet: they get the target directly
-  for (const auto& [name, revision] : target) {
-    const std::string current = by_name[name]->status.value("revision", "");
-    if (current.empty()) ++installing;
-    else if (current != revision && !entries.contains(name)) pending.push_back(name);
-  }
-  int batch = -1;
-  bool batch_done = true;
-  for (const auto& [name, entry] : entries.items()) {
-    batch = std::max(batch, entry.value("batch", 0));
-  }
-  for (const auto& [name, entry] : entries.items()) {
-    if (entry.value("batch", 0) == batch && entry["state"] == kAdmitted) batch_done = false;
-  }
-  bool paused = spec.value("paused", false);
-  if (!pending.empty() && batch >= 0 && batch_done && !paused &&
-      batch > status.value("pausedAfterBatch", -1)) {
-    bool after_canary = batch == 0 && canary > 0;
-    if ((after_canary && strategy.value("pauseAfterCanary", false)) ||
-        strategy.value("pauseAfterEachBatch", false)) {
-      d.pause = paused = true;
-      status["pausedAfterBatch"] = batch;
-    }
-  }
-  if (!pending.empty() && batch_done && !paused) {
-    int next = batch < 0 && canary > 0 ? 0 : std::max(batch + 1, 1);
-    int size = next == 0 ? canary : max_unavailable - static_cast<int>(failed_hosts.size());
-    if (size <= 0) {
-      status["phase"] = "Failed";
-      SetProgressing(status, "False", "NoBudget",
-                     "failed hosts use the whole maxUnavailable budget; nothing more can be admitted",
-                     now_text);
-      count_hosts();
-      d.status = std::move(status);
-      return d;
-    }
-    for (int i = 0; i < size && i < static_cast<int>(pending.size()); ++i) {
-      const std::string& name = pending[i];
-      entries[name] = {{"revision", target[name]},
-                       {"previous", by_name[name]->status.value("revision", "")},
-                       {"state", kAdmitted},
-                       {"batch", next},
-                       {"admittedAt", now_text}};
-      next_look = next_look ? std::min(*next_look, now + deadline) : now + deadline;
-    }
-    pending.erase(pending.begin(), pending.begin() + std::min<size_t>(size, pending.size()));
-  }
-  bool admitted_left = false;
-  for (const auto& [name, entry] : entries.items()) admitted_left |= entry["state"] == kAdmitted;
-  const std::string revision_text = "revision " + std::to_string(status["revision"].get<int64_t>());
-  if (pending.empty() && !admitted_left && installing == 0) {
-    status["phase"] = "Completed";
-    status["currentRevision"] = target_fingerprint;
-    SetProgressing(status, "True", "NewRevisionAvailable", revision_text + " runs on every host",
-                   now_text);
-  } else if (paused) {
-    status["phase"] = "Paused";
-    std::string where = status.contains("pausedAfterBatch")
-                            ? (status["pausedAfterBatch"] == 0 && canary > 0
-                                   ? std::string(" after the canary")
-                                   : " after batch " + std::to_string(status["pausedAfterBatch"].get<int>()))
-                            : "";
-    SetProgressing(status, "Unknown", "RolloutPaused",
-                   revision_text + " paused" + where + "; resume with `fleetctl rollout resume " +
-                       rollout["metadata"].value("name", "") + "`",
-                   now_text);
-  } else {
-    status["phase"] = "Progressing";
-    SetProgressing(status, "True", "NewRevision", "rolling out " + revision_text, now_text);
-  }
-  count_hosts();
-  if (next_look) d.requeue_after = std::max(seconds(1), std::chrono::ceil<seconds>(*next_look - now));
-  d.status = std::move(status);
-  return d;
+  std::optional<Clock::time_point> next_look;
+  if (!end) end = GateAdmitted(plan, status, &failed_hosts, &next_look);
+  if (!end) end = AdmitNextBatch(plan, status, failed_hosts.size(), next_look);
+  return Finish(plan, std::move(status), *end, std::move(d));
 }
 
 const Json* GoverningRollout(const std::vector<Json>& rollouts, const Json& host) {
@@ -391,12 +437,12 @@ fleet::Result<std::string> RolloutGate::Admitted(const Json& host, const std::st
   auto rollouts = store_.List("Rollout");
   if (!rollouts.ok()) return rollouts.status();
   const Json* rollout = GoverningRollout(rollouts->items, host);
-  const std::string current = host.value("status", Json::object()).value("revision", "");
+  const std::string current = host.value("status", Json::object()).get<HostStatus>().revision;
   if (!rollout || current.empty()) return rendered;
-  const Json& entries = rollout->value("status", Json::object()).value("hosts", Json::object());
-  const std::string name = host["metadata"]["name"];
-  if (entries.contains(name)) return entries[name]["revision"].get<std::string>();
-  return current;
+  const auto entries = rollout->value("status", Json::object()).get<RolloutStatus>().hosts;
+  if (!entries) return current;
+  auto entry = entries->find(host["metadata"]["name"].get<std::string>());
+  return entry != entries->end() ? entry->second.revision : current;
 }
 
 ReconcileResult RolloutReconciler::Reconcile(const std::string& name) {
@@ -425,7 +471,7 @@ ReconcileResult RolloutReconciler::Reconcile(const std::string& name) {
   RolloutOverlaps overlaps;
   // The spec generation of every host it selects: `fleetctl rollout status` waits until a Host
   // edit it just applied (a standalone Host's vars, say) is covered by this status.
-  Json generations = Json::object();
+  std::map<std::string, int64_t> generations;
   const auto selector = fleet::LabelSelector::FromJson((*rollout)["spec"].value("selector", Json::object()));
   for (const auto& h : host_list->items) {
     if (selector.MatchesObject(h)) generations[h["metadata"]["name"].get<std::string>()] = h["metadata"].value("generation", 0);
@@ -451,12 +497,14 @@ ReconcileResult RolloutReconciler::Reconcile(const std::string& name) {
     hosts.push_back(std::move(rh));
   }
   auto d = DecideRollout(*rollout, hosts, std::to_string(inputs_revision), Clock::now(), overlaps);
-  d.status["observedHostGenerations"] = std::move(generations);
+  auto status = d.status.get<RolloutStatus>();
+  status.observed_host_generations = std::move(generations);
+  d.status = status;
   Json stored = *rollout;
-  if (rollout->value("status", Json::object()) != d.status) {
-    auto phase = d.status.value("phase", "");
-    if (phase != rollout->value("status", Json::object()).value("phase", "")) {
-      spdlog::info("rollout/{}: {} ({})", name, phase, d.status.value("message", ""));
+  const auto before = rollout->value("status", Json::object()).get<RolloutStatus>();
+  if (before != status) {
+    if (status.phase != before.phase) {
+      spdlog::info("rollout/{}: {} ({})", name, status.phase, status.message.value_or(""));
     }
     Json body = {{"metadata", {{"resourceVersion", (*rollout)["metadata"]["resourceVersion"]}}},
                  {"status", d.status}};

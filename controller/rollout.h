@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "controller/host_reconciler.h"
+#include "controller/reconciler_options.h"
+#include "controller/revision_gate.h"
 #include "fleet/registry.h"
 
 namespace controller {

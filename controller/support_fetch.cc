@@ -16,7 +16,9 @@ fleet::Result<std::string> SupportBundleFetcher::Fetch(const std::string& name, 
   if (!host.ok()) return host.status();
   auto secrets = LoadSecrets(store_);
   if (!secrets.ok()) return secrets.status();
-  auto target = SshTargetFor(*host, *secrets, host->value("status", fleet::Json::object()), tailnet_);
+  const auto spec = (*host)["spec"].get<fleet::HostSpec>();
+  auto target = SshTargetFor(spec, *secrets, host->value("status", fleet::Json::object()).get<fleet::HostStatus>(),
+                             tailnet_);
   if (!target.ok()) return target.status();
   // The command runs for the whole collection window; the SSH step timeout must cover it.
   target->timeout += std::chrono::seconds(duration + 20);
@@ -24,7 +26,7 @@ fleet::Result<std::string> SupportBundleFetcher::Fetch(const std::string& name, 
   target->max_stdout = 64 * 1024 * 1024;
   auto session = transport_.Connect(*target);
   if (!session.ok()) return session.status().WithContext("host " + name);
-  const std::string install_dir = (*host)["spec"].value("installDir", "/opt/fleet-agent");
+  const std::string install_dir = spec.InstallDir();
   auto run = (*session)->Exec({install_dir + "/bin/fleet-agent", "support", "--config",
                                fleet::AgentConfigPath(install_dir), "--duration",
                                std::to_string(duration)});

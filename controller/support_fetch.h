@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "controller/host_reconciler.h"
+#include "controller/ssh_target.h"
 #include "controller/transport.h"
 #include "fleet/store.h"
 

@@ -1,4 +1,5 @@
 #include "fleet/render.h"
+#include "fleet/types/host.h"
 
 #include "fleet/core/crypto.h"
 #include "fleet/core/text.h"
@@ -146,8 +147,7 @@ std::string AgentControllerCaPath(const std::string& install_dir) {
 }
 
 Result<RenderedAgent> RenderAgentConfig(const RenderInputs& in) {
-  std::string install_dir = (*in.host)["spec"].value("installDir", "/opt/fleet-agent");
-  return Renderer(in, install_dir).Render();
+  return Renderer(in, (*in.host)["spec"].get<HostSpec>().InstallDir()).Render();
 }
 
 }  // namespace fleet

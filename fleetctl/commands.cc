@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "fleet/resource.h"
+#include "fleet/types/conditions.h"
 #include "fleetctl/client.h"
 #include "fleetctl/config.h"
 #include "fleetctl/diff.h"
@@ -283,11 +284,10 @@ struct DeleteFlags {
 std::string PendingDeletion(const Json& obj) {
   std::string out = "waiting for";
   for (const auto& f : obj["metadata"].value("finalizers", Json::array())) out += " " + f.get<std::string>();
-  for (const auto& c : obj.value("status", Json::object()).value("conditions", Json::array())) {
-    if (c.value("type", "") == "AgentRemoved" && c.value("status", "") == "False") {
-      out += "; last attempt: " + c.value("message", "");
-    }
-  }
+  const auto conditions =
+      obj.value("status", Json::object()).value("conditions", Json::array()).get<std::vector<fleet::Condition>>();
+  const fleet::Condition* removed = fleet::FindCondition(conditions, fleet::condition_type::kAgentRemoved);
+  if (removed && removed->status == fleet::condition_status::kFalse) out += "; last attempt: " + removed->message;
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "fleet/jsonpath.h"
+#include "fleet/types/conditions.h"
 #include "fleet/core/text.h"
 
 namespace fleetctl {
@@ -181,10 +182,9 @@ std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object,
   out << "Conditions:\n";
   if (conditions.is_array() && !conditions.empty()) {
     std::vector<std::vector<std::string>> rows = {{"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"}};
-    for (const auto& c : conditions) {
-      std::string t = c.value("lastTransitionTime", "");
-      rows.push_back({c.value("type", ""), c.value("status", ""), c.value("reason", ""),
-                      t.empty() ? "" : HumanAge(ParseRfc3339(t), now), c.value("message", "")});
+    for (const auto& c : conditions.get<std::vector<fleet::Condition>>()) {
+      const std::string& t = c.last_transition_time;
+      rows.push_back({c.type, c.status, c.reason, t.empty() ? "" : HumanAge(ParseRfc3339(t), now), c.message});
     }
     out << Indent(Columns(rows), 2);
   } else {

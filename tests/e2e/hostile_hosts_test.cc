@@ -350,7 +350,7 @@ TEST(HostKeys, AKnownHostsFileIsTheTruthOnEveryConnect) {
   // A session and a command on it, as a reconcile uses one (a kept session whose host went
   // away is replaced, and verified, on its first call).
   auto connect = [&](const Json& status) -> fleet::Status {
-    auto target = controller::SshTargetFor({{"spec", spec}}, secrets, status, nullptr);
+    auto target = controller::SshTargetFor(spec.get<fleet::HostSpec>(), secrets, status.get<fleet::HostStatus>(), nullptr);
     if (!target.ok()) return target.status();
     auto session = pool.Connect(*target);
     if (!session.ok()) return session.status();

@@ -7,11 +7,10 @@ namespace {
 
 using fleet::Json;
 
-Json Conditions(std::initializer_list<std::tuple<const char*, const char*, const char*>> cs) {
-  Json out = {{"conditions", Json::array()}};
-  for (const auto& [type, status, reason] : cs) {
-    out["conditions"].push_back({{"type", type}, {"status", status}, {"reason", reason}, {"message", "m"}});
-  }
+std::vector<fleet::Condition> Conditions(
+    std::initializer_list<std::tuple<const char*, const char*, const char*>> cs) {
+  std::vector<fleet::Condition> out;
+  for (const auto& [type, status, reason] : cs) out.push_back({type, status, reason, "m"});
   return out;
 }
 
@@ -33,8 +32,8 @@ TEST(EventRecorderTest, RepeatsAreCountedAndTheListIsBounded) {
 
 TEST(EventRecorderTest, ConditionTransitionsBecomeEvents) {
   EventRecorder events;
-  Json before = Conditions({{"Reachable", "True", "Connected"}, {"Healthy", "True", "AgentHealthy"}});
-  Json after = Conditions({{"Reachable", "False", "HostKeyMismatch"}, {"Healthy", "True", "AgentHealthy"}});
+  auto before = Conditions({{"Reachable", "True", "Connected"}, {"Healthy", "True", "AgentHealthy"}});
+  auto after = Conditions({{"Reachable", "False", "HostKeyMismatch"}, {"Healthy", "True", "AgentHealthy"}});
   RecordConditionChanges(events, "h", before, after);
   Json list = events.List("h");
   ASSERT_EQ(list.size(), 1u) << list.dump();

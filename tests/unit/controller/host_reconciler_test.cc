@@ -121,14 +121,14 @@ TEST(SshTargetFor, TheRecordedKeyCountsOnlyUnderAcceptNewTable) {
       {"pinned", {{"hostKey", "ssh-ed25519 AAAArotated"}}, KnownHostsAnswer::kNotConsulted, true},
   };
   for (const auto& c : cases) {
-    const Json host = {{"spec", {{"address", "10.0.0.5"}, {"ssh", c.ssh}}}};
-    auto t = SshTargetFor(host, {}, status, nullptr);
+    const Json spec = {{"address", "10.0.0.5"}, {"ssh", c.ssh}};
+    auto t = SshTargetFor(spec.get<fleet::HostSpec>(), {}, status.get<fleet::HostStatus>(), nullptr);
     ASSERT_TRUE(t.ok()) << c.name << ": " << t.status().ToString();
     const Status verified = VerifyHostKey(*t, "ssh-ed25519 AAAArotated", c.answer);
     EXPECT_EQ(verified.ok(), c.accepted) << c.name << ": " << verified.ToString();
   }
-  const Json accept_new = {{"spec", {{"address", "10.0.0.5"}, {"ssh", {{"hostKeyPolicy", "accept-new"}}}}}};
-  auto t = SshTargetFor(accept_new, {}, status, nullptr);
+  const Json accept_new = {{"address", "10.0.0.5"}, {"ssh", {{"hostKeyPolicy", "accept-new"}}}};
+  auto t = SshTargetFor(accept_new.get<fleet::HostSpec>(), {}, status.get<fleet::HostStatus>(), nullptr);
   ASSERT_TRUE(t.ok());
   EXPECT_TRUE(VerifyHostKey(*t, "ssh-ed25519 AAAArecorded", KnownHostsAnswer::kNotConsulted).ok());
 }
@@ -328,13 +328,13 @@ TEST(DecideHostTest, Table) {
     auto d = DecideHost(desired(row.desired_version), row.status, row.report,
                         now - std::chrono::seconds(row.report_due_for), now, o);
     EXPECT_EQ(d.deliver, row.deliver) << row.name;
-    EXPECT_EQ(d.healthy["status"], row.healthy) << row.name;
-    EXPECT_EQ(d.healthy["reason"], row.reason) << row.name;
+    EXPECT_EQ(d.healthy.status, row.healthy) << row.name;
+    EXPECT_EQ(d.healthy.reason, row.reason) << row.name;
   }
   auto unhealthy = DecideHost(desired(""), delivered, report("r1", false, 5), now, now, o);
-  EXPECT_EQ(unhealthy.healthy["message"], "sink/loki: 503");
+  EXPECT_EQ(unhealthy.healthy.message, "sink/loki: 503");
   auto silent = DecideHost(desired(""), delivered, std::nullopt, now - std::chrono::seconds(50), now, o);
-  EXPECT_EQ(silent.healthy["message"], "no report from the agent 50s after it was started (timeout 45s); can the host reach u?");
+  EXPECT_EQ(silent.healthy.message, "no report from the agent 50s after it was started (timeout 45s); can the host reach u?");
   auto healthy = DecideHost(desired(""), delivered, report("r1", true, 40), now, now, o);
   EXPECT_EQ(healthy.requeue_after, std::chrono::seconds(6)) << "look again right after the report expires";
 }

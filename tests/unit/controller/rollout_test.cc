@@ -437,3 +437,51 @@ TEST_F(RolloutGateTest, UngovernedHostFollowsItsRenderedRevision) {
 
 }  // namespace
 }  // namespace controller
+
+namespace controller {
+namespace {
+
+const Json* Progressing(const Json& status) {
+  for (const auto& c : status["conditions"]) {
+    if (c["type"] == "Progressing") return &c;
+  }
+  return nullptr;
+}
+
+// Below the failure threshold, failed hosts still use up maxUnavailable: with none left the
+// rollout fails (NoBudget) instead of admitting the next batch, and then stays stopped.
+TEST(DecideRolloutTest, FailedHostsUsingTheWholeBudgetStopAdmission) {
+  Json rollout = MakeRollout({{"maxUnavailable", 1}}, {{"failureThreshold", 2}, {"autoRollback", false}});
+  auto hosts = Fleet(3);
+  auto now = kStart;
+  rollout["status"] = DecideRollout(rollout, hosts, "7", now).status;
+  ASSERT_EQ(rollout["status"]["hosts"].size(), 1u);
+  Deliver(rollout["status"], hosts, now, {"new-h10"});
+  auto failed = DecideRollout(rollout, hosts, "7", now + seconds(61));
+  EXPECT_EQ(failed.status["phase"], "Failed");
+  EXPECT_EQ(failed.status["failedHosts"], 1);
+  EXPECT_EQ(failed.status["hosts"].size(), 1u) << "nothing more admitted";
+  ASSERT_NE(Progressing(failed.status), nullptr);
+  EXPECT_EQ((*Progressing(failed.status))["reason"], "NoBudget");
+  EXPECT_EQ(failed.requeue_after, seconds(30)) << "a stopped rollout waits for the resync";
+  rollout["status"] = failed.status;
+  auto later = DecideRollout(rollout, hosts, "7", now + seconds(300));
+  EXPECT_EQ(later.status["phase"], "Failed");
+  EXPECT_EQ((*Progressing(later.status))["reason"], "NoBudget");
+}
+
+// A progressing rollout looks again when a health gate can next decide: at the deadline after
+// an admission, when minHealthySeconds have passed once the host is healthy.
+TEST(DecideRolloutTest, RequeuesWhenTheHealthGateCanNextDecide) {
+  Json rollout = MakeRollout({{"canary", {{"hosts", 1}}}});
+  auto hosts = Fleet(2);
+  auto admitted = DecideRollout(rollout, hosts, "7", kStart);
+  EXPECT_EQ(admitted.requeue_after, seconds(60)) << "progressDeadlineSeconds";
+  rollout["status"] = admitted.status;
+  Deliver(rollout["status"], hosts, kStart + seconds(3));
+  auto healthy = DecideRollout(rollout, hosts, "7", kStart + seconds(4));
+  EXPECT_EQ(healthy.requeue_after, seconds(9)) << "healthy since +3s, minHealthySeconds 10";
+}
+
+}  // namespace
+}  // namespace controller
