@@ -223,7 +223,7 @@ fleet::Result<SshTarget> HostReconciler::Target(const Json& host,
 
 Status HostReconciler::Deliver(const Json& host, const fleet::RenderedAgent& rendered,
                                const std::map<std::string, Json>& secrets, Json& status) {
-  const std::string now = Rfc3339(Clock::now());
+  const std::string now = FormatRfc3339(Clock::now());
   StepTimes times;
   const std::string name = host["metadata"]["name"];
   const std::string install_dir = host["spec"].value("installDir", "/opt/fleet-agent");
@@ -357,7 +357,7 @@ ReconcileResult HostReconciler::Finalize(const Json& host, Json status) {
   // Nothing was written to a host that was never connected to.
   const bool touched = !status.value("tokenHash", "").empty() || !ConditionValue(status, "AgentInstalled").empty();
   if (touched) {
-    const std::string now = Rfc3339(Clock::now());
+    const std::string now = FormatRfc3339(Clock::now());
     auto fail = [&](const char* reason, const Status& st) -> ReconcileResult {
       SetCondition(status, "AgentRemoved", "False", reason, st.message(), now);
       if (events_) events_->Record(name, "Warning", "CleanupFailed", st.message());
@@ -407,7 +407,7 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     host = store.Get("Host", name);
     if (!host.ok()) return {host.status(), {}};
   }
-  const std::string now = Rfc3339(Clock::now());
+  const std::string now = FormatRfc3339(Clock::now());
   status["observedGeneration"] = (*host)["metadata"].value("generation", 0);
 
   auto config_failed = [&](const char* reason, const std::string& message) -> ReconcileResult {

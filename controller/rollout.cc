@@ -26,11 +26,10 @@ constexpr const char* kUpdated = "Updated";        // passed the health gate
 constexpr const char* kFailed = "Failed";          // failed the health gate
 constexpr const char* kRolledBack = "RolledBack";  // sent back to its previous revision
 
-std::optional<Clock::time_point> ParseRfc3339(const std::string& text) {
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  return Clock::from_time_t(timegm(&tm));
+// A time this controller wrote; `fallback` when it is missing or malformed.
+Clock::time_point TimeOr(const std::string& text, Clock::time_point fallback) {
+  const auto t = fleet::ParseRfc3339(text);
+  return t.ok() ? *t : fallback;
 }
 
 const Json* FindCondition(const Json& status, const std::string& type) {
@@ -71,12 +70,12 @@ GateResult HealthGate(const Json& entry, const Json& host_status, Clock::time_po
                       seconds min_healthy, seconds deadline) {
   GateResult g;
   const std::string revision = entry["revision"];
-  const auto admitted_at = ParseRfc3339(entry.value("admittedAt", "")).value_or(now);
+  const auto admitted_at = TimeOr(entry.value("admittedAt", ""), now);
   const bool on_revision = host_status.value("revision", "") == revision;
   const Json* healthy = FindCondition(host_status, "Healthy");
   const Json* reachable = FindCondition(host_status, "Reachable");
   auto since = [&](const Json* c) {
-    return std::max(admitted_at, ParseRfc3339(c->value("lastTransitionTime", "")).value_or(now));
+    return std::max(admitted_at, TimeOr(c->value("lastTransitionTime", ""), now));
   };
   if (on_revision && healthy && healthy->value("status", "") == "True") {
     auto healthy_since = since(healthy);
@@ -86,7 +85,7 @@ GateResult HealthGate(const Json& entry, const Json& host_status, Clock::time_po
     }
     g.decided_at = healthy_since + min_healthy;
   } else if (reachable && reachable->value("status", "") == "False" &&
-             ParseRfc3339(reachable->value("lastTransitionTime", "")).value_or(now) >= admitted_at) {
+             TimeOr(reachable->value("lastTransitionTime", ""), now) >= admitted_at) {
     g.state = kFailed;
     g.message = "unreachable: " + reachable->value("message", "");
     return g;
@@ -175,7 +174,7 @@ RolloutDecision DecideRollout(const Json& rollout, const std::vector<RolloutHost
                               const std::string& inputs_revision, Clock::time_point now,
                               const RolloutOverlaps& overlaps) {
   RolloutDecision d;
-  const std::string now_text = Rfc3339(now);
+  const std::string now_text = FormatRfc3339(now);
   const Json& spec = rollout["spec"];
   const Json strategy = spec.value("strategy", Json::object());
   const Json gate = spec.value("healthGate", Json::object());
