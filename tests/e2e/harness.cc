@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "fleet/core/files.h"
+
 extern char** environ;
 
 namespace e2e {
@@ -276,10 +278,8 @@ HttpResponse Http(const std::string& method, int port, const std::string& target
 }
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto text = fleet::ReadFileText(path);
+  return text.ok() ? std::move(text).value() : "";
 }
 
 std::string Indent(const std::string& text, int n) {
