@@ -1,4 +1,5 @@
-// Files compiled into the binaries by cmake/embed.cmake.
+// Files compiled into the binaries by cmake/embed.cmake; each embed_files(target Symbol ...) call
+// defines fleet::Symbol(), declared by its user.
 #pragma once
 
 #include <string_view>
@@ -10,8 +11,5 @@ struct EmbeddedFile {
   std::string_view name;  // base name, e.g. "hosts.vpsfleet.io.yaml"
   std::string_view data;
 };
-
-// The CRDs from crds/, the one source of truth for resource schemas.
-const std::vector<EmbeddedFile>& EmbeddedCrds();
 
 }  // namespace fleet
