@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
+#include <cstdio>
 
 #include "agent/http_client.h"
 #include "agent/version.h"
@@ -16,9 +16,10 @@ namespace agent {
 namespace {
 
 double ResidentBytes(const std::string& procfs) {
-  std::ifstream in(procfs + "/self/statm");
   long size = 0, resident = 0;
-  in >> size >> resident;
+  if (const auto statm = fleet::ReadKernelFile(procfs + "/self/statm"); statm.ok()) {
+    std::sscanf(statm->c_str(), "%ld %ld", &size, &resident);
+  }
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 

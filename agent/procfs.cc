@@ -21,30 +21,6 @@ std::string TrimTrailing(std::string s) {
 
 }  // namespace
 
-fleet::Result<std::string> ReadFile(const std::string& path) {
-  // read(2) rather than streams: procfs files report size 0, and this is the hot path of a scrape.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fleet::Status::NotFound(path + ": " + std::strerror(errno));
-  std::string out;
-  char buf[8192];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return fleet::Status::Unavailable(path + ": " + std::strerror(err));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    // procfs, sysfs and cgroupfs fill the buffer as far as the content goes, so a short read is
-    // the end: skipping the read that would return 0 saves a syscall per file, ~1,000 a scrape.
-    if (static_cast<size_t>(n) < sizeof buf) break;
-  }
-  ::close(fd);
-  return out;
-}
-
 OpenFiles::~OpenFiles() {
   for (const auto& [path, fd] : fds_) ::close(fd);
 }
@@ -92,7 +68,7 @@ void OpenFiles::ForgetContaining(const std::string& part) {
 }
 
 std::string ReadTrimmed(const std::string& path, const std::string& fallback) {
-  auto content = ReadFile(path);
+  auto content = fleet::ReadKernelFile(path);
   return content.ok() ? TrimTrailing(std::move(*content)) : fallback;
 }
 

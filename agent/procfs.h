@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fleet/core/files.h"
 #include "fleet/core/metrics.h"
 #include "fleet/core/status.h"
 
@@ -17,7 +18,6 @@ namespace agent {
 // every architecture (whatever CONFIG_HZ is).
 inline constexpr double kUserHz = 100.0;
 
-fleet::Result<std::string> ReadFile(const std::string& path);
 // The file's content without the trailing newline, or `fallback` when it cannot be read.
 std::string ReadTrimmed(const std::string& path, const std::string& fallback = "");
 // Splits on runs of spaces, tabs and newlines; no empty fields.

@@ -65,7 +65,7 @@ size_t OpenFds(const std::string& procfs) {
 void AppendProcessMetrics(const std::string& procfs, std::vector<Family>* out) {
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
-  auto stat = ReadFile(procfs + "/self/stat");
+  auto stat = fleet::ReadKernelFile(procfs + "/self/stat");
   if (stat.ok()) {
     // Fields after the parenthesised command name, which may itself contain spaces.
     auto f = Fields(std::string_view(*stat).substr(stat->rfind(')') + 2));

@@ -13,7 +13,7 @@
 #include "agent/regex_filter.h"
 #include "agent/tar_gz.h"
 #include "fleet/core/files.h"
-#include "fleet/core/rfc3339.h"
+#include "fleet/core/time.h"
 #include "fleet/core/yaml_codec.h"
 
 namespace agent {
@@ -74,8 +74,8 @@ std::string RuntimeJson(const SupportSources& s) {
   fleet::Json j;
   j["version"] = VPSFLEET_VERSION;
   j["pid"] = ::getpid();
-  j["started"] = fleet::Rfc3339(s.started);
-  j["now"] = fleet::Rfc3339(now);
+  j["started"] = fleet::FormatRfc3339(s.started);
+  j["now"] = fleet::FormatRfc3339(now);
   j["uptimeSeconds"] = duration_cast<seconds>(now - s.started).count();
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);

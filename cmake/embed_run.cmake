@@ -1,5 +1,5 @@
 # Script mode: writes OUT with `std::vector<EmbeddedFile> SYMBOL()` listing FILES as raw string data.
-set(body "#include <string_view>\n#include <vector>\n#include \"fleet/embedded.h\"\nnamespace fleet {\nconst std::vector<EmbeddedFile>& ${SYMBOL}() {\n  static const std::vector<EmbeddedFile> files = {\n")
+set(body "#include <string_view>\n#include <vector>\n#include \"fleet/core/embedded.h\"\nnamespace fleet {\nconst std::vector<EmbeddedFile>& ${SYMBOL}() {\n  static const std::vector<EmbeddedFile> files = {\n")
 string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
   file(READ "${f}" hex HEX)

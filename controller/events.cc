@@ -9,7 +9,7 @@ void EventRecorder::Record(const std::string& host, const std::string& type,
                            const std::string& reason, const std::string& foreign_message) {
   // Messages quote hosts (a banner, a command's stderr): kept only as valid, bounded UTF-8.
   const std::string message = fleet::ForeignText(foreign_message);
-  const std::string now = Rfc3339(std::chrono::system_clock::now());
+  const std::string now = FormatRfc3339(std::chrono::system_clock::now());
   std::lock_guard lock(mu_);
   auto& list = events_[host];
   if (!list.empty()) {

@@ -51,6 +51,6 @@ class HealthTracker {
   std::map<std::string, std::chrono::system_clock::time_point> expected_since_;
 };
 
-using fleet::Rfc3339;
+using fleet::FormatRfc3339;
 
 }  // namespace controller

@@ -192,7 +192,7 @@ fleet::Result<SshTarget> SshTargetFor(const HostSpec& spec, const std::map<std::
 Status HostReconciler::Deliver(const std::string& name, const HostSpec& spec,
                                const fleet::RenderedAgent& rendered,
                                const std::map<std::string, Json>& secrets, HostStatus& status) {
-  const std::string now = Rfc3339(Clock::now());
+  const std::string now = FormatRfc3339(Clock::now());
   auto set = [&](const char* type, const char* value, std::string reason, std::string message) {
     fleet::SetCondition(status.conditions, {type, value, std::move(reason), std::move(message)}, now);
   };
@@ -327,7 +327,7 @@ ReconcileResult HostReconciler::Finalize(const Json& host, HostStatus status) {
   // Nothing was written to a host that was never connected to.
   const bool touched = !status.token_hash.empty() || fleet::FindCondition(status.conditions, ctype::kAgentInstalled);
   if (touched) {
-    const std::string now = Rfc3339(Clock::now());
+    const std::string now = FormatRfc3339(Clock::now());
     auto fail = [&](std::string why, const Status& st) -> ReconcileResult {
       fleet::SetCondition(status.conditions, {ctype::kAgentRemoved, cstatus::kFalse, std::move(why), st.message()}, now);
       if (events_) events_->Record(name, "Warning", "CleanupFailed", st.message());
@@ -378,7 +378,7 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     host = store.Get("Host", name);
     if (!host.ok()) return {host.status(), {}};
   }
-  const std::string now = Rfc3339(Clock::now());
+  const std::string now = FormatRfc3339(Clock::now());
   status.observed_generation = (*host)["metadata"].value("generation", 0);
   const HostSpec spec = (*host)["spec"].get<HostSpec>();
 

@@ -47,7 +47,7 @@ void ReportReceiver::Overlay(fleet::Json& host) {
   if (!host.contains("metadata")) return;
   auto report = health_.Last(host["metadata"].value("name", ""));
   if (!report) return;
-  host["status"]["lastSeen"] = Rfc3339(report->received);
+  host["status"]["lastSeen"] = FormatRfc3339(report->received);
   host["status"]["agentVersion"] = report->version;
   if (report->resources.is_object() && !report->resources.empty()) {
     host["status"]["agentResources"] = report->resources;

@@ -74,7 +74,7 @@ Json ContentHashes(const std::map<std::string, std::string>& files) {
 Json ToJson(const fleet::RenderedAgent& r) {
   return {{"revision", r.revision}, {"configPath", r.config_path}, {"config", r.config},
           {"secretFileHashes", ContentHashes(r.secret_files)}, {"agentVersion", r.agent_version},
-          {"firstSeen", Rfc3339(std::chrono::system_clock::now())}};
+          {"firstSeen", FormatRfc3339(std::chrono::system_clock::now())}};
 }
 
 // Revisions recorded before the history kept only hashes held the files' content: replaced by

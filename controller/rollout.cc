@@ -9,7 +9,7 @@
 
 #include "controller/revisions.h"
 #include "fleet/core/crypto.h"
-#include "fleet/core/rfc3339.h"
+#include "fleet/core/time.h"
 #include "fleet/selector.h"
 #include "fleet/types/conditions.h"
 #include "fleet/types/host.h"
@@ -34,11 +34,10 @@ namespace phase = fleet::rollout_phase;
 
 namespace {
 
-std::optional<Clock::time_point> ParseRfc3339(const std::string& text) {
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  return Clock::from_time_t(timegm(&tm));
+// A time this controller wrote; `fallback` when it is missing or malformed.
+Clock::time_point TimeOr(const std::string& text, Clock::time_point fallback) {
+  const auto t = fleet::ParseRfc3339(text);
+  return t.ok() ? *t : fallback;
 }
 
 // A count or percentage of total (validated by the schema as ^[0-9]+%?$); percentages round up
@@ -70,12 +69,12 @@ struct GateResult {
 GateResult HealthGate(const RolloutHostEntry& entry, const HostStatus& host_status, Clock::time_point now,
                       seconds min_healthy, seconds deadline) {
   GateResult g;
-  const auto admitted_at = ParseRfc3339(entry.admitted_at).value_or(now);
+  const auto admitted_at = TimeOr(entry.admitted_at, now);
   const bool on_revision = host_status.revision == entry.revision;
   const Condition* healthy = fleet::FindCondition(host_status.conditions, ctype::kHealthy);
   const Condition* reachable = fleet::FindCondition(host_status.conditions, ctype::kReachable);
   auto since = [&](const Condition* c) {
-    return std::max(admitted_at, ParseRfc3339(c->last_transition_time).value_or(now));
+    return std::max(admitted_at, TimeOr(c->last_transition_time, now));
   };
   if (on_revision && healthy && healthy->status == cstatus::kTrue) {
     auto healthy_since = since(healthy);
@@ -85,7 +84,7 @@ GateResult HealthGate(const RolloutHostEntry& entry, const HostStatus& host_stat
     }
     g.decided_at = healthy_since + min_healthy;
   } else if (reachable && reachable->status == cstatus::kFalse &&
-             ParseRfc3339(reachable->last_transition_time).value_or(now) >= admitted_at) {
+             TimeOr(reachable->last_transition_time, now) >= admitted_at) {
     g.state = state::kFailed;
     g.message = "unreachable: " + reachable->message;
     return g;
@@ -208,7 +207,7 @@ RolloutPlan Plan(const Json& rollout, const std::vector<RolloutHost>& hosts,
   p.min_healthy = seconds(p.spec.MinHealthySeconds());
   p.deadline = seconds(p.spec.ProgressDeadlineSeconds());
   p.now = now;
-  p.now_text = fleet::Rfc3339(now);
+  p.now_text = fleet::FormatRfc3339(now);
   if (!status.history) status.history.emplace();
   if (!status.hosts) status.hosts.emplace();
   status.observed_generation = rollout["metadata"].value("generation", 0);

@@ -4,13 +4,9 @@
 
 namespace controller {
 
-WorkQueue::WorkQueue(std::chrono::milliseconds base_backoff, std::chrono::milliseconds max_backoff)
-    : base_(base_backoff), max_(max_backoff), delay_thread_([this] { DelayLoop(); }) {}
-
-WorkQueue::~WorkQueue() {
-  ShutDown();
-  delay_thread_.join();
-}
+WorkQueue::WorkQueue(std::chrono::milliseconds base_backoff, std::chrono::milliseconds max_backoff,
+                     Now now)
+    : base_(base_backoff), max_(max_backoff), now_(std::move(now)) {}
 
 void WorkQueue::Add(const std::string& key) {
   std::lock_guard lock(mu_);
@@ -29,8 +25,8 @@ void WorkQueue::AddAfter(const std::string& key, std::chrono::milliseconds delay
   if (delay.count() <= 0) return Add(key);
   std::lock_guard lock(mu_);
   if (shutting_down_) return;
-  delayed_.emplace(Clock::now() + delay, key);
-  delay_cv_.notify_one();
+  delayed_.emplace(now_() + delay, key);
+  cv_.notify_all();  // waiters recompute when to look again
 }
 
 std::chrono::milliseconds WorkQueue::NextBackoff(const std::string& key) {
@@ -61,7 +57,13 @@ int WorkQueue::Failures(const std::string& key) {
 
 std::optional<std::string> WorkQueue::Get() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return !queue_.empty() || shutting_down_; });
+  for (QueueDueKeys(); queue_.empty() && !shutting_down_; QueueDueKeys()) {
+    if (delayed_.empty()) {
+      cv_.wait(lock);
+    } else {
+      cv_.wait_for(lock, delayed_.begin()->first - now_());
+    }
+  }
   if (queue_.empty()) return std::nullopt;
   std::string key = std::move(queue_.front());
   queue_.pop_front();
@@ -83,33 +85,24 @@ void WorkQueue::ShutDown() {
   std::lock_guard lock(mu_);
   shutting_down_ = true;
   cv_.notify_all();
-  delay_cv_.notify_all();
 }
 
 size_t WorkQueue::Len() {
   std::lock_guard lock(mu_);
+  QueueDueKeys();
   return queue_.size();
 }
 
-void WorkQueue::DelayLoop() {
-  std::unique_lock lock(mu_);
-  while (!shutting_down_) {
-    if (delayed_.empty()) {
-      delay_cv_.wait(lock);
-      continue;
-    }
-    auto first = delayed_.begin();
-    if (first->first > Clock::now()) {
-      delay_cv_.wait_until(lock, first->first);
-      continue;
-    }
-    std::string key = first->second;
-    delayed_.erase(first);
+void WorkQueue::QueueDueKeys() {
+  if (shutting_down_) return;
+  const auto now = now_();
+  while (!delayed_.empty() && delayed_.begin()->first <= now) {
+    std::string key = std::move(delayed_.begin()->second);
+    delayed_.erase(delayed_.begin());
     if (processing_.count(key)) {
       dirty_.insert(key);
     } else if (queued_.insert(key).second) {
       queue_.push_back(key);
-      cv_.notify_one();
     }
   }
 }

@@ -1,17 +1,13 @@
-// Files compiled into the binaries by cmake/embed.cmake.
+// The CRDs compiled into the binaries (crds/CMakeLists.txt), the one source of truth for
+// resource schemas.
 #pragma once
 
-#include <string_view>
 #include <vector>
+
+#include "fleet/core/embedded.h"
 
 namespace fleet {
 
-struct EmbeddedFile {
-  std::string_view name;  // base name, e.g. "hosts.vpsfleet.io.yaml"
-  std::string_view data;
-};
-
-// The CRDs from crds/, the one source of truth for resource schemas.
 const std::vector<EmbeddedFile>& EmbeddedCrds();
 
 }  // namespace fleet

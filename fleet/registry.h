@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fleet/resource.h"
-#include "fleet/core/rfc3339.h"
+#include "fleet/core/time.h"
 #include "fleet/selector.h"
 #include "fleet/store.h"
 

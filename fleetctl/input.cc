@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "fleet/core/files.h"
 #include "fleet/resource.h"
 
 namespace fleetctl {
@@ -54,11 +54,9 @@ fleet::Result<std::vector<fleet::Document>> LoadInputs(const std::vector<std::st
       return fleet::Status::NotFound(p + ": no such file or directory");
     }
     for (const auto& f : files) {
-      std::ifstream in(f, std::ios::binary);
-      if (!in) return fleet::Status::NotFound(f + ": cannot read");
-      std::stringstream ss;
-      ss << in.rdbuf();
-      FLEET_RETURN_IF_ERROR(ParseInto(ss.str(), f, &docs));
+      auto text = fleet::ReadFileText(f);
+      if (!text.ok()) return fleet::Status::NotFound(f + ": cannot read");
+      FLEET_RETURN_IF_ERROR(ParseInto(*text, f, &docs));
     }
   }
   if (docs.empty()) return fleet::Status::Invalid("no objects found in the given files");

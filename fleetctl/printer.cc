@@ -6,14 +6,15 @@
 #include "fleet/jsonpath.h"
 #include "fleet/types/conditions.h"
 #include "fleet/core/text.h"
+#include "fleet/core/time.h"
 
 namespace fleetctl {
 namespace {
 
-std::time_t ParseRfc3339(const std::string& s) {
-  std::tm tm{};
-  if (!strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return timegm(&tm);
+// The age of a timestamp the API server wrote; kubectl's "<unknown>" when it is none.
+std::string AgeOf(const std::string& text, std::time_t now) {
+  const auto t = fleet::ParseRfc3339(text);
+  return t.ok() ? fleet::HumanAge(std::chrono::system_clock::from_time_t(now) - *t) : "<unknown>";
 }
 
 std::string Upper(std::string s) {
@@ -24,8 +25,8 @@ std::string Upper(std::string s) {
 std::string Cell(const fleet::Json& v, const std::string& type, std::time_t now) {
   if (v.is_null()) return "<none>";
   if (type == "date" && v.is_string()) {
-    std::time_t t = ParseRfc3339(v.get<std::string>());
-    return t ? HumanAge(t, now) : v.get<std::string>();
+    return fleet::ParseRfc3339(v.get<std::string>()).ok() ? AgeOf(v.get<std::string>(), now)
+                                                          : v.get<std::string>();
   }
   if (v.is_string()) return v.get<std::string>();
   return fleet::DumpJson(v);
@@ -68,18 +69,6 @@ fleet::Result<OutputFormat> ParseOutputFormat(const std::string& s) {
   if (s == "json") return OutputFormat::kJson;
   if (s == "name") return OutputFormat::kName;
   return fleet::Status::Invalid("--output: unknown format \"" + s + "\" (wide, yaml, json, name)");
-}
-
-std::string HumanAge(std::time_t since, std::time_t now) {
-  long s = std::max<long>(0, static_cast<long>(now - since));
-  if (s < 120) return std::to_string(s) + "s";
-  long m = s / 60;
-  if (m < 10) return std::to_string(m) + "m" + (s % 60 ? std::to_string(s % 60) + "s" : "");
-  if (m < 180) return std::to_string(m) + "m";
-  long h = m / 60;
-  if (h < 8) return std::to_string(h) + "h" + (m % 60 ? std::to_string(m % 60) + "m" : "");
-  if (h < 48) return std::to_string(h) + "h";
-  return std::to_string(h / 24) + "d";
 }
 
 std::string FormatTable(const fleet::KindInfo& kind, const std::vector<fleet::Json>& items,
@@ -142,7 +131,7 @@ std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object,
     }
   }
   std::string created = meta.value("creationTimestamp", "");
-  field("Created", created + " (" + HumanAge(ParseRfc3339(created), now) + " ago)");
+  field("Created", created + " (" + AgeOf(created, now) + " ago)");
   field("Generation", std::to_string(meta.value("generation", 0)));
   field("Version", meta.value("resourceVersion", ""));
   for (const auto& ref : meta.value("ownerReferences", fleet::Json::array())) {
@@ -150,7 +139,7 @@ std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object,
   }
   if (meta.contains("deletionTimestamp")) {
     const std::string since = meta.value("deletionTimestamp", "");
-    field("Terminating", "since " + since + " (" + HumanAge(ParseRfc3339(since), now) + " ago)");
+    field("Terminating", "since " + since + " (" + AgeOf(since, now) + " ago)");
   }
   std::string finalizers;
   for (const auto& f : meta.value("finalizers", fleet::Json::array())) {
@@ -184,7 +173,7 @@ std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object,
     std::vector<std::vector<std::string>> rows = {{"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"}};
     for (const auto& c : conditions.get<std::vector<fleet::Condition>>()) {
       const std::string& t = c.last_transition_time;
-      rows.push_back({c.type, c.status, c.reason, t.empty() ? "" : HumanAge(ParseRfc3339(t), now), c.message});
+      rows.push_back({c.type, c.status, c.reason, t.empty() ? "" : AgeOf(t, now), c.message});
     }
     out << Indent(Columns(rows), 2);
   } else {
@@ -197,11 +186,11 @@ std::string Describe(const fleet::KindInfo& kind, const fleet::Json& object,
     } else {
       std::vector<std::vector<std::string>> rows = {{"TYPE", "REASON", "AGE", "MESSAGE"}};
       for (const auto& e : events) {
-        std::string age = HumanAge(ParseRfc3339(e.value("lastTimestamp", "")), now);
+        std::string age = AgeOf(e.value("lastTimestamp", ""), now);
         int count = e.value("count", 1);
         if (count > 1) {
           age += " (x" + std::to_string(count) + " over " +
-                 HumanAge(ParseRfc3339(e.value("firstTimestamp", "")), now) + ")";
+                 AgeOf(e.value("firstTimestamp", ""), now) + ")";
         }
         rows.push_back({e.value("type", ""), e.value("reason", ""), age, e.value("message", "")});
       }

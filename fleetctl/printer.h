@@ -13,9 +13,6 @@ namespace fleetctl {
 enum class OutputFormat { kTable, kWide, kYaml, kJson, kName };
 fleet::Result<OutputFormat> ParseOutputFormat(const std::string& s);
 
-// "45s", "3m12s", "5h", "12d" — kubectl's human durations.
-std::string HumanAge(std::time_t since, std::time_t now);
-
 std::string FormatTable(const fleet::KindInfo& kind, const std::vector<fleet::Json>& items,
                         bool wide, std::time_t now);
 // One object or, for several, a v1 List.

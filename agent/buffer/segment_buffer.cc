@@ -9,8 +9,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 #include <sstream>
+
+#include "fleet/core/files.h"
 
 namespace agent {
 namespace {
@@ -55,11 +56,10 @@ bool PreadAll(int fd, char* out, size_t size, uint64_t offset) {
   return true;
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// The file, or nothing when it is missing or unreadable (a segment or cursor never written).
+std::string ReadOrEmpty(const std::filesystem::path& path) {
+  auto text = fleet::ReadFileText(path.string());
+  return text.ok() ? std::move(text).value() : std::string();
 }
 
 }  // namespace
@@ -120,7 +120,7 @@ fleet::Status SegmentBuffer::LoadExisting() {
   std::sort(seqs.begin(), seqs.end());
   for (size_t i = 0; i < seqs.size(); ++i) {
     Segment segment{seqs[i], 0, {}, true};
-    const std::string data = ReadFile(PathOf(segment.seq));
+    const std::string data = ReadOrEmpty(PathOf(segment.seq));
     segment.size = data.size();
     uint64_t offset = 0;
     bool seal_seen = false;
@@ -162,7 +162,7 @@ fleet::Status SegmentBuffer::LoadExisting() {
     segments_.push_back(std::move(segment));
   }
   stats_.segments = segments_.size();
-  const std::string ack = ReadFile(options_.dir / "ack");
+  const std::string ack = ReadOrEmpty(options_.dir / "ack");
   std::istringstream in(ack);
   in >> acked_.segment >> acked_.offset;
   if (acked_.segment == UINT64_MAX) {

@@ -97,7 +97,7 @@ class DiskstatsCollector : public Collector {
   // Properties ("E:KEY=value" lines) from udev's database entry for a block device, if any.
   std::map<std::string, std::string> Udev(const std::string& major, const std::string& minor) {
     std::map<std::string, std::string> props;
-    auto text = ReadFile(paths_.udev_data + "/b" + major + ":" + minor);
+    auto text = fleet::ReadFileText(paths_.udev_data + "/b" + major + ":" + minor);
     if (!text.ok()) return props;
     for (std::string_view line : Lines(*text)) {
       if (line.substr(0, 2) != "E:") continue;

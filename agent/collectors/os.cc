@@ -31,8 +31,8 @@ class OsCollector : public Collector {
   explicit OsCollector(HostPaths paths) : paths_(std::move(paths)) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    fleet::Result<std::string> text = ReadFile(paths_.rootfs + "/etc/os-release");
-    if (!text.ok()) text = ReadFile(paths_.rootfs + "/usr/lib/os-release");
+    fleet::Result<std::string> text = fleet::ReadFileText(paths_.rootfs + "/etc/os-release");
+    if (!text.ok()) text = fleet::ReadFileText(paths_.rootfs + "/usr/lib/os-release");
     if (!text.ok()) return text.status();
     std::map<std::string, std::string> kv;
     for (std::string_view line : Lines(*text)) {

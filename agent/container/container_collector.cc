@@ -243,7 +243,7 @@ class ContainerCollector : public Collector {
   const std::string& DeviceName(const std::string& major_minor) {
     auto [it, inserted] = device_names_.try_emplace(major_minor, major_minor);
     if (!inserted) return it->second;
-    auto text = ReadFile(options_.paths.Sys("dev/block/" + major_minor + "/uevent"));
+    auto text = fleet::ReadKernelFile(options_.paths.Sys("dev/block/" + major_minor + "/uevent"));
     if (text.ok()) {
       for (std::string_view line : Lines(*text)) {
         if (line.substr(0, 8) == "DEVNAME=") it->second = "/dev/" + std::string(line.substr(8));

@@ -109,7 +109,7 @@ CgroupMemoryLimit LowestLimit(const CgroupProbe& probe, const CgroupMount& mount
 }  // namespace
 
 fleet::Result<CgroupMemoryLimit> DetectCgroupMemoryLimit(const CgroupProbe& probe) {
-  auto self = ReadFile(probe.self_cgroup);
+  auto self = fleet::ReadKernelFile(probe.self_cgroup);
   if (!self.ok()) return self.status();
   const std::string mountinfo = ReadTrimmed(probe.mountinfo);
   // hierarchy-id:controller-list:path; v2 is "0::path". The v1 memory controller wins on a

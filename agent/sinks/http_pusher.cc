@@ -1,20 +1,17 @@
 #include "agent/sinks/http_pusher.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "agent/http_client.h"
 #include "fleet/core/crypto.h"
+#include "fleet/core/files.h"
 
 namespace agent {
 namespace {
 
 fleet::Result<std::string> ReadPassword(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fleet::Status::Invalid("cannot read password file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string password = ss.str();
+  auto read = fleet::ReadFileText(path);
+  if (!read.ok()) return fleet::Status::Invalid("cannot read password file " + path);
+  std::string password = std::move(read).value();
   while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
     password.pop_back();
   }

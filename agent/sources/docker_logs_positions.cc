@@ -1,24 +1,21 @@
 #include "agent/sources/docker_logs_positions.h"
+#include "fleet/core/files.h"
 #include "fleet/core/text.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace agent {
 
 fleet::Result<LogPositions> LoadLogPositions(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return LogPositions{};
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const auto text = fleet::ReadFileText(path.string());
+  if (!text.ok()) return LogPositions{};
   try {
     LogPositions out;
-    const nlohmann::json j = nlohmann::json::parse(ss.str());
+    const nlohmann::json j = nlohmann::json::parse(*text);
     for (const auto& [id, p] : j.items()) {
       out[id] = {p.at("ts").get<int64_t>(), p.at("n").get<uint32_t>()};
     }

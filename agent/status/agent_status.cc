@@ -1,6 +1,6 @@
 #include "agent/status/agent_status.h"
 
-#include "fleet/core/rfc3339.h"
+#include "fleet/core/time.h"
 
 namespace agent::status {
 namespace {
@@ -57,7 +57,7 @@ fleet::Json AgentStatus::Json() const {
   const ConfigState& c = config_;
   fleet::Json last_reload = nullptr;
   if (c.reloads_ok + c.reloads_failed > 0) {
-    last_reload = {{"time", fleet::Rfc3339(c.last_reload_at)},
+    last_reload = {{"time", fleet::FormatRfc3339(c.last_reload_at)},
                    {"successful", c.last_reload_ok},
                    {"trigger", c.last_reload_trigger},
                    {"error", c.last_reload_error}};
@@ -65,7 +65,7 @@ fleet::Json AgentStatus::Json() const {
   const std::chrono::duration<double> uptime = Clock::now() - started_;
   return {{"instance", instance_},
           {"version", version_},
-          {"startTime", fleet::Rfc3339(started_)},
+          {"startTime", fleet::FormatRfc3339(started_)},
           {"uptimeSeconds", uptime.count()},
           // An invalid new config leaves the old one running, but someone has to fix the file.
           {"healthy", healthy && c.last_reload_ok},
@@ -73,7 +73,7 @@ fleet::Json AgentStatus::Json() const {
            {{"file", c.file},
             {"revision", c.revision},
             {"sha256", c.sha256},
-            {"loadedAt", fleet::Rfc3339(c.loaded_at)},
+            {"loadedAt", fleet::FormatRfc3339(c.loaded_at)},
             {"lastReload", last_reload},
             {"reloads", {{"success", c.reloads_ok}, {"failure", c.reloads_failed}}}}},
           {"liveView", registry_.live_enabled()},

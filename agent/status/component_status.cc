@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "fleet/core/rfc3339.h"
+#include "fleet/core/time.h"
 
 namespace agent::status {
 namespace {
@@ -186,7 +186,7 @@ std::shared_ptr<Component> Registry::Watch(const std::string& name) {
 
 fleet::Json ToJson(const ComponentSnapshot& s) {
   auto time = [](const std::optional<Clock::time_point>& t) -> fleet::Json {
-    return t ? fleet::Json(fleet::Rfc3339(*t)) : fleet::Json(nullptr);
+    return t ? fleet::Json(fleet::FormatRfc3339(*t)) : fleet::Json(nullptr);
   };
   fleet::Json counters = fleet::Json::object(), rates = fleet::Json::object();
   for (const auto& [name, value] : s.counters) {
@@ -208,7 +208,7 @@ fleet::Json ToJson(const ComponentSnapshot& s) {
 
 fleet::Json ToJson(const std::vector<LiveEntry>& entries) {
   fleet::Json out = fleet::Json::array();
-  for (const auto& e : entries) out.push_back({{"time", fleet::Rfc3339(e.time)}, {"text", e.text}});
+  for (const auto& e : entries) out.push_back({{"time", fleet::FormatRfc3339(e.time)}, {"text", e.text}});
   return out;
 }
 

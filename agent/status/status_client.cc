@@ -5,19 +5,16 @@
 #include <algorithm>
 
 #include "agent/local_client.h"
+#include "fleet/core/time.h"
 
 namespace agent::status {
 namespace {
 
 std::string Ago(const fleet::Json& time) {
   if (!time.is_string()) return "never";
-  std::tm tm{};
-  const std::string s = time.get<std::string>();
-  if (!strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return s;
-  const auto then = std::chrono::system_clock::from_time_t(timegm(&tm));
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - then).count();
-  return secs < 120 ? fmt::format("{}s ago", std::max<long long>(secs, 0))
-                    : secs < 7200 ? fmt::format("{}m ago", secs / 60) : fmt::format("{}h ago", secs / 3600);
+  const auto then = fleet::ParseRfc3339(time.get<std::string>());
+  if (!then.ok()) return time.get<std::string>();
+  return fleet::HumanAge(std::chrono::system_clock::now() - *then) + " ago";
 }
 
 std::string Rates(const fleet::Json& c) {

@@ -1,23 +1,36 @@
 #include "fleet/core/files.h"
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 
 namespace fleet {
 
-Result<std::string> ReadFileText(const std::string& path, size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
+Result<std::string> ReadFileText(const std::string& path, size_t max_bytes, FileKind kind) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound("cannot read " + path);
   std::string text;
-  char buf[16384];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    if (text.size() + static_cast<size_t>(in.gcount()) > max_bytes) {
+  char buf[8192];  // on the stack: a procfs file fits, and the string is allocated once for it
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return Status::Unavailable(path + ": " + std::strerror(err));
+    }
+    if (text.size() + static_cast<size_t>(n) > max_bytes) {
+      ::close(fd);
       return Status::Invalid(path + ": longer than " + std::to_string(max_bytes) + " bytes");
     }
-    text.append(buf, static_cast<size_t>(in.gcount()));
+    text.append(buf, static_cast<size_t>(n));
+    if (n == 0 || (kind == FileKind::kKernel && static_cast<size_t>(n) < sizeof buf)) break;
   }
+  ::close(fd);
   return text;
 }
 

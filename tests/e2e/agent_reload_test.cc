@@ -102,7 +102,8 @@ TEST(AgentReload, SighupSwapsToTheNewRevisionAndBufferedLinesSurvive) {
   ASSERT_GT(want.size(), 300u);
   EXPECT_TRUE(e2e::WaitFor([&] { return received().size() >= want.size(); }, 60s))
       << received().size() << " of " << want.size() << "\n" << agent.Log();
-  std::this_thread::sleep_for(1s);  // duplicates would still be arriving
+  // Nothing left in the buffer to send (again): a duplicate would be among what was received.
+  EXPECT_TRUE(e2e::WaitFor([&] { return agent.Metric("fleet_agent_buffer_pending_bytes") == 0; }, 30s));
   EXPECT_EQ(received(), want);
   EXPECT_EQ(loki.Errors(), std::vector<std::string>{});
   EXPECT_NE(agent.Log().find("config reloaded (SIGHUP): revision r1 -> r2"), std::string::npos) << agent.Log();

@@ -31,13 +31,6 @@ namespace {
 using controller::SshTarget;
 using fleet::Code;
 
-std::string ReadLocal(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class DeliverySsh : public ::testing::Test {
  protected:
   std::unique_ptr<controller::RemoteSession> ConnectOrDie(const SshTarget& target) {
@@ -111,7 +104,7 @@ TEST_F(DeliverySsh, RotatedHostKeyIsRefusedAndNothingIsWritten) {
       << refused.status().message();
   EXPECT_NE(refused.status().message().find(host_.host_public_key()), std::string::npos)
       << "the message names the key now presented";
-  EXPECT_EQ(ReadLocal(file), "revision: 1\n");
+  EXPECT_EQ(ReadFile(file), "revision: 1\n");
 }
 
 TEST_F(DeliverySsh, PinnedKeysOfOtherTypesTable) {
@@ -326,7 +319,7 @@ TEST_F(DeliverySsh, PrefetchHashesManyFilesInOneCommandAndEachAnswerServesOnce) 
   // A prefetched path uploads without preparing (its directory exists, stale files are gone).
   ASSERT_TRUE(session->Prefetch({changed}).ok());
   ASSERT_TRUE(session->Upload(changed, "new", 0640).ok());
-  EXPECT_EQ(ReadLocal(changed), "new");
+  EXPECT_EQ(ReadFile(changed), "new");
 }
 
 TEST_F(DeliverySsh, UploadReplacesAtomicallyWhileAReaderWatches) {
@@ -347,7 +340,7 @@ TEST_F(DeliverySsh, UploadReplacesAtomicallyWhileAReaderWatches) {
   std::atomic<int> reads{0};
   std::thread reader([&] {
     while (!done) {
-      seen.insert(fleet::Sha256Hex(ReadLocal(path)));
+      seen.insert(fleet::Sha256Hex(ReadFile(path)));
       ++reads;
     }
   });
@@ -398,7 +391,7 @@ TEST(DeliverySftp, UploadReplacesAndRefusesADirectoryInItsPlaceWithAndWithoutPos
     ASSERT_TRUE((*session)->Upload(path, "revision: 1\n", 0600).ok());
     fleet::Status replaced = (*session)->Upload(path, "revision: 2\n", 0640);
     ASSERT_TRUE(replaced.ok()) << replaced.ToString();
-    EXPECT_EQ(ReadLocal(path), "revision: 2\n");
+    EXPECT_EQ(ReadFile(path), "revision: 2\n");
     EXPECT_EQ(std::filesystem::status(path).permissions(), std::filesystem::perms(0640));
     EXPECT_EQ(CountOf(host.Log(), "Starting session: command"), server.commands) << host.Log();
 
@@ -522,11 +515,11 @@ TEST(DeliverySshFleet, TenHostsInParallelPushThenSkip) {
   const auto skip_took = Clock::now() - started;
   std::cout << kHosts << " hosts: push " << ms(push_took) << " ms, no-change pass "
             << ms(skip_took) << " ms\n";
-  for (const auto& h : hosts) EXPECT_EQ(ReadLocal(h->install_dir() + "/agent.yaml"), config);
+  for (const auto& h : hosts) EXPECT_EQ(ReadFile(h->install_dir() + "/agent.yaml"), config);
   EXPECT_LT(skip_took, std::chrono::seconds(1)) << "the issue's no-change target, for 50 hosts";
 }
 
-int ReadPid(const std::string& path) { return std::atoi(ReadLocal(path).c_str()); }
+int ReadPid(const std::string& path) { return std::atoi(ReadFile(path).c_str()); }
 
 // A zombie has exited; it only waits for this sandbox's init, which reaps lazily.
 bool ProcessRuns(int pid) {
@@ -582,10 +575,10 @@ TEST_F(DeliverySsh, BundleInstallsByChecksumAndAgentRunsUnderTheSupervisor) {
   };
   started = std::chrono::steady_clock::now();
   fleet::Status restarted = controller::RestartAgent(*session, dir, config);
-  ASSERT_TRUE(restarted.ok()) << restarted.ToString() << ReadLocal(dir + "/log/agent.log");
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString() << ReadFile(dir + "/log/agent.log");
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3))
       << "the exec returns once the agent is started, not when it ends";
-  ASSERT_TRUE(WaitFor(metrics_served, std::chrono::seconds(15))) << ReadLocal(dir + "/log/agent.log");
+  ASSERT_TRUE(WaitFor(metrics_served, std::chrono::seconds(15))) << ReadFile(dir + "/log/agent.log");
   const int first_agent = ReadPid(dir + "/run/agent.pid");
   const int supervisor = ReadPid(dir + "/run/supervisor.pid");
 
@@ -599,7 +592,7 @@ TEST_F(DeliverySsh, BundleInstallsByChecksumAndAgentRunsUnderTheSupervisor) {
   ASSERT_TRUE(WaitFor([&] {
     const int pid = ReadPid(dir + "/run/agent.pid");
     return pid != second_agent && ProcessRuns(pid) && metrics_served();
-  }, std::chrono::seconds(15))) << ReadLocal(dir + "/log/agent.log");
+  }, std::chrono::seconds(15))) << ReadFile(dir + "/log/agent.log");
 
   const int third_agent = ReadPid(dir + "/run/agent.pid");
   ASSERT_TRUE(controller::StopAgent(*session, dir).ok());
@@ -631,25 +624,25 @@ TEST_F(DeliverySsh, ReloadSignalsTheRunningAgentAndNeverWhatAStalePidFileNames) 
   };
   auto serves = [&] { return Http("GET", port, "/metrics").status == 200; };
   ASSERT_TRUE(write_config("r1").ok());
-  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadLocal(log);
+  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadFile(log);
   ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << "no agent ran: reload started one";
   const int agent = ReadPid(dir + "/run/agent.pid");
   const int supervisor = ReadPid(dir + "/run/supervisor.pid");
 
   ASSERT_TRUE(write_config("r2").ok());
-  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadLocal(log);
-  EXPECT_TRUE(WaitFor([&] { return ReadLocal(log).find("config reloaded (SIGHUP): revision r1 -> r2") !=
+  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadFile(log);
+  EXPECT_TRUE(WaitFor([&] { return ReadFile(log).find("config reloaded (SIGHUP): revision r1 -> r2") !=
                                    std::string::npos; },
-                      std::chrono::seconds(10))) << ReadLocal(log);
+                      std::chrono::seconds(10))) << ReadFile(log);
   EXPECT_EQ(ReadPid(dir + "/run/agent.pid"), agent) << "reloaded in place, not restarted";
   EXPECT_EQ(ReadPid(dir + "/run/supervisor.pid"), supervisor);
 
   // Another config path: the running agent does not read it, so it is restarted with it.
   const std::string other_config = dir + "/other.yaml";
   std::filesystem::copy_file(config, other_config);
-  ASSERT_TRUE(controller::ReloadAgent(*session, dir, other_config).ok()) << ReadLocal(log);
+  ASSERT_TRUE(controller::ReloadAgent(*session, dir, other_config).ok()) << ReadFile(log);
   EXPECT_FALSE(ProcessRuns(agent));
-  ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << ReadLocal(log);
+  ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << ReadFile(log);
   ASSERT_TRUE(controller::StopAgent(*session, dir).ok());
   ASSERT_TRUE(WaitFor([&] { return !serves(); }, std::chrono::seconds(5)));
 
@@ -661,8 +654,8 @@ TEST_F(DeliverySsh, ReloadSignalsTheRunningAgentAndNeverWhatAStalePidFileNames) 
   std::ofstream(dir + "/run/supervisor.pid") << stranger.pid() << "\n";
   std::ofstream(dir + "/run/agent.pid") << other_stranger.pid() << "\n";
   std::ofstream(dir + "/run/config") << config << "\n";
-  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadLocal(log);
-  ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << ReadLocal(log);
+  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadFile(log);
+  ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << ReadFile(log);
   EXPECT_TRUE(stranger.Running());
   EXPECT_TRUE(other_stranger.Running());
 
@@ -674,10 +667,10 @@ TEST_F(DeliverySsh, ReloadSignalsTheRunningAgentAndNeverWhatAStalePidFileNames) 
     std::filesystem::copy_file(path, path + ".new");
     std::filesystem::rename(path + ".new", path);
   }
-  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadLocal(log);
+  ASSERT_TRUE(controller::ReloadAgent(*session, dir, config).ok()) << ReadFile(log);
   EXPECT_TRUE(WaitFor([&] { return !ProcessRuns(old_agent); }, std::chrono::seconds(5)));
   EXPECT_NE(ReadPid(dir + "/run/agent.pid"), old_agent);
-  ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << ReadLocal(log);
+  ASSERT_TRUE(WaitFor(serves, std::chrono::seconds(15))) << ReadFile(log);
   EXPECT_FALSE(std::filesystem::exists("/tmp/pwned"));
 }
 

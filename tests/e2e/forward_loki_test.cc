@@ -58,10 +58,15 @@ class ForwardLokiTest : public ::testing::Test {
     return out;
   }
 
-  static std::vector<std::string> Numbered(const std::string& prefix, int n) {
+  // prefix1 .. prefixN, then the end marker if there is one.
+  static std::vector<std::string> Numbered(const std::string& prefix, int n, const std::string& end = "") {
     std::vector<std::string> out;
     for (int i = 1; i <= n; ++i) out.push_back(prefix + std::to_string(i));
+    if (!end.empty()) out.push_back(end);
     return out;
+  }
+  static bool EndsWith(const std::vector<std::string>& lines, const std::string& marker) {
+    return !lines.empty() && lines.back() == marker;
   }
 
   // "n lines, first out of sequence at i: <line>" for failure messages.
@@ -118,18 +123,21 @@ TEST_P(ForwardLokiFormatTest, EveryLineOnceWithLabelsHeadersAndOrder) {
   auto forwarder = StartForwarder(setup);
   ASSERT_TRUE(forwarder);
   const std::string plain = containers_.Run(
-      "i=0; while [ $i -lt 200 ]; do i=$((i+1)); echo out-$i; echo err-$i >&2; done; sleep 60",
+      "i=0; while [ $i -lt 200 ]; do i=$((i+1)); echo out-$i; echo err-$i >&2; done; echo out-end; "
+      "echo err-end >&2; sleep 60",
       {"--label", "com.example.app=web"});
-  const std::string tty = containers_.Run("for i in 1 2 3 4 5; do echo tty-$i; done; sleep 60", {"-t"});
+  const std::string tty = containers_.Run("for i in 1 2 3 4 5; do echo tty-$i; done; echo tty-end; sleep 60", {"-t"});
 
-  ASSERT_TRUE(e2e::WaitFor([&] { return Lines(plain, "stdout").size() >= 200 && Lines(plain, "stderr").size() >= 200 &&
-                                        Lines(tty, "stdout").size() >= 5; },
+  // Each stream ends with a marker: once it arrived, every line before it was forwarded, and a
+  // line lost or sent twice shows in the comparison (no waiting for what might still come).
+  ASSERT_TRUE(e2e::WaitFor([&] { return EndsWith(Lines(plain, "stdout"), "out-end") &&
+                                        EndsWith(Lines(plain, "stderr"), "err-end") &&
+                                        EndsWith(Lines(tty, "stdout"), "tty-end"); },
                            std::chrono::seconds(30)))
       << receiver_.EntryCount() << " entries; errors: " << testing::PrintToString(receiver_.Errors());
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // nothing more may come
-  EXPECT_EQ(Lines(plain, "stdout"), Numbered("out-", 200));
-  EXPECT_EQ(Lines(plain, "stderr"), Numbered("err-", 200));
-  EXPECT_EQ(Lines(tty, "stdout"), Numbered("tty-", 5));
+  EXPECT_EQ(Lines(plain, "stdout"), Numbered("out-", 200, "out-end"));
+  EXPECT_EQ(Lines(plain, "stderr"), Numbered("err-", 200, "err-end"));
+  EXPECT_EQ(Lines(tty, "stdout"), Numbered("tty-", 5, "tty-end"));
   EXPECT_EQ(receiver_.Errors(), std::vector<std::string>{});
 
   const Labels want = {{"app", "web"}, {"container", plain}, {"instance", "test-host"},
@@ -145,7 +153,7 @@ TEST_P(ForwardLokiFormatTest, EveryLineOnceWithLabelsHeadersAndOrder) {
     EXPECT_EQ(push.headers.at("authorization"),
               "Basic " + utility::conversions::to_base64(std::vector<unsigned char>(credentials.begin(), credentials.end())));
   }
-  EXPECT_EQ(OwnMetric(*forwarder, "fleet_agent_sink_items_sent_total"), 405);
+  EXPECT_EQ(OwnMetric(*forwarder, "fleet_agent_sink_items_sent_total"), 408);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, ForwardLokiFormatTest, ::testing::Values("protobuf", "json"));
@@ -171,17 +179,16 @@ TEST_F(ForwardLokiTest, RetriesServerErrorsAndDropsClientErrors) {
 TEST_F(ForwardLokiTest, RestartResumesFromPositionsWithoutLossOrDuplicates) {
   receiver_.Start();
   const std::string c = containers_.Run(
-      "i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo line-$i; usleep 5000; done; sleep 60");
+      "i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo line-$i; usleep 5000; done; echo end; sleep 60");
   for (int run = 0; run < 3; ++run) {
     auto forwarder = StartForwarder();
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
   }
   // One last run until the container is done writing.
   auto forwarder = StartForwarder();
-  ASSERT_TRUE(e2e::WaitFor([&] { return Lines(c, "stdout").size() >= 600; }, std::chrono::seconds(40)))
+  ASSERT_TRUE(e2e::WaitFor([&] { return EndsWith(Lines(c, "stdout"), "end"); }, std::chrono::seconds(40)))
       << Summary(Lines(c, "stdout")) << testing::PrintToString(receiver_.Errors());
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  EXPECT_EQ(Lines(c, "stdout"), Numbered("line-", 600));
+  EXPECT_EQ(Lines(c, "stdout"), Numbered("line-", 600, "end"));
 }
 
 TEST_F(ForwardLokiTest, ContainerRestartsAndLogRotationLoseAndDuplicateNothing) {
@@ -193,13 +200,12 @@ TEST_F(ForwardLokiTest, ContainerRestartsAndLogRotationLoseAndDuplicateNothing) 
   // source drops.)
   const std::string c = containers_.Run(
       "i=$(cat /count 2>/dev/null || echo 0); end=$((i+300)); while [ $i -lt $end ]; do i=$((i+1)); "
-      "echo line-$i; echo $i > /count; usleep 5000; done",
+      "echo line-$i; echo $i > /count; usleep 5000; done; [ $i -lt 600 ] || echo end",
       {"--log-opt", "max-size=8k", "--log-opt", "max-file=100"});
   ASSERT_TRUE(e2e::WaitFor([&] { return Lines(c, "stdout").size() >= 300; }, 30s)) << Summary(Lines(c, "stdout"));
   ASSERT_EQ(e2e::Docker({"restart", "-t", "0", c}).exit_code, 0);  // continues at line-301
-  ASSERT_TRUE(e2e::WaitFor([&] { return Lines(c, "stdout").size() >= 600; }, 30s)) << Summary(Lines(c, "stdout"));
-  std::this_thread::sleep_for(500ms);
-  EXPECT_EQ(Lines(c, "stdout"), Numbered("line-", 600)) << Summary(Lines(c, "stdout"));
+  ASSERT_TRUE(e2e::WaitFor([&] { return EndsWith(Lines(c, "stdout"), "end"); }, 30s)) << Summary(Lines(c, "stdout"));
+  EXPECT_EQ(Lines(c, "stdout"), Numbered("line-", 600, "end")) << Summary(Lines(c, "stdout"));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // Prometheus with --web.enable-remote-write-receiver; the series are queried back.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 
 #include "agent/config.h"
@@ -113,16 +114,22 @@ TEST(ForwardRemoteWrite, TlsReceiverIsTrustedThroughTheConfiguredCaOnly) {
   // Without the CA the server certificate is not trusted: nothing is delivered, all is retried.
   auto untrusting = MakeForwarder(Config(prometheus.WriteUrl(), (dir.path() / "buffer1").string()));
   ASSERT_TRUE(untrusting->Start(collect).ok());
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  std::vector<Family> own;
-  untrusting->Collect(&own);
+  // Pushes by outcome. Until one was tried and refused, "nothing delivered" would prove nothing.
+  const auto outcomes = [&] {
+    std::vector<Family> own;
+    untrusting->Collect(&own);
+    std::map<std::string, double> out;
+    for (const auto& f : own) {
+      if (f.name != "fleet_agent_sink_requests_total") continue;
+      for (const auto& s : f.samples) out[s.labels[1].value] += s.value;
+    }
+    return out;
+  };
+  ASSERT_TRUE(e2e::WaitFor([&] { return outcomes()["retry"] >= 1; }, std::chrono::seconds(20)));
+  const auto seen = outcomes();
   untrusting->Stop();
   EXPECT_TRUE(prometheus.Query("fwd_test_tls").empty());
-  for (const auto& f : own) {
-    if (f.name == "fleet_agent_sink_requests_total") {
-      for (const auto& s : f.samples) EXPECT_NE(s.labels[1].value, "delivered");
-    }
-  }
+  EXPECT_EQ(seen.count("delivered"), 0u) << seen.at("delivered");
 
   auto trusting = MakeForwarder(Config(prometheus.WriteUrl(), (dir.path() / "buffer2").string(),
                                        "  tls: {caFile: " + tls.ca_file + "}\n"));

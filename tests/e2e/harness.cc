@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "fleet/core/files.h"
+
 extern char** environ;
 
 namespace e2e {
@@ -40,26 +42,6 @@ int FreePort() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
-}
-
-TempDir::TempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "vpsfleet-e2e-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
-std::string TempDir::Write(const std::string& relative, const std::string& content,
-                           int mode) const {
-  fs::path p = path_ / relative;
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
-  ::chmod(p.c_str(), mode);
-  return p.string();
 }
 
 namespace {
@@ -276,10 +258,8 @@ HttpResponse Http(const std::string& method, int port, const std::string& target
 }
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto text = fleet::ReadFileText(path);
+  return text.ok() ? std::move(text).value() : "";
 }
 
 std::string Indent(const std::string& text, int n) {

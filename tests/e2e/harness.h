@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/temp_dir.h"
+
 namespace e2e {
 
 std::string SourceDir();  // repository root
@@ -20,19 +22,7 @@ std::string Bin(const std::string& name);  // path of a built binary, e.g. Bin("
 // A free TCP port on 127.0.0.1 (bound, then released; the kernel will not hand it out again soon).
 int FreePort();
 
-// A scratch directory under /tmp, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string Write(const std::string& relative, const std::string& content, int mode = 0644) const;
-
- private:
-  std::filesystem::path path_;
-};
+using testsupport::TempDir;
 
 // A child process with stdout+stderr captured to a log file; killed (SIGTERM, then SIGKILL) when
 // destroyed unless it already exited.

@@ -292,8 +292,14 @@ TEST_F(RolloutE2E, BadChangeStopsAfterTheCanaryAndRollsBackOthersUntouched) {
   }, 30s)) << controller_->Log();
   auto now = Configs();
   for (size_t i = 1; i < now.size(); ++i) EXPECT_EQ(now[i], before[i]) << HostName(i);
-  // A failed rollout stays stopped: nothing else is admitted later.
-  std::this_thread::sleep_for(3s);
+  // A failed rollout stays stopped: nothing else is admitted later. A new input (a Secret) makes
+  // the reconciler decide again; once its status shows it observed that input, it has.
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\n"
+                                           "metadata: {name: later-input}\nstringData: {k: v}\n").exit_code, 0);
+  const std::string later = Get("/apis/vpsfleet.io/v1alpha1/secrets/later-input")["metadata"]["resourceVersion"];
+  ASSERT_TRUE(e2e::WaitFor([&] {
+    return Rollout()["status"].value("observedInputsRevision", "") == later;
+  }, 30s)) << Rollout().dump(2);
   EXPECT_EQ(Rollout()["status"]["hosts"].size(), 1u);
   EXPECT_EQ(Fleetctl({"rollout", "status", "web", "--timeout", "5"}).exit_code, 1);
 }

@@ -26,9 +26,9 @@ Json HostStatus(const std::string& revision, const char* healthy, const char* re
                 Clock::time_point since) {
   return {{"revision", revision},
           {"conditions",
-           {{{"type", "Reachable"}, {"status", "True"}, {"lastTransitionTime", Rfc3339(kStart - seconds(3600))}},
+           {{{"type", "Reachable"}, {"status", "True"}, {"lastTransitionTime", FormatRfc3339(kStart - seconds(3600))}},
             {{"type", "Healthy"}, {"status", healthy}, {"reason", reason}, {"message", "m"},
-             {"lastTransitionTime", Rfc3339(since)}}}}};
+             {"lastTransitionTime", FormatRfc3339(since)}}}}};
 }
 
 // n hosts running "old-<i>" healthy for an hour, rendered to "new-<i>".
@@ -125,9 +125,9 @@ TEST(DecideRolloutTest, HealthGate) {
   };
   Json unreachable_after = HostStatus("old-h10", "True", "AgentHealthy", kStart - seconds(100));
   unreachable_after["conditions"][0] = {{"type", "Reachable"}, {"status", "False"}, {"message", "refused"},
-                                        {"lastTransitionTime", Rfc3339(kStart + seconds(1))}};
+                                        {"lastTransitionTime", FormatRfc3339(kStart + seconds(1))}};
   Json unreachable_before = unreachable_after;
-  unreachable_before["conditions"][0]["lastTransitionTime"] = Rfc3339(kStart - seconds(5));
+  unreachable_before["conditions"][0]["lastTransitionTime"] = FormatRfc3339(kStart - seconds(5));
   const Row rows[] = {
       {"healthy on the new revision long enough", HostStatus("new-h10", "True", "AgentHealthy", kStart + seconds(2)), 12, "Updated"},
       {"healthy, not yet long enough", HostStatus("new-h10", "True", "AgentHealthy", kStart + seconds(2)), 11, "Admitted"},

@@ -4,13 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/e2e/harness.h"
+#include "fleet/core/files.h"
+#include "tests/common/temp_dir.h"
 
 namespace fleetctl {
 namespace {
 
 TEST(ConfigTest, TlsFieldsSurviveSaveAndLoad) {
-  e2e::TempDir dir;
+  testsupport::TempDir dir;
   const std::string path = (dir.path() / "config.yaml").string();
   Config cfg;
   cfg.current_context = "prod";
@@ -23,7 +24,7 @@ TEST(ConfigTest, TlsFieldsSurviveSaveAndLoad) {
   EXPECT_FALSE(loaded->contexts["prod"].insecure_skip_tls_verify);
   EXPECT_EQ(loaded->contexts["lab"].certificate_authority, "");
   EXPECT_TRUE(loaded->contexts["lab"].insecure_skip_tls_verify);
-  EXPECT_EQ(e2e::ReadFile(path).find("insecureSkipTLSVerify: false"), std::string::npos)
+  EXPECT_EQ(fleet::ReadFileText(path).value().find("insecureSkipTLSVerify: false"), std::string::npos)
       << "off is not written";
 }
 
@@ -43,7 +44,7 @@ TEST(ConfigTest, BadFieldsNameFileLineColumnAndPath) {
       {"currentContext: [a]\n", "1:17: currentContext: must be a string"},
   };
   for (const auto& c : cases) {
-    e2e::TempDir dir;
+    testsupport::TempDir dir;
     const std::string path = dir.Write("config.yaml", c.yaml, 0600);
     auto loaded = LoadConfig(path);
     ASSERT_FALSE(loaded.ok()) << c.yaml;
@@ -52,7 +53,7 @@ TEST(ConfigTest, BadFieldsNameFileLineColumnAndPath) {
 }
 
 TEST(ConfigTest, FlagsReplaceTheContextsTlsSettings) {
-  e2e::TempDir dir;
+  testsupport::TempDir dir;
   const std::string ca = dir.Write("ca.crt", "-----BEGIN CERTIFICATE-----\n");
   const std::string path = dir.Write(
       "config.yaml", "currentContext: c\ncontexts:\n  c: {server: 'https://ctl/', certificateAuthority: " + ca + "}\n", 0600);

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "fleetctl/client.h"
-#include "tests/unit/fleetctl/api_fixture.h"
+#include "tests/integration/api_fixture.h"
 
 namespace fleetctl {
 namespace {
