@@ -133,6 +133,18 @@ TEST_F(StatusCodes, FleetctlPlacesTheServersCausesInTheFile) {
   ASSERT_EQ(status["details"]["causes"].size(), 2u) << r.out;
   EXPECT_EQ(status["details"]["causes"][1]["field"], "items[0].spec.hosts[1].profile");
   EXPECT_EQ(status["details"]["causes"][1]["reason"], "FieldValueRequired");
+
+  // What fleetctl finds itself, before sending anything, is printed the same way.
+  const std::string bad = tmp_->path().string() + "/bad.yaml";
+  std::ofstream(bad) << "apiVersion: vpsfleet.io/v1alpha1\nkind: Host\nmetadata: {name: h}\n"
+                        "spec: {address: 10.0.0.1, profile: p, ssh: {port: 99999}}\n";
+  r = controller_->Fleetctl({"apply", "-f", bad, "-o", "json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "error: " + bad + ":4:51: spec.ssh.port: must be <= 65535\n");
+  const Json offline = Json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(offline.is_object()) << r.out;
+  EXPECT_EQ(offline["details"]["causes"],
+            Json::parse(R"([{"reason":"FieldValueInvalid","field":"items[0].spec.ssh.port","message":"must be <= 65535"}])"));
 }
 
 }  // namespace
