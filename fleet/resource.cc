@@ -326,21 +326,6 @@ std::vector<FieldError> ValidateStatus(const KindInfo& kind, Json& status) {
   return errors;
 }
 
-namespace {
-
-Cause PlacedAt(const Document& doc, Cause cause, bool at_key) {
-  const Mark m = at_key ? doc.positions.FindKey(cause.field) : doc.positions.Find(cause.field);
-  cause.position = {doc.source, m.line, m.column};
-  return cause;
-}
-
-}  // namespace
-
-Cause Placed(const Document& doc, Cause cause) {
-  const bool at_key = cause.reason == kFieldValueUnknown;
-  return PlacedAt(doc, std::move(cause), at_key);
-}
-
 std::vector<Cause> ValidateDocuments(std::vector<Document>& docs, bool apply_defaults) {
   std::vector<Cause> causes;
   std::map<std::string, const Document*> seen;
@@ -348,19 +333,17 @@ std::vector<Cause> ValidateDocuments(std::vector<Document>& docs, bool apply_def
     Document& doc = docs[i];
     const int item = static_cast<int>(i);
     for (const auto& e : ValidateObject(doc.object, apply_defaults)) {
-      causes.push_back(PlacedAt(doc, e.ToCause(item, RefString(doc.object)), e.at_key));
+      causes.push_back(Placed(doc, e.ToCause(item, RefString(doc.object)), e.at_key));
     }
     if (!doc.object.is_object() || !doc.object.contains("kind")) continue;
     std::string ref = RefString(doc.object);
     auto [it, inserted] = seen.emplace(ref, &doc);
     if (!inserted) {
       Mark first = it->second->positions.Find("metadata.name");
-      causes.push_back(PlacedAt(doc,
-                                {kFieldValueDuplicate, "metadata.name",
-                                 "duplicate " + ref + " (first defined at " + it->second->source +
-                                     ":" + std::to_string(first.line) + ")",
-                                 item, ref, {}},
-                                false));
+      causes.push_back(Placed(doc, {kFieldValueDuplicate, "metadata.name",
+                                    "duplicate " + ref + " (first defined at " + it->second->source +
+                                        ":" + std::to_string(first.line) + ")",
+                                    item, ref, {}}));
     }
   }
   return causes;

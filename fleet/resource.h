@@ -74,8 +74,4 @@ std::vector<FieldError> ValidateStatus(const KindInfo& kind, Json& status);
 // is the document's index in docs, as in a bulk apply of them.
 std::vector<Cause> ValidateDocuments(std::vector<Document>& docs, bool apply_defaults);
 
-// cause with its position in doc: its field's value (an unknown field's key), or the nearest
-// ancestor with a position.
-Cause Placed(const Document& doc, Cause cause);
-
 }  // namespace fleet

@@ -273,6 +273,17 @@ std::vector<Cause> CausesOf(const std::vector<FieldError>& errors, int item, con
   return causes;
 }
 
+Cause Placed(const Document& doc, Cause cause, bool at_key) {
+  const Mark m = at_key ? doc.positions.FindKey(cause.field) : doc.positions.Find(cause.field);
+  cause.position = {doc.source, m.line, m.column};
+  return cause;
+}
+
+Cause Placed(const Document& doc, Cause cause) {
+  const bool at_key = cause.reason == kFieldValueUnknown;
+  return Placed(doc, std::move(cause), at_key);
+}
+
 std::string Brief(const Json& v, size_t max) {
   std::string s = DumpJson(v);
   if (s.size() > max) s = s.substr(0, max - 3) + "...";

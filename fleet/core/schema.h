@@ -29,6 +29,12 @@ struct FieldError {
 std::vector<Cause> CausesOf(const std::vector<FieldError>& errors, int item = -1,
                             const std::string& ref = "");
 
+// cause with its position in doc: its field's value, or with at_key its key (an unknown field,
+// which is what a cause that crossed the wire says by its reason), or else the nearest ancestor
+// with a position.
+Cause Placed(const Document& doc, Cause cause, bool at_key);
+Cause Placed(const Document& doc, Cause cause);
+
 // A value as JSON, cut to max characters: how messages show what was given (never the whole of
 // a value that may be megabytes long).
 std::string Brief(const Json& v, size_t max = 40);
