@@ -20,6 +20,7 @@
 #include "fleet/core/json_parse.h"
 #include "fleet/core/metrics.h"
 #include "fleet/resource.h"
+#include "fleet/status_json.h"
 #include "fleet/core/text.h"
 
 namespace controller {
@@ -99,32 +100,6 @@ std::vector<std::string> SplitPath(const std::string& path) {
     if (j > i) out.push_back(web::uri::decode(path.substr(i, j - i)));
     i = j + 1;
   }
-  return out;
-}
-
-// A Kubernetes Status object; each line after the first of a multi-line message that reads
-// "field: message" becomes a cause.
-Json StatusJson(const Status& st) {
-  Json causes = Json::array();
-  const std::string& m = st.message();
-  size_t start = m.find('\n');
-  while (start != std::string::npos) {
-    size_t end = m.find('\n', start + 1);
-    std::string line = m.substr(start + 1, end == std::string::npos ? std::string::npos
-                                                                    : end - start - 1);
-    size_t colon = line.find(": ");
-    if (colon != std::string::npos) {
-      causes.push_back({{"field", line.substr(0, colon)}, {"message", line.substr(colon + 2)}});
-    }
-    start = end;
-  }
-  Json out = {{"apiVersion", "v1"},
-              {"kind", "Status"},
-              {"status", st.ok() ? "Success" : "Failure"},
-              {"message", m},
-              {"reason", fleet::ReasonFor(st.code())},
-              {"code", fleet::HttpStatusFor(st.code())}};
-  if (!causes.empty()) out["details"]["causes"] = causes;
   return out;
 }
 
@@ -247,6 +222,7 @@ struct Request {
   std::map<std::string, std::string> query;
   bool body_read = false;        // to its end, by WithBody
   std::string allow;             // the Allow header of a 405
+  std::string kind{}, name{};    // the object the request is about, for an error's details
 };
 
 // Whether the client sends a body (which cpprestsdk reads into memory unless told to stop).
@@ -386,7 +362,7 @@ struct ApiServer::Impl {
     if (st.code() == Code::kInternal || st.code() == Code::kUnavailable) {
       spdlog::error("{} {}: {}", r.verb, r.resource, st.ToString());
     }
-    ReplyJson(r, st.ok() ? 200 : fleet::HttpStatusFor(st.code()), StatusJson(st), s);
+    ReplyJson(r, st.ok() ? 200 : fleet::HttpStatusFor(st.code()), fleet::StatusToJson(st, r.kind, r.name), s);
   }
 
   bool Authorized(const http_request& req) {
@@ -487,7 +463,8 @@ struct ApiServer::Impl {
     }
     bool dry_run = r.query.count("dryRun") && r.query["dryRun"] == "All";
     if (r.query.count("dryRun") && !dry_run) {
-      return ReplyStatus(r, Status::Invalid("dryRun: only \"All\" is supported"), start);
+      return ReplyStatus(r, Status::Invalid("", {{fleet::kFieldValueNotSupported, "dryRun", "supported values: \"All\""}}),
+                         start);
     }
     if (seg.size() == 3) return Discovery(r, start);
     if (seg[3] == "apply") {
@@ -498,6 +475,7 @@ struct ApiServer::Impl {
     }
     if (seg.size() == 4) {
       if (method == methods::GET) return ListOrWatch(r, *kind, start);
+      r.kind = kind->kind;
       return WithBody(r, start, [this, kind, dry_run, start](Request& r, Json body) {
         Respond(r, registry.Create(*kind, std::move(body), dry_run), 201, start);
       });
@@ -514,6 +492,8 @@ struct ApiServer::Impl {
     }
     const std::string name = seg[4];
     const bool status = seg.size() == 6;
+    r.kind = kind->kind;
+    r.name = name;
     if (method == methods::GET) {
       auto got = registry.Get(*kind, name);
       if (got.ok() && kind->kind == "Host") *got = Overlaid(std::move(*got));
@@ -633,7 +613,7 @@ struct ApiServer::Impl {
   void BulkApply(Request& r, bool dry_run, std::chrono::steady_clock::time_point start,
                  Json body) {
     if (!body.is_object() || !body.contains("items") || !body["items"].is_array()) {
-      return ReplyStatus(r, Status::Invalid("body must be a List with items"), start);
+      return ReplyStatus(r, Status::BadRequest("body must be a List with items"), start);
     }
     std::vector<Json> items;
     for (auto& i : body["items"]) items.push_back(std::move(i));
@@ -664,7 +644,7 @@ struct ApiServer::Impl {
       if (!r.query["resourceVersion"].empty()) from = std::stoll(r.query["resourceVersion"]);
       if (!r.query["timeoutSeconds"].empty()) timeout = std::stoi(r.query["timeoutSeconds"]);
     } catch (const std::exception&) {
-      return ReplyStatus(r, Status::Invalid("resourceVersion and timeoutSeconds must be integers"), start);
+      return ReplyStatus(r, Status::BadRequest("resourceVersion and timeoutSeconds must be integers"), start);
     }
     auto session = std::make_unique<WatchSession>(*selector, registry, std::chrono::seconds(timeout));
     WatchSession* s = session.get();

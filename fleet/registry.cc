@@ -62,25 +62,6 @@ void NormalizeSecret(Json& obj) {
   obj.erase("stringData");
 }
 
-std::string Join(const std::vector<FieldError>& errors, const std::string& prefix) {
-  std::string out;
-  for (const auto& e : errors) {
-    if (!out.empty()) out += "\n";
-    out += prefix + e.ToString();
-  }
-  return out;
-}
-
-// Puts prefix before every line of message (one problem per line).
-std::string PrefixLines(const std::string& prefix, const std::string& message) {
-  std::string out = prefix;
-  for (char c : message) {
-    out += c;
-    if (c == '\n') out += prefix;
-  }
-  return out;
-}
-
 bool Terminating(const Json& obj) { return obj["metadata"].contains("deletionTimestamp"); }
 
 std::string Finalizers(const Json& obj) {
@@ -356,18 +337,17 @@ class Registry::Plan {
                                {"uid", group["metadata"]["uid"]},
                                {"controller", true}}});
     std::vector<Json> hosts = ExpandHostGroup(group);
-    std::vector<FieldError> errors;
+    std::vector<Cause> causes;
     for (size_t i = 0; i < hosts.size(); ++i) {
       for (auto& e : ValidateObject(hosts[i], true)) {
         // Report against the group's entry, where the user can fix it.
-        std::string field = e.path.starts_with("spec.") ? e.path.substr(5) : e.path;
-        errors.push_back({JoinPath("spec.hosts", i) + "." + field,
-                          e.message + (e.message == "required field is missing"
-                                           ? " (set it on the entry or in spec.defaults)"
-                                           : "")});
+        Cause cause = e.ToCause();
+        cause.field = JoinPath("spec.hosts", i) + "." + (e.path.starts_with("spec.") ? e.path.substr(5) : e.path);
+        if (cause.reason == kFieldValueRequired) cause.message += " (set it on the entry or in spec.defaults)";
+        causes.push_back(std::move(cause));
       }
     }
-    if (!errors.empty()) return Status::Invalid(Join(errors, ""));
+    if (!causes.empty()) return Status::Invalid("", std::move(causes));
     std::map<std::string, bool> wanted;
     for (auto& h : hosts) {
       const std::string name = h["metadata"]["name"];
@@ -443,14 +423,15 @@ namespace {
 Status ValidateFor(const KindInfo& kind, Json& object) {
   auto errors = ValidateObject(object, true);
   if (errors.empty() && object.value("kind", "") != kind.kind) {
-    errors.push_back({"kind", "must be " + kind.kind + " on this path"});
+    errors.push_back({"kind", "must be " + kind.kind + " on this path", false, kFieldValueInvalid});
   }
   if (!errors.empty()) {
     return Status::Invalid(kind.kind + " \"" +
-                           (object.contains("metadata") && object["metadata"].is_object()
-                                ? object["metadata"].value("name", "")
-                                : "") +
-                           "\" is invalid:\n" + Join(errors, ""));
+                               (object.contains("metadata") && object["metadata"].is_object()
+                                    ? object["metadata"].value("name", "")
+                                    : "") +
+                               "\" is invalid:",
+                           CausesOf(errors));
   }
   return Status::Ok();
 }
@@ -504,7 +485,8 @@ Result<Json> Registry::Update(const KindInfo& kind, const std::string& name, Jso
                              : 0;
   FLEET_RETURN_IF_ERROR(ValidateFor(kind, object));
   if (object["metadata"]["name"] != name) {
-    return Status::Invalid("metadata.name: must be \"" + name + "\" (the name in the path)");
+    return Status::Invalid("", {{kFieldValueInvalid, "metadata.name",
+                                 "must be \"" + name + "\" (the name in the path)"}});
   }
   Plan plan(store_);
   FLEET_RETURN_IF_ERROR(plan.Write(std::move(object), Mode::kUpdate, precondition, ""));
@@ -515,12 +497,12 @@ Result<Json> Registry::UpdateStatus(const KindInfo& kind, const std::string& nam
                                     bool dry_run) {
   if (!kind.status_subresource) return Status::NotFound(kind.plural + " have no status");
   if (!object.is_object() || !object.contains("status")) {
-    return Status::Invalid("status: required field is missing");
+    return Status::Invalid("", {{kFieldValueRequired, "status", "required field is missing"}});
   }
   int64_t precondition = object.contains("metadata") ? RevisionOf(object) : 0;
   auto errors = ValidateStatus(kind, object["status"]);
   if (!errors.empty()) {
-    return Status::Invalid(kind.kind + " \"" + name + "\" status is invalid:\n" + Join(errors, ""));
+    return Status::Invalid(kind.kind + " \"" + name + "\" status is invalid:", CausesOf(errors));
   }
   Plan plan(store_);
   FLEET_RETURN_IF_ERROR(plan.WriteStatus(kind.kind, name, std::move(object["status"]), precondition));
@@ -546,34 +528,38 @@ Result<ApplyResult> Registry::SetFinalizer(const KindInfo& kind, const std::stri
 }
 
 Result<ApplyResult> Registry::Apply(std::vector<Json> objects, bool dry_run) {
-  std::vector<std::string> problems;
+  std::vector<Cause> causes;
   std::map<std::string, size_t> seen;
   for (size_t i = 0; i < objects.size(); ++i) {
-    std::string prefix = "items[" + std::to_string(i) + "]";
+    const int item = static_cast<int>(i);
+    const std::string ref = RefString(objects[i]);
     auto errors = ValidateObject(objects[i], true);
     if (!errors.empty()) {
-      problems.push_back(Join(errors, prefix + " (" + RefString(objects[i]) + "): "));
+      for (auto& c : CausesOf(errors, item, ref)) causes.push_back(std::move(c));
       continue;
     }
-    auto [it, inserted] = seen.emplace(RefString(objects[i]), i);
+    auto [it, inserted] = seen.emplace(ref, i);
     if (!inserted) {
-      problems.push_back(prefix + ": duplicate " + it->first + " (also items[" +
-                         std::to_string(it->second) + "])");
+      causes.push_back({kFieldValueDuplicate, "metadata.name",
+                        "duplicate " + ref + " (also items[" + std::to_string(it->second) + "])",
+                        item, ref, {}});
     }
   }
-  if (!problems.empty()) {
-    std::string msg;
-    for (const auto& p : problems) msg += (msg.empty() ? "" : "\n") + p;
-    return Status::Invalid(msg);
-  }
+  if (!causes.empty()) return Status::Invalid("", std::move(causes));
   Plan plan(store_);
   for (size_t i = 0; i < objects.size(); ++i) {
-    std::string ref = RefString(objects[i]);
+    const int item = static_cast<int>(i);
+    const std::string ref = RefString(objects[i]);
     Status st = plan.Write(std::move(objects[i]), Mode::kApply, 0, "");
-    if (!st.ok()) {
-      return Status(st.code(), PrefixLines("items[" + std::to_string(i) + "] (" + ref + "): ",
-                                           st.message()));
+    if (st.ok()) continue;
+    // Every cause names the item it is about; a problem with the item as a whole is one cause.
+    std::vector<Cause> item_causes = st.causes();
+    if (item_causes.empty()) item_causes.push_back({ReasonFor(st.code()), "", st.message()});
+    for (auto& c : item_causes) {
+      c.item = item;
+      c.ref = ref;
     }
+    return Status::WithCauses(st.code(), "", std::move(item_causes));
   }
   return Execute(plan, dry_run);
 }

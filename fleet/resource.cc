@@ -96,7 +96,7 @@ std::string CheckQualifiedName(const std::string& key) {
 void ValidateStringMap(const Json& m, const std::string& path, bool label_values,
                        std::vector<FieldError>* errors) {
   if (!m.is_object()) {
-    errors->push_back({path, "must be a map of strings"});
+    errors->push_back({path, "must be a map of strings", false, kFieldValueTypeInvalid});
     return;
   }
   for (auto it = m.begin(); it != m.end(); ++it) {
@@ -104,7 +104,7 @@ void ValidateStringMap(const Json& m, const std::string& path, bool label_values
     std::string bad = CheckQualifiedName(it.key());
     if (!bad.empty()) errors->push_back({child, "invalid key " + Brief(it.key(), kShownNameLength) + ": " + bad, true});
     if (!it.value().is_string()) {
-      errors->push_back({child, "must be a string, got " + Brief(it.value())});
+      errors->push_back({child, "must be a string, got " + Brief(it.value()), false, kFieldValueTypeInvalid});
       continue;
     }
     const auto& v = it.value().get_ref<const std::string&>();
@@ -180,12 +180,12 @@ void ValidateKindRules(const std::string& kind, const Json& object, std::vector<
 
 void ValidateMetadata(Json& object, std::vector<FieldError>* errors) {
   if (!object.contains("metadata")) {
-    errors->push_back({"metadata", "required field is missing"});
+    errors->push_back({"metadata", "required field is missing", false, kFieldValueRequired});
     return;
   }
   Json& meta = object["metadata"];
   if (!meta.is_object()) {
-    errors->push_back({"metadata", "must be an object"});
+    errors->push_back({"metadata", "must be an object", false, kFieldValueTypeInvalid});
     return;
   }
   for (const char* server_set : {"uid", "resourceVersion", "generation", "creationTimestamp",
@@ -195,13 +195,13 @@ void ValidateMetadata(Json& object, std::vector<FieldError>* errors) {
   for (auto it = meta.begin(); it != meta.end(); ++it) {
     const auto& k = it.key();
     if (k != "name" && k != "labels" && k != "annotations") {
-      errors->push_back({JoinPath("metadata", k), "unknown field \"" + k + "\"", true});
+      errors->push_back({JoinPath("metadata", k), "unknown field \"" + k + "\"", true, kFieldValueUnknown});
     }
   }
   if (!meta.contains("name")) {
-    errors->push_back({"metadata.name", "required field is missing"});
+    errors->push_back({"metadata.name", "required field is missing", false, kFieldValueRequired});
   } else if (!meta["name"].is_string()) {
-    errors->push_back({"metadata.name", "must be a string"});
+    errors->push_back({"metadata.name", "must be a string", false, kFieldValueTypeInvalid});
   } else if (!IsDns1123Label(meta["name"].get<std::string>())) {
     errors->push_back({"metadata.name",
                        "invalid name " + Brief(meta["name"], kShownNameLength) +
@@ -273,19 +273,21 @@ std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults) {
     return errors;
   }
   if (!object.contains("apiVersion")) {
-    errors.push_back({"apiVersion", "required field is missing"});
+    errors.push_back({"apiVersion", "required field is missing", false, kFieldValueRequired});
   } else if (object["apiVersion"] != kApiVersion) {
-    errors.push_back({"apiVersion", "must be " + std::string(kApiVersion) + ", got " +
-                                        DumpJson(object["apiVersion"])});
+    errors.push_back({"apiVersion",
+                      "must be " + std::string(kApiVersion) + ", got " + DumpJson(object["apiVersion"]),
+                      false, kFieldValueNotSupported});
   }
   const KindInfo* kind = nullptr;
   if (!object.contains("kind")) {
-    errors.push_back({"kind", "required field is missing"});
+    errors.push_back({"kind", "required field is missing", false, kFieldValueRequired});
   } else if (!object["kind"].is_string() ||
              !(kind = FindKind(object["kind"].get<std::string>())) ||
              kind->kind != object["kind"].get<std::string>()) {
-    errors.push_back({"kind", "unknown kind " + DumpJson(object["kind"]) + " (known: " +
-                                  KnownKindsText() + ")"});
+    errors.push_back({"kind",
+                      "unknown kind " + DumpJson(object["kind"]) + " (known: " + KnownKindsText() + ")",
+                      false, kFieldValueNotSupported});
     kind = nullptr;
   }
   ValidateMetadata(object, &errors);
@@ -319,34 +321,32 @@ std::vector<FieldError> ValidateStatus(const KindInfo& kind, Json& status) {
   if (kind.schema["properties"].contains("status")) {
     ValidateSchema(kind.schema["properties"]["status"], status, "status", false, &errors);
   } else {
-    errors.push_back({"status", "kind " + kind.kind + " has no status"});
+    errors.push_back({"status", "kind " + kind.kind + " has no status", false, kFieldValueForbidden});
   }
   return errors;
 }
 
-std::string FormatFieldError(const Document& doc, const FieldError& error) {
-  Mark m = error.at_key ? doc.positions.FindKey(error.path) : doc.positions.Find(error.path);
-  return Located(doc.source, m, error.ToString());
-}
-
-std::vector<std::string> ValidateDocuments(std::vector<Document>& docs, bool apply_defaults) {
-  std::vector<std::string> messages;
+std::vector<Cause> ValidateDocuments(std::vector<Document>& docs, bool apply_defaults) {
+  std::vector<Cause> causes;
   std::map<std::string, const Document*> seen;
-  for (auto& doc : docs) {
+  for (size_t i = 0; i < docs.size(); ++i) {
+    Document& doc = docs[i];
+    const int item = static_cast<int>(i);
     for (const auto& e : ValidateObject(doc.object, apply_defaults)) {
-      messages.push_back(FormatFieldError(doc, e));
+      causes.push_back(Placed(doc, e.ToCause(item, RefString(doc.object)), e.at_key));
     }
     if (!doc.object.is_object() || !doc.object.contains("kind")) continue;
     std::string ref = RefString(doc.object);
     auto [it, inserted] = seen.emplace(ref, &doc);
     if (!inserted) {
       Mark first = it->second->positions.Find("metadata.name");
-      messages.push_back(Located(doc.source, doc.positions.Find("metadata.name"),
-                                 "metadata.name: duplicate " + ref + " (first defined at " +
-                                     it->second->source + ":" + std::to_string(first.line) + ")"));
+      causes.push_back(Placed(doc, {kFieldValueDuplicate, "metadata.name",
+                                    "duplicate " + ref + " (first defined at " + it->second->source +
+                                        ":" + std::to_string(first.line) + ")",
+                                    item, ref, {}}));
     }
   }
-  return messages;
+  return causes;
 }
 
 }  // namespace fleet

@@ -70,10 +70,8 @@ Status CheckInstallDir(const std::string& dir);
 std::vector<FieldError> ValidateStatus(const KindInfo& kind, Json& status);
 
 // Validates parsed documents as one atomic unit: each object, plus names repeated across them.
-// Messages are "file:line:col: path: message".
-std::vector<std::string> ValidateDocuments(std::vector<Document>& docs, bool apply_defaults);
-
-// Formats field errors against a document's source map.
-std::string FormatFieldError(const Document& doc, const FieldError& error);
+// Each cause is placed in its file (Cause::ToString: "file:line:col: path: message"); its item
+// is the document's index in docs, as in a bulk apply of them.
+std::vector<Cause> ValidateDocuments(std::vector<Document>& docs, bool apply_defaults);
 
 }  // namespace fleet

@@ -7,6 +7,8 @@
 
 #include <mutex>
 
+#include "fleet/status_json.h"
+
 namespace fleetctl {
 
 using fleet::Code;
@@ -82,31 +84,11 @@ struct Client::Impl {
 
 namespace {
 
-Code CodeForHttp(int status, const std::string& reason) {
-  switch (status) {
-    case 401: return Code::kUnauthorized;
-    case 403: return Code::kForbidden;
-    case 404: return Code::kNotFound;
-    case 409: return reason == "AlreadyExists" ? Code::kAlreadyExists : Code::kConflict;
-    case 400: return Code::kBadRequest;
-    case 405: return Code::kMethodNotAllowed;
-    case 413: return Code::kTooLarge;
-    case 422: return Code::kInvalid;
-    case 504: return Code::kDeadlineExceeded;
-    default: return status >= 500 ? Code::kUnavailable : Code::kInternal;
-  }
-}
-
-// The Status a non-2xx answer carries (the server's Status JSON when it sent one).
+// The Status a non-2xx answer carries: the server's Status object when it sent one, else the
+// text it sent as the message.
 Status ErrorFrom(int code, const std::string& text) {
-  Json j;
-  try {
-    j = text.empty() ? Json() : Json::parse(text);
-  } catch (const Json::exception&) {
-  }
-  std::string reason = j.is_object() ? j.value("reason", "") : "";
-  std::string message = j.is_object() ? j.value("message", text) : text;
-  return Status(CodeForHttp(code, reason), message);
+  Json j = Json::parse(text, nullptr, false);
+  return fleet::StatusFromJson(code, j.is_object() ? j : Json(text));
 }
 
 }  // namespace

@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <re2/re2.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
@@ -14,6 +12,7 @@
 #include <thread>
 
 #include "fleet/resource.h"
+#include "fleet/status_json.h"
 #include "fleet/types/conditions.h"
 #include "fleetctl/client.h"
 #include "fleetctl/config.h"
@@ -64,29 +63,6 @@ fleet::Result<const fleet::KindInfo*> Kind(const std::string& name) {
   return k;
 }
 
-// Server messages name items by index ("items[3] (host/x): spec.ssh.port: ..."); this turns each
-// line into "file:line:col: spec.ssh.port: ..." using the documents the items came from.
-std::string LocateServerErrors(const std::string& message, const std::vector<fleet::Document>& docs) {
-  // RE2: the message is the server's, so no std::regex (it recurses per character, and a long
-  // line would crash fleetctl).
-  static const RE2 item_re(R"(items\[(\d{1,9})\] \(([^)]*)\): (.*))");
-  static const RE2 field_re(R"(^((?:metadata|spec|status|data|stringData|type)[^:\s]*): )");
-  std::istringstream in(message);
-  std::string line, out;
-  while (std::getline(in, line)) {
-    size_t idx = 0;
-    std::string ref, rest;
-    if (RE2::FullMatch(line, item_re, &idx, &ref, &rest) && idx < docs.size()) {
-      std::string field;
-      fleet::Mark mark = docs[idx].positions.root;
-      if (RE2::PartialMatch(rest, field_re, &field)) mark = docs[idx].positions.Find(field);
-      line = fleet::Located(docs[idx].source, mark, ref + ": " + rest);
-    }
-    out += (out.empty() ? "" : "\n") + line;
-  }
-  return out;
-}
-
 std::vector<Json> Objects(const std::vector<fleet::Document>& docs) {
   std::vector<Json> out;
   for (const auto& d : docs) out.push_back(d.object);
@@ -120,22 +96,26 @@ struct ApplyFlags {
 };
 
 int RunApply(const Globals& g, const ApplyFlags& f) {
+  auto format = ParseOutputFormat(f.output);
+  if (!format.ok()) return Fail(format.status());
+  // With -o json an error is printed as the Status it is (as the server sends it), for programs.
+  // docs: where the items of a server's answer came from, to place its causes in them.
+  auto fail = [&](const Status& st, const std::vector<fleet::Document>* docs) {
+    if (*format == OutputFormat::kJson) std::cout << fleet::StatusToJson(st).dump(2) << "\n";
+    return Fail(docs ? PlacedInFiles(st, *docs) : st);
+  };
   auto docs = LoadValidated(f.files, f.recursive);
-  if (!docs.ok()) return Fail(docs.status());
+  if (!docs.ok()) return fail(docs.status(), nullptr);
   if (f.dry_run == "client") {
     for (const auto& d : *docs) std::cout << fleet::RefString(d.object) << " valid (client dry run)\n";
     return kExitOk;
   }
-  auto format = ParseOutputFormat(f.output);
-  if (!format.ok()) return Fail(format.status());
   bool print_objects = *format == OutputFormat::kYaml || *format == OutputFormat::kJson;
   auto client = Connect(g);
   if (!client.ok()) return Fail(client.status());
   bool dry = f.dry_run == "server";
   auto res = ApplyWithRetry(**client, Objects(*docs), dry, print_objects);
-  if (!res.ok()) {
-    return Fail(Status(res.status().code(), LocateServerErrors(res.status().message(), *docs)));
-  }
+  if (!res.ok()) return fail(res.status(), &*docs);
   if (print_objects) {
     std::vector<Json> objs;
     for (const auto& r : (*res)["results"]) objs.push_back(r["object"]);
@@ -169,7 +149,7 @@ int RunDiff(const Globals& g, const std::vector<std::string>& files, bool recurs
   }
   auto res = (*client)->Apply(Objects(*docs), true, true);
   if (!res.ok()) {
-    std::cerr << "error: " << LocateServerErrors(res.status().message(), *docs) << "\n";
+    std::cerr << "error: " << PlacedInFiles(res.status(), *docs).message() << "\n";
     return kExitDiffError;
   }
   bool changed = false;

@@ -67,13 +67,19 @@ fleet::Result<std::vector<fleet::Document>> LoadValidated(const std::vector<std:
                                                           bool recursive) {
   auto docs = LoadInputs(paths, recursive);
   if (!docs.ok()) return docs.status();
-  auto problems = fleet::ValidateDocuments(*docs, false);
-  if (!problems.empty()) {
-    std::string msg;
-    for (const auto& p : problems) msg += (msg.empty() ? "" : "\n") + p;
-    return fleet::Status::Invalid(msg);
-  }
+  auto causes = fleet::ValidateDocuments(*docs, false);
+  if (!causes.empty()) return fleet::Status::Invalid("", std::move(causes));
   return docs;
+}
+
+fleet::Status PlacedInFiles(const fleet::Status& status, const std::vector<fleet::Document>& docs) {
+  if (status.causes().empty()) return status;
+  std::vector<fleet::Cause> causes;
+  for (fleet::Cause c : status.causes()) {
+    if (c.item >= 0 && static_cast<size_t>(c.item) < docs.size()) c = fleet::Placed(docs[c.item], std::move(c));
+    causes.push_back(std::move(c));
+  }
+  return fleet::Status::WithCauses(status.code(), "", std::move(causes));
 }
 
 }  // namespace fleetctl

@@ -113,7 +113,9 @@ bool IsBase64(const std::string& s) {
 
 void CheckScalar(const Json& schema, const Json& value, const std::string& path,
                  std::vector<FieldError>* errors) {
-  auto add = [&](std::string m) { errors->push_back({path, std::move(m)}); };
+  auto add = [&](std::string m, const char* reason = kFieldValueInvalid) {
+    errors->push_back({path, std::move(m), false, reason});
+  };
   // Built only for a message: every scalar of every apply passes through here.
   auto shown = [&] { return Sensitive(schema) ? std::string("the value") : Brief(value); };
   if (schema.contains("enum")) {
@@ -124,7 +126,7 @@ void CheckScalar(const Json& schema, const Json& value, const std::string& path,
         if (!list.empty()) list += ", ";
         list += a.is_string() ? a.get<std::string>() : DumpJson(a);
       }
-      add("must be one of: " + list + " (got " + shown() + ")");
+      add("must be one of: " + list + " (got " + shown() + ")", kFieldValueNotSupported);
     }
   }
   if (value.is_string()) {
@@ -138,7 +140,7 @@ void CheckScalar(const Json& schema, const Json& value, const std::string& path,
     // on it (bounded work per field, whatever a client sends).
     if (schema.contains("maxLength") && s.size() > schema["maxLength"].get<size_t>()) {
       add("must be at most " + std::to_string(schema["maxLength"].get<size_t>()) +
-          " characters (got " + std::to_string(s.size()) + ")");
+          " characters (got " + std::to_string(s.size()) + ")", kFieldValueTooLong);
       return;
     }
     if (schema.contains("pattern") && !Matches(s, schema["pattern"].get<std::string>())) {
@@ -176,7 +178,8 @@ void CheckArray(const Json& schema, Json& value, const std::string& path, bool a
   }
   if (schema.contains("maxItems") && value.size() > schema["maxItems"].get<size_t>()) {
     errors->push_back({path, "must have at most " +
-                                 std::to_string(schema["maxItems"].get<size_t>()) + " items"});
+                                 std::to_string(schema["maxItems"].get<size_t>()) + " items",
+                       false, kFieldValueTooMany});
   }
   if (schema.contains("items")) {
     for (size_t i = 0; i < value.size(); ++i) {
@@ -197,14 +200,16 @@ void CheckArray(const Json& schema, Json& value, const std::string& path, bool a
       if (!inserted) {
         std::string first = schema["x-kubernetes-list-map-keys"][0].get<std::string>();
         errors->push_back({JoinPath(JoinPath(path, i), first),
-                           "duplicate value " + k + " (also at " + JoinPath(path, it->second) + ")"});
+                           "duplicate value " + k + " (also at " + JoinPath(path, it->second) + ")",
+                           false, kFieldValueDuplicate});
       }
     }
   } else if (list_type == "set") {
     std::set<std::string> seen;
     for (size_t i = 0; i < value.size(); ++i) {
       if (!seen.insert(DumpJson(value[i])).second) {
-        errors->push_back({JoinPath(path, i), "duplicate value " + Brief(value[i])});
+        errors->push_back({JoinPath(path, i), "duplicate value " + Brief(value[i]), false,
+                           kFieldValueDuplicate});
       }
     }
   }
@@ -217,7 +222,8 @@ void CheckObject(const Json& schema, Json& value, const std::string& path, bool 
   if (schema.contains("maxProperties") && value.size() > schema["maxProperties"].get<size_t>()) {
     errors->push_back({path, "must have at most " +
                                  std::to_string(schema["maxProperties"].get<size_t>()) +
-                                 " entries (got " + std::to_string(value.size()) + ")"});
+                                 " entries (got " + std::to_string(value.size()) + ")",
+                       false, kFieldValueTooMany});
     return;
   }
   if (apply_defaults) {
@@ -230,7 +236,9 @@ void CheckObject(const Json& schema, Json& value, const std::string& path, bool 
   if (schema.contains("required")) {
     for (const auto& r : schema["required"]) {
       const auto& name = r.get_ref<const std::string&>();
-      if (!value.contains(name)) errors->push_back({JoinPath(path, name), "required field is missing"});
+      if (!value.contains(name)) {
+        errors->push_back({JoinPath(path, name), "required field is missing", false, kFieldValueRequired});
+      }
     }
   }
   bool preserve = schema.value("x-kubernetes-preserve-unknown-fields", false);
@@ -247,12 +255,34 @@ void CheckObject(const Json& schema, Json& value, const std::string& path, bool 
     } else if (additional) {
       ValidateSchema(*additional, it.value(), child, apply_defaults, errors);
     } else if (!preserve) {
-      errors->push_back({child, UnknownFieldMessage(it.key(), props), true});
+      errors->push_back({child, UnknownFieldMessage(it.key(), props), true, kFieldValueUnknown});
     }
   }
 }
 
 }  // namespace
+
+Cause FieldError::ToCause(int item, std::string ref) const {
+  return {reason, path, message, item, std::move(ref), {}};
+}
+
+std::vector<Cause> CausesOf(const std::vector<FieldError>& errors, int item, const std::string& ref) {
+  std::vector<Cause> causes;
+  causes.reserve(errors.size());
+  for (const auto& e : errors) causes.push_back(e.ToCause(item, ref));
+  return causes;
+}
+
+Cause Placed(const Document& doc, Cause cause, bool at_key) {
+  const Mark m = at_key ? doc.positions.FindKey(cause.field) : doc.positions.Find(cause.field);
+  cause.position = {doc.source, m.line, m.column};
+  return cause;
+}
+
+Cause Placed(const Document& doc, Cause cause) {
+  const bool at_key = cause.reason == kFieldValueUnknown;
+  return Placed(doc, std::move(cause), at_key);
+}
 
 std::string Brief(const Json& v, size_t max) {
   std::string s = DumpJson(v);
@@ -266,13 +296,15 @@ void ValidateSchema(const Json& schema, Json& value, const std::string& path, bo
     if (!schema.value("nullable", false)) {
       std::string want = schema.value("type", std::string("value"));
       bool vowel = want == "integer" || want == "array" || want == "object";
-      errors->push_back({path, std::string("must be ") + (vowel ? "an " : "a ") + want + ", got null"});
+      errors->push_back({path, std::string("must be ") + (vowel ? "an " : "a ") + want + ", got null",
+                         false, kFieldValueTypeInvalid});
     }
     return;
   }
   if (schema.value("x-kubernetes-int-or-string", false)) {
     if (!value.is_number_integer() && !value.is_string()) {
-      errors->push_back({path, "must be an integer or a string, got " + TypeName(value)});
+      errors->push_back({path, "must be an integer or a string, got " + TypeName(value), false,
+                         kFieldValueTypeInvalid});
       return;
     }
     CheckScalar(schema, value, path, errors);
@@ -286,7 +318,8 @@ void ValidateSchema(const Json& schema, Json& value, const std::string& path, bo
                                                             ? "an "
                                                             : "a ") +
                                    type + ", got " + TypeName(value) +
-                                   (Sensitive(schema) ? "" : " " + Brief(value))});
+                                   (Sensitive(schema) ? "" : " " + Brief(value)),
+                         false, kFieldValueTypeInvalid});
       return;
     }
   }

@@ -18,9 +18,22 @@ struct FieldError {
   std::string path;     // "spec.ssh.port"
   std::string message;  // "must be <= 65535"
   bool at_key = false;  // the error is about the key itself (unknown field)
+  const char* reason = kFieldValueInvalid;  // the Kubernetes cause type (fleet/core/status.h)
 
   std::string ToString() const { return path.empty() ? message : path + ": " + message; }
+  // As a cause of a Status; item and ref name the object in a request of several.
+  Cause ToCause(int item = -1, std::string ref = "") const;
 };
+
+// Each error as a cause, in order.
+std::vector<Cause> CausesOf(const std::vector<FieldError>& errors, int item = -1,
+                            const std::string& ref = "");
+
+// cause with its position in doc: its field's value, or with at_key its key (an unknown field,
+// which is what a cause that crossed the wire says by its reason), or else the nearest ancestor
+// with a position.
+Cause Placed(const Document& doc, Cause cause, bool at_key);
+Cause Placed(const Document& doc, Cause cause);
 
 // A value as JSON, cut to max characters: how messages show what was given (never the whole of
 // a value that may be megabytes long).

@@ -40,6 +40,31 @@ const char* ReasonFor(Code code) {
   return "InternalError";
 }
 
+std::string Cause::RequestField() const {
+  if (item < 0) return field;
+  const std::string at = "items[" + std::to_string(item) + "]";
+  return field.empty() ? at : at + "." + field;
+}
+
+std::string Cause::ToString() const {
+  std::string out;
+  if (!position.file.empty()) {
+    out = position.file + ":";
+    if (position.line > 0) out += std::to_string(position.line) + ":" + std::to_string(position.column) + ":";
+    out += " ";
+  } else if (item >= 0) {
+    out = "items[" + std::to_string(item) + "]" + (ref.empty() ? "" : " (" + ref + ")") + ": ";
+  }
+  if (!field.empty()) out += field + ": ";
+  return out + message;
+}
+
+Status Status::WithCauses(Code code, const std::string& summary, std::vector<Cause> causes) {
+  std::string message = summary;
+  for (const auto& c : causes) message += (message.empty() ? "" : "\n") + c.ToString();
+  return {code, std::move(message), std::move(causes)};
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   return std::string(ReasonFor(code_)) + ": " + message_;

@@ -89,7 +89,7 @@ TEST_F(HostileClients, JsonNestedTooDeepIsRefusedBeforeItIsBuilt) {
   }
 }
 
-TEST_F(HostileClients, MalformedJsonIs400AndInvalidObjectsStay422) {
+TEST_F(HostileClients, MalformedJsonIs400) {
   const struct {
     std::string name, method, target, body;
     int status;
@@ -104,7 +104,7 @@ TEST_F(HostileClients, MalformedJsonIs400AndInvalidObjectsStay422) {
       {"invalid UTF-8", "PUT", kApi + "/hosts/x", "\"\xff\"", 400,
        "BadRequest: request body: not valid JSON: parse error at line 1, column 2: syntax error "
        "while parsing value - invalid string: ill-formed UTF-8 byte"},
-      {"JSON but not a List", "POST", kApi + "/apply", "[]", 422, "Invalid: body must be a List with items"},
+      {"JSON but not a List", "POST", kApi + "/apply", "[]", 400, "BadRequest: body must be a List with items"},
   };
   for (const auto& c : cases) {
     auto r = e2e::Http(c.method, port(), c.target, c.body, auth_);

@@ -32,10 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::vector<fleet::Document> defaulted = *docs;
   for (const auto& problem : fleet::ValidateDocuments(*docs, /*apply_defaults=*/false)) {
-    FUZZ_CHECK(problem.rfind("fuzz.yaml", 0) == 0);
+    FUZZ_CHECK(problem.ToString().rfind("fuzz.yaml", 0) == 0);
   }
   for (const auto& problem : fleet::ValidateDocuments(defaulted, /*apply_defaults=*/true)) {
-    FUZZ_CHECK(problem.rfind("fuzz.yaml", 0) == 0);
+    FUZZ_CHECK(problem.ToString().rfind("fuzz.yaml", 0) == 0);
   }
   return 0;
 }

@@ -46,8 +46,7 @@ TEST_F(HostileInputTest, ATwoMegabyteHostKeyIsAMaxLengthErrorEverywhere) {
   EXPECT_TRUE(client.Version().ok()) << "the controller is still serving";
 }
 
-// fleetctl places the server's "items[i] (ref): field: message" lines in the files (parsed with
-// RE2 now: the server's text is not fleetctl's to trust).
+// fleetctl places the server's causes in the files (from each cause's item and field).
 TEST_F(HostileInputTest, ServerErrorsArePlacedInTheFile) {
   ASSERT_TRUE(registry_->Apply({{{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Host"}, {"metadata", {{"name", "web-1"}}},
                                  {"spec", {{"address", "10.0.0.1"}, {"profile", "p"}}}}},
@@ -59,7 +58,7 @@ TEST_F(HostileInputTest, ServerErrorsArePlacedInTheFile) {
                          "spec:\n  defaults: {profile: p}\n  hosts: [{name: web-1, address: a}]\n";
   auto r = Fleetctl({"apply", "-f", file});
   EXPECT_EQ(r.rc, 1);
-  EXPECT_NE(r.err.find(file + ":6:1: hostgroup/g: host/web-1 already exists as a standalone Host"), std::string::npos)
+  EXPECT_NE(r.err.find(file + ":6:1: host/web-1 already exists as a standalone Host"), std::string::npos)
       << r.err;
 }
 

@@ -46,7 +46,7 @@ inline std::string ValidationMessages(const std::string& text, const std::string
   auto docs = ParseYamlDocuments(text, source);
   if (!docs.ok()) return docs.status().message();
   std::string joined;
-  for (const auto& m : ValidateDocuments(*docs, false)) joined += (joined.empty() ? "" : "\n") + m;
+  for (const auto& c : ValidateDocuments(*docs, false)) joined += (joined.empty() ? "" : "\n") + c.ToString();
   return joined;
 }
 
