@@ -17,7 +17,8 @@ using fleet::metrics::Type;
 std::unique_ptr<agent::Forwarder> MakeForwarder(const std::string& yaml) {
   auto config = agent::ParseConfig(yaml, "test.yaml");
   EXPECT_TRUE(config.ok()) << config.status().ToString();
-  return config.ok() ? agent::Forwarder::Create(*config) : nullptr;
+  if (!config.ok()) return nullptr;
+  return agent::Forwarder::Create(*config);
 }
 
 // remote_write_extra: more YAML lines under remoteWrite (indented two spaces).
