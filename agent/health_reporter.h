@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "agent/memory/memory_guard.h"
 #include "fleet/core/yaml_codec.h"
 

@@ -5,7 +5,7 @@
 #include <set>
 #include <string>
 
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "fleet/core/status.h"
 
 namespace agent {

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "fleet/core/status.h"
 
 namespace agent {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "fleet/core/status.h"
 
 namespace boost::asio::ssl {

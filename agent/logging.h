@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 
 namespace agent {
 

@@ -5,7 +5,7 @@
 
 #include <iostream>
 
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "agent/daemon.h"
 #include "agent/version.h"
 #include "agent/status/status_client.h"

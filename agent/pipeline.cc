@@ -25,10 +25,9 @@ fleet::Result<std::unique_ptr<Pipeline>> Pipeline::Create(const AgentConfig& con
                                                            const SelfMetrics& self) {
   auto collectors = BuildCollectors(config);
   if (!collectors.ok()) return collectors.status();
-  auto forwarder = Forwarder::Create(config, &registry, std::move(forward_metrics));
-  if (!forwarder.ok()) return forwarder.status();
   return std::unique_ptr<Pipeline>(
-      new Pipeline(std::move(*collectors), std::move(*forwarder), registry, self));
+      new Pipeline(std::move(*collectors), Forwarder::Create(config, &registry, std::move(forward_metrics)),
+                   registry, self));
 }
 
 Pipeline::Pipeline(std::vector<NamedCollector> collectors, std::unique_ptr<Forwarder> forwarder,

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "agent/scraper.h"
 #include "agent/self_metrics.h"
 #include "agent/sinks/forwarder.h"

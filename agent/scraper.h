@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "agent/collector.h"
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "agent/status/component_status.h"
 
 namespace agent {

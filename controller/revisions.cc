@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/config/agent_config.h"
 #include "controller/health.h"
 #include "fleet/core/crypto.h"
 #include "fleet/types/host.h"
@@ -51,6 +52,10 @@ fleet::Result<fleet::RenderedAgent> RenderHost(fleet::Store& store, const Json& 
   auto rendered = fleet::RenderAgentConfig(inputs);
   // kNotFound means the profile; a profile that cannot be rendered (a missing secret) is invalid.
   if (!rendered.ok()) return Status::Invalid(rendered.status().message());
+  // The agent's own parser, before any SSH session: a config the agent would refuse is a failed
+  // render (RenderFailed, with the agent's error), never a push.
+  const std::string source = "rendered config of host/" + host["metadata"]["name"].get<std::string>();
+  if (auto parsed = agent::ParseConfig(rendered->config, source); !parsed.ok()) return parsed.status();
   return rendered;
 }
 

@@ -30,11 +30,10 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/config/agent_config.h"
 #include "fleet/core/status.h"
 
 namespace agent {
-
-enum class FsyncPolicy { kAlways, kInterval, kNever };
 
 struct BufferOptions {
   std::filesystem::path dir;

@@ -28,16 +28,11 @@
 #include <thread>
 #include <vector>
 
+#include "agent/config/agent_config.h"
 #include "agent/memory/cgroup_memory_limit.h"
 #include "fleet/core/metrics.h"
 
 namespace agent {
-
-struct MemoryConfig {
-  std::optional<uint64_t> limit;  // bytes
-  double limit_fraction = 0.8;     // of the cgroup limit, when there is one
-  std::chrono::milliseconds check_interval{500};
-};
 
 struct MemoryBudget {
   uint64_t bytes = 0;  // 0: no budget

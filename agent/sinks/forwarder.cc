@@ -35,12 +35,10 @@ MemoryBudget BudgetFor(const MemoryConfig& config) {
 
 }  // namespace
 
-fleet::Result<std::unique_ptr<Forwarder>> Forwarder::Create(const AgentConfig& config,
+std::unique_ptr<Forwarder> Forwarder::Create(const AgentConfig& config,
                                                             status::Registry* registry,
                                                             std::shared_ptr<ForwardMetrics> metrics) {
-  auto forward = ParseForwardConfig(config.sections);
-  if (!forward.ok()) return forward.status();
-  return std::unique_ptr<Forwarder>(new Forwarder(std::move(*forward), config, registry,
+  return std::unique_ptr<Forwarder>(new Forwarder(config.forward, config, registry,
                                                   metrics ? std::move(metrics) : std::make_shared<ForwardMetrics>()));
 }
 

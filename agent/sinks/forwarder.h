@@ -14,9 +14,8 @@
 #include <vector>
 
 #include "agent/buffer/segment_buffer.h"
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "agent/sinks/delivery_loop.h"
-#include "agent/sinks/forward_config.h"
 #include "agent/sinks/forward_metrics.h"
 #include "agent/sources/docker_logs.h"
 #include "agent/status/component_status.h"
@@ -27,10 +26,10 @@ class Forwarder {
  public:
   using CollectFn = std::function<std::vector<fleet::metrics::Family>()>;
 
-  // Parses the remoteWrite, loki and buffer sections; errors name the field. Components report
-  // to `registry` (sink/<name>, buffer/<name>, source/docker_logs) when given; `metrics` lets the
-  // counters outlive this forwarder (a config reload replaces it), its own when not given.
-  static fleet::Result<std::unique_ptr<Forwarder>> Create(
+  // For config.forward (parsed and checked by ParseConfig). Components report to `registry`
+  // (sink/<name>, buffer/<name>, source/docker_logs) when given; `metrics` lets the counters
+  // outlive this forwarder (a config reload replaces it), its own when not given.
+  static std::unique_ptr<Forwarder> Create(
       const AgentConfig& config, status::Registry* registry = nullptr,
       std::shared_ptr<ForwardMetrics> metrics = nullptr);
   ~Forwarder();  // stops

@@ -7,23 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "agent/config/agent_config.h"
 #include "fleet/core/status.h"
 
 namespace agent {
-
-struct BasicAuth {
-  std::string username;
-  std::string password_file;  // read once at Create; the password itself is never in a config
-};
-
-struct PushEndpoint {
-  std::string url;
-  BasicAuth basic_auth;  // username empty = no auth
-  std::map<std::string, std::string> headers;
-  std::string ca_file;  // empty = system roots
-  bool insecure_skip_verify = false;
-  std::chrono::milliseconds timeout{30000};
-};
 
 struct PushResponse {
   int status = 0;  // 0 = no response (connection failed or timed out)

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "agent/sinks/delivery_loop.h"
-#include "agent/sinks/forward_config.h"
+#include "agent/config/agent_config.h"
 #include "fleet/core/metrics.h"
 
 namespace logproto {

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <string>
 
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "fleet/core/status.h"
 #include "fleet/core/yaml_codec.h"
 

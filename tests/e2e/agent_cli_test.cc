@@ -17,10 +17,10 @@ TEST(AgentCli, CheckConfigTable) {
     const char* want_stderr;  // substring
   } cases[] = {
       {"scrapeInterval: 15s\n", 0, ""},
-      {"collectors: {enabledd: [cpu]}\n", 1, "collectors.enabledd: unknown field"},
-      {"http: {listen: \"nope\"}\n", 1, "http.listen: must be host:port"},
+      {"collectors: {enabledd: [cpu]}\n", 1, "agent.yaml:3:14: collectors.enabledd: unknown field"},
+      {"http: {listen: \"nope\"}\n", 1, "agent.yaml:3:16: http.listen: must be host:port"},
       {"collectors: {enabled: [cpu, gpu]}\n", 1,
-       "collectors.enabled[1]: unknown collector \"gpu\""},
+       "agent.yaml:3:29: collectors.enabled[1]: must be one of: cpu,"},
   };
   TempDir dir;
   for (const auto& c : cases) {

@@ -179,7 +179,7 @@ TEST(AgentListener, CheckConfigNamesBadTlsAndAuthFiles) {
       {"tls: {certFile: " + cert + ", keyFile: " + other_key + "}",
        "http.tls.keyFile: " + other_key + " does not match the certificate in " + cert},
       {"tls: {certFile: " + cert + ", keyFile: " + key + ", minVersion: TLS10}",
-       "http.tls.minVersion: must be one of TLS12, TLS13"},
+       "http.tls.minVersion: must be one of: TLS12, TLS13"},
       {"basicAuth: {username: u, passwordFile: " + absent + "}",
        "http.basicAuth.passwordFile: cannot read " + absent},
   };

@@ -6,7 +6,7 @@
 
 #include <cpprest/asyncrt_utils.h>
 
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "agent/sinks/forwarder.h"
 #include "tests/e2e/forward_peers.h"
 #include "tests/e2e/harness.h"
@@ -41,11 +41,9 @@ class ForwardLokiTest : public ::testing::Test {
     EXPECT_TRUE(config.ok()) << config.status().ToString();
     if (!config.ok()) return nullptr;
     auto forwarder = agent::Forwarder::Create(*config);
-    EXPECT_TRUE(forwarder.ok()) << forwarder.status().ToString();
-    if (!forwarder.ok()) return nullptr;
-    auto status = (*forwarder)->Start(nullptr);
+    auto status = forwarder->Start(nullptr);
     EXPECT_TRUE(status.ok()) << status.ToString();
-    return std::move(*forwarder);
+    return forwarder;
   }
 
   // Lines received for one container and stream, in arrival order.

@@ -1,6 +1,6 @@
-// The agent config parser: a full valid file, defaults, and one error per malformed field, each
-// naming the field path.
-#include "agent/config.h"
+// The agent config parser: a full valid file, defaults (the schema's, equal to the structs'), and
+// one error per malformed field, each naming file:line:col and the field path.
+#include "agent/config/agent_config.h"
 
 #include "agent/regex_filter.h"
 
@@ -65,24 +65,30 @@ buffer: {dir: /var/lib/fleet-agent}
   EXPECT_EQ(c->http.tls->key_file, "/k.pem");
   EXPECT_EQ(c->http.tls->min_version, "TLS13");
   EXPECT_EQ(c->logging.format, "json");
-  ASSERT_EQ(c->sections.count("remoteWrite"), 1u);
-  EXPECT_EQ(c->sections["remoteWrite"]["url"].as<std::string>(), "http://mimir/api/v1/push");
-  EXPECT_EQ(c->sections.count("loki"), 0u);
+  ASSERT_TRUE(c->forward.remote_write.has_value());
+  EXPECT_EQ(c->forward.remote_write->endpoint.url, "http://mimir/api/v1/push");
+  EXPECT_FALSE(c->forward.loki.has_value());
+  EXPECT_EQ(c->forward.buffer.dir, "/var/lib/fleet-agent");
 }
 
-TEST(ParseConfig, Defaults) {
+// The schema's defaults are what a file that sets nothing gets, and they equal the structs'
+// initializers (which a daemon run without a config file uses).
+TEST(ParseConfig, SchemaDefaultsEqualTheStructs) {
   auto c = ParseConfig(kHeader, "agent.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(*c == AgentConfig{});
   EXPECT_EQ(c->scrape_interval, std::chrono::seconds(15));
   EXPECT_EQ(c->http.listen, "127.0.0.1:12345");
-  EXPECT_FALSE(c->http.basic_auth.has_value());
-  EXPECT_FALSE(c->http.tls.has_value());
-  EXPECT_EQ(c->paths.procfs, "/proc");
-  EXPECT_EQ(c->netdev.device_exclude, "^lo$");
-  EXPECT_TRUE(c->collectors.container_enabled);
-  EXPECT_EQ(c->docker.socket, "/var/run/docker.sock");
-  EXPECT_FALSE(c->debug.live_view);
-  EXPECT_EQ(c->debug.live_view_entries, 100);
+  EXPECT_TRUE(c->collectors.container_docker_labels);
+  EXPECT_EQ(c->forward.buffer.fsync, FsyncPolicy::kInterval);
+  auto with_sinks = ParseConfig(std::string(kHeader) + "remoteWrite: {url: http://m}\nloki: {url: http://l}\n", "a.yaml");
+  ASSERT_TRUE(with_sinks.ok()) << with_sinks.status().ToString();
+  RemoteWriteConfig rw;
+  rw.endpoint.url = "http://m";
+  EXPECT_TRUE(*with_sinks->forward.remote_write == rw);
+  LokiConfig loki;
+  loki.endpoint.url = "http://l";
+  EXPECT_TRUE(*with_sinks->forward.loki == loki);
 }
 
 TEST(ParseConfig, DebugLiveView) {
@@ -92,60 +98,58 @@ TEST(ParseConfig, DebugLiveView) {
   EXPECT_EQ(c->debug.live_view_entries, 500);
 }
 
-TEST(ParseConfig, ErrorsNameTheField) {
+TEST(ParseConfig, ErrorsNameFileLineColumnAndField) {
   const struct {
-    const char* yaml;  // after the header, unless it starts with "apiVersion"
+    const char* yaml;  // after the header (line 3 on), unless it starts with "apiVersion"
     const char* want;  // the whole message
   } cases[] = {
-      {"collectors: {enabledd: [cpu]}", "agent.yaml: collectors.enabledd: unknown field"},
-      {"colectors: {}", "agent.yaml: colectors: unknown field"},
-      {"http: {listen: nope}", "agent.yaml: http.listen: must be host:port, got \"nope\""},
+      {"collectors: {enabledd: [cpu]}",
+       "agent.yaml:3:14: collectors.enabledd: unknown field \"enabledd\" (did you mean \"enabled\"?)"},
+      {"colectors: {}", "agent.yaml:3:1: colectors: unknown field \"colectors\" (did you mean \"collectors\"?)"},
+      {"http: {listen: nope}", "agent.yaml:3:16: http.listen: must be host:port, got \"nope\""},
       {"http: {listen: \"1.2.3.4:99999\"}",
-       "agent.yaml: http.listen: must be host:port, got \"1.2.3.4:99999\""},
-      {"http: {listn: \":1\"}", "agent.yaml: http.listn: unknown field"},
-      {"http: {basicAuth: {passwordFile: /p}}", "agent.yaml: http.basicAuth.username: required"},
-      {"http: {basicAuth: {username: u}}", "agent.yaml: http.basicAuth.passwordFile: required"},
+       "agent.yaml:3:16: http.listen: must be host:port, got \"1.2.3.4:99999\""},
+      {"http: {basicAuth: {passwordFile: /p}}", "agent.yaml:3:19: http.basicAuth.username: required field is missing"},
       {"http: {basicAuth: {username: 'a:b', passwordFile: /p}}",
-       "agent.yaml: http.basicAuth.username: must not contain ':'"},
+       "agent.yaml:3:30: http.basicAuth.username: must not contain ':'"},
       {"http: {basicAuth: {username: u, passwordFile: /p, password: hunter2}}",
-       "agent.yaml: http.basicAuth.password: unknown field"},
-      {"http: {basicAuth: u}", "agent.yaml: http.basicAuth: must be a mapping"},
+       "agent.yaml:3:51: http.basicAuth.password: unknown field \"password\""},
+      {"http: {basicAuth: u}", "agent.yaml:3:19: http.basicAuth: must be an object, got string \"u\""},
       {"http: {unauthenticatedPaths: [/metrics, metrics]}",
-       "agent.yaml: http.unauthenticatedPaths[1]: must be a path starting with /, got \"metrics\""},
-      {"http: {unauthenticatedPaths: /metrics}",
-       "agent.yaml: http.unauthenticatedPaths: must be a list of strings"},
-      {"http: {tls: {keyFile: /k}}", "agent.yaml: http.tls.certFile: required"},
-      {"http: {tls: {certFile: /c}}", "agent.yaml: http.tls.keyFile: required"},
+       "agent.yaml:3:41: http.unauthenticatedPaths[1]: must be a path starting with /, got \"metrics\""},
       {"http: {tls: {certFile: /c, keyFile: /k, minVersion: TLS11}}",
-       "agent.yaml: http.tls.minVersion: must be one of TLS12, TLS13, got \"TLS11\""},
-      {"http: {tls: {certFile: /c, keyFile: /k, ciphers: x}}",
-       "agent.yaml: http.tls.ciphers: unknown field"},
-      {"scrapeInterval: 15", "agent.yaml: scrapeInterval: not a duration (like 15s, 1m30s, 500ms): \"15\""},
-      {"scrapeInterval: 0s", "agent.yaml: scrapeInterval: must be positive"},
-      {"filesystem: {mountTimeout: 0s}", "agent.yaml: filesystem.mountTimeout: must be positive"},
-      {"filesystem: {mountTimeout: soon}", "agent.yaml: filesystem.mountTimeout: not a duration (like 15s, 1m30s, 500ms): \"soon\""},
+       "agent.yaml:3:53: http.tls.minVersion: must be one of: TLS12, TLS13 (got \"TLS11\")"},
+      {"scrapeInterval: 15", "agent.yaml:3:17: scrapeInterval: must be a string, got integer 15"},
+      {"scrapeInterval: 15m2", "agent.yaml:3:17: scrapeInterval: not a duration (like 15s, 1m30s, 500ms): \"15m2\""},
+      {"scrapeInterval: 0s", "agent.yaml:3:17: scrapeInterval: must be positive"},
+      {"filesystem: {mountTimeout: 0s}", "agent.yaml:3:28: filesystem.mountTimeout: must be positive"},
       {"collectors: {enabled: [cpu], disabled: [time]}",
-       "agent.yaml: collectors.disabled: cannot be combined with collectors.enabled"},
-      {"collectors: {enabled: cpu}", "agent.yaml: collectors.enabled: must be a list of strings"},
-      {"collectors: {enabled: [cpu, {a: b}]}", "agent.yaml: collectors.enabled[1]: must be a string"},
+       "agent.yaml:3:40: collectors.disabled: cannot be combined with collectors.enabled"},
+      {"collectors: {enabled: [cpu, cpuu]}",
+       "agent.yaml:3:29: collectors.enabled[1]: must be one of: cpu, diskstats, filefd, filesystem, loadavg, meminfo, netdev, netstat, os, pressure, sockstat, stat, time, uname, vmstat (got \"cpuu\")"},
       {"collectors: {container: {enabled: maybe}}",
-       "agent.yaml: collectors.container.enabled: must be true or false"},
+       "agent.yaml:3:35: collectors.container.enabled: must be a boolean, got string \"maybe\""},
       {"filesystem: {fsTypesExclude: \"(\"}", ""},  // message text is the regex library's
-      {"logging: {level: loud}",
-       "agent.yaml: logging.level: must be one of error, warn, info, debug, got \"loud\""},
-      {"paths: [a]", "agent.yaml: paths: must be a mapping"},
-      {"debug: {liveView: yes please}", "agent.yaml: debug.liveView: must be true or false"},
-      {"debug: {liveViewEntries: 0}",
-       "agent.yaml: debug.liveViewEntries: must be an integer from 1 to 10000"},
-      {"debug: {liveViewEntries: many}",
-       "agent.yaml: debug.liveViewEntries: must be an integer from 1 to 10000"},
-      {"debug: {live: true}", "agent.yaml: debug.live: unknown field"},
-      {"controller: {url: x, extra: 1}", "agent.yaml: controller.extra: unknown field"},
+      {"debug: {liveViewEntries: 0}", "agent.yaml:3:26: debug.liveViewEntries: must be >= 1"},
+      {"remoteWrite: {}", "agent.yaml:3:14: remoteWrite.url: required field is missing"},
+      {"remoteWrite: {url: http://x, queue: {minBackoff: 2s, maxBackoff: 1s}}",
+       "agent.yaml:3:66: remoteWrite.queue.maxBackoff: must not be less than minBackoff"},
+      {"loki: {url: http://x, batchSize: 1Zi}",
+       "agent.yaml:3:34: loki.batchSize: not a size (like 1048576, 512Mi, 1Gi): \"1Zi\""},
+      {"buffer: {maxBytes: 1000}", "agent.yaml:3:20: buffer.maxBytes: must be at least 1Mi"},
+      {"buffer: {fsync: sometimes}",
+       "agent.yaml:3:17: buffer.fsync: must be one of: always, interval, never (got \"sometimes\")"},
+      {"memory: {limit: 1Mi}", "agent.yaml:3:17: memory.limit: must be at least 16Mi"},
+      {"memory: {limitFraction: 1.5}", "agent.yaml:3:25: memory.limitFraction: must be <= 0.95"},
+      {"scrapeInterval: 0s\nlogging: {level: loud}",
+       "agent.yaml:4:18: logging.level: must be one of: error, warn, info, debug (got \"loud\")"},
       {"apiVersion: v1\nkind: AgentConfig",
-       "agent.yaml: apiVersion: must be vpsfleet.io/v1alpha1, got \"v1\""},
+       "agent.yaml:1:13: apiVersion: must be one of: vpsfleet.io/v1alpha1 (got \"v1\")"},
       {"apiVersion: vpsfleet.io/v1alpha1\nkind: Host",
-       "agent.yaml: kind: must be AgentConfig, got \"Host\""},
+       "agent.yaml:2:7: kind: must be one of: AgentConfig (got \"Host\")"},
       {"http: {listen: [", ""},  // YAML syntax error: message carries file:line:col
+      {"apiVersion: vpsfleet.io/v1alpha1\nkind: AgentConfig\n---\nkind: AgentConfig",
+       "agent.yaml: must hold one YAML document (kind AgentConfig), got 2"},
   };
   for (const auto& c : cases) {
     const std::string yaml = std::string(c.yaml).rfind("apiVersion", 0) == 0
@@ -160,17 +164,6 @@ TEST(ParseConfig, ErrorsNameTheField) {
       EXPECT_EQ(got.status().message().rfind("agent.yaml:", 0), 0u) << got.status().message();
     }
   }
-}
-
-TEST(ParseConfig, RegisteredSectionParserValidates) {
-  RegisterSection("exampleSection", [](const YAML::Node& node, const std::string& path) {
-    return node["ok"] ? fleet::Status::Ok() : fleet::Status::Invalid(path + ".ok: required");
-  });
-  auto good = ParseConfig(std::string(kHeader) + "exampleSection: {ok: 1}", "a.yaml");
-  EXPECT_TRUE(good.ok()) << good.status().ToString();
-  auto bad = ParseConfig(std::string(kHeader) + "exampleSection: {}", "a.yaml");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "a.yaml: exampleSection.ok: required");
 }
 
 TEST(ListenerOf, ReadsTheListenerEvenFromAnInvalidFile) {
@@ -243,10 +236,10 @@ TEST(ParseConfig, OverlongStringsAreRefusedBeforeAnyRegexRuns) {
     std::string yaml;
     const char* want;
   } cases[] = {
-      {"http: {listen: '" + big + ":80'}", "agent.yaml: http.listen: must be host:port, got a long string"},
-      {"scrapeInterval: " + big + "s", "agent.yaml: scrapeInterval: not a duration (like 15s, 1m30s, 500ms): a long string"},
+      {"http: {listen: '" + big + ":80'}", "agent.yaml:3:16: http.listen: must be at most 261 characters (got 1048579)"},
+      {"scrapeInterval: " + big + "s", "agent.yaml:3:17: scrapeInterval: must be at most 32 characters (got 1048577)"},
       {"filesystem: {mountPointsExclude: '" + std::string(1025, 'a') + "'}",
-       "agent.yaml: filesystem.mountPointsExclude: regular expression longer than 1024 characters"},
+       "agent.yaml:3:34: filesystem.mountPointsExclude: must be at most 1024 characters (got 1025)"},
   };
   for (const auto& c : cases) {
     auto got = ParseConfig(std::string(kHeader) + c.yaml, "agent.yaml");

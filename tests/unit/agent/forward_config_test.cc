@@ -1,6 +1,6 @@
-// The remoteWrite, loki, buffer and memory sections: defaults, full shapes, and errors naming the
-// field.
-#include "agent/sinks/forward_config.h"
+// The remoteWrite, loki, buffer and memory sections of the agent config: defaults, full shapes,
+// and errors naming the field.
+#include "agent/config/agent_config.h"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +8,9 @@ namespace agent {
 namespace {
 
 fleet::Result<ForwardConfig> Parse(const std::string& yaml) {
-  std::map<std::string, YAML::Node> sections;
-  for (const auto& kv : YAML::Load(yaml)) sections[kv.first.Scalar()] = kv.second;
-  return ParseForwardConfig(sections);
+  auto config = ParseConfig("apiVersion: vpsfleet.io/v1alpha1\nkind: AgentConfig\n" + yaml, "a.yaml");
+  if (!config.ok()) return config.status();
+  return config->forward;
 }
 
 TEST(ForwardConfig, FullShapes) {
@@ -21,7 +21,8 @@ remoteWrite:
   headers: {X-A: b}
   externalLabels: {region: atl}
   tls: {caFile: /etc/ca.pem, insecureSkipVerify: true}
-  queue: {maxSamplesPerSend: 500, batchSendDeadline: 2s, minBackoff: 10ms, maxBackoff: 1m, capacity: 10000}
+  queue: {maxSamplesPerSend: 500, batchSendDeadline: 2s, minBackoff: 10ms, maxBackoff: 1m}
+  timeout: 10s
 loki:
   url: http://loki:3100/loki/api/v1/push
   tenantId: t1
@@ -29,7 +30,9 @@ loki:
   batchWait: 500ms
   format: json
   dockerLabels: {com.docker.compose.service: service}
-buffer: {dir: /var/lib/x, maxBytes: 2Gi, fsync: always}
+  minBackoff: 1s
+  maxBackoff: 2m
+buffer: {dir: /var/lib/x, maxBytes: 2Gi, fsync: always, fsyncInterval: 5s}
 )");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_TRUE(c->remote_write && c->loki);
@@ -47,11 +50,15 @@ buffer: {dir: /var/lib/x, maxBytes: 2Gi, fsync: always}
   EXPECT_EQ(c->loki->format, LokiFormat::kJson);
   EXPECT_EQ(c->loki->docker_labels.at("com.docker.compose.service"), "service");
   EXPECT_EQ(c->buffer.max_bytes, uint64_t{2} << 30);
+  EXPECT_EQ(c->loki->min_backoff, std::chrono::seconds(1));
+  EXPECT_EQ(c->loki->max_backoff, std::chrono::minutes(2));
+  EXPECT_EQ(c->remote_write->endpoint.timeout, std::chrono::seconds(10));
   EXPECT_EQ(c->buffer.fsync, FsyncPolicy::kAlways);
+  EXPECT_EQ(c->buffer.fsync_interval, std::chrono::seconds(5));
 }
 
 TEST(ForwardConfig, DefaultsWhenSectionsAreAbsent) {
-  auto c = Parse("{}");
+  auto c = Parse("");
   ASSERT_TRUE(c.ok());
   EXPECT_FALSE(c->remote_write);
   EXPECT_FALSE(c->loki);
@@ -76,26 +83,29 @@ TEST(ForwardConfig, MemorySection) {
 TEST(ForwardConfig, ErrorsNameTheField) {
   struct Case { const char* yaml; const char* message; };
   for (const auto& c : std::vector<Case>{
-           {"remoteWrite: {}", "remoteWrite.url: required"},
+           {"remoteWrite: {}", "remoteWrite.url: required field is missing"},
            {"remoteWrite: {url: ftp://x}", "remoteWrite.url: must start with http:// or https://"},
-           {"remoteWrite: {url: http://x, basicAuth: {username: a}}", "remoteWrite.basicAuth.passwordFile: required with username"},
+           {"remoteWrite: {url: http://x, basicAuth: {username: a}}", "remoteWrite.basicAuth.passwordFile: required field is missing"},
            {"remoteWrite: {url: http://x, queue: {batchSendDeadline: soon}}", "remoteWrite.queue.batchSendDeadline: not a duration"},
            {"remoteWrite: {url: http://x, queue: {minBackoff: 2s, maxBackoff: 1s}}", "remoteWrite.queue.maxBackoff: must not be less"},
+           {"remoteWrite: {url: http://x, queue: {capacity: 10000}}", "remoteWrite.queue.capacity: unknown field"},
            {"remoteWrite: {url: http://x, bogus: 1}", "remoteWrite.bogus: unknown field"},
-           {"loki: {url: http://x, format: xml}", "loki.format: must be protobuf or json"},
+           {"loki: {url: http://x, format: xml}", "loki.format: must be one of: protobuf, json"},
            {"loki: {url: http://x, batchSize: 1Zi}", "loki.batchSize: not a size"},
            {"loki: {url: http://x, tls: {caFile: [a]}}", "loki.tls.caFile: must be a string"},
-           {"loki: {url: http://x, dockerLabels: [a]}", "loki.dockerLabels: must be a mapping"},
+           {"loki: {url: http://x, dockerLabels: [a]}", "loki.dockerLabels: must be an object"},
+           {"loki: {url: http://x, minBackoff: 1m, maxBackoff: 1s}", "loki.maxBackoff: must not be less"},
            {"buffer: {maxBytes: 1000}", "buffer.maxBytes: must be at least 1Mi"},
-           {"buffer: {fsync: sometimes}", "buffer.fsync: must be always, interval or never"},
-           {"buffer: [1]", "buffer: must be a mapping"},
+           {"buffer: {fsync: sometimes}", "buffer.fsync: must be one of: always, interval, never"},
+           {"buffer: {fsyncInterval: 0s}", "buffer.fsyncInterval: must be positive"},
+           {"buffer: [1]", "buffer: must be an object"},
            {"memory: {limit: lots}", "memory.limit: not a size"},
            {"memory: {limit: 1Mi}", "memory.limit: must be at least 16Mi"},
-           {"memory: {limitFraction: 1.5}", "memory.limitFraction: must be between 0.05 and 0.95"},
+           {"memory: {limitFraction: 1.5}", "memory.limitFraction: must be <= 0.95"},
            {"memory: {limitFraction: half}", "memory.limitFraction: must be a number"},
            {"memory: {checkInterval: 0s}", "memory.checkInterval: must be positive"},
            {"memory: {limitFaction: 0.5}", "memory.limitFaction: unknown field"},
-           {"memory: 0.8", "memory: must be a mapping"}}) {
+           {"memory: 0.8", "memory: must be an object"}}) {
     auto parsed = Parse(c.yaml);
     ASSERT_FALSE(parsed.ok()) << c.yaml;
     EXPECT_EQ(parsed.status().code(), fleet::Code::kInvalid);

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "agent/collector.h"
-#include "agent/config.h"
+#include "agent/config/agent_config.h"
 #include "agent/scraper.h"
 #include "fleet/core/metrics.h"
 

@@ -20,7 +20,7 @@ class BasicAuthGateTest : public ::testing::Test {
     const std::string path = dir_.path() + "/password";
     std::ofstream(path) << password_file_content;
     HttpConfig http;
-    http.basic_auth = ListenerBasicAuth{"admin", path};
+    http.basic_auth = BasicAuth{"admin", path};
     http.unauthenticated_paths = {"/metrics", "/-/healthy"};
     return http;
   }

@@ -274,6 +274,21 @@ TEST_F(HostReconcilerTest, ConnectFailuresBecomeConditionsAndErrors) {
   EXPECT_EQ(host_.uploads, 0);
 }
 
+// "0s" passes the CRD's pattern, but the agent refuses a zero scrape interval: the controller
+// finds that with the agent's own parser before it opens an SSH session.
+TEST_F(HostReconcilerTest, ARenderedConfigTheAgentWouldRefuseIsAFailedConditionNotAPush) {
+  ApplyFleet("0s");
+  host_.connect_error = Status(fleet::Code::kUnavailable, "the test opens no session");
+  auto r = reconciler_->Reconcile("web-1");
+  EXPECT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(Condition("ConfigApplied"), "False");
+  EXPECT_EQ(Condition("ConfigApplied", "reason"), "RenderFailed");
+  EXPECT_EQ(Condition("ConfigApplied", "message"),
+            "rendered config of host/web-1:19:17: scrapeInterval: must be positive");
+  EXPECT_EQ(Condition("Reachable"), "") << "no SSH session was attempted";
+  EXPECT_EQ(host_.uploads, 0);
+}
+
 TEST_F(HostReconcilerTest, MissingProfileIsAConditionNotARetryStorm) {
   ASSERT_TRUE(registry_->Delete(*fleet::FindKind("AgentProfile"), "standard", false).ok());
   auto r = reconciler_->Reconcile("web-1");

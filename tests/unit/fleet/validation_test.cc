@@ -372,7 +372,7 @@ spec:
   collectors:
     enabled: [cpu, gpu]
 )yaml",
-     R"want(hosts.yaml:6:20: spec.collectors.enabled[1]: must be one of: cpu, diskstats, filefd, filesystem, loadavg, meminfo, netdev, netstat, pressure, sockstat, stat, time, uname, vmstat, os (got "gpu"))want"},
+     R"want(hosts.yaml:6:20: spec.collectors.enabled[1]: must be one of: cpu, diskstats, filefd, filesystem, loadavg, meminfo, netdev, netstat, os, pressure, sockstat, stat, time, uname, vmstat (got "gpu"))want"},
     {"profile bad duration",
      R"yaml(apiVersion: vpsfleet.io/v1alpha1
 kind: AgentProfile
@@ -386,9 +386,9 @@ spec:
 kind: AgentProfile
 metadata: {name: p}
 spec:
-  buffer: {maxBytes: 1GB}
+  buffer: {maxBytes: 1.5Gi}
 )yaml",
-     R"want(hosts.yaml:5:22: spec.buffer.maxBytes: invalid value "1GB": must match ^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$)want"},
+     R"want(hosts.yaml:5:22: spec.buffer.maxBytes: invalid value "1.5Gi": must match ^[0-9]+(k|K|KB|M|MB|G|GB|Ki|KiB|Mi|MiB|Gi|GiB|Ti|TiB)?$)want"},
     {"profile live view entries out of range",
      R"yaml(apiVersion: vpsfleet.io/v1alpha1
 kind: AgentProfile

@@ -1,0 +1,164 @@
+// The agent config schema (agent/config/agent_config.schema.yaml) against what depends on it: the
+// AgentProfile CRD the controller renders from, the collector table, the examples and test
+// profiles rendered as the controller does, and the generated reference in docs/.
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "agent/collectors/collectors.h"
+#include "agent/collector.h"
+#include "agent/config/agent_config.h"
+#include "fleet/core/crypto.h"
+#include "fleet/core/text.h"
+#include "fleet/render.h"
+#include "fleet/resource.h"
+
+namespace agent {
+namespace {
+
+using fleet::Json;
+
+std::string ReadSource(const std::string& relative) {
+  std::ifstream in(std::string(VPSFLEET_SOURCE_DIR) + "/" + relative);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Profile fields the renderer replaces by the agent's (a Secret's name by the file it writes), and
+// the profile's own (what to install, not how to run).
+const std::set<std::string> kNotMappedAsIs = {
+    "agent", "remoteWrite.basicAuth.passwordSecretRef", "remoteWrite.tls.caSecretRef",
+    "loki.basicAuth.passwordSecretRef", "loki.tls.caSecretRef", "http.basicAuth.passwordSecretRef",
+    "http.tls.secretRef"};
+
+std::string Shape(const Json& field) {
+  if (field.value("x-kubernetes-int-or-string", false)) return "int-or-string";
+  std::string shape = field.value("type", "");
+  if (field.contains("enum")) shape += " " + fleet::DumpJson(field["enum"]);
+  if (field.contains("items")) shape += " of " + Shape(field["items"]);
+  if (field.contains("additionalProperties") && field["additionalProperties"].is_object()) {
+    shape += " of " + Shape(field["additionalProperties"]);
+  }
+  return shape;
+}
+
+void CompareFields(const Json& profile, const Json& agent, const std::string& path,
+                   std::vector<std::string>* drift) {
+  const Json properties = profile.value("properties", Json::object());
+  const Json agent_props = agent.value("properties", Json::object());
+  for (const auto& [name, field] : properties.items()) {
+    const std::string p = path.empty() ? name : path + "." + name;
+    if (kNotMappedAsIs.count(p)) continue;
+    if (!agent_props.contains(name)) {
+      drift->push_back(p + ": in the AgentProfile CRD, not in the agent config");
+      continue;
+    }
+    const Json& mine = agent_props[name];
+    if (Shape(field) != Shape(mine)) {
+      drift->push_back(p + ": CRD " + Shape(field) + ", agent " + Shape(mine));
+    }
+    // A CRD default is rendered into every config: it must be the agent's own. (Without one the
+    // agent's applies.)
+    if (field.contains("default") && field["default"] != mine.value("default", Json())) {
+      drift->push_back(p + ": CRD default " + fleet::DumpJson(field["default"]) + ", agent " +
+                       fleet::DumpJson(mine.value("default", Json())));
+    }
+    CompareFields(field, mine, p, drift);
+  }
+}
+
+TEST(AgentConfigSchema, TheAgentProfileCrdAgreesWithIt) {
+  const fleet::KindInfo* kind = fleet::FindKind("AgentProfile");
+  ASSERT_NE(kind, nullptr);
+  std::vector<std::string> drift;
+  CompareFields(kind->schema["properties"]["spec"], AgentConfigSchema(), "", &drift);
+  EXPECT_TRUE(drift.empty()) << fleet::DumpJson(Json(drift), 2);
+}
+
+TEST(AgentConfigSchema, CollectorNamesAreTheCollectorTable) {
+  std::vector<std::string> table;
+  for (const auto& entry : HostCollectors()) table.push_back(entry.name);
+  std::sort(table.begin(), table.end());
+  const Json collectors = AgentConfigSchema()["properties"]["collectors"]["properties"];
+  for (const char* list : {"enabled", "disabled"}) {
+    EXPECT_EQ(collectors[list]["items"]["enum"].get<std::vector<std::string>>(), table) << list;
+  }
+}
+
+// Every AgentProfile of the examples and of the test YAML, stored (defaulted) and rendered for a
+// host as the controller does, is a config the agent accepts.
+TEST(AgentConfigSchema, EveryExampleAndTestProfileRendersToAConfigTheAgentParses) {
+  int rendered = 0;
+  for (const char* file : {"examples/hosts.yaml", "tests/fuzz/corpus/yaml_codec/examples-hosts.yaml",
+                           "tests/fuzz/corpus/yaml_codec/examples-hosts-2.yaml"}) {
+    SCOPED_TRACE(file);
+    auto docs = fleet::ParseYamlDocuments(ReadSource(file), file);
+    ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+    ASSERT_EQ(fleet::ValidateDocuments(*docs, true), std::vector<std::string>{});
+    for (const auto& doc : *docs) {
+      if (doc.object["kind"] != "AgentProfile") continue;
+      // Every Secret a profile names, with every key the renderer may read.
+      std::map<std::string, Json> secrets;
+      const Json fields = doc.object["spec"].flatten();
+      for (const auto& [path, value] : fields.items()) {
+        if (path.ends_with("SecretRef") || path.ends_with("secretRef")) {
+          Json data;
+          for (const char* key : {"password", "ca.crt", "tls.crt", "tls.key"}) {
+            data[key] = fleet::Base64Encode("x");
+          }
+          secrets[value.get<std::string>()] = {{"data", data}};
+        }
+      }
+      const Json host = {{"metadata", {{"name", "web-1"}}},
+                         {"spec", {{"vars", {{"extraLabels", {{"tier", "edge"}}}}}}}};
+      fleet::RenderInputs inputs{&host, &doc.object, &secrets, "https://ctl:8443", "15s"};
+      auto config = fleet::RenderAgentConfig(inputs);
+      ASSERT_TRUE(config.ok()) << config.status().ToString();
+      auto parsed = ParseConfig(config->config, "rendered");
+      EXPECT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << config->config;
+      ++rendered;
+    }
+  }
+  EXPECT_GE(rendered, 3);
+}
+
+// The buffer's fsync, the push timeouts and Loki's backoff, once settable only in a hand-written
+// agent config, reach the agent from a profile.
+TEST(AgentConfigSchema, BufferFsyncTimeoutsAndLokiBackoffAreSetFromAProfile) {
+  auto docs = fleet::ParseYamlDocuments(R"(apiVersion: vpsfleet.io/v1alpha1
+kind: AgentProfile
+metadata: {name: tuned}
+spec:
+  remoteWrite: {url: "http://mimir/api/v1/push", timeout: 10s}
+  loki: {url: "http://loki/loki/api/v1/push", timeout: 20s, minBackoff: 1s, maxBackoff: 2m, batchSize: 256Ki}
+  buffer: {fsync: never, fsyncInterval: 3s}
+)", "profile.yaml");
+  ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+  ASSERT_EQ(fleet::ValidateDocuments(*docs, true), std::vector<std::string>{});
+  const Json host = {{"metadata", {{"name", "web-1"}}}, {"spec", Json::object()}};
+  const std::map<std::string, Json> secrets;
+  auto rendered = fleet::RenderAgentConfig({&host, &docs->front().object, &secrets, "https://ctl", "15s"});
+  ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
+  auto config = ParseConfig(rendered->config, "rendered");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->forward.remote_write->endpoint.timeout, std::chrono::seconds(10));
+  EXPECT_EQ(config->forward.loki->endpoint.timeout, std::chrono::seconds(20));
+  EXPECT_EQ(config->forward.loki->min_backoff, std::chrono::seconds(1));
+  EXPECT_EQ(config->forward.loki->max_backoff, std::chrono::minutes(2));
+  EXPECT_EQ(config->forward.loki->batch_size, 256u << 10);
+  EXPECT_EQ(config->forward.buffer.fsync, FsyncPolicy::kNever);
+  EXPECT_EQ(config->forward.buffer.fsync_interval, std::chrono::seconds(3));
+}
+
+TEST(AgentConfigSchema, DocsAgentConfigMdIsGeneratedFromIt) {
+  EXPECT_TRUE(ReadSource("docs/agent-config.md") == ConfigReferenceMarkdown())
+      << "docs/agent-config.md is stale; regenerate it with: cmake --build build --target "
+         "agent-config-reference && build/bin/agent-config-reference > docs/agent-config.md";
+}
+
+}  // namespace
+}  // namespace agent
