@@ -98,7 +98,10 @@ TEST(AgentConfigSchema, EveryExampleAndTestProfileRendersToAConfigTheAgentParses
     SCOPED_TRACE(file);
     auto docs = fleet::ParseYamlDocuments(ReadSource(file), file);
     ASSERT_TRUE(docs.ok()) << docs.status().ToString();
-    ASSERT_EQ(fleet::ValidateDocuments(*docs, true), std::vector<std::string>{});
+    {
+      const auto causes = fleet::ValidateDocuments(*docs, true);
+      ASSERT_TRUE(causes.empty()) << causes.front().ToString();
+    }
     for (const auto& doc : *docs) {
       if (doc.object["kind"] != "AgentProfile") continue;
       // Every Secret a profile names, with every key the renderer may read.
@@ -138,7 +141,10 @@ spec:
   buffer: {fsync: never, fsyncInterval: 3s}
 )", "profile.yaml");
   ASSERT_TRUE(docs.ok()) << docs.status().ToString();
-  ASSERT_EQ(fleet::ValidateDocuments(*docs, true), std::vector<std::string>{});
+  {
+    const auto causes = fleet::ValidateDocuments(*docs, true);
+    ASSERT_TRUE(causes.empty()) << causes.front().ToString();
+  }
   const Json host = {{"metadata", {{"name", "web-1"}}}, {"spec", Json::object()}};
   const std::map<std::string, Json> secrets;
   auto rendered = fleet::RenderAgentConfig({&host, &docs->front().object, &secrets, "https://ctl", "15s"});
