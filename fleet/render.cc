@@ -2,7 +2,9 @@
 #include "fleet/types/host.h"
 
 #include "fleet/core/crypto.h"
+#include "fleet/core/schema.h"
 #include "fleet/core/text.h"
+#include "fleet/resource.h"
 
 namespace fleet {
 namespace {
@@ -59,6 +61,10 @@ class Renderer {
   Result<RenderedAgent> Render() {
     const Json& host = *in_.host;
     Json spec = in_.profile->value("spec", Json::object());
+    // A profile stored under an older CRD may hold fields the current one removed (e.g.
+    // remoteWrite.queue.capacity, defaulted until the disk buffer became the only queue); the
+    // agent refuses unknown fields, so what the CRD no longer declares is not rendered.
+    PruneUnknownFields(FindKind("AgentProfile")->schema["properties"]["spec"], spec);
     spec.erase("agent");  // what to install, not how to run
     FLEET_RETURN_IF_ERROR(Endpoint(spec, "remoteWrite"));
     FLEET_RETURN_IF_ERROR(Endpoint(spec, "loki"));

@@ -332,4 +332,27 @@ void ValidateSchema(const Json& schema, Json& value, const std::string& path, bo
   }
 }
 
+void PruneUnknownFields(const Json& schema, Json& value) {
+  if (!schema.is_object() || schema.value("x-kubernetes-preserve-unknown-fields", false)) return;
+  if (value.is_array() && schema.contains("items")) {
+    for (auto& item : value) PruneUnknownFields(schema["items"], item);
+    return;
+  }
+  if (!value.is_object()) return;
+  const Json* additional = schema.contains("additionalProperties") ? &schema["additionalProperties"] : nullptr;
+  if (additional && additional->is_boolean() && additional->get<bool>()) return;
+  const Json* props = schema.contains("properties") ? &schema["properties"] : nullptr;
+  for (auto it = value.begin(); it != value.end();) {
+    if (props && props->contains(it.key())) {
+      PruneUnknownFields((*props)[it.key()], it.value());
+    } else if (additional && additional->is_object()) {
+      PruneUnknownFields(*additional, it.value());
+    } else {
+      it = value.erase(it);
+      continue;
+    }
+    ++it;
+  }
+}
+
 }  // namespace fleet

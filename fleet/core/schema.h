@@ -44,4 +44,9 @@ std::string Brief(const Json& v, size_t max = 40);
 void ValidateSchema(const Json& schema, Json& value, const std::string& path, bool apply_defaults,
                     std::vector<FieldError>* errors);
 
+// Drops the fields schema does not declare (x-kubernetes-preserve-unknown-fields and
+// additionalProperties: true keep theirs), as the Kubernetes API server prunes what it reads from
+// storage: an object stored under an older schema keeps no field a newer one removed.
+void PruneUnknownFields(const Json& schema, Json& value);
+
 }  // namespace fleet

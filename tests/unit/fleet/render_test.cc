@@ -83,6 +83,52 @@ TEST_F(RenderTest, MemorySectionReachesTheAgentWithItsDefaults) {
   EXPECT_EQ(memory["checkInterval"], "500ms");
 }
 
+TEST_F(RenderTest, FieldsTheCrdNoLongerDeclaresAreNotRendered) {
+  // As stored by a controller whose CRD still defaulted remoteWrite.queue.capacity.
+  profile_["spec"]["remoteWrite"]["queue"] = {{"capacity", 10000}, {"maxSamplesPerSend", 500}};
+  profile_["spec"]["retired"] = {{"field", true}};
+  auto r = Render();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto parsed = ParseYamlDocuments(r->config, "config.yaml");
+  ASSERT_TRUE(parsed.ok());
+  const Json& c = (*parsed)[0].object;
+  EXPECT_EQ(c["remoteWrite"]["queue"], Json({{"maxSamplesPerSend", 500}}));
+  EXPECT_FALSE(c.contains("retired"));
+  EXPECT_EQ(c["remoteWrite"]["basicAuth"]["username"], "m") << "declared fields stay";
+  EXPECT_EQ(c["remoteWrite"]["externalLabels"]["tier"], "edge");
+}
+
+TEST(PruneUnknownFields, KeepsWhatTheSchemaDeclaresOrPreserves) {
+  const Json schema = Yaml(R"(
+type: object
+properties:
+  kept: {type: string}
+  nested: {type: object, properties: {a: {type: integer}}}
+  list: {type: array, items: {type: object, properties: {x: {type: string}}}}
+  labels: {type: object, additionalProperties: {type: string}}
+  free: {type: object, x-kubernetes-preserve-unknown-fields: true}
+  open: {type: object, additionalProperties: true}
+)");
+  Json value = Yaml(R"(
+kept: k
+gone: g
+nested: {a: 1, b: 2}
+list: [{x: "1", y: "2"}, {z: 3}]
+labels: {any: thing}
+free: {anything: {goes: 1}}
+open: {also: 2}
+)");
+  PruneUnknownFields(schema, value);
+  EXPECT_EQ(value, Yaml(R"(
+kept: k
+nested: {a: 1}
+list: [{x: "1"}, {}]
+labels: {any: thing}
+free: {anything: {goes: 1}}
+open: {also: 2}
+)"));
+}
+
 TEST_F(RenderTest, HostCanOverrideTheListenAddress) {
   host_["spec"]["vars"]["httpListen"] = "127.0.0.1:23456";
   auto r = Render();
