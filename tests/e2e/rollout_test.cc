@@ -83,8 +83,9 @@ class RolloutE2E : public ::testing::Test {
 
   // Key Secrets, the profile (its scrapeInterval is the change rolled out), the HostGroup and the
   // Rollout. Short gates: agents report every second.
+  // profile_extra: more lines of the profile's spec (indented two spaces), e.g. a bad change.
   std::string Fleet(const std::string& scrape_interval, const std::string& strategy,
-                    const std::string& agent_version = "") {
+                    const std::string& agent_version = "", const std::string& profile_extra = "") {
     std::string out;
     for (size_t i = 0; i < hosts_.size(); ++i) {
       out += "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: key-" + HostName(i) +
@@ -94,7 +95,8 @@ class RolloutE2E : public ::testing::Test {
     out += "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
            "  scrapeInterval: " + scrape_interval + "\n" +
            (agent_version.empty() ? "" : "  agent: {version: " + agent_version + "}\n") +
-           "  collectors: {enabled: [loadavg, uname], container: {enabled: false}}\n---\n";
+           "  collectors: {enabled: [loadavg, uname], container: {enabled: false}}\n" + profile_extra +
+           "---\n";
     out += "apiVersion: vpsfleet.io/v1alpha1\nkind: HostGroup\nmetadata: {name: lab, labels: {role: web}}\n"
            "spec:\n  defaults: {profile: standard, ssh: {user: root}}\n  hosts:\n";
     for (size_t i = 0; i < hosts_.size(); ++i) {
@@ -271,12 +273,36 @@ TEST_F(RolloutE2E, GoodChangeGoesCanaryFirstThenAtMostTwoAtOnceAndCompletes) {
   EXPECT_EQ(std::count(history.out.begin(), history.out.end(), '\n'), 3) << "header + 2 revisions:\n" << history.out;
 }
 
+TEST_F(RolloutE2E, AChangeTheAgentWouldRefuseIsStoppedBeforeAnyHostIsTouched) {
+  StartFleet(2);
+  ASSERT_NO_FATAL_FAILURE(Install("2s", kCanaryThenTwo));
+  auto before = Configs();
+  // The CRD accepts 0s; the agent's config schema does not, and the controller checks every
+  // rendered config with the agent's parser before it opens an SSH session.
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("0s", kCanaryThenTwo)).exit_code, 0);
+  auto status = Fleetctl({"rollout", "status", "web", "--timeout", "60"});
+  EXPECT_EQ(status.exit_code, 1) << status.out << status.err;
+  EXPECT_NE(status.err.find("cannot be rendered"), std::string::npos) << status.err;
+  EXPECT_NE(status.err.find("scrapeInterval: must be positive"), std::string::npos)
+      << "the agent's own message, with the field: " << status.err;
+  ASSERT_TRUE(e2e::WaitFor([&] {
+    return Condition(Get("/apis/vpsfleet.io/v1alpha1/hosts/vps-0"), "ConfigApplied") == "False";
+  }, 30s)) << Fleetctl({"get", "hosts", "-o", "yaml"}).out;
+  EXPECT_EQ(Configs(), before) << "no host was sent the refused config";
+  EXPECT_EQ(Rollout()["status"].value("hosts", Json::object()).size(), 0u) << "none was admitted";
+}
+
 TEST_F(RolloutE2E, BadChangeStopsAfterTheCanaryAndRollsBackOthersUntouched) {
   StartFleet(4);
   ASSERT_NO_FATAL_FAILURE(Install("2s", kCanaryThenTwo));
   auto before = Configs();
-  // The schema accepts 0s; the agent refuses it, so the canary never reports the new revision.
-  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("0s", kCanaryThenTwo)).exit_code, 0);
+  // A change the agent's parser accepts but the agent cannot run (its listener's certificate is
+  // not one): the canary keeps its old config and never reports the new revision.
+  const std::string bad_tls = "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: bad-tls}\n"
+                              "type: tls\nstringData: {tls.crt: not a certificate, tls.key: not a key}\n---\n";
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"},
+                     bad_tls + Fleet("2s", kCanaryThenTwo, "", "  http: {tls: {secretRef: bad-tls}}\n"))
+                .exit_code, 0);
   auto status = Fleetctl({"rollout", "status", "web", "--timeout", "90"});
   EXPECT_EQ(status.exit_code, 1) << status.out << status.err;
   EXPECT_NE(status.err.find("RolledBack"), std::string::npos) << status.err;
