@@ -477,6 +477,7 @@ struct ApiServer::Impl {
       if (method == methods::GET) return ListOrWatch(r, *kind, start);
       r.kind = kind->kind;
       return WithBody(r, start, [this, kind, dry_run, start](Request& r, Json body) {
+        if (!body.is_object()) return ReplyStatus(r, NotAnObject(*kind), start);
         Respond(r, registry.Create(*kind, std::move(body), dry_run), 201, start);
       });
     }
@@ -501,6 +502,7 @@ struct ApiServer::Impl {
     }
     if (method == methods::PUT) {
       return WithBody(r, start, [this, kind, name, status, dry_run, start](Request& r, Json body) {
+        if (!body.is_object()) return ReplyStatus(r, NotAnObject(*kind), start);
         Respond(r, status ? registry.UpdateStatus(*kind, name, std::move(body), dry_run)
                           : registry.Update(*kind, name, std::move(body), dry_run),
                 200, start);
@@ -511,6 +513,12 @@ struct ApiServer::Impl {
     auto res = registry.Delete(*kind, name, dry_run, force);
     if (!res.ok()) return ReplyStatus(r, res.status(), start);
     ReplyJson(r, 200, ApplyResultJson(*res, dry_run, true), start);
+  }
+
+  // JSON that cannot be decoded into an object at all is a bad request, as kube-apiserver
+  // answers it (400); an object with invalid fields is 422.
+  static Status NotAnObject(const fleet::KindInfo& kind) {
+    return Status::BadRequest("the body must be a JSON object (a " + kind.kind + ")");
   }
 
   static std::string NoSuchPath(const std::vector<std::string>& seg, const fleet::KindInfo* kind) {

@@ -55,6 +55,11 @@ TEST_F(StatusCodes, EachErrorHasItsKubernetesStatusAndEveryCause) {
     Json details;  // the members of details to check
   } cases[] = {
       {"malformed JSON", "POST", kApi + "/hosts", "{\"kind\":", 400, "BadRequest", nullptr},
+      {"create with a body that is not an object", "POST", kApi + "/hosts", "[1,2]", 400, "BadRequest", nullptr},
+      {"update with a body that is not an object", "PUT", kApi + "/hosts/web-1", "\"web-1\"", 400, "BadRequest",
+       nullptr},
+      {"status update with a body that is not an object", "PUT", kApi + "/hosts/web-1/status", "7", 400,
+       "BadRequest", nullptr},
       {"apply body without items", "POST", kApi + "/apply", R"({"items":7})", 400, "BadRequest", nullptr},
       {"watch with a non-integer timeout", "GET", kApi + "/hosts?watch=true&timeoutSeconds=soon", "", 400,
        "BadRequest", nullptr},
