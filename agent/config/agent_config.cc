@@ -328,10 +328,10 @@ fleet::Result<AgentConfig> LoadConfig(const std::string& path) {
 
 HttpConfig ListenerOf(const std::string& path) {
   if (path.empty()) return {};
-  if (auto config = LoadConfig(path); config.ok()) return config->http;
   HttpConfig listener;
-  auto text = fleet::ReadFileText(path);
+  auto text = fleet::ReadFileText(path);  // read once: the fallback below parses the same text
   if (!text.ok()) return listener;
+  if (auto config = ParseConfig(*text, path); config.ok()) return config->http;
   auto doc = OneDocument(*text, path);
   if (!doc.ok() || !doc->object.is_object() || !doc->object.contains("http")) return listener;
   const Json schema = AgentConfigSchema()["properties"]["http"];
