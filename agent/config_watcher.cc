@@ -1,5 +1,6 @@
 #include "agent/config_watcher.h"
 
+#include "agent/config/agent_config.h"
 #include "fleet/core/crypto.h"
 #include "fleet/core/files.h"
 
@@ -23,7 +24,7 @@ bool ConfigWatcher::Changed() {
   }
   mtime_ = st.st_mtim;
   size_ = st.st_size;
-  auto content = fleet::ReadFileText(path_);
+  auto content = ReadConfigFile(path_);
   if (!content.ok()) return false;
   const std::string sha = fleet::Sha256Hex(*content);
   if (sha == sha256_) return false;

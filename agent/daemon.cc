@@ -230,7 +230,7 @@ bool Daemon::Reload(const std::string& trigger) {
                   config_.revision.empty() ? "(none)" : config_.revision, error);
     status_.ConfigRejected(trigger, error);
   };
-  auto text = fleet::ReadFileText(options_.config_path);
+  auto text = ReadConfigFile(options_.config_path);
   if (!text.ok()) {
     refuse(text.status().ToString());
     return true;

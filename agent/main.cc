@@ -80,9 +80,9 @@ int main(int argc, char** argv) {
   const std::string& path = check->parsed() ? check_path : config_path;
   std::string text;
   if (!path.empty()) {
-    auto read = fleet::ReadFileText(path);
+    auto read = agent::ReadConfigFile(path);
     if (!read.ok()) {
-      std::cerr << "fleet-agent: invalid config: cannot read config file " << path << "\n";
+      std::cerr << "fleet-agent: invalid config: " << read.status().message() << "\n";
       return 1;
     }
     text = std::move(*read);

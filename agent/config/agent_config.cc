@@ -321,15 +321,21 @@ fleet::Result<AgentConfig> ParseConfig(const std::string& yaml, const std::strin
 }
 
 fleet::Result<AgentConfig> LoadConfig(const std::string& path) {
-  auto text = fleet::ReadFileText(path);
-  if (!text.ok()) return fleet::Status::NotFound("cannot read config file " + path);
+  auto text = ReadConfigFile(path);
+  if (!text.ok()) return text.status();
   return ParseConfig(*text, path);
+}
+
+fleet::Result<std::string> ReadConfigFile(const std::string& path) {
+  auto text = fleet::ReadFileText(path, kMaxConfigBytes);
+  if (!text.ok()) return fleet::Status::NotFound("cannot read config file " + path + ": " + text.status().message());
+  return text;
 }
 
 HttpConfig ListenerOf(const std::string& path) {
   if (path.empty()) return {};
   HttpConfig listener;
-  auto text = fleet::ReadFileText(path);  // read once: the fallback below parses the same text
+  auto text = ReadConfigFile(path);  // read once: the fallback below parses the same text
   if (!text.ok()) return listener;
   if (auto config = ParseConfig(*text, path); config.ok()) return config->http;
   auto doc = OneDocument(*text, path);

@@ -200,6 +200,12 @@ fleet::Result<AgentConfig> LoadConfig(const std::string& path);
 // when the file or the field is missing. Overrides nothing else.
 HttpConfig ListenerOf(const std::string& path);
 
+// The largest config file read: a rendered config is a few KiB, and the controller's API takes
+// no object near this; a larger file is refused, never read whole.
+inline constexpr size_t kMaxConfigBytes = 4 << 20;
+// The config file's text (at most kMaxConfigBytes); every reader of the config file uses it.
+fleet::Result<std::string> ReadConfigFile(const std::string& path);
+
 // Prometheus duration: "15s", "1m30s", "500ms", "1h", "2d", "1w", "1y".
 fleet::Result<std::chrono::milliseconds> ParseDuration(const std::string& s);
 

@@ -253,3 +253,23 @@ TEST(ParseConfig, OverlongStringsAreRefusedBeforeAnyRegexRuns) {
 
 }  // namespace
 }  // namespace agent
+
+namespace agent {
+namespace {
+
+TEST(ReadConfigFile, AFileOverTheLimitIsRefusedNotReadWhole) {
+  const std::string path = ::testing::TempDir() + "/huge-agent.yaml";
+  {
+    std::ofstream out(path);
+    out << "instance: x\n# " << std::string(kMaxConfigBytes, '\xff') << "\n";
+  }
+  auto read = ReadConfigFile(path);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.status().message().find("longer than 4194304 bytes"), std::string::npos) << read.status().ToString();
+  EXPECT_FALSE(LoadConfig(path).ok());
+  EXPECT_EQ(ListenerOf(path).listen, HttpConfig{}.listen) << "the default listener, as for an unreadable file";
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace agent
