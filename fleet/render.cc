@@ -1,4 +1,9 @@
 #include "fleet/render.h"
+
+#include <set>
+
+#include "agent/config/agent_config.h"
+#include "agent/config/profile_crd.h"
 #include "fleet/types/host.h"
 
 #include "fleet/core/crypto.h"
@@ -8,6 +13,12 @@
 
 namespace fleet {
 namespace {
+
+// The agent's config schema, parsed once: the renderer maps a profile onto the agent's config by it.
+const Json& AgentSchema() {
+  static const Json schema = agent::AgentConfigSchema();
+  return schema;
+}
 
 class Renderer {
  public:
@@ -30,31 +41,46 @@ class Renderer {
     return *decoded;
   }
 
-  // Replaces `<ref_field>: name` in obj with `<file_field>: <path>` and records the file.
-  Status SecretToFile(Json& obj, const std::string& ref_field, const std::string& key,
-                      const std::string& file_field, const std::string& path_for_errors) {
-    if (!obj.is_object() || !obj.contains(ref_field)) return Status::Ok();
-    std::string name = obj[ref_field];
-    auto value = SecretValue(name, key, path_for_errors + "." + ref_field);
-    if (!value.ok()) return value.status();
-    std::string file = install_dir_ + "/secrets/" + name + "." + key;
-    files_[file] = *value;
-    obj.erase(ref_field);
-    obj[file_field] = file;
-    return Status::Ok();
-  }
-
-  Status Endpoint(Json& spec, const std::string& section) {
-    if (!spec.contains(section)) return Status::Ok();
-    Json& s = spec[section];
-    if (s.contains("basicAuth")) {
-      FLEET_RETURN_IF_ERROR(SecretToFile(s["basicAuth"], "passwordSecretRef", "password",
-                                         "passwordFile", "spec." + section + ".basicAuth"));
+  // Replaces, in value (the part of the profile's spec at path), every Secret reference the
+  // agent's schema declares (x-vpsfleet-profile: {secretRef, secretKey}) by the path of the file
+  // the Secret's key is written to, and records the file. Walks the schema, so a new field that
+  // comes from a Secret is a schema edit only.
+  Status SecretsToFiles(const Json& schema, Json& value, const std::string& path) {
+    if (value.is_array()) {
+      if (!schema.contains("items")) return Status::Ok();
+      for (size_t i = 0; i < value.size(); ++i) {
+        FLEET_RETURN_IF_ERROR(SecretsToFiles(schema["items"], value[i], JoinPath(path, i)));
+      }
+      return Status::Ok();
     }
-    if (s.contains("tls")) {
-      FLEET_RETURN_IF_ERROR(
-          SecretToFile(s["tls"], "caSecretRef", "ca.crt", "caFile", "spec." + section + ".tls"));
+    if (!value.is_object()) return Status::Ok();
+    if (!schema.contains("properties")) {
+      const Json& values = schema.value("additionalProperties", Json());
+      if (!values.is_object()) return Status::Ok();
+      for (auto& [key, v] : value.items()) {
+        FLEET_RETURN_IF_ERROR(SecretsToFiles(values, v, JoinPath(path, key)));
+      }
+      return Status::Ok();
     }
+    std::set<std::string> references;
+    for (const auto& [name, field] : schema["properties"].items()) {
+      const auto secret = agent::SecretFileOf(field);
+      if (!secret) {
+        if (value.contains(name)) {
+          FLEET_RETURN_IF_ERROR(SecretsToFiles(field, value[name], JoinPath(path, name)));
+        }
+        continue;
+      }
+      if (!value.contains(secret->ref_field)) continue;
+      const std::string secret_name = value[secret->ref_field];
+      auto content = SecretValue(secret_name, secret->key, "spec." + JoinPath(path, secret->ref_field));
+      if (!content.ok()) return content.status();
+      const std::string file = install_dir_ + "/secrets/" + secret_name + "." + secret->key;
+      files_[file] = *content;
+      value[name] = file;
+      references.insert(secret->ref_field);
+    }
+    for (const auto& reference : references) value.erase(reference);
     return Status::Ok();
   }
 
@@ -66,27 +92,7 @@ class Renderer {
     // agent refuses unknown fields, so what the CRD no longer declares is not rendered.
     PruneUnknownFields(FindKind("AgentProfile")->schema["properties"]["spec"], spec);
     spec.erase("agent");  // what to install, not how to run
-    FLEET_RETURN_IF_ERROR(Endpoint(spec, "remoteWrite"));
-    FLEET_RETURN_IF_ERROR(Endpoint(spec, "loki"));
-    if (spec.contains("http")) {
-      Json& http = spec["http"];
-      if (http.contains("basicAuth")) {
-        FLEET_RETURN_IF_ERROR(SecretToFile(http["basicAuth"], "passwordSecretRef", "password",
-                                           "passwordFile", "spec.http.basicAuth"));
-      }
-      if (http.contains("tls")) {
-        Json& tls = http["tls"];
-        std::string name = tls["secretRef"];
-        for (const auto& [key, field] : {std::pair{"tls.crt", "certFile"}, {"tls.key", "keyFile"}}) {
-          auto v = SecretValue(name, key, "spec.http.tls.secretRef");
-          if (!v.ok()) return v.status();
-          std::string file = install_dir_ + "/secrets/" + name + "." + key;
-          files_[file] = *v;
-          tls[field] = file;
-        }
-        tls.erase("secretRef");
-      }
-    }
+    FLEET_RETURN_IF_ERROR(SecretsToFiles(AgentSchema(), spec, ""));
     // A host's vars.extraLabels become external labels on both its metrics and its logs.
     const Json& vars = host["spec"].value("vars", Json::object());
     if (vars.contains("extraLabels") && vars["extraLabels"].is_object()) {

@@ -1,5 +1,6 @@
 // docs/agent-config.md from the schema: one table row per field, depth-first in the schema's order.
 #include "agent/config/agent_config.h"
+#include "agent/config/profile_crd.h"
 
 #include "fleet/core/text.h"
 
@@ -16,6 +17,7 @@ std::string TypeOf(const Json& field) {
     return "map of " + TypeOf(field["additionalProperties"]);
   }
   std::string text = type;
+  if (field.contains("x-vpsfleet-format")) text += " (" + field["x-vpsfleet-format"].get<std::string>() + ")";
   if (field.contains("enum")) {
     std::string values;
     for (const auto& v : field["enum"]) values += (values.empty() ? "" : ", ") + v.get<std::string>();
@@ -41,6 +43,16 @@ std::string DefaultOf(const Json& field) {
   return "`" + (d.is_string() ? d.get<std::string>() : fleet::DumpJson(d)) + "`";
 }
 
+// What an AgentProfile says for the field, when it is not the field itself.
+std::string ProfileNote(const Json& field) {
+  if (field.value("x-vpsfleet-profile", Json()) == "omit") return " Set by the controller.";
+  if (auto secret = SecretFileOf(field)) {
+    return " In an AgentProfile: `" + secret->ref_field + "`, a Secret whose key `" + secret->key +
+           "` the controller writes to this file (0600).";
+  }
+  return "";
+}
+
 void Rows(const Json& schema, const std::string& path, std::string* out) {
   if (!schema.contains("properties")) return;
   // In name order (nlohmann::json keeps keys sorted), as the controller renders the file.
@@ -53,7 +65,7 @@ void Rows(const Json& schema, const std::string& path, std::string* out) {
       }
     }
     *out += "| `" + p + "`" + required + " | " + Cell(TypeOf(field)) + " | " +
-            Cell(DefaultOf(field)) + " | " + Cell(field.value("description", "")) + " |\n";
+            Cell(DefaultOf(field)) + " | " + Cell(field.value("description", "") + ProfileNote(field)) + " |\n";
     Rows(field, p, out);
   }
 }
@@ -65,8 +77,7 @@ std::string ConfigReferenceMarkdown() {
   std::string out =
       "# fleet-agent config reference\n\n"
       "<!-- Generated from agent/config/agent_config.schema.yaml; do not edit. Regenerate with\n"
-      "     cmake --build build --target agent-config-reference &&\n"
-      "     build/bin/agent-config-reference > docs/agent-config.md -->\n\n" +
+      "     cmake --build build --target regenerate -->\n\n" +
       schema.value("description", "") +
       " fleet-controller renders it from a Host and its AgentProfile (`<installDir>/config.yaml`); "
       "`fleet-agent check-config` validates one. Unknown fields are errors; durations are like "

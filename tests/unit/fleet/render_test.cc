@@ -250,7 +250,8 @@ TEST_F(RenderTest, MissingSecretNamesTheField) {
   auto r = Render();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kNotFound);
-  EXPECT_EQ(r.status().message(), "spec.remoteWrite.basicAuth.passwordSecretRef: secret/central-auth not found");
+  // The first reference in the schema's (name) order: loki before remoteWrite.
+  EXPECT_EQ(r.status().message(), "spec.loki.basicAuth.passwordSecretRef: secret/central-auth not found");
 }
 
 }  // namespace

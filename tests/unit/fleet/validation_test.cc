@@ -380,7 +380,7 @@ metadata: {name: p}
 spec:
   scrapeInterval: 15 seconds
 )yaml",
-     R"want(hosts.yaml:5:19: spec.scrapeInterval: invalid value "15 seconds": must match ^([0-9]+(ms|s|m|h))+$)want"},
+     R"want(hosts.yaml:5:19: spec.scrapeInterval: invalid value "15 seconds": must match ^([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$)want"},
     {"profile bad quantity",
      R"yaml(apiVersion: vpsfleet.io/v1alpha1
 kind: AgentProfile
