@@ -1,4 +1,5 @@
 #include "agent/http_server.h"
+#include "agent/gzip_body.h"
 
 #include <spdlog/spdlog.h>
 
@@ -117,7 +118,18 @@ struct HttpServer::Impl {
       *challenge = true;
       return {401, "text/plain; charset=utf-8", "401 unauthorized\n"};
     }
-    return Respond(req);
+    HttpResponse resp = Respond(req);
+    // Here rather than in the Reply coroutine: GCC 12 miscompiled the coroutine frame with the
+    // extra temporaries there (the agent crashed resuming after the next read).
+    const auto accept = req.headers.find("accept-encoding");
+    if (resp.writer && accept != req.headers.end() && AcceptsGzip(accept->second)) {
+      // Uncompressed when zlib cannot set up a stream (out of memory): still a correct reply.
+      if (auto gzip = GzipBody(resp.writer); gzip.ok()) {
+        resp.writer = std::move(*gzip);
+        resp.content_encoding = "gzip";
+      }
+    }
+    return resp;
   }
 
   asio::awaitable<HttpResponse> ServeAsync(const HttpRequest& request,
@@ -129,6 +141,9 @@ struct HttpServer::Impl {
   static void SetHeaders(http::response<Body>& reply, const HttpResponse& resp, bool challenge) {
     reply.result(static_cast<unsigned>(resp.status));
     reply.set(http::field::content_type, resp.content_type);
+    if (!resp.content_encoding.empty()) reply.set(http::field::content_encoding, resp.content_encoding);
+    // What a streamed body is sent as depends on Accept-Encoding; caches must know.
+    if (resp.writer) reply.set(http::field::vary, "Accept-Encoding");
     if (challenge) reply.set(http::field::www_authenticate, BasicAuthGate::kChallenge);
   }
 

@@ -33,6 +33,9 @@ struct HttpResponse {
   // scrape's text, ~250 KiB with 20 containers) then needs no buffer of its size, which would
   // be mapped, faulted in and unmapped again on every request.
   BodyWriter writer = nullptr;
+  // Set by the server: a streamed body is sent gzipped (Content-Encoding: gzip) to a client whose
+  // Accept-Encoding asks for it (agent/gzip_body.h).
+  std::string content_encoding{};
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

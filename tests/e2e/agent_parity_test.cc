@@ -87,6 +87,7 @@ class NodeExporter {
                      std::chrono::seconds(10));
   }
   bool Ready() const { return ready_; }
+  int port() const { return port_; }
   std::string Scrape() const { return Http("GET", port_, "/metrics").body; }
 
  private:
@@ -203,6 +204,35 @@ TEST(AgentParity, HealthEndpointsAndNotFound) {
   const size_t length = std::stoul(head.headers["content-length"]);
   EXPECT_GT(length, m.body.size() / 2) << "about the size of a scrape's text";
   EXPECT_LT(length, m.body.size() * 2);
+}
+
+// Prometheus scrapes with `Accept-Encoding: gzip`; node_exporter answers gzipped, and so must the
+// agent (a scrape is ~8x smaller), while a client that does not ask gets plain text.
+TEST(AgentParity, MetricsAreGzippedForAScraperThatAsksAsNodeExporterDoes) {
+  NodeExporter ne;
+  ASSERT_TRUE(ne.Ready()) << "prometheus-node-exporter did not start";
+  AgentUnderTest agent("collectors: {enabled: [" + CollectorList() + "], container: {enabled: false}}\n");
+  ASSERT_TRUE(agent.Ready()) << agent.Log();
+  const std::map<std::string, std::string> kAskGzip = {{"Accept-Encoding", "gzip"}};
+  for (const auto& [who, port] : {std::pair{"node_exporter", ne.port()}, {"fleet-agent", agent.port()}}) {
+    SCOPED_TRACE(who);
+    HttpResponse gzipped = Http("GET", port, "/metrics", "", kAskGzip);
+    EXPECT_EQ(gzipped.status, 200);
+    EXPECT_EQ(gzipped.headers["content-encoding"], "gzip");
+    HttpResponse plain = Http("GET", port, "/metrics");
+    EXPECT_EQ(plain.headers.count("content-encoding"), 0u);
+    if (std::string(who) != "fleet-agent") continue;
+    EXPECT_EQ(gzipped.headers["vary"], "Accept-Encoding");
+    TempDir dir;
+    CommandResult text = e2e::Run({"gzip", "-dc", dir.Write("metrics.gz", gzipped.body, 0600)});
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_LT(gzipped.body.size() * 4, text.out.size()) << "compressed";
+    std::set<std::string> unzipped_families, plain_families;
+    for (const auto& [name, family] : ParseExposition(text.out)) unzipped_families.insert(name);
+    for (const auto& [name, family] : ParseExposition(plain.body)) plain_families.insert(name);
+    EXPECT_EQ(unzipped_families, plain_families);
+    EXPECT_GT(plain_families.size(), 100u);
+  }
 }
 
 }  // namespace
