@@ -5,12 +5,16 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <mutex>
+#include <random>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -28,20 +32,55 @@ std::string SourceDir() { return VPSFLEET_SOURCE_DIR; }
 std::string BinaryDir() { return VPSFLEET_BINARY_DIR; }
 std::string Bin(const std::string& name) { return BinaryDir() + "/bin/" + name; }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+// The kernel's ephemeral range (ip_local_port_range): local ports of outgoing connections.
+std::pair<int, int> EphemeralPorts() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int lo = 32768, hi = 60999;
+  in >> lo >> hi;
+  return {lo, hi};
+}
+
+bool Bindable(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("FreePort: bind failed");
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+}  // namespace
+
+int FreePort() {
+  // bind(0) hands out a port the moment an earlier holder closed it, and test binaries run side
+  // by side: two of them drew the same port (a test then scraped another test's agent). So a
+  // port is claimed with a lock file every test process checks, held (flock) until this process
+  // exits, and drawn below the ephemeral range so no outgoing connection is using it either.
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  static std::mt19937 rng(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  const std::string dir = "/tmp/vpsfleet-test-ports";
+  ::mkdir(dir.c_str(), 01777);
+  const auto [ephemeral_lo, ephemeral_hi] = EphemeralPorts();
+  const int lo = 10000, hi = std::max(lo + 1000, ephemeral_lo - 1);
+  std::uniform_int_distribution<int> pick(lo, hi);
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    const int port = pick(rng);
+    if (port >= ephemeral_lo && port <= ephemeral_hi) continue;
+    const std::string claim = dir + "/" + std::to_string(port);
+    const int fd = ::open(claim.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || !Bindable(port)) {
+      ::close(fd);
+      continue;
+    }
+    return port;  // fd stays open: the claim lasts as long as this process
+  }
+  throw std::runtime_error("FreePort: no free port below the ephemeral range");
 }
 
 namespace {

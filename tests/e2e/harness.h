@@ -19,7 +19,8 @@ std::string SourceDir();  // repository root
 std::string BinaryDir();  // CMake build root
 std::string Bin(const std::string& name);  // path of a built binary, e.g. Bin("fleetctl")
 
-// A free TCP port on 127.0.0.1 (bound, then released; the kernel will not hand it out again soon).
+// A free TCP port on 127.0.0.1, claimed for the life of this process against every other test
+// process (harness.cc says how), outside the kernel's ephemeral range.
 int FreePort();
 
 using testsupport::TempDir;
