@@ -339,8 +339,9 @@ ReconcileResult HostReconciler::Finalize(const Json& host, HostStatus status) {
     const std::string install_dir = spec.InstallDir();
     if (auto st = fleet::CheckInstallDir(install_dir); !st.ok()) {
       return fail(reason::kUnsafeInstallDir,
-                  Status::Invalid(st.message() + ": not removing it; `fleetctl delete --force` drops "
-                                                 "the Host without cleaning up the host"));
+                  Status::Invalid("not removing the agent from spec.installDir (`fleetctl delete --force` "
+                                  "drops the Host without cleaning up the host):",
+                                  st.causes()));
     }
     auto secrets = LoadSecrets(registry_.store());
     if (!secrets.ok()) return {secrets.status(), {}};
@@ -388,7 +389,8 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     return {st, options_.resync};
   };
   if (auto st = fleet::CheckInstallDir(spec.InstallDir()); !st.ok()) {
-    return config_failed(reason::kUnsafeInstallDir, st.message() + ": not installing into it");
+    return config_failed(reason::kUnsafeInstallDir,
+                         Status::Invalid("not installing into spec.installDir:", st.causes()).message());
   }
   auto secrets = LoadSecrets(store);
   if (!secrets.ok()) return {secrets.status(), {}};

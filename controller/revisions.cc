@@ -5,6 +5,7 @@
 #include "agent/config/agent_config.h"
 #include "controller/health.h"
 #include "fleet/core/crypto.h"
+#include "fleet/types/agent_profile.h"
 #include "fleet/types/host.h"
 
 namespace controller {
@@ -36,8 +37,7 @@ fleet::Result<fleet::RenderedAgent> RenderHost(fleet::Store& store, const Json& 
   }
   fleet::RenderInputs inputs{&host, &*profile, &secrets, options.controller_url, options.report_interval};
   if (options.controller_ca) inputs.controller_ca = options.controller_ca();
-  const Json agent = (*profile)["spec"].value("agent", Json::object());
-  inputs.agent_version = agent.value("version", options.default_agent_version);
+  inputs.agent_version = fleet::AgentOf((*profile)["spec"]).version.value_or(options.default_agent_version);
   if (!inputs.agent_version.empty()) {
     auto bundle = options.agent_bundles.find(inputs.agent_version);
     if (bundle == options.agent_bundles.end()) {

@@ -311,9 +311,7 @@ Status CheckInstallDir(const std::string& dir) {
   std::vector<FieldError> errors;
   ValidateSchema(schema, value, "spec.installDir", false, &errors);
   if (errors.empty()) return Status::Ok();
-  std::string message;
-  for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e.ToString();
-  return Status::Invalid(message);
+  return Status::Invalid("", CausesOf(errors));
 }
 
 std::vector<FieldError> ValidateStatus(const KindInfo& kind, Json& status) {

@@ -63,7 +63,7 @@ std::vector<FieldError> ValidateObject(Json& object, bool apply_defaults);
 // The rule spec.installDir is held to (the Host CRD's schema for it: no system or shared
 // directory, since the agent's directory is removed with its Host). The reconciler checks the
 // stored value again before installing into or removing from it: the store may hold a value
-// written before the rule. kInvalid names spec.installDir.
+// written before the rule. kInvalid with one cause per broken rule, each on spec.installDir.
 Status CheckInstallDir(const std::string& dir);
 
 // Validates a status written through the status subresource.

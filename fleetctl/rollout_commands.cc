@@ -10,11 +10,14 @@
 
 #include "fleet/registry.h"
 #include "fleet/selector.h"
+#include "fleet/types/rollout.h"
 
 namespace fleetctl {
 namespace {
 
 using fleet::Json;
+using fleet::RolloutSpec;
+using fleet::RolloutStatus;
 using fleet::Status;
 using Clock = std::chrono::steady_clock;
 
@@ -27,11 +30,18 @@ int Fail(const Status& st) {
 
 const fleet::KindInfo& RolloutKind() { return *fleet::FindKind("Rollout"); }
 
+// A resourceVersion (a decimal string, as Kubernetes serves it); 0 when there is none.
+int64_t Revision(const std::string& v) { return v.empty() ? 0 : std::stoll(v); }
+
 int64_t Number(const Json& v) {
   if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_string() && !v.get<std::string>().empty()) return std::stoll(v.get<std::string>());
+  if (v.is_string()) return Revision(v.get<std::string>());
   return 0;
 }
+
+// A served Rollout's status and spec, read through their typed views.
+RolloutStatus StatusOf(const Json& rollout) { return rollout.value("status", Json::object()).get<RolloutStatus>(); }
+RolloutSpec SpecOf(const Json& rollout) { return rollout.value("spec", Json::object()).get<RolloutSpec>(); }
 
 // The newest resourceVersion among what rendering depends on; the controller records the one its
 // status covers (status.observedInputsRevision), so a status older than a just-applied change is
@@ -47,31 +57,32 @@ fleet::Result<int64_t> InputsRevision(Client& client) {
 }
 
 // How many hosts the current target covers (its history entry).
-int TargetHosts(const Json& status) {
-  for (const auto& h : status.value("history", Json::array())) {
-    if (h["revision"] == status.value("revision", Json(0))) return static_cast<int>(h["hosts"].size());
+int TargetHosts(const RolloutStatus& status) {
+  if (!status.history) return 0;
+  for (const auto& h : *status.history) {
+    if (h.revision == status.revision.value_or(0)) return static_cast<int>(h.hosts.size());
   }
   return 0;
 }
 
-std::string Summary(const Json& rollout) {
-  const Json& st = rollout.value("status", Json::object());
-  const int total = TargetHosts(st);
-  return "revision " + std::to_string(Number(st.value("revision", Json(0)))) + " " +
-         st.value("phase", "Pending") + ": " + std::to_string(Number(st.value("updatedHosts", Json(0)))) +
-         "/" + std::to_string(total) + " updated, " + std::to_string(Number(st.value("failedHosts", Json(0)))) +
-         " failed" + (st.contains("message") ? " - " + st["message"].get<std::string>() : "");
+std::string Summary(const RolloutStatus& st) {
+  // The controller never writes an empty phase: none yet is Pending.
+  return "revision " + std::to_string(st.revision.value_or(0)) + " " + (st.phase.empty() ? "Pending" : st.phase) +
+         ": " + std::to_string(st.updated_hosts.value_or(0)) + "/" + std::to_string(TargetHosts(st)) +
+         " updated, " + std::to_string(st.failed_hosts.value_or(0)) + " failed" +
+         (st.message ? " - " + *st.message : "");
 }
 
 // Every Host the rollout selects, at the generation it has now, is in the status at that
 // generation or later.
-bool CoversHosts(const Json& rollout, const Json& hosts) {
-  const auto selector = fleet::LabelSelector::FromJson(rollout["spec"].value("selector", Json::object()));
-  const Json observed = rollout.value("status", Json::object()).value("observedHostGenerations", Json::object());
+bool CoversHosts(const RolloutSpec& spec, const RolloutStatus& st, const Json& hosts) {
+  const auto selector = fleet::LabelSelector::FromJson(spec.selector);
   for (const auto& h : hosts) {
     if (!selector.MatchesObject(h)) continue;
-    const std::string name = h["metadata"].value("name", "");
-    if (!observed.contains(name) || Number(observed[name]) < Number(h["metadata"].value("generation", Json(0)))) {
+    if (!st.observed_host_generations) return false;
+    const auto it = st.observed_host_generations->find(h["metadata"].value("name", ""));
+    if (it == st.observed_host_generations->end() ||
+        it->second < Number(h["metadata"].value("generation", Json(0)))) {
       return false;
     }
   }
@@ -102,9 +113,9 @@ int RunStatus(const ConnectFn& connect, const std::string& name, int timeout_sec
       last = view.line;
       if (view.exit_code) {
         if (tty) std::cout << "\n";
-        const Json& st = rollout->value("status", Json::object());
         if (*view.exit_code != kRolloutCompleted) {
-          std::cerr << "rollout/" << name << " " << st.value("phase", "") << ": " << st.value("message", "") << "\n";
+          const RolloutStatus st = StatusOf(*rollout);
+          std::cerr << "rollout/" << name << " " << st.phase << ": " << st.message.value_or("") << "\n";
         }
         return *view.exit_code;
       }
@@ -127,16 +138,18 @@ int RunHistory(const ConnectFn& connect, const std::string& name) {
   return kRolloutCompleted;
 }
 
-// Read, change the spec, write with the read resourceVersion; again on a conflict.
-int ChangeSpec(const ConnectFn& connect, const std::string& name,
-               const std::function<void(Json& spec)>& change, const std::string& done) {
+// Read, set the fields change holds in the spec, write with the read resourceVersion; again on a
+// conflict. change is merged into the served spec (a JSON merge patch: only the fields it sets),
+// so a spec field this fleetctl does not know is sent back as it came.
+int ChangeSpec(const ConnectFn& connect, const std::string& name, const RolloutSpec& change,
+               const std::string& done) {
   auto client = connect();
   if (!client.ok()) return Fail(client.status());
   for (int attempt = 0;; ++attempt) {
     auto rollout = (*client)->Get(RolloutKind(), name);
     if (!rollout.ok()) return Fail(rollout.status());
     rollout->erase("status");
-    change((*rollout)["spec"]);
+    (*rollout)["spec"].merge_patch(Json(change));
     auto updated = (*client)->Update(RolloutKind(), *rollout);
     if (updated.ok()) {
       std::cout << "rollout/" << name << " " << done << "\n";
@@ -152,42 +165,41 @@ int ChangeSpec(const ConnectFn& connect, const std::string& name,
 
 RolloutView ViewRollout(const Json& rollout, int64_t inputs_revision, const Json& hosts) {
   RolloutView view;
-  const Json& st = rollout.value("status", Json::object());
-  view.current = Number(st.value("observedGeneration", Json(0))) >=
-                     Number(rollout["metadata"].value("generation", Json(0))) &&
-                 Number(st.value("observedInputsRevision", Json(""))) >= inputs_revision &&
-                 CoversHosts(rollout, hosts);
+  const RolloutStatus st = StatusOf(rollout);
+  view.current = st.observed_generation.value_or(0) >= Number(rollout["metadata"].value("generation", Json(0))) &&
+                 Revision(st.observed_inputs_revision.value_or("")) >= inputs_revision &&
+                 CoversHosts(SpecOf(rollout), st, hosts);
   if (!view.current) {
     view.line = "waiting for the controller to observe the latest change";
     return view;
   }
-  view.line = Summary(rollout);
-  const std::string phase = st.value("phase", "");
-  if (phase == "Completed") view.exit_code = kRolloutCompleted;
-  else if (phase == "Failed" || phase == "RolledBack") view.exit_code = kRolloutFailed;
-  else if (phase == "Paused") view.exit_code = kRolloutPaused;
+  view.line = Summary(st);
+  namespace phase = fleet::rollout_phase;
+  if (st.phase == phase::kCompleted) view.exit_code = kRolloutCompleted;
+  else if (st.phase == phase::kFailed || st.phase == phase::kRolledBack) view.exit_code = kRolloutFailed;
+  else if (st.phase == phase::kPaused) view.exit_code = kRolloutPaused;
   return view;
 }
 
 std::string RolloutProgressBar(const Json& rollout, int width) {
-  const Json& st = rollout.value("status", Json::object());
+  const RolloutStatus st = StatusOf(rollout);
   const int total = TargetHosts(st);
-  int done = total ? static_cast<int>(std::min<int64_t>(Number(st.value("updatedHosts", Json(0))), total) * width / total) : 0;
+  int done = total ? std::min(st.updated_hosts.value_or(0), total) * width / total : 0;
   return "[" + std::string(done, '#') + std::string(width - done, '.') + "]";
 }
 
 std::string FormatRolloutHistory(const Json& rollout) {
-  const Json& st = rollout.value("status", Json::object());
+  const RolloutStatus st = StatusOf(rollout);
   char line[256];
   std::snprintf(line, sizeof line, "%-9s %-21s %-6s %-13s %s\n", "REVISION", "CREATED", "HOSTS", "FINGERPRINT", "NOTE");
   std::string out = line;
-  for (const auto& h : st.value("history", Json::array())) {
+  static const std::vector<fleet::RolloutHistoryEntry> kNoHistory;
+  for (const auto& h : st.history ? *st.history : kNoHistory) {
     std::string note;
-    if (h["fingerprint"] == st.value("targetRevision", "")) note = "target (" + st.value("phase", "") + ")";
-    else if (h["fingerprint"] == st.value("currentRevision", "")) note = "completed";
-    std::snprintf(line, sizeof line, "%-9lld %-21s %-6zu %-13s %s", static_cast<long long>(h.value("revision", 0)),
-                  h.value("createdAt", "").c_str(), h.value("hosts", Json::object()).size(),
-                  h.value("fingerprint", "").c_str(), note.c_str());
+    if (h.fingerprint == st.target_revision) note = "target (" + st.phase + ")";
+    else if (h.fingerprint == st.current_revision) note = "completed";
+    std::snprintf(line, sizeof line, "%-9lld %-21s %-6zu %-13s %s", static_cast<long long>(h.revision),
+                  h.created_at.c_str(), h.hosts.size(), h.fingerprint.c_str(), note.c_str());
     out += line;
     while (!out.empty() && out.back() == ' ') out.pop_back();  // an empty NOTE leaves no trailing blanks
     out += "\n";
@@ -220,7 +232,9 @@ void AddRolloutCommands(CLI::App& app, ConnectFn connect, int* rc) {
   undo->add_option("--to-revision", *to_revision, "History revision to go back to (0: the previous)")
       ->check(CLI::NonNegativeNumber);
   undo->callback([=] {
-    *rc = ChangeSpec(connect, *name, [&](Json& spec) { spec["rollbackTo"] = {{"revision", *to_revision}}; },
+    RolloutSpec change;
+    change.rollback_to = *to_revision;
+    *rc = ChangeSpec(connect, *name, change,
                      "rolling back" + (*to_revision ? " to revision " + std::to_string(*to_revision) : std::string()));
   });
 
@@ -230,7 +244,9 @@ void AddRolloutCommands(CLI::App& app, ConnectFn connect, int* rc) {
                                               : "Continue a paused rollout");
     cmd->add_option("name", *name, "Rollout name")->required();
     cmd->callback([=] {
-      *rc = ChangeSpec(connect, *name, [&](Json& spec) { spec["paused"] = pause; }, pause ? "paused" : "resumed");
+      RolloutSpec change;
+      change.paused = pause;
+      *rc = ChangeSpec(connect, *name, change, pause ? "paused" : "resumed");
     });
   }
 }

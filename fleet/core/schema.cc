@@ -111,6 +111,44 @@ bool IsBase64(const std::string& s) {
   return pad <= 2;
 }
 
+// The walk validation and pruning share, so that they agree on what a schema declares. Each
+// member of an object value goes to known(key, member_schema, member) when the schema declares it
+// (its property, else an additionalProperties schema); otherwise it is an unknown field, which
+// x-kubernetes-preserve-unknown-fields and additionalProperties: true keep, and the rest go to
+// unknown(key, properties), which returns whether to erase the member.
+template <typename Known, typename Unknown>
+void WalkMembers(const Json& schema, Json& object, Known&& known, Unknown&& unknown) {
+  static const Json kEmpty = Json::object();
+  const auto props_it = schema.find("properties");
+  const Json& props = props_it != schema.end() ? *props_it : kEmpty;
+  bool preserve = schema.value("x-kubernetes-preserve-unknown-fields", false);
+  const Json* additional = nullptr;
+  if (const auto ap = schema.find("additionalProperties"); ap != schema.end()) {
+    if (ap->is_object()) additional = &*ap;
+    if (ap->is_boolean() && ap->get<bool>()) preserve = true;
+  }
+  for (auto it = object.begin(); it != object.end();) {
+    if (const auto prop = props.find(it.key()); prop != props.end()) {
+      known(it.key(), *prop, it.value());
+    } else if (additional) {
+      known(it.key(), *additional, it.value());
+    } else if (!preserve && unknown(it.key(), props)) {
+      it = object.erase(it);
+      continue;
+    }
+    ++it;
+  }
+}
+
+// Each item of an array value, with the schema's `items` (none without one): item(index,
+// item_schema, item).
+template <typename Item>
+void WalkItems(const Json& schema, Json& array, Item&& item) {
+  const auto items = schema.find("items");
+  if (items == schema.end()) return;
+  for (size_t i = 0; i < array.size(); ++i) item(i, *items, array[i]);
+}
+
 void CheckScalar(const Json& schema, const Json& value, const std::string& path,
                  std::vector<FieldError>* errors) {
   auto add = [&](std::string m, const char* reason = kFieldValueInvalid) {
@@ -181,11 +219,9 @@ void CheckArray(const Json& schema, Json& value, const std::string& path, bool a
                                  std::to_string(schema["maxItems"].get<size_t>()) + " items",
                        false, kFieldValueTooMany});
   }
-  if (schema.contains("items")) {
-    for (size_t i = 0; i < value.size(); ++i) {
-      ValidateSchema(schema["items"], value[i], JoinPath(path, i), apply_defaults, errors);
-    }
-  }
+  WalkItems(schema, value, [&](size_t i, const Json& item_schema, Json& item) {
+    ValidateSchema(item_schema, item, JoinPath(path, i), apply_defaults, errors);
+  });
   std::string list_type = schema.value("x-kubernetes-list-type", "atomic");
   if (list_type == "map" && schema.contains("x-kubernetes-list-map-keys")) {
     std::map<std::string, size_t> seen;
@@ -241,23 +277,15 @@ void CheckObject(const Json& schema, Json& value, const std::string& path, bool 
       }
     }
   }
-  bool preserve = schema.value("x-kubernetes-preserve-unknown-fields", false);
-  const Json* additional = nullptr;
-  if (schema.contains("additionalProperties")) {
-    const auto& ap = schema["additionalProperties"];
-    if (ap.is_object()) additional = &ap;
-    if (ap.is_boolean() && ap.get<bool>()) preserve = true;
-  }
-  for (auto it = value.begin(); it != value.end(); ++it) {
-    std::string child = JoinPath(path, it.key());
-    if (props.contains(it.key())) {
-      ValidateSchema(props[it.key()], it.value(), child, apply_defaults, errors);
-    } else if (additional) {
-      ValidateSchema(*additional, it.value(), child, apply_defaults, errors);
-    } else if (!preserve) {
-      errors->push_back({child, UnknownFieldMessage(it.key(), props), true, kFieldValueUnknown});
-    }
-  }
+  WalkMembers(
+      schema, value,
+      [&](const std::string& key, const Json& member_schema, Json& member) {
+        ValidateSchema(member_schema, member, JoinPath(path, key), apply_defaults, errors);
+      },
+      [&](const std::string& key, const Json& declared) {
+        errors->push_back({JoinPath(path, key), UnknownFieldMessage(key, declared), true, kFieldValueUnknown});
+        return false;  // reported, kept
+      });
 }
 
 }  // namespace
@@ -332,27 +360,14 @@ void ValidateSchema(const Json& schema, Json& value, const std::string& path, bo
   }
 }
 
+// The walk of ValidateSchema, so what is dropped is what validation reports as unknown; as in
+// Kubernetes, an object that keeps unknown fields still has its declared properties pruned.
 void PruneUnknownFields(const Json& schema, Json& value) {
-  if (!schema.is_object() || schema.value("x-kubernetes-preserve-unknown-fields", false)) return;
-  if (value.is_array() && schema.contains("items")) {
-    for (auto& item : value) PruneUnknownFields(schema["items"], item);
-    return;
-  }
+  if (!schema.is_object()) return;
+  auto prune = [](const auto&, const Json& member_schema, Json& member) { PruneUnknownFields(member_schema, member); };
+  if (value.is_array()) WalkItems(schema, value, prune);
   if (!value.is_object()) return;
-  const Json* additional = schema.contains("additionalProperties") ? &schema["additionalProperties"] : nullptr;
-  if (additional && additional->is_boolean() && additional->get<bool>()) return;
-  const Json* props = schema.contains("properties") ? &schema["properties"] : nullptr;
-  for (auto it = value.begin(); it != value.end();) {
-    if (props && props->contains(it.key())) {
-      PruneUnknownFields((*props)[it.key()], it.value());
-    } else if (additional && additional->is_object()) {
-      PruneUnknownFields(*additional, it.value());
-    } else {
-      it = value.erase(it);
-      continue;
-    }
-    ++it;
-  }
+  WalkMembers(schema, value, prune, [](const std::string&, const Json&) { return true; });
 }
 
 }  // namespace fleet

@@ -411,12 +411,16 @@ TEST_F(HostReconcilerTest, AStoredSystemInstallDirIsNeitherInstalledIntoNorRemov
     EXPECT_EQ(host_.installs, 1) << dir;
     EXPECT_EQ(Condition("ConfigApplied"), "False") << dir;
     EXPECT_EQ(Condition("ConfigApplied", "reason"), "UnsafeInstallDir") << dir;
-    EXPECT_TRUE(Condition("ConfigApplied", "message").starts_with("spec.installDir: invalid value"))
+    // The summary, then each broken rule of the CRD on a line of its own.
+    EXPECT_TRUE(Condition("ConfigApplied", "message")
+                    .starts_with("not installing into spec.installDir:\nspec.installDir: invalid value"))
         << Condition("ConfigApplied", "message");
   }
   ASSERT_TRUE(registry_->Delete(*fleet::FindKind("Host"), "web-1", false).ok());
   auto r = reconciler_->Reconcile("web-1");
   EXPECT_EQ(r.status.code(), fleet::Code::kInvalid);
+  ASSERT_EQ(r.status.causes().size(), 1u) << r.status.message();
+  EXPECT_EQ(r.status.causes()[0].field, "spec.installDir");
   EXPECT_EQ(host_.removals, 0);
   EXPECT_EQ(Condition("AgentRemoved", "reason"), "UnsafeInstallDir");
   EXPECT_NE(Condition("AgentRemoved", "message").find("delete --force"), std::string::npos)

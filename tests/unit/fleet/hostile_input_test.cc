@@ -6,10 +6,14 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "fleet/core/text.h"
 #include "fleet/resource.h"
+#include "fleet/status_json.h"
 #include "tests/unit/fleet/testing.h"
 
 namespace fleet {
@@ -164,8 +168,11 @@ TEST(InstallDirTest, SystemAndSharedDirectoriesAreRefused) {
   for (const auto& c : kInstallDirs) {
     Status st = CheckInstallDir(c.dir);
     EXPECT_EQ(st.ok(), c.allowed) << c.dir << ": " << st.message();
-    if (!c.allowed) {
-      EXPECT_TRUE(st.message().starts_with("spec.installDir: ")) << st.message();
+    EXPECT_EQ(st.causes().empty(), c.allowed) << c.dir << ": " << st.message();
+    for (const Cause& cause : st.causes()) {
+      EXPECT_EQ(cause.field, "spec.installDir") << c.dir;
+      EXPECT_EQ(cause.item, -1) << c.dir;
+      EXPECT_FALSE(cause.message.starts_with("spec.installDir")) << "the field is not repeated: " << cause.message;
     }
     // The same through validation of a whole Host, and of a HostGroup's defaults and entries.
     std::string host = Check(HostWithSpec(std::string("  installDir: '") + c.dir + "'\n"));
@@ -189,6 +196,49 @@ TEST(InstallDirTest, SystemAndSharedDirectoriesAreRefused) {
             "^/usr/(bin|games|include|lib|lib32|lib64|libexec|libx32|sbin|share|src)(/|$)|"
             "^/usr/local/(bin|etc|games|include|lib|libexec|man|sbin|share|src)(/|$)|"
             "^/(home|media|mnt|usr|var)/[^/]+$");
+}
+
+// Each broken rule is a cause of its own (an entry of details.causes once answered by the API
+// server, placed at file:line:col by a client), never one joined message.
+TEST(InstallDirTest, EachBrokenRuleIsACause) {
+  struct Row {
+    const char* dir;
+    std::vector<std::string> messages;
+  };
+  const std::string must_match = "^(/\\.?[A-Za-z0-9_-][A-Za-z0-9._-]*){2,}$";
+  const Row rows[] = {
+      {"/", {"invalid value \"/\": must match " + must_match}},
+      {"/home/a b",
+       {"invalid value \"/home/a b\": must match " + must_match,
+        "invalid value \"/home/a b\": must not match " +
+            FindKind("Host")->schema["properties"]["spec"]["properties"]["installDir"]["not"]["pattern"]
+                .get<std::string>()}},
+      {"/opt/fleet-agent", {}},
+  };
+  for (const auto& row : rows) {
+    Status st = CheckInstallDir(row.dir);
+    std::vector<std::string> messages;
+    for (const Cause& c : st.causes()) {
+      EXPECT_EQ(c.reason, kFieldValueInvalid) << row.dir;
+      EXPECT_EQ(c.field, "spec.installDir") << row.dir;
+      messages.push_back(c.message);
+    }
+    EXPECT_EQ(messages, row.messages) << row.dir;
+    if (!row.messages.empty()) {
+      EXPECT_EQ(st.code(), Code::kInvalid);
+      // The message for people: a line per cause.
+      EXPECT_EQ(std::count(st.message().begin(), st.message().end(), '\n') + 1,
+                static_cast<std::ptrdiff_t>(row.messages.size()))
+          << st.message();
+      // As the API server answers it: one entry of details.causes per broken rule.
+      const Json body = StatusToJson(st);
+      ASSERT_EQ(body["details"]["causes"].size(), row.messages.size()) << DumpJson(body);
+      for (size_t i = 0; i < row.messages.size(); ++i) {
+        EXPECT_EQ(body["details"]["causes"][i]["field"], "spec.installDir");
+        EXPECT_EQ(body["details"]["causes"][i]["message"], row.messages[i]);
+      }
+    }
+  }
 }
 
 // Secret values are never echoed, whatever their type or where they are wrong.

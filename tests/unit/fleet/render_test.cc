@@ -2,6 +2,8 @@
 
 #include <functional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "fleet/core/crypto.h"
 #include "fleet/resource.h"
@@ -127,6 +129,73 @@ labels: {any: thing}
 free: {anything: {goes: 1}}
 open: {also: 2}
 )"));
+}
+
+// The paths of before that after lacks (the highest of each removed subtree).
+void RemovedPaths(const Json& before, const Json& after, const std::string& path, std::set<std::string>* out) {
+  if (before.is_object()) {
+    for (const auto& [key, value] : before.items()) {
+      const std::string child = JoinPath(path, key);
+      if (!after.contains(key)) out->insert(child);
+      else RemovedPaths(value, after[key], child, out);
+    }
+  } else if (before.is_array()) {
+    for (size_t i = 0; i < before.size(); ++i) RemovedPaths(before[i], after[i], JoinPath(path, i), out);
+  }
+}
+
+// Validation reports as unknown exactly the fields pruning drops: both walk the schema the same
+// way (properties, additionalProperties, items, and what keeps unknown fields).
+TEST(PruneUnknownFields, DropsWhatValidationCallsUnknown) {
+  // Unknown fields under each way a schema declares or keeps them, at every depth; the objects
+  // that keep unknown fields also declare some, whose own unknown fields are not kept.
+  const Json inner = Yaml("{type: object, properties: {a: {type: integer}}}");
+  const Json schema = {
+      {"type", "object"},
+      {"properties",
+       {{"kept", {{"type", "string"}}},
+        {"nested", inner},
+        {"list", {{"type", "array"}, {"items", Yaml("{type: object, properties: {x: {type: string}}}")}}},
+        {"labels", {{"type", "object"}, {"additionalProperties", Yaml("{type: object, properties: {v: {type: string}}}")}}},
+        {"closed", {{"type", "object"}, {"additionalProperties", false}, {"properties", {{"a", {{"type", "integer"}}}}}}},
+        {"free", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}, {"properties", {{"inner", inner}}}}},
+        {"open", {{"type", "object"}, {"additionalProperties", true}, {"properties", {{"inner", inner}}}}},
+        {"matrix", {{"type", "array"}, {"items", {{"type", "array"}, {"items", inner}}}}}}}};
+  struct Row {
+    const char* value;
+    std::set<std::string> unknown;
+  };
+  const Row rows[] = {
+      {"kept: k\nnested: {a: 1}\n", {}},
+      {"kept: k\ngone: g\n", {"gone"}},
+      {"nested: {a: 1, b: {deep: 2}}\n", {"nested.b"}},
+      {"list: [{x: '1', y: '2'}, {z: 3}]\n", {"list[0].y", "list[1].z"}},
+      {"labels: {any: {v: a, w: b}}\n", {"labels.any.w"}},
+      {"closed: {a: 1, b: 2}\n", {"closed.b"}},
+      {"free: {anything: 1, inner: {a: 1, b: 2}}\n", {"free.inner.b"}},
+      {"open: {also: 2, inner: {a: 1, c: 3}}\n", {"open.inner.c"}},
+      {"matrix: [[{a: 1, y: 2}], [{a: 2}, {z: 1}]]\n", {"matrix[0][0].y", "matrix[1][1].z"}},
+  };
+  for (const auto& row : rows) {
+    Json validated = Yaml(row.value);
+    std::vector<FieldError> errors;
+    ValidateSchema(schema, validated, "", false, &errors);
+    std::set<std::string> reported;
+    for (const auto& e : errors) {
+      EXPECT_EQ(e.reason, std::string(kFieldValueUnknown)) << row.value << ": " << e.ToString();
+      reported.insert(e.path);
+    }
+    Json pruned = Yaml(row.value);
+    PruneUnknownFields(schema, pruned);
+    std::set<std::string> dropped;
+    RemovedPaths(Yaml(row.value), pruned, "", &dropped);
+    EXPECT_EQ(reported, row.unknown) << row.value;
+    EXPECT_EQ(dropped, row.unknown) << row.value;
+    // What is left is valid.
+    errors.clear();
+    ValidateSchema(schema, pruned, "", false, &errors);
+    EXPECT_TRUE(errors.empty()) << row.value << ": " << errors.front().ToString();
+  }
 }
 
 TEST_F(RenderTest, HostCanOverrideTheListenAddress) {

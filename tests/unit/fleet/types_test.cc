@@ -4,6 +4,7 @@
 
 #include "fleet/core/text.h"
 #include "fleet/resource.h"
+#include "fleet/types/agent_profile.h"
 #include "fleet/types/conditions.h"
 #include "fleet/types/crd_default.h"
 #include "fleet/types/host.h"
@@ -229,6 +230,26 @@ spec:
   EXPECT_EQ(bare.PauseAfterEachBatch(), schema["strategy"]["properties"]["pauseAfterEachBatch"]["default"]);
   EXPECT_EQ(bare.CanaryHosts(), 0) << "no canary unless asked for";
   EXPECT_FALSE(bare.rollback_to);
+}
+
+TEST(AgentProfileTypesTest, AgentRoundTripsAndCoversTheCrdSchema) {
+  for (const Json& stored : {Json::object(), Json{{"version", "0.4.0"}}}) {
+    EXPECT_EQ(Json(stored.get<AgentProfileAgent>()), stored) << stored;
+  }
+  const Json spec = testing::Yaml("agent: {version: 0.4.1-rc.1}\ncollectors: {enabled: [cpu]}\n");
+  EXPECT_EQ(AgentOf(spec).version, "0.4.1-rc.1");
+  EXPECT_FALSE(AgentOf(testing::Yaml("collectors: {enabled: [cpu]}\n")).version) << "no spec.agent";
+  // Every field of the CRD's spec.agent has a member: the view drops none the controller needs.
+  AgentProfileAgent full;
+  full.version = "x";
+  std::set<std::string> written, declared;
+  const Json full_json = full;
+  for (const auto& [key, value] : full_json.items()) written.insert(key);
+  for (const auto& [key, value] :
+       FindKind("AgentProfile")->schema["properties"]["spec"]["properties"]["agent"]["properties"].items()) {
+    declared.insert(key);
+  }
+  EXPECT_EQ(written, declared);
 }
 
 }  // namespace
