@@ -146,6 +146,7 @@ ScrapeOutput TargetScraper::Scrape(const FetchResult& fetch) {
   };
 
   Collected collected;
+  collected.series.reserve(series_.size());  // a target's series mostly stay: no rehashing
   if (!fetch.error.ok()) {
     fail(ScrapeErrorKind::kFetch, fleet::ForeignText(fetch.error.message()));
   } else if (fetch.http_status != 200) {
