@@ -50,7 +50,7 @@ std::vector<EncodedWrite> EncodeWriteRequests(const std::vector<fleet::metrics::
       SortLabels(series);
       auto* point = series->add_samples();
       point->set_value(sample.value);
-      point->set_timestamp(timestamp_ms);
+      point->set_timestamp(sample.timestamp_ms.value_or(timestamp_ms));
       if (static_cast<size_t>(request.timeseries_size()) >= max_samples) flush();
     }
   }

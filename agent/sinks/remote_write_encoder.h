@@ -16,7 +16,9 @@ struct EncodedWrite {
   size_t samples = 0;
 };
 
-// One series per sample, with one Sample at timestamp_ms. Labels: the sample's own, `__name__`
+// One series per sample, with one Sample at timestamp_ms (or the sample's own timestamp_ms, which
+// a scraped exposition may give). The value goes out bit for bit: a stale marker (Prometheus'
+// StaleNaN) stays one. Labels: the sample's own, `__name__`
 // (family name + suffix), then external labels for names the series does not already carry (as
 // Prometheus does, a series' own label wins), sorted by name as the spec requires. Collections
 // larger than max_samples are split into several requests of at most max_samples series each.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct Sample {
   std::string suffix;  // "" for counters/gauges; "_bucket", "_sum", "_count" for histograms
   Labels labels;
   double value = 0;
+  // Unset: the sample is at the collection's time (what every collector's sample is). Set: the
+  // exposition a scrape target served gave this sample its own time and honor_timestamps kept it.
+  std::optional<int64_t> timestamp_ms{};
 };
 
 struct Family {

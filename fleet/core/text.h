@@ -15,6 +15,9 @@ namespace fleet {
 // Bound on foreign text in a condition message, an event or a log line.
 inline constexpr size_t kForeignTextMax = 4096;
 
+// Whether text is UTF-8 as Go's utf8.Valid judges it (no overlong forms, surrogates or code points
+// past U+10FFFF): the check Prometheus makes on scraped label values and HELP text.
+bool IsUtf8(std::string_view text);
 // text with every invalid UTF-8 sequence replaced by U+FFFD.
 std::string ValidUtf8(std::string_view text);
 // ValidUtf8(text), at most max_bytes of it: a longer text is cut at a character boundary and

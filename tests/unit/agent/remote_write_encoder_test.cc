@@ -3,6 +3,12 @@
 #include "agent/sinks/remote_write_encoder.h"
 
 #include <gtest/gtest.h>
+#include <snappy.h>
+
+#include <bit>
+
+#include "agent/scrape/target_scrape.h"
+#include "agent/sinks/remote_write_payload.h"
 
 #include "prompb/remote.pb.h"
 
@@ -83,6 +89,37 @@ TEST(RemoteWriteEncoder, LabelsThatAreNotUtf8AreReplacedNotSent) {
     using L = std::vector<std::pair<std::string, std::string>>;
     EXPECT_EQ(LabelsOf(request.timeseries(0)), (L{{"__name__", "up"}, {"instance", want}, {"path", want}}));
   }
+}
+
+// A scrape's stale marker is a NaN with particular bits (Prometheus' StaleNaN); receivers tell it
+// from an ordinary NaN by those bits alone, so every step to the wire must keep them: the encoder,
+// the buffer record, the batch payload and snappy. A sample's own timestamp (honor_timestamps)
+// goes out instead of the collection time.
+TEST(RemoteWriteEncoder, NaNBitsAndSampleTimestampsReachTheWire) {
+  const std::vector<uint64_t> bits = {scrape::kStaleNaNBits, 0x7ff8000000000001, 0x7ff8000000000000,
+                                      0xfff8000000000000, 0x7ff0000000000000 /* +Inf */};
+  Family family{"m", "", fleet::metrics::Type::kGauge, {}};
+  for (size_t i = 0; i < bits.size(); ++i) {
+    family.samples.push_back({"", {{"i", std::to_string(i)}}, std::bit_cast<double>(bits[i])});
+  }
+  family.samples[1].timestamp_ms = 1234;
+  auto writes = EncodeWriteRequests({family}, {}, 1700000000000, 2);
+  std::vector<std::string> records;
+  for (const auto& write : writes) records.push_back(RemoteWriteRecord(write));
+  auto payload = EncodeRemoteWritePayload(records);
+  ASSERT_TRUE(payload.ok());
+  std::string raw;
+  ASSERT_TRUE(snappy::Uncompress(payload->body.data(), payload->body.size(), &raw));
+  prometheus::WriteRequest request;
+  ASSERT_TRUE(request.ParseFromString(raw));
+  ASSERT_EQ(request.timeseries_size(), static_cast<int>(bits.size()));
+  for (size_t i = 0; i < bits.size(); ++i) {
+    const auto& sample = request.timeseries(static_cast<int>(i)).samples(0);
+    EXPECT_EQ(std::bit_cast<uint64_t>(sample.value()), bits[i]) << i;
+    EXPECT_EQ(sample.timestamp(), i == 1 ? 1234 : 1700000000000) << i;
+  }
+  EXPECT_TRUE(scrape::IsStaleNaN(request.timeseries(0).samples(0).value()));
+  EXPECT_FALSE(scrape::IsStaleNaN(request.timeseries(1).samples(0).value()));
 }
 
 }  // namespace

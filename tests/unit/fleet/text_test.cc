@@ -23,6 +23,33 @@ TEST(TextTest, ValidUtf8Table) {
   for (const auto& c : cases) EXPECT_EQ(ValidUtf8(c.in), c.want) << c.name;
 }
 
+TEST(TextTest, IsUtf8AgreesWithValidUtf8) {
+  const struct {
+    const char* name;
+    std::string in;
+    bool want;
+  } cases[] = {
+      {"ascii", "abc", true},
+      {"empty", "", true},
+      {"NUL", std::string("a\0b", 3), true},
+      {"two to four bytes", "\u00e9\u2026\U0001F600\U0010FFFF", true},
+      {"lone continuation", "\x80", false},
+      {"truncated", "a\xe2\x80", false},
+      {"overlong 2-byte", "\xc0\xaf", false},
+      {"overlong 3-byte", "\xe0\x80\xaf", false},
+      {"overlong 4-byte", "\xf0\x80\x80\xaf", false},
+      {"surrogate", "\xed\xa0\x80", false},
+      {"past U+10FFFF", "\xf4\x90\x80\x80", false},
+      {"F5 lead", "\xf5\x80\x80\x80", false},
+      {"bad third byte", "\xe2\x28\xa1", false},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(IsUtf8(c.in), c.want) << c.name;
+    // The two judges agree: valid text is what ValidUtf8 leaves as it is.
+    EXPECT_EQ(IsUtf8(c.in), ValidUtf8(c.in) == c.in) << c.name;
+  }
+}
+
 TEST(TextTest, ForeignTextIsCappedAtACharacterBoundary) {
   EXPECT_EQ(ForeignText("short", 10), "short");
   EXPECT_EQ(ForeignText("0123456789abc", 10), "0123456789\u2026 (3 bytes cut)");
