@@ -229,6 +229,12 @@ INSTANTIATE_TEST_SUITE_P(
         ProcessCase{"InputSortedFirstOfARepeatedNameCountsEmptyValuesAbsent",
                     {{"b", "1"}, {"a", "first"}, {"a", "second"}, {"e", ""}}, {},
                     Labels{{"a", "first"}, {"b", "1"}}},
+        // (?<name> is read as RE2's (?P<name>, but not inside a class or a \Q...\E quote.
+        ProcessCase{"OpenParenQuestionLessInAClassIsText", {{"a", "Px"}},
+                    {{.action = Action::kKeep, .source_labels = {"a"}, .regex = "[(?<]x"}}, std::nullopt},
+        ProcessCase{"OpenParenQuestionLessQuotedIsText", {{"a", "(?<x"}},
+                    {{.action = Action::kKeep, .source_labels = {"a"}, .regex = "\\Q(?<\\Ex"}},
+                    Labels{{"a", "(?<x"}}},
         ProcessCase{"CaseInsensitiveFlagStaysInsideTheAnchors", {{"a", "FOO"}},
                     {{.action = Action::kKeep, .source_labels = {"a"}, .regex = "(?i)foo"}},
                     Labels{{"a", "FOO"}}}),
