@@ -26,13 +26,15 @@ fleet::Result<std::unique_ptr<Pipeline>> Pipeline::Create(const AgentConfig& con
   auto collectors = BuildCollectors(config);
   if (!collectors.ok()) return collectors.status();
   return std::unique_ptr<Pipeline>(
-      new Pipeline(std::move(*collectors), Forwarder::Create(config, &registry, std::move(forward_metrics)),
-                   registry, self));
+      new Pipeline(std::move(*collectors), config.metric_relabel,
+                   Forwarder::Create(config, &registry, std::move(forward_metrics)), registry, self));
 }
 
-Pipeline::Pipeline(std::vector<NamedCollector> collectors, std::unique_ptr<Forwarder> forwarder,
-                   status::Registry& registry, const SelfMetrics& self)
-    : scraper_(std::move(collectors), &registry), forwarder_(std::move(forwarder)), self_(self) {}
+Pipeline::Pipeline(std::vector<NamedCollector> collectors, relabel::CompiledRules metric_relabel,
+                   std::unique_ptr<Forwarder> forwarder, status::Registry& registry,
+                   const SelfMetrics& self)
+    : scraper_(std::move(collectors), &registry, std::move(metric_relabel)),
+      forwarder_(std::move(forwarder)), self_(self) {}
 
 Pipeline::~Pipeline() { Stop(); }
 
@@ -43,6 +45,9 @@ fleet::Status Pipeline::Start() {
 void Pipeline::Stop() { forwarder_->Stop(); }
 
 std::vector<fleet::metrics::Family> Pipeline::Gather() {
+  // metricRelabelConfigs apply inside the scrape; the agent's own process_* and forwarding series
+  // below are not relabeled, as Prometheus never relabels its up and scrape_* series: they are
+  // how the agent's health is seen, whatever the rules do to the collected series.
   std::vector<fleet::metrics::Family> families = scraper_.Scrape();
   self_.Gather(&families);
   forwarder_->Collect(&families);

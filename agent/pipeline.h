@@ -35,8 +35,8 @@ class Pipeline {
   const MemoryGuard& memory() const { return forwarder_->memory(); }
 
  private:
-  Pipeline(std::vector<NamedCollector> collectors, std::unique_ptr<Forwarder> forwarder,
-           status::Registry& registry, const SelfMetrics& self);
+  Pipeline(std::vector<NamedCollector> collectors, relabel::CompiledRules metric_relabel,
+           std::unique_ptr<Forwarder> forwarder, status::Registry& registry, const SelfMetrics& self);
 
   Scraper scraper_;
   std::unique_ptr<Forwarder> forwarder_;

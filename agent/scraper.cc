@@ -49,8 +49,9 @@ fleet::Result<std::vector<NamedCollector>> BuildHostCollectors(const CollectorsC
   return out;
 }
 
-Scraper::Scraper(std::vector<NamedCollector> collectors, status::Registry* registry)
-    : collectors_(std::move(collectors)) {
+Scraper::Scraper(std::vector<NamedCollector> collectors, status::Registry* registry,
+                 relabel::CompiledRules metric_relabel)
+    : collectors_(std::move(collectors)), metric_relabel_(std::move(metric_relabel)) {
   for (const auto& c : collectors_) {
     const std::string name = "collector/" + c.name;
     status_.push_back(registry ? registry->Get(name, "collector", {"samples"})
@@ -126,6 +127,10 @@ std::vector<Family> Scraper::Scrape() {
   out.push_back(std::move(duration));
   out.push_back(std::move(success));
   SortAndMerge(&out);
+  if (!metric_relabel_.empty()) {
+    relabel::RelabelFamilies(metric_relabel_, &out);
+    SortAndMerge(&out);  // renamed series may have started families
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
-// Runs the enabled collectors for one scrape and adds node_exporter's per-collector
-// node_scrape_collector_success / node_scrape_collector_duration_seconds.
+// Runs the enabled collectors for one scrape, adds node_exporter's per-collector
+// node_scrape_collector_success / node_scrape_collector_duration_seconds, and applies the
+// config's metricRelabelConfigs to all of it (the agent's collectors are its one scrape target).
 #pragma once
 
 #include <functional>
@@ -10,6 +11,7 @@
 
 #include "agent/collector.h"
 #include "agent/config/agent_config.h"
+#include "agent/relabel/relabel.h"
 #include "agent/status/component_status.h"
 
 namespace agent {
@@ -27,10 +29,12 @@ CollectorOptions OptionsFromConfig(const AgentConfig& config);
 
 class Scraper {
  public:
-  // Each collector reports to `registry` as collector/<name> when given.
-  explicit Scraper(std::vector<NamedCollector> collectors, status::Registry* registry = nullptr);
+  // Each collector reports to `registry` as collector/<name> when given. `metric_relabel` (the
+  // config's metricRelabelConfigs, compiled) applies to every family a scrape returns.
+  explicit Scraper(std::vector<NamedCollector> collectors, status::Registry* registry = nullptr,
+                   relabel::CompiledRules metric_relabel = {});
   // Runs every collector (one scrape at a time: collectors keep state between scrapes) and returns
-  // their families plus the scrape families, merged by name and sorted.
+  // their families plus the scrape families, relabeled, merged by name and sorted.
   std::vector<fleet::metrics::Family> Scrape();
   std::vector<std::string> Names() const;
   // collector/<name> for each collector: the status components it reports to.
@@ -40,6 +44,7 @@ class Scraper {
   std::mutex mu_;
   std::vector<NamedCollector> collectors_;
   std::vector<std::shared_ptr<status::Component>> status_;  // one per collector
+  const relabel::CompiledRules metric_relabel_;
 };
 
 // Sorts families by name and merges families that share a name (their samples are concatenated),

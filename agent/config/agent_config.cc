@@ -21,14 +21,6 @@ using fleet::Json;
 // std::regex's recursion bounded, see agent/regex_filter.h).
 constexpr size_t kMaxRegexInput = 4096;
 
-bool IsLabelName(const std::string& name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  }
-  return true;
-}
-
 // Reads a document the schema has validated and defaulted into the structs, checking what a
 // schema cannot say (a duration's grammar, a regex that compiles, a port's range). Each error is
 // located at its field.
@@ -109,6 +101,35 @@ class Decoder {
       return Fail(fleet::JoinPath(path, key), std::string("invalid regular expression: ") + e.what());
     }
     *out = v->get<std::string>();
+  }
+
+  // A list of relabel rules (the schema has checked each field's type, bounds and the action's
+  // name), compiled now so that a scrape never compiles a regex; an error is placed at its field.
+  void RelabelRules(const Json& obj, const std::string& path, const char* key,
+                    relabel::CompiledRules* out) {
+    const Json* list = Child(obj, key);
+    if (!list) return;
+    const std::string field = fleet::JoinPath(path, key);
+    std::vector<relabel::Rule> rules;
+    for (const Json& item : *list) {
+      relabel::Rule rule;
+      if (const Json* v = Child(item, "action")) {
+        rule.action = relabel::ParseAction(v->get<std::string>()).value_or(relabel::Action::kReplace);
+      }
+      Strings(item, "sourceLabels", &rule.source_labels);
+      String(item, "separator", &rule.separator);
+      if (const Json* v = Child(item, "regex")) rule.regex = v->get<std::string>();
+      if (const Json* v = Child(item, "modulus")) rule.modulus = v->get<uint64_t>();
+      String(item, "targetLabel", &rule.target_label);
+      String(item, "replacement", &rule.replacement);
+      rules.push_back(std::move(rule));
+    }
+    auto compiled = relabel::CompiledRules::Compile(std::move(rules));
+    if (compiled.ok()) {
+      *out = std::move(*compiled);
+      return;
+    }
+    for (const fleet::Cause& cause : compiled.status().causes()) Fail(field + cause.field, cause.message);
   }
 
   void Backoff(const Json& obj, const std::string& path, std::chrono::milliseconds* min,
@@ -196,6 +217,7 @@ class Decoder {
     Strings(collectors, "disabled", &c->collectors.disabled);
     Bool(collectors["container"], "enabled", &c->collectors.container_enabled);
     Bool(collectors["container"], "dockerLabels", &c->collectors.container_docker_labels);
+    RelabelRules(root, "", "metricRelabelConfigs", &c->metric_relabel);
 
     String(root["paths"], "procfs", &c->paths.procfs);
     String(root["paths"], "sysfs", &c->paths.sysfs);
@@ -223,6 +245,7 @@ class Decoder {
       if (const Json* v = Child(queue, "maxSamplesPerSend")) r.max_samples_per_send = v->get<size_t>();
       Duration(queue, "remoteWrite.queue", "batchSendDeadline", &r.batch_send_deadline);
       Backoff(queue, "remoteWrite.queue", &r.min_backoff, &r.max_backoff);
+      RelabelRules(*rw, "remoteWrite", "writeRelabelConfigs", &r.write_relabel);
       c->remote_write = std::move(r);
     }
     if (const Json* loki = Child(root, "loki")) {
@@ -237,7 +260,7 @@ class Decoder {
       }
       StringMap(*loki, "dockerLabels", &l.docker_labels);
       for (const auto& [docker_label, label] : l.docker_labels) {
-        if (!IsLabelName(label)) {
+        if (!relabel::IsLabelName(label)) {
           Fail(fleet::JoinPath("loki.dockerLabels", docker_label),
                "must be a label name ([a-zA-Z_][a-zA-Z0-9_]*), got \"" + label + "\"");
         }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/relabel/relabel.h"
 #include "fleet/core/metrics.h"
 #include "fleet/core/status.h"
 #include "fleet/core/yaml_codec.h"
@@ -123,6 +124,8 @@ struct RemoteWriteConfig {
   std::chrono::milliseconds batch_send_deadline{5000};
   std::chrono::milliseconds min_backoff{30};
   std::chrono::milliseconds max_backoff{5000};
+  // writeRelabelConfigs, compiled when the config is loaded.
+  relabel::CompiledRules write_relabel;
   bool operator==(const RemoteWriteConfig&) const = default;
 };
 
@@ -175,6 +178,8 @@ struct AgentConfig {
   ControllerConfig controller;
   std::chrono::milliseconds scrape_interval{std::chrono::seconds(15)};
   CollectorsConfig collectors;
+  // metricRelabelConfigs, compiled when the config is loaded.
+  relabel::CompiledRules metric_relabel;
   PathsConfig paths;
   FilesystemConfig filesystem;
   NetdevConfig netdev;

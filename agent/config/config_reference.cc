@@ -1,4 +1,5 @@
-// docs/agent-config.md from the schema: one table row per field, depth-first in the schema's order.
+// docs/agent-config.md from the schema: one table row per field, depth-first in the schema's order
+// (a list's object fields under `list[].`).
 #include "agent/config/agent_config.h"
 #include "agent/config/profile_crd.h"
 
@@ -67,6 +68,8 @@ void Rows(const Json& schema, const std::string& path, std::string* out) {
     *out += "| `" + p + "`" + required + " | " + Cell(TypeOf(field)) + " | " +
             Cell(DefaultOf(field)) + " | " + Cell(field.value("description", "") + ProfileNote(field)) + " |\n";
     Rows(field, p, out);
+    // The fields of a list's objects (relabel rules), as `list[].field`.
+    if (field.contains("items")) Rows(field["items"], p + "[]", out);
   }
 }
 

@@ -179,8 +179,8 @@ void Forwarder::CollectLoop(CollectFn collect) {
 void Forwarder::BufferCollection(const std::vector<fleet::metrics::Family>& families) {
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
-  for (const auto& write : EncodeWriteRequests(families, metric_labels_, now_ms,
-                                               samples_per_send_)) {
+  for (const auto& write : EncodeWriteRequests(families, metric_labels_, now_ms, samples_per_send_,
+                                               forward_.remote_write->write_relabel)) {
     const std::string record = RemoteWriteRecord(write);
     if (auto st = metrics_buffer_->Append(record); !st.ok()) {
       spdlog::error("remote_write: buffering {} samples: {}", write.samples, st.ToString());

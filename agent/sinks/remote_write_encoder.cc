@@ -17,11 +17,6 @@ void AddLabel(prometheus::TimeSeries* series, const std::string& name, const std
   label->set_value(fleet::ValidUtf8(value));
 }
 
-void SortLabels(prometheus::TimeSeries* series) {
-  std::sort(series->mutable_labels()->begin(), series->mutable_labels()->end(),
-            [](const prometheus::Label& a, const prometheus::Label& b) { return a.name() < b.name(); });
-}
-
 bool HasLabel(const fleet::metrics::Labels& labels, const std::string& name) {
   return std::any_of(labels.begin(), labels.end(),
                      [&](const fleet::metrics::Label& l) { return l.name == name; });
@@ -31,7 +26,8 @@ bool HasLabel(const fleet::metrics::Labels& labels, const std::string& name) {
 
 std::vector<EncodedWrite> EncodeWriteRequests(const std::vector<fleet::metrics::Family>& families,
                                               const fleet::metrics::Labels& external_labels,
-                                              int64_t timestamp_ms, size_t max_samples) {
+                                              int64_t timestamp_ms, size_t max_samples,
+                                              const relabel::CompiledRules& write_relabel) {
   std::vector<EncodedWrite> out;
   prometheus::WriteRequest request;
   auto flush = [&] {
@@ -39,15 +35,23 @@ std::vector<EncodedWrite> EncodeWriteRequests(const std::vector<fleet::metrics::
     out.push_back({request.SerializeAsString(), static_cast<size_t>(request.timeseries_size())});
     request.Clear();
   };
+  fleet::metrics::Labels labels;  // one series' at a time
   for (const auto& family : families) {
     for (const auto& sample : family.samples) {
-      auto* series = request.add_timeseries();
-      AddLabel(series, "__name__", family.name + sample.suffix);
-      for (const auto& label : sample.labels) AddLabel(series, label.name, label.value);
+      labels.clear();
+      labels.push_back({"__name__", family.name + sample.suffix});
+      labels.insert(labels.end(), sample.labels.begin(), sample.labels.end());
       for (const auto& label : external_labels) {
-        if (!HasLabel(sample.labels, label.name)) AddLabel(series, label.name, label.value);
+        if (!HasLabel(sample.labels, label.name)) labels.push_back(label);
       }
-      SortLabels(series);
+      if (write_relabel.empty()) {
+        std::stable_sort(labels.begin(), labels.end(),
+                         [](const fleet::metrics::Label& a, const fleet::metrics::Label& b) { return a.name < b.name; });
+      } else if (!write_relabel.Process(&labels)) {  // sorts what it keeps
+        continue;
+      }
+      auto* series = request.add_timeseries();
+      for (const auto& label : labels) AddLabel(series, label.name, label.value);
       auto* point = series->add_samples();
       point->set_value(sample.value);
       point->set_timestamp(sample.timestamp_ms.value_or(timestamp_ms));

@@ -91,6 +91,40 @@ TEST(ParseConfig, SchemaDefaultsEqualTheStructs) {
   EXPECT_TRUE(*with_sinks->forward.loki == loki);
 }
 
+// metricRelabelConfigs and remoteWrite.writeRelabelConfigs, compiled when the file is read: the
+// fields' defaults are Prometheus's, and the rules apply as written.
+TEST(ParseConfig, RelabelRulesAreCompiledWhenTheFileIsRead) {
+  auto c = ParseConfig(std::string(kHeader) + R"yaml(
+metricRelabelConfigs:
+  - {sourceLabels: [__name__], regex: "node_(.*)", targetLabel: __name__, replacement: "host_$1"}
+  - {action: drop, sourceLabels: [__name__, mode], separator: "/", regex: "host_cpu_seconds_total/idle"}
+remoteWrite:
+  url: http://mimir/api/v1/push
+  writeRelabelConfigs:
+    - {action: hashmod, sourceLabels: [instance], modulus: 4, targetLabel: shard}
+)yaml",
+                       "agent.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::vector<relabel::Rule>& metric = c->metric_relabel.rules();
+  ASSERT_EQ(metric.size(), 2u);
+  EXPECT_EQ(metric[0].action, relabel::Action::kReplace);
+  EXPECT_EQ(metric[0].separator, ";");
+  EXPECT_EQ(metric[0].regex, "node_(.*)");
+  EXPECT_EQ(metric[0].replacement, "host_$1");
+  EXPECT_EQ(metric[1].action, relabel::Action::kDrop);
+  EXPECT_EQ(metric[1].separator, "/");
+  EXPECT_EQ(metric[1].replacement, "$1");
+  fleet::metrics::Labels renamed = {{"__name__", "node_load1"}};
+  ASSERT_TRUE(c->metric_relabel.Process(&renamed));
+  EXPECT_EQ(renamed, (fleet::metrics::Labels{{"__name__", "host_load1"}}));
+  fleet::metrics::Labels idle = {{"__name__", "node_cpu_seconds_total"}, {"mode", "idle"}};
+  EXPECT_FALSE(c->metric_relabel.Process(&idle));
+  const std::vector<relabel::Rule>& write = c->forward.remote_write->write_relabel.rules();
+  ASSERT_EQ(write.size(), 1u);
+  EXPECT_EQ(write[0].modulus, 4u);
+  EXPECT_FALSE(write[0].regex.has_value());  // unset: (.*), and not "set" for keepequal/dropequal
+}
+
 TEST(ParseConfig, DebugLiveView) {
   auto c = ParseConfig(std::string(kHeader) + "debug: {liveView: true, liveViewEntries: 500}", "a.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -140,6 +174,16 @@ TEST(ParseConfig, ErrorsNameFileLineColumnAndField) {
       {"buffer: {fsync: sometimes}",
        "agent.yaml:3:17: buffer.fsync: must be one of: always, interval, never (got \"sometimes\")"},
       {"memory: {limit: 1Mi}", "agent.yaml:3:17: memory.limit: must be at least 16Mi"},
+      {"metricRelabelConfigs: [{action: keep, regex: \"a(\"}]",
+       "agent.yaml:3:46: metricRelabelConfigs[0].regex: invalid regular expression: missing ): ^(?s:a()$"},
+      {"metricRelabelConfigs: [{targetLabel: a}, {action: hashmod, targetLabel: s}]",
+       "agent.yaml:3:42: metricRelabelConfigs[1].modulus: the hashmod action requires a modulus greater than 0"},
+      {"metricRelabelConfigs: [{action: rename}]",
+       "agent.yaml:3:33: metricRelabelConfigs[0].action: must be one of: replace, keep, drop, keepequal, dropequal, hashmod, labelmap, labeldrop, labelkeep, lowercase, uppercase (got \"rename\")"},
+      {"remoteWrite: {url: http://x, writeRelabelConfigs: [{action: lowercase, sourceLabels: [a]}]}",
+       "agent.yaml:3:52: remoteWrite.writeRelabelConfigs[0].targetLabel: the lowercase action requires targetLabel"},
+      {"remoteWrite: {url: http://x, writeRelabelConfigs: [{sourceLabels: [a-b], targetLabel: c}]}",
+       "agent.yaml:3:68: remoteWrite.writeRelabelConfigs[0].sourceLabels[0]: \"a-b\" is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)"},
       {"memory: {limitFraction: 1.5}", "agent.yaml:3:25: memory.limitFraction: must be <= 0.95"},
       {"scrapeInterval: 0s\nlogging: {level: loud}",
        "agent.yaml:4:18: logging.level: must be one of: error, warn, info, debug (got \"loud\")"},

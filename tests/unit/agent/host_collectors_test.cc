@@ -10,6 +10,10 @@
 #include "agent/scraper.h"
 #include "fleet/core/metrics.h"
 
+// Relabel rules below name only the fields that differ from the defaults; GCC 12 warns about the
+// members a designated initializer leaves to their default initializers.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 namespace agent {
 namespace {
 
@@ -197,6 +201,41 @@ TEST(Scraper, AddsScrapeFamiliesAndMarksFailures) {
   EXPECT_NE(text.find("node_scrape_collector_success{collector=\"loadavg\"} 0\n"), std::string::npos);
   EXPECT_NE(text.find("node_scrape_collector_success{collector=\"uname\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE node_scrape_collector_duration_seconds gauge\n"), std::string::npos);
+}
+
+// A collector that returns the same families on every scrape.
+class FixedCollector : public Collector {
+ public:
+  explicit FixedCollector(std::vector<fleet::metrics::Family> families) : families_(std::move(families)) {}
+  fleet::Status Collect(std::vector<fleet::metrics::Family>* out) override {
+    out->insert(out->end(), families_.begin(), families_.end());
+    return fleet::Status::Ok();
+  }
+
+ private:
+  std::vector<fleet::metrics::Family> families_;
+};
+
+// metricRelabelConfigs run on what the scrape returns, node_scrape_collector_* included: a rule
+// renames a series (into a family of its own, sorted into place), another drops one.
+TEST(Scraper, AppliesMetricRelabelConfigsToEveryFamily) {
+  using fleet::metrics::Type;
+  auto rules = relabel::CompiledRules::Compile({
+      {.source_labels = {"__name__"}, .regex = "node_load1", .target_label = "__name__", .replacement = "host_load1"},
+      {.action = relabel::Action::kDrop, .source_labels = {"__name__"}, .regex = "node_load5|node_scrape_collector_duration_seconds"},
+  });
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  std::vector<NamedCollector> collectors;
+  collectors.push_back({"fixed", std::make_unique<FixedCollector>(std::vector<fleet::metrics::Family>{
+                                     {"node_load1", "1m load average.", Type::kGauge, {{"", {}, 0.5}}},
+                                     {"node_load5", "5m load average.", Type::kGauge, {{"", {}, 0.25}}}})});
+  Scraper scraper(std::move(collectors), nullptr, *rules);
+  std::string text;
+  fleet::metrics::WriteText(scraper.Scrape(), &text);
+  EXPECT_EQ(text,
+            "# HELP host_load1 1m load average.\n# TYPE host_load1 gauge\nhost_load1 0.5\n"
+            "# HELP node_scrape_collector_success node_exporter: Whether a collector succeeded.\n"
+            "# TYPE node_scrape_collector_success gauge\nnode_scrape_collector_success{collector=\"fixed\"} 1\n");
 }
 
 TEST(BuildHostCollectors, SelectionTable) {

@@ -12,6 +12,10 @@
 
 #include "prompb/remote.pb.h"
 
+// Relabel rules below name only the fields that differ from the defaults; GCC 12 warns about the
+// members a designated initializer leaves to their default initializers.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 namespace agent {
 namespace {
 
@@ -65,6 +69,36 @@ TEST(RemoteWriteEncoder, SplitsBySamplesAndConcatenationStaysAWriteRequest) {
   ASSERT_TRUE(merged.ParseFromString(out[0].write_request + out[1].write_request + out[2].write_request));
   EXPECT_EQ(merged.timeseries_size(), 25);
   EXPECT_EQ(merged.timeseries(24).labels(1).value(), "24");
+}
+
+// writeRelabelConfigs see each series as it would be sent (__name__ and the external labels
+// included): a rule renames a series, another drops one, and a dropped series is not counted.
+TEST(RemoteWriteEncoder, WriteRelabelConfigsRenameAndDropSeries) {
+  auto rules = relabel::CompiledRules::Compile({
+      {.source_labels = {"__name__", "instance"}, .regex = "node_load1;host-1", .target_label = "__name__",
+       .replacement = "load1"},
+      {.action = relabel::Action::kDrop, .source_labels = {"__name__"}, .regex = "node_load5"},
+  });
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  std::vector<Family> families = {
+      {"node_load1", "", fleet::metrics::Type::kGauge, {{"", {}, 0.5}}},
+      {"node_load5", "", fleet::metrics::Type::kGauge, {{"", {}, 0.25}}},
+      {"node_load15", "", fleet::metrics::Type::kGauge, {{"", {{"zone", "a"}}, 0.125}}},
+  };
+  auto out = EncodeWriteRequests(families, {{"instance", "host-1"}}, 1, 100, *rules);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].samples, 2u);
+  auto request = Decode(out[0]);
+  ASSERT_EQ(request.timeseries_size(), 2);
+  using L = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(LabelsOf(request.timeseries(0)), (L{{"__name__", "load1"}, {"instance", "host-1"}}));
+  EXPECT_EQ(request.timeseries(0).samples(0).value(), 0.5);
+  EXPECT_EQ(LabelsOf(request.timeseries(1)),
+            (L{{"__name__", "node_load15"}, {"instance", "host-1"}, {"zone", "a"}}));
+  // Every series dropped: nothing to send.
+  auto none = relabel::CompiledRules::Compile({{.action = relabel::Action::kDrop}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(EncodeWriteRequests(families, {}, 1, 100, *none).empty());
 }
 
 TEST(RemoteWriteEncoder, EmptyCollectionEncodesNothing) {
