@@ -27,6 +27,7 @@ std::unique_ptr<Collector> NewNetstatCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewNvmeCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewOsCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewPressureCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewRaplCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewSchedstatCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewSockstatCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewSoftnetCollector(const CollectorOptions& o);

@@ -25,6 +25,7 @@ const std::vector<CollectorEntry>& HostCollectors() {
       {"nvme", true, NewNvmeCollector},
       {"os", true, NewOsCollector},
       {"pressure", true, NewPressureCollector},
+      {"rapl", true, NewRaplCollector},
       {"schedstat", true, NewSchedstatCollector},
       {"sockstat", true, NewSockstatCollector},
       {"softnet", true, NewSoftnetCollector},

@@ -232,9 +232,12 @@ class NodeExporterFixture : public testing::Test {
     *status = entry.make(Options())->Collect(&families);
     std::string text;
     fleet::metrics::WriteText(families, &text);
-    // node_exporter ran in its checkout with relative paths; the textfile HELP names the file.
-    for (size_t at; (at = text.find(kTree)) != std::string::npos;) {
-      text.replace(at, kTree.size(), "collector/fixtures");
+    // node_exporter ran in its checkout with relative paths, which textfile's HELP and rapl's path
+    // label show.
+    for (const std::string& root : {kTree, scratch_->path().string()}) {
+      for (size_t at; (at = text.find(root)) != std::string::npos;) {
+        text.replace(at, root.size(), "collector/fixtures");
+      }
     }
     return ParseExposition(text);
   }
