@@ -30,6 +30,7 @@ struct CollectorOptions {
   std::string filesystem_fs_types_exclude;
   std::chrono::milliseconds filesystem_mount_timeout{std::chrono::seconds(5)};
   std::string netdev_device_exclude;
+  std::string textfile_directory;
   std::string diskstats_device_exclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
 };
 

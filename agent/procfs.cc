@@ -1,12 +1,14 @@
 #include "agent/procfs.h"
 
 #include <dirent.h>
+#include <glob.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 
 namespace agent {
@@ -96,9 +98,30 @@ std::vector<std::string_view> Lines(std::string_view text) {
   return out;
 }
 
-bool ParseU64(std::string_view s, uint64_t* out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+bool ParseU64(std::string_view s, uint64_t* out, int base) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out, base);
   return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+bool ParseI64(std::string_view s, int64_t* out, int base) {
+  const std::string text(s);  // strtoll wants a terminated string
+  if (text.empty() || text[0] == ' ' || text[0] == '\t') return false;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, base);
+  if (errno != 0 || end != text.c_str() + text.size()) return false;
+  *out = v;
+  return true;
+}
+
+std::vector<std::string> Glob(const std::string& pattern) {
+  std::vector<std::string> out;
+  glob_t g{};
+  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+    for (size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+  }
+  ::globfree(&g);
+  return out;
 }
 
 bool ParseDouble(std::string_view s, double* out) {

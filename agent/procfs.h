@@ -23,9 +23,15 @@ std::string ReadTrimmed(const std::string& path, const std::string& fallback = "
 // Splits on runs of spaces, tabs and newlines; no empty fields.
 std::vector<std::string_view> Fields(std::string_view line);
 std::vector<std::string_view> Lines(std::string_view text);
-// Whole-string number parsing; false on junk.
-bool ParseU64(std::string_view s, uint64_t* out);
+// Whole-string number parsing; false on junk. base 16 for the kernel's hex tables (softnet_stat,
+// net/stat/*, net/udp queues), without a 0x prefix.
+bool ParseU64(std::string_view s, uint64_t* out, int base = 10);
 bool ParseDouble(std::string_view s, double* out);
+// A signed integer as Go's strconv.ParseInt reads sysfs values; base 0 takes 0x hex and 0 octal
+// prefixes (netclass's dev_id and flags are hex).
+bool ParseI64(std::string_view s, int64_t* out, int base = 10);
+// The paths matching a glob(3) pattern, sorted; empty when none match.
+std::vector<std::string> Glob(const std::string& pattern);
 // Names of the entries of a directory (not . and ..), sorted; empty when it cannot be read.
 std::vector<std::string> ListDir(const std::string& path);
 // How many entries ListDir would return, without building the names (/proc/self/fd has one per

@@ -21,6 +21,7 @@ CollectorOptions OptionsFromConfig(const AgentConfig& config) {
   o.filesystem_mount_timeout = config.filesystem.mount_timeout;
   o.filesystem_fs_types_exclude = config.filesystem.fs_types_exclude;
   o.netdev_device_exclude = config.netdev.device_exclude;
+  o.textfile_directory = config.textfile.directory;
   return o;
 }
 

@@ -7,19 +7,35 @@
 
 namespace agent {
 
+std::unique_ptr<Collector> NewArpCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewConntrackCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewBondingCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewCpuCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewCpufreqCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewDiskstatsCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewDmiCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewEdacCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewEntropyCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewFilefdCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewFilesystemCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewLoadavgCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewMdadmCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewMeminfoCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewNetclassCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewNetdevCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewNetstatCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewNvmeCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewOsCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewPressureCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewRaplCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewSchedstatCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewSockstatCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewSoftnetCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewStatCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewTextfileCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewThermalZoneCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewTimeCollector(const CollectorOptions& o);
+std::unique_ptr<Collector> NewUdpQueuesCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewUnameCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewVmstatCollector(const CollectorOptions& o);
 

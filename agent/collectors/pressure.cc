@@ -46,7 +46,7 @@ class PressureCollector : public Collector {
         for (std::string_view kv : f) {
           uint64_t us = 0;
           if (kv.substr(0, 6) == "total=" && ParseU64(kv.substr(6), &us)) {
-            out->push_back(Single(Type::kCounter, m.name, m.help, static_cast<double>(us) / 1e6));
+            out->push_back(Single(Type::kCounter, m.name, m.help, static_cast<double>(us) / 1000.0 / 1000.0));
           }
         }
       }

@@ -226,6 +226,7 @@ class Decoder {
     Regex(root["filesystem"], "filesystem", "fsTypesExclude", &c->filesystem.fs_types_exclude);
     Duration(root["filesystem"], "filesystem", "mountTimeout", &c->filesystem.mount_timeout);
     Regex(root["netdev"], "netdev", "deviceExclude", &c->netdev.device_exclude);
+    String(root["textfile"], "directory", &c->textfile.directory);
     String(root["docker"], "socket", &c->docker.socket);
     Http(root["http"], &c->http);
     String(root["logging"], "level", &c->logging.level);

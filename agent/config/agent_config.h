@@ -63,6 +63,13 @@ struct NetdevConfig {
   bool operator==(const NetdevConfig&) const = default;
 };
 
+// node_exporter's --collector.textfile.directory: *.prom files an operator's scripts write
+// there are served with the host metrics; empty (the default) reads nothing.
+struct TextfileConfig {
+  std::string directory;
+  bool operator==(const TextfileConfig&) const = default;
+};
+
 struct DockerConfig {
   std::string socket = "/var/run/docker.sock";
   bool operator==(const DockerConfig&) const = default;
@@ -183,6 +190,7 @@ struct AgentConfig {
   PathsConfig paths;
   FilesystemConfig filesystem;
   NetdevConfig netdev;
+  TextfileConfig textfile;
   DockerConfig docker;
   HttpConfig http;
   LoggingConfig logging;

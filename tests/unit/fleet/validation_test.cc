@@ -372,7 +372,7 @@ spec:
   collectors:
     enabled: [cpu, gpu]
 )yaml",
-     R"want(hosts.yaml:6:20: spec.collectors.enabled[1]: must be one of: cpu, diskstats, filefd, filesystem, loadavg, meminfo, netdev, netstat, os, pressure, sockstat, stat, time, uname, vmstat (got "gpu"))want"},
+     R"want(hosts.yaml:6:20: spec.collectors.enabled[1]: must be one of: arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, rapl, schedstat, sockstat, softnet, stat, textfile, thermal_zone, time, udp_queues, uname, vmstat (got "gpu"))want"},
     {"profile bad duration",
      R"yaml(apiVersion: vpsfleet.io/v1alpha1
 kind: AgentProfile

@@ -1,0 +1,113 @@
+// node_network_* properties of every interface in /sys/class/net (node_exporter's netclass
+// collector): node_network_info and node_network_up from the text attributes, one gauge or
+// counter per numeric attribute. An attribute the kernel refuses to read for this interface
+// (speed of a link that is down: EINVAL) is left out, as node_exporter does.
+#include <algorithm>
+#include <filesystem>
+
+#include "agent/collectors/collectors.h"
+#include "agent/procfs.h"
+#include "fleet/core/text.h"
+
+namespace agent {
+namespace {
+
+using fleet::metrics::Family;
+using fleet::metrics::Type;
+
+struct Attribute {
+  const char* file;
+  const char* metric;
+  Type type;
+};
+// In node_exporter's output order.
+constexpr Attribute kAttributes[] = {
+    {"addr_assign_type", "address_assign_type", Type::kGauge},
+    {"carrier", "carrier", Type::kGauge},
+    {"carrier_changes", "carrier_changes_total", Type::kCounter},
+    {"carrier_up_count", "carrier_up_changes_total", Type::kCounter},
+    {"carrier_down_count", "carrier_down_changes_total", Type::kCounter},
+    {"dev_id", "device_id", Type::kGauge},
+    {"dormant", "dormant", Type::kGauge},
+    {"flags", "flags", Type::kGauge},
+    {"ifindex", "iface_id", Type::kGauge},
+    {"iflink", "iface_link", Type::kGauge},
+    {"link_mode", "iface_link_mode", Type::kGauge},
+    {"mtu", "mtu_bytes", Type::kGauge},
+    {"name_assign_type", "name_assign_type", Type::kGauge},
+    {"netdev_group", "net_dev_group", Type::kGauge},
+    {"speed", "speed_bytes", Type::kGauge},  // Mbit/s in the file
+    {"tx_queue_len", "transmit_queue_length", Type::kGauge},
+    {"type", "protocol_type", Type::kGauge},
+};
+
+class NetclassCollector : public Collector {
+ public:
+  explicit NetclassCollector(HostPaths paths) : paths_(std::move(paths)) {}
+
+  fleet::Status Collect(std::vector<Family>* out) override {
+    namespace fs = std::filesystem;
+    const std::string root = paths_.Sys("class/net");
+    std::error_code ec;
+    std::vector<std::string> devices;
+    for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+      // Interfaces are symlinks (or directories); bonding_masters is a regular file.
+      std::error_code type_ec;
+      if (it->is_symlink(type_ec) || !it->is_regular_file(type_ec)) {
+        devices.push_back(it->path().filename().string());
+      }
+    }
+    if (ec) return fleet::Status::NotFound(root + ": " + ec.message());
+    std::sort(devices.begin(), devices.end());
+
+    Family info{"node_network_info",
+                "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
+                Type::kGauge,
+                {}};
+    Family up{"node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", Type::kGauge, {}};
+    std::vector<Family> numeric;
+    for (const Attribute& a : kAttributes) {
+      numeric.push_back({std::string("node_network_") + a.metric,
+                         std::string("Network device property: ") + a.metric,
+                         a.type,
+                         {}});
+    }
+    for (const std::string& device : devices) {
+      const std::string dir = root + "/" + device + "/";
+      // Text attributes become label values: ifalias is whatever root set, so UTF-8 is enforced.
+      auto text = [&](const char* file) { return fleet::ValidUtf8(ReadTrimmed(dir + file)); };
+      const std::string operstate = text("operstate");
+      info.samples.push_back({"",
+                              {{"device", device},
+                               {"address", text("address")},
+                               {"broadcast", text("broadcast")},
+                               {"duplex", text("duplex")},
+                               {"operstate", operstate},
+                               {"ifalias", text("ifalias")}},
+                              1});
+      up.samples.push_back({"", {{"device", device}}, operstate == "up" ? 1.0 : 0.0});
+      for (size_t i = 0; i < std::size(kAttributes); ++i) {
+        int64_t v = 0;
+        if (!ParseI64(ReadTrimmed(dir + kAttributes[i].file), &v, /*base=*/0)) continue;
+        double value = double(v);
+        if (std::string_view(kAttributes[i].file) == "speed") value = double(v * 1000 * 1000 / 8);
+        numeric[i].samples.push_back({"", {{"device", device}}, value});
+      }
+    }
+    out->push_back(std::move(info));
+    out->push_back(std::move(up));
+    for (Family& f : numeric) out->push_back(std::move(f));
+    return fleet::Status::Ok();
+  }
+
+ private:
+  HostPaths paths_;
+};
+
+}  // namespace
+
+std::unique_ptr<Collector> NewNetclassCollector(const CollectorOptions& o) {
+  return std::make_unique<NetclassCollector>(o.paths);
+}
+
+}  // namespace agent
