@@ -1,6 +1,6 @@
 #!/bin/sh
-# fleet-agent (host + container collectors) vs prometheus-node-exporter (host only, the same 15
-# collectors), side by side with N busybox containers running: RSS after the run, CPU seconds per
+# fleet-agent (host + container collectors) vs prometheus-node-exporter (host only, the same
+# collectors: every one the agent has, all on by default in both), side by side with N busybox containers running: RSS after the run, CPU seconds per
 # scrape, scrape latency. A second fleet-agent with the container collector off shows what the
 # host half costs on its own.
 #
@@ -24,7 +24,10 @@ for candidate in "$ROOT/build-agent/bin/fleet-agent" "$ROOT/build/bin/fleet-agen
   if [ -z "$AGENT_BIN" ] && [ -x "$candidate" ]; then AGENT_BIN=$candidate; fi
 done
 [ -x "$AGENT_BIN" ] || { echo "fleet-agent binary not found; set FLEET_AGENT" >&2; exit 1; }
-COLLECTORS="cpu diskstats filefd filesystem loadavg meminfo netdev netstat os pressure sockstat stat time uname vmstat"
+# The agent's host collector table (agent/collectors/registry.cc), each on by default in both.
+COLLECTORS="arp bonding conntrack cpu cpufreq diskstats dmi edac entropy filefd filesystem loadavg
+  mdadm meminfo netclass netdev netstat nvme os pressure rapl schedstat sockstat softnet stat
+  textfile thermal_zone time udp_queues uname vmstat"
 
 WORK=$(mktemp -d)
 PREFIX="vpsfleet-bench-$$"
