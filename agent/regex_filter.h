@@ -15,9 +15,9 @@ namespace agent {
 // The longest string the agent gives std::regex. libstdc++'s matcher recurses once per
 // character (about 500 bytes of stack each, measured with a `.+` pattern: 16 Ki characters fit
 // in 8 MiB, 32 Ki do not), and a host or a config controls these strings; 4096 (PATH_MAX) takes
-// ~2 MiB of a thread's 8 MiB stack. Bounded rather than moved to RE2 (as the controller and
-// fleetctl are): what the agent matches, kernel names and its own config, is short anyway, and
-// RE2 would add its code to the static binary and its automata to every filter's memory.
+// ~2 MiB of a thread's 8 MiB stack. Bounded rather than moved to RE2 (which the agent has for
+// relabel rules, where Prometheus's semantics need it): what these filters match, kernel names
+// against its own config, is short, and RE2's automata would add to every filter's memory.
 inline constexpr size_t kMaxRegexInput = 4096;
 // The longest pattern it compiles (the CRD's maxLength for the profile's filter regexes).
 inline constexpr size_t kMaxRegexPattern = 1024;

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "fleet/embedded.h"
+#include "fleet/core/metric_names.h"
 #include "fleet/core/text.h"
 
 namespace fleet {
@@ -120,9 +121,7 @@ void ValidateStringMap(const Json& m, const std::string& path, bool label_values
 // reserved for the receiver's own use. A receiver answers a batch carrying an invalid one with
 // 400, and the agent drops that batch: all of the host's data, not just the label.
 bool IsPrometheusLabelName(std::string_view s) {
-  auto first = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
-  return !s.empty() && first(s.front()) && !s.starts_with("__") &&
-         std::all_of(s.begin(), s.end(), [&](char c) { return first(c) || std::isdigit(static_cast<unsigned char>(c)); });
+  return metrics::IsLabelName(s) && !s.starts_with("__");
 }
 
 bool IsValidUtf8(const std::string& s) { return ValidUtf8(s) == s; }

@@ -261,7 +261,7 @@ class Decoder {
       }
       StringMap(*loki, "dockerLabels", &l.docker_labels);
       for (const auto& [docker_label, label] : l.docker_labels) {
-        if (!relabel::IsLabelName(label)) {
+        if (!fleet::metrics::IsLabelName(label)) {
           Fail(fleet::JoinPath("loki.dockerLabels", docker_label),
                "must be a label name ([a-zA-Z_][a-zA-Z0-9_]*), got \"" + label + "\"");
         }

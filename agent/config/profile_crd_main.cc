@@ -5,24 +5,19 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/config/profile_crd.h"
-#include "fleet/core/files.h"
+#include "agent/config/tool_input.h"
 
 int main(int argc, char** argv) {
   if (argc != 3) {
     std::cerr << "usage: agent-profile-crd TEMPLATE.yaml OUT.yaml\n";
     return 2;
   }
-  auto text = fleet::ReadFileText(argv[1]);
-  if (!text.ok()) {
-    std::cerr << text.status().ToString() << "\n";
+  auto crd_template = agent::ReadOneYamlDocument(argv[1]);
+  if (!crd_template.ok()) {
+    std::cerr << crd_template.status().ToString() << "\n";
     return 1;
   }
-  auto docs = fleet::ParseYamlDocuments(*text, argv[1]);
-  if (!docs.ok() || docs->size() != 1) {
-    std::cerr << argv[1] << ": " << (docs.ok() ? "not one YAML document" : docs.status().ToString()) << "\n";
-    return 1;
-  }
-  auto crd = agent::AgentProfileCrd(docs->front().object, agent::AgentConfigSchema());
+  auto crd = agent::AgentProfileCrd(*crd_template, agent::AgentConfigSchema());
   if (!crd.ok()) {
     std::cerr << crd.status().ToString() << "\n";
     return 1;

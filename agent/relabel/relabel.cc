@@ -17,6 +17,9 @@
 namespace agent::relabel {
 namespace {
 
+using fleet::metrics::IsLabelName;
+using fleet::metrics::IsMetricName;
+
 using fleet::metrics::Family;
 using fleet::metrics::Label;
 using fleet::metrics::Labels;
@@ -317,16 +320,6 @@ std::optional<Action> ParseAction(std::string_view name) {
 }
 
 std::vector<std::string_view> ActionNames() { return {kActionNames.begin(), kActionNames.end()}; }
-
-bool IsLabelName(std::string_view name) {
-  if (name.empty() || !(IsAsciiLetter(name[0]) || name[0] == '_')) return false;
-  return std::all_of(name.begin(), name.end(), IsWordChar);
-}
-
-bool IsMetricName(std::string_view name) {
-  if (name.empty() || !(IsAsciiLetter(name[0]) || name[0] == '_' || name[0] == ':')) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return IsWordChar(c) || c == ':'; });
-}
 
 struct CompiledRules::Compiled {
   struct One {

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fleet/core/metric_names.h"
 #include "fleet/core/metrics.h"
 #include "fleet/core/status.h"
 
@@ -71,11 +72,6 @@ struct Rule {
   std::string replacement{kDefaultReplacement};
   bool operator==(const Rule&) const = default;
 };
-
-// [a-zA-Z_][a-zA-Z0-9_]*
-bool IsLabelName(std::string_view name);
-// [a-zA-Z_:][a-zA-Z0-9_:]*
-bool IsMetricName(std::string_view name);
 
 // A list of rules, checked and with their regexes compiled: built once when a config is loaded,
 // then applied to every series. Copies share the compiled rules (they are immutable), so a

@@ -4,6 +4,7 @@
 #include <bit>
 #include <unordered_map>
 
+#include "fleet/core/metric_names.h"
 #include "fleet/core/text.h"
 
 namespace agent::scrape {
@@ -56,17 +57,6 @@ void Set(Labels* labels, const std::string& name, const std::string& value) {
   } else {
     labels->push_back({name, value});
   }
-}
-
-bool ValidName(std::string_view name, bool metric) {
-  if (name.empty()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (metric && c == ':') ||
-                    (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
 }
 
 Family ReportFamily(const char* name, const Labels& target_labels, double value) {
@@ -173,9 +163,9 @@ ScrapeOutput TargetScraper::Scrape(const FetchResult& fetch) {
                                   Label* name_label = Find(&sample.labels, "__name__");
                                   name = name_label != nullptr ? name_label->value : "";
                                   std::erase_if(sample.labels, [](const Label& l) { return l.name == "__name__"; });
-                                  bool valid = ValidName(name, /*metric=*/true);
+                                  bool valid = fleet::metrics::IsMetricName(name);
                                   for (size_t i = 0; valid && i < sample.labels.size(); ++i) {
-                                    valid = ValidName(sample.labels[i].name, false) &&
+                                    valid = fleet::metrics::IsLabelName(sample.labels[i].name) &&
                                             fleet::IsUtf8(sample.labels[i].value);
                                     for (size_t j = 0; valid && j < i; ++j) valid = sample.labels[j].name != sample.labels[i].name;
                                   }

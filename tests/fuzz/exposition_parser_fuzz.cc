@@ -16,6 +16,7 @@
 
 #include "agent/scrape/exposition_parser.h"
 #include "agent/scrape/target_scrape.h"
+#include "fleet/core/metric_names.h"
 #include "fleet/core/text.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -25,16 +26,6 @@ using agent::scrape::ExpositionLimits;
 using agent::scrape::Format;
 using fleet::metrics::Family;
 
-bool ValidName(const std::string& name, bool metric) {
-  if (name.empty()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (metric && c == ':') ||
-                    (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
 
 // Every sample as "name{labels}=value bits", in order.
 std::vector<std::string> Flatten(const std::vector<Family>& families) {
@@ -81,11 +72,11 @@ void CheckParser(const std::string& body, Format format, const ExpositionLimits&
     FUZZ_CHECK(fleet::IsUtf8(family.help));
     for (const auto& sample : family.samples) {
       ++samples;
-      FUZZ_CHECK(ValidName(family.name + sample.suffix, /*metric=*/true));
+      FUZZ_CHECK(fleet::metrics::IsMetricName(family.name + sample.suffix));
       FUZZ_CHECK(sample.labels.size() <= limits.max_labels);
       FUZZ_CHECK(!agent::scrape::IsStaleNaN(sample.value));
       for (const auto& label : sample.labels) {
-        FUZZ_CHECK(ValidName(label.name, /*metric=*/false));
+        FUZZ_CHECK(fleet::metrics::IsLabelName(label.name));
         FUZZ_CHECK(label.name.size() <= limits.max_label_name_bytes);
         FUZZ_CHECK(label.value.size() <= limits.max_label_value_bytes);
         FUZZ_CHECK(fleet::IsUtf8(label.value));
