@@ -34,6 +34,25 @@ struct CollectorOptions {
   std::string diskstats_device_exclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
 };
 
+// node_exporter's ErrNoData: what a collector reads does not exist on this host (no bonding
+// module, no md arrays, no NVMe, no RAPL, no DMI, a kernel without schedstats). The scrape serves
+// node_scrape_collector_success 0 for it, as node_exporter does, but it is not a failure: it is
+// logged at debug only and the collector's component stays healthy, so a VPS without the
+// hardware is not reported unhealthy to the controller.
+inline constexpr const char* kNoDataReason = "NoData";
+inline fleet::Status NoData(const std::string& what) {
+  return fleet::Status(fleet::Code::kNotFound, what + ": not on this host",
+                       {fleet::Cause{kNoDataReason, "", what + ": not on this host"}});
+}
+// A failed read of the file a collector starts from: no data when the file does not exist.
+inline fleet::Status NoDataIfAbsent(const fleet::Status& read_error, const std::string& path) {
+  return read_error.code() == fleet::Code::kNotFound ? NoData(path) : read_error;
+}
+inline bool IsNoData(const fleet::Status& status) {
+  return status.code() == fleet::Code::kNotFound && !status.causes().empty() &&
+         status.causes().front().reason == kNoDataReason;
+}
+
 class Collector {
  public:
   virtual ~Collector() = default;

@@ -117,6 +117,9 @@ std::vector<Family> Scraper::Scrape() {
     status.SetValue("durationSeconds", took.count());
     if (st.ok()) {
       status.Succeeded();
+    } else if (IsNoData(st)) {
+      spdlog::debug("collector {} has no data: {}", c.name, st.message());
+      status.Succeeded();
     } else {
       spdlog::warn("collector {} failed: {}", c.name, st.ToString());
       status.Failed(st.ToString());

@@ -18,7 +18,7 @@ class BondingCollector : public Collector {
     const std::string root = paths_.Sys("class/net/");
     // Without the bonding module the file does not exist: no data, as in node_exporter.
     auto masters = fleet::ReadKernelFile(root + "bonding_masters");
-    if (!masters.ok()) return masters.status();
+    if (!masters.ok()) return NoDataIfAbsent(masters.status(), root + "bonding_masters");
     Family slaves{"node_bonding_slaves",
                   "Number of configured slaves per bonding interface.",
                   Type::kGauge,

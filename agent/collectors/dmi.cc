@@ -53,7 +53,7 @@ class DmiCollector : public Collector {
       labels.push_back({label, fleet::ValidUtf8(value)});
     }
     // A platform without DMI (most ARM boards, some VMs): no data, as in node_exporter.
-    if (labels.empty()) return fleet::Status::NotFound(dir);
+    if (labels.empty()) return NoData(dir);
     out->push_back(Single(Type::kGauge, "node_dmi_info",
                           "A metric with a constant '1' value labeled by bios_date, bios_release, "
                           "bios_vendor, bios_version, board_asset_tag, board_name, board_serial, "

@@ -34,7 +34,7 @@ class MdadmCollector : public Collector {
   fleet::Status Collect(std::vector<Family>* out) override {
     // Without the md driver the file does not exist: no data, as in node_exporter.
     auto text = files_.Read(paths_.Proc("mdstat"));
-    if (!text.ok()) return text.status();
+    if (!text.ok()) return NoDataIfAbsent(text.status(), paths_.Proc("mdstat"));
     std::vector<MdDevice> devices;
     if (auto s = Parse(*text, &devices); !s.ok()) return s;
 

@@ -20,7 +20,7 @@ class NvmeCollector : public Collector {
     const std::string root = paths_.Sys("class/nvme");
     std::error_code ec;
     if (!std::filesystem::is_directory(root, ec)) {
-      return fleet::Status::NotFound(root);  // no NVMe driver: no data, as in node_exporter
+      return NoData(root);  // no NVMe driver, as in node_exporter
     }
     const std::vector<std::string> names = ListDir(root);
     Family info{"node_nvme_info",

@@ -33,7 +33,7 @@ class RaplCollector : public Collector {
     const std::string root = paths_.Sys("class/powercap");
     std::error_code ec;
     if (!std::filesystem::is_directory(root, ec)) {
-      return fleet::Status::NotFound(root);  // no powercap: no data, as in node_exporter
+      return NoData(root);  // no powercap, as in node_exporter
     }
     std::map<std::string, int> next_index;  // per name without an index
     std::map<std::string, Family> families;

@@ -14,8 +14,9 @@ class SchedstatCollector : public Collector {
   explicit SchedstatCollector(HostPaths paths) : paths_(std::move(paths)) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
+    // A kernel built without CONFIG_SCHEDSTATS has no file: no data, as in node_exporter.
     auto text = files_.Read(paths_.Proc("schedstat"));
-    if (!text.ok()) return text.status();
+    if (!text.ok()) return NoDataIfAbsent(text.status(), paths_.Proc("schedstat"));
     Family running{"node_schedstat_running_seconds_total",
                    "Number of seconds CPU spent running a process.",
                    Type::kCounter,
