@@ -69,6 +69,25 @@ void OpenFiles::ForgetContaining(const std::string& part) {
   }
 }
 
+std::string TrimSpace(std::string_view s) {
+  const size_t first = s.find_first_not_of(" \t\n\r\v\f");
+  if (first == std::string_view::npos) return "";
+  return std::string(s.substr(first, s.find_last_not_of(" \t\n\r\v\f") + 1 - first));
+}
+
+bool IsUnsupportedAttribute(int error) { return error == ENOENT || error == EOPNOTSUPP || error == EINVAL; }
+
+int SysReadFile(const std::string& path, std::string* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return errno;
+  char buffer[128];
+  const ssize_t n = ::read(fd, buffer, sizeof buffer);
+  const int error = n < 0 ? errno : 0;
+  ::close(fd);
+  if (n >= 0) out->assign(buffer, size_t(n));
+  return error;
+}
+
 std::string ReadTrimmed(const std::string& path, const std::string& fallback) {
   auto content = fleet::ReadKernelFile(path);
   return content.ok() ? TrimTrailing(std::move(*content)) : fallback;
@@ -99,6 +118,11 @@ std::vector<std::string_view> Lines(std::string_view text) {
 }
 
 bool ParseU64(std::string_view s, uint64_t* out, int base) {
+  if (base == 0) {
+    if (s.starts_with("0x") || s.starts_with("0X")) return ParseU64(s.substr(2), out, 16);
+    if (s.size() > 1 && s[0] == '0') return ParseU64(s.substr(1), out, 8);
+    return ParseU64(s, out, 10);
+  }
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out, base);
   return ec == std::errc() && p == s.data() + s.size() && !s.empty();
 }
@@ -151,6 +175,18 @@ size_t CountDirEntries(const std::string& path) {
   }
   ::closedir(dir);
   return n;
+}
+
+void FamiliesByName::Add(const std::string& name, const std::string& help, fleet::metrics::Type type,
+                         fleet::metrics::Labels labels, double value) {
+  fleet::metrics::Family& f = by_name_[name];
+  if (f.name.empty()) f = fleet::metrics::Family{name, help, type, {}};
+  f.samples.push_back({"", std::move(labels), value});
+}
+
+void FamiliesByName::MoveTo(std::vector<fleet::metrics::Family>* out) {
+  for (auto& [name, family] : by_name_) out->push_back(std::move(family));
+  by_name_.clear();
 }
 
 fleet::metrics::Family Single(fleet::metrics::Type type, std::string name, std::string help,

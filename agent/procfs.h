@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <string>
@@ -20,11 +21,22 @@ inline constexpr double kUserHz = 100.0;
 
 // The file's content without the trailing newline, or `fallback` when it cannot be read.
 std::string ReadTrimmed(const std::string& path, const std::string& fallback = "");
+// One read(2) of at most 128 bytes into *out, as procfs' util.SysReadFile and node_exporter's
+// hwmon collector read sysfs attributes: some broken drivers answer EAGAIN forever, which a
+// buffered reader would retry. Returns 0, or the errno of the open or read (the callers skip
+// ENOENT, EOPNOTSUPP or EINVAL as node_exporter does).
+int SysReadFile(const std::string& path, std::string* out);
+// Whether SysReadFile's error means the driver does not offer the attribute (procfs skips those:
+// ENOENT, EOPNOTSUPP, EINVAL) rather than a failure.
+bool IsUnsupportedAttribute(int error);
+// s without leading and trailing whitespace, as Go's strings.TrimSpace.
+std::string TrimSpace(std::string_view s);
 // Splits on runs of spaces, tabs and newlines; no empty fields.
 std::vector<std::string_view> Fields(std::string_view line);
 std::vector<std::string_view> Lines(std::string_view text);
 // Whole-string number parsing; false on junk. base 16 for the kernel's hex tables (softnet_stat,
-// net/stat/*, net/udp queues), without a 0x prefix.
+// net/stat/*, net/udp queues), without a 0x prefix; base 0 as Go's strconv.ParseUint(s, 0, 64)
+// reads sysfs counters for procfs: 0x hex, a leading 0 octal, else decimal.
 bool ParseU64(std::string_view s, uint64_t* out, int base = 10);
 bool ParseDouble(std::string_view s, double* out);
 // A signed integer as Go's strconv.ParseInt reads sysfs values; base 0 takes 0x hex and 0 octal
@@ -59,6 +71,29 @@ class OpenFiles {
  private:
   std::mutex mu_;
   std::unordered_map<std::string, int> fds_;
+};
+
+// Families built sample by sample, for collectors whose names come from what they read (hwmon's
+// sensor files, ZFS kstats): the first Add of a name sets its help and type.
+class FamiliesByName {
+ public:
+  void Add(const std::string& name, const std::string& help, fleet::metrics::Type type,
+           fleet::metrics::Labels labels, double value);
+  // Appends the families, in name order, and leaves this empty.
+  void MoveTo(std::vector<fleet::metrics::Family>* out);
+
+ private:
+  std::map<std::string, fleet::metrics::Family> by_name_;
+};
+
+// One value a collector reads from a file (relative to some directory) and serves as
+// node_<subsystem>_<metric>, times scale.
+struct FileMetric {
+  const char* file;
+  const char* metric;
+  fleet::metrics::Type type;
+  double scale;
+  const char* help;
 };
 
 // A family with a single sample.

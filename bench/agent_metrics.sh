@@ -25,9 +25,10 @@ for candidate in "$ROOT/build-agent/bin/fleet-agent" "$ROOT/build/bin/fleet-agen
 done
 [ -x "$AGENT_BIN" ] || { echo "fleet-agent binary not found; set FLEET_AGENT" >&2; exit 1; }
 # The agent's host collector table (agent/collectors/registry.cc), each on by default in both.
-COLLECTORS="arp bonding conntrack cpu cpufreq diskstats dmi edac entropy filefd filesystem loadavg
-  mdadm meminfo netclass netdev netstat nvme os pressure rapl schedstat sockstat softnet stat
-  textfile thermal_zone time udp_queues uname vmstat"
+COLLECTORS="arp bcache bonding btrfs conntrack cpu cpufreq diskstats dmi edac entropy fibrechannel
+  filefd filesystem hwmon infiniband ipvs loadavg mdadm meminfo netclass netdev netstat nfs
+  nfsd nvme os powersupplyclass pressure rapl schedstat selinux sockstat softnet stat tapestats
+  textfile thermal_zone time timex udp_queues uname vmstat xfs zfs"
 
 WORK=$(mktemp -d)
 PREFIX="vpsfleet-bench-$$"

@@ -4,38 +4,65 @@
 
 namespace fleet {
 
-bool IsUtf8(std::string_view text) {
+namespace {
+
+// The length of the UTF-8 sequence text starts with, as Go's utf8.DecodeRune accepts it (no
+// overlong forms, surrogates or code points past U+10FFFF); 0 when it is not one.
+size_t SequenceLength(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    // The second byte's range depends on the first (RFC 3629 table 3-7); the rest are 80..BF.
-    size_t length;
-    unsigned char low = 0x80, high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;  // overlong
-      if (c == 0xED) high = 0x9F;  // UTF-16 surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;  // overlong
-      if (c == 0xF4) high = 0x8F;  // past U+10FFFF
-    } else {
-      return false;
-    }
-    if (static_cast<size_t>(end - p) < length || p[1] < low || p[1] > high) return false;
-    for (size_t i = 2; i < length; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-    }
-    p += length;
+  const unsigned char c = p[0];
+  if (c < 0x80) return 1;
+  // The second byte's range depends on the first (RFC 3629 table 3-7); the rest are 80..BF.
+  size_t length;
+  unsigned char low = 0x80, high = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    length = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    length = 3;
+    if (c == 0xE0) low = 0xA0;  // overlong
+    if (c == 0xED) high = 0x9F;  // UTF-16 surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    length = 4;
+    if (c == 0xF0) low = 0x90;  // overlong
+    if (c == 0xF4) high = 0x8F;  // past U+10FFFF
+  } else {
+    return 0;
+  }
+  if (text.size() < length || p[1] < low || p[1] > high) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+bool IsUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = SequenceLength(text.substr(i));
+    if (n == 0) return false;
+    i += n;
   }
   return true;
+}
+
+std::string GoValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_invalid_run = false;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = SequenceLength(text.substr(i));
+    if (n == 0) {
+      if (!in_invalid_run) out += "\uFFFD";
+      in_invalid_run = true;
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, n));
+    in_invalid_run = false;
+    i += n;
+  }
+  return out;
 }
 
 std::string ValidUtf8(std::string_view text) {

@@ -20,6 +20,9 @@ inline constexpr size_t kForeignTextMax = 4096;
 bool IsUtf8(std::string_view text);
 // text with every invalid UTF-8 sequence replaced by U+FFFD.
 std::string ValidUtf8(std::string_view text);
+// text with every run of invalid UTF-8 bytes replaced by one U+FFFD, as Go's
+// strings.ToValidUTF8(text, "\uFFFD"): what node_exporter serves for a label it read from sysfs.
+std::string GoValidUtf8(std::string_view text);
 // ValidUtf8(text), at most max_bytes of it: a longer text is cut at a character boundary and
 // ends with "… (N bytes cut)".
 std::string ForeignText(std::string_view text, size_t max_bytes = kForeignTextMax);

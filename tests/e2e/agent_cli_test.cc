@@ -20,7 +20,7 @@ TEST(AgentCli, CheckConfigTable) {
       {"collectors: {enabledd: [cpu]}\n", 1, "agent.yaml:3:14: collectors.enabledd: unknown field"},
       {"http: {listen: \"nope\"}\n", 1, "agent.yaml:3:16: http.listen: must be host:port"},
       {"collectors: {enabled: [cpu, gpu]}\n", 1,
-       "agent.yaml:3:29: collectors.enabled[1]: must be one of: arp, bonding,"},
+       "agent.yaml:3:29: collectors.enabled[1]: must be one of: arp, bcache,"},
   };
   TempDir dir;
   for (const auto& c : cases) {

@@ -30,7 +30,8 @@ TEST(CollectorNoData, AbsentSubsystemsAreNoDataNotFailures) {
   testsupport::TempDir dir;
   dir.Write("proc/.keep", "");
   dir.Write("sys/class/.keep", "");
-  for (const char* name : {"bonding", "dmi", "mdadm", "nvme", "rapl", "schedstat"}) {
+  for (const char* name : {"bonding", "dmi", "fibrechannel", "hwmon", "infiniband", "ipvs", "mdadm", "nfs", "nfsd",
+                           "nvme", "powersupplyclass", "rapl", "schedstat", "tapestats", "zfs"}) {
     SCOPED_TRACE(name);
     auto collector = Make(name, EmptyHost(dir));
     ASSERT_NE(collector, nullptr);
@@ -38,6 +39,18 @@ TEST(CollectorNoData, AbsentSubsystemsAreNoDataNotFailures) {
     const fleet::Status st = collector->Collect(&families);
     EXPECT_TRUE(IsNoData(st)) << st.ToString();
     EXPECT_TRUE(families.empty());
+  }
+}
+
+// node_exporter serves these with no series and success 1 when the host has none (no error at all).
+TEST(CollectorNoData, FilesystemCollectorsWithNothingMountedSucceedEmpty) {
+  testsupport::TempDir dir;
+  dir.Write("sys/fs/.keep", "");
+  for (const char* name : {"bcache", "btrfs", "xfs"}) {
+    SCOPED_TRACE(name);
+    std::vector<fleet::metrics::Family> families;
+    EXPECT_TRUE(Make(name, EmptyHost(dir))->Collect(&families).ok());
+    for (const auto& f : families) EXPECT_TRUE(f.samples.empty()) << f.name;
   }
 }
 
@@ -49,6 +62,31 @@ TEST(CollectorNoData, AMalformedFileIsStillAFailure) {
   const fleet::Status st = collector->Collect(&families);
   EXPECT_FALSE(st.ok());
   EXPECT_FALSE(IsNoData(st)) << st.ToString();
+}
+
+// A kernel file whose layout changed fails the scrape rather than misattributing counters.
+TEST(CollectorNoData, AKernelFileWhoseLayoutChangedIsAFailure) {
+  const struct {
+    const char* collector;
+    const char* file;
+    const char* text;
+  } cases[] = {
+      {"nfs", "proc/net/rpc/nfs", "net 1 2 3\n"},                 // four values expected
+      {"nfs", "proc/net/rpc/nfs", "proc3 22 1 2\n"},              // says 22, has 2
+      {"nfs", "proc/net/rpc/nfs", "frobs 1 2\n"},                 // a line procfs does not know
+      {"nfsd", "proc/net/rpc/nfsd", "th 8\n"},                    // th needs two counters
+      {"nfsd", "proc/net/rpc/nfsd", "proc4ops 2 0 0\n"},          // fewer than 39 operations
+      {"ipvs", "proc/net/ip_vs_stats", "a\nb\n 1 2 3\n\n"},    // five totals expected
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.collector) + ": " + c.text);
+    testsupport::TempDir dir;
+    dir.Write(c.file, c.text);
+    std::vector<fleet::metrics::Family> families;
+    const fleet::Status st = Make(c.collector, EmptyHost(dir))->Collect(&families);
+    EXPECT_FALSE(st.ok());
+    EXPECT_FALSE(IsNoData(st)) << st.ToString();
+  }
 }
 
 double Success(const std::vector<fleet::metrics::Family>& families, const std::string& collector) {

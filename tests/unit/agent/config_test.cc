@@ -160,7 +160,7 @@ TEST(ParseConfig, ErrorsNameFileLineColumnAndField) {
       {"collectors: {enabled: [cpu], disabled: [time]}",
        "agent.yaml:3:40: collectors.disabled: cannot be combined with collectors.enabled"},
       {"collectors: {enabled: [cpu, cpuu]}",
-       "agent.yaml:3:29: collectors.enabled[1]: must be one of: arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, rapl, schedstat, sockstat, softnet, stat, textfile, thermal_zone, time, udp_queues, uname, vmstat (got \"cpuu\")"},
+       "agent.yaml:3:29: collectors.enabled[1]: must be one of: arp, bcache, bonding, btrfs, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, fibrechannel, filefd, filesystem, hwmon, infiniband, ipvs, loadavg, mdadm, meminfo, netclass, netdev, netstat, nfs, nfsd, nvme, os, powersupplyclass, pressure, rapl, schedstat, selinux, sockstat, softnet, stat, tapestats, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs, zfs (got \"cpuu\")"},
       {"collectors: {container: {enabled: maybe}}",
        "agent.yaml:3:35: collectors.container.enabled: must be a boolean, got string \"maybe\""},
       {"filesystem: {fsTypesExclude: \"(\"}", ""},  // message text is the regex library's

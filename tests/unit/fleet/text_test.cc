@@ -50,6 +50,26 @@ TEST(TextTest, IsUtf8AgreesWithValidUtf8) {
   }
 }
 
+// Go's strings.ToValidUTF8 (Go's own test table): one U+FFFD per run of invalid bytes.
+TEST(TextTest, GoValidUtf8ReplacesEachInvalidRunOnce) {
+  const struct {
+    const char* name;
+    std::string in;
+    std::string want;
+  } cases[] = {
+      {"valid", "Hello, \u4e16\u754c", "Hello, \u4e16\u754c"},
+      {"one run", "LNV-45N1\xff\xfe", "LNV-45N1\uFFFD"},
+      {"runs apart", "a\xffb\xC0\xAFc\xff", "a\uFFFDb\uFFFDc\uFFFD"},
+      {"surrogate bytes", "\xed\xa0\x80", "\uFFFD"},
+      {"truncated then valid", "\xe2\x80\u00e9", "\uFFFD\u00e9"},
+      {"empty", "", ""},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(GoValidUtf8(c.in), c.want) << c.name;
+    EXPECT_TRUE(IsUtf8(GoValidUtf8(c.in))) << c.name;
+  }
+}
+
 TEST(TextTest, ForeignTextIsCappedAtACharacterBoundary) {
   EXPECT_EQ(ForeignText("short", 10), "short");
   EXPECT_EQ(ForeignText("0123456789abc", 10), "0123456789\u2026 (3 bytes cut)");

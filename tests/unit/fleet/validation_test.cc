@@ -372,7 +372,7 @@ spec:
   collectors:
     enabled: [cpu, gpu]
 )yaml",
-     R"want(hosts.yaml:6:20: spec.collectors.enabled[1]: must be one of: arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, rapl, schedstat, sockstat, softnet, stat, textfile, thermal_zone, time, udp_queues, uname, vmstat (got "gpu"))want"},
+     R"want(hosts.yaml:6:20: spec.collectors.enabled[1]: must be one of: arp, bcache, bonding, btrfs, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, fibrechannel, filefd, filesystem, hwmon, infiniband, ipvs, loadavg, mdadm, meminfo, netclass, netdev, netstat, nfs, nfsd, nvme, os, powersupplyclass, pressure, rapl, schedstat, selinux, sockstat, softnet, stat, tapestats, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs, zfs (got "gpu"))want"},
     {"profile bad duration",
      R"yaml(apiVersion: vpsfleet.io/v1alpha1
 kind: AgentProfile
