@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -344,7 +345,7 @@ TEST(DockerClientParse, FieldsOfOtherTypesAreAbsentAndBadPortsLeftOut) {
   EXPECT_TRUE(c.labels.empty());
   EXPECT_EQ(c.network_mode, "");
   EXPECT_EQ(c.ports, (std::vector<docker::ContainerPort>{{80, 0, "", "tcp"}}));
-  EXPECT_EQ(c.networks.at("n"), std::nullopt);
+  EXPECT_FALSE(c.networks.at("n").has_value());
   EXPECT_EQ(c.networks.at("m"), (NetworkEndpoint{"m1", "", ""}));
 }
 
