@@ -37,7 +37,9 @@ std::vector<LabelSet> Sets(const std::vector<scrape::DiscoveredTarget>& targets)
   for (const auto& target : targets) {
     LabelSet set;
     for (size_t i = 0; i < target.size(); ++i) {
-      if (i > 0) EXPECT_LT(target[i - 1].name, target[i].name) << "not sorted or not unique";
+      if (i > 0) {
+        EXPECT_LT(target[i - 1].name, target[i].name) << "not sorted or not unique";
+      }
       set[target[i].name] = target[i].value;
     }
     out.push_back(std::move(set));
