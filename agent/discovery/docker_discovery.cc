@@ -182,7 +182,11 @@ docker::ContainerFilters FiltersOf(const std::vector<DockerFilter>& filters) {
 }  // namespace
 
 DockerDiscoverer::DockerDiscoverer(DockerDiscoveryOptions options)
-    : options_(std::move(options)), client_(options_.host), filters_(FiltersOf(options_.filters)) {}
+    : options_(std::move(options)),
+      // A refresh waits at most one interval for the daemon, as upstream's client does.
+      client_(options_.host, options_.refresh_interval.count() > 0 ? options_.refresh_interval
+                                                                   : docker::kDefaultRequestTimeout),
+      filters_(FiltersOf(options_.filters)) {}
 
 fleet::Result<std::vector<scrape::DiscoveredTarget>> DockerDiscoverer::Discover() {
   auto containers = client_.ListContainers(/*all=*/false, filters_);

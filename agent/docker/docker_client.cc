@@ -185,7 +185,18 @@ fleet::Result<std::string> DockerClient::Get(const std::string& target) const {
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxResponseBytes);
   beast::error_code ec;
-  http::read(socket, buffer, parser, ec);
+  bool answered = false;
+  http::async_read(socket, buffer, parser, [&](beast::error_code e, size_t) {
+    ec = e;
+    answered = true;
+  });
+  io.run_for(request_timeout_);
+  if (!answered) {
+    socket.close();  // completes the read with operation_aborted
+    io.run();
+    return fleet::Status::Unavailable("docker " + target + ": no answer in " +
+                                      std::to_string(request_timeout_.count()) + " ms");
+  }
   if (ec == http::error::body_limit) {
     return fleet::Status::Unavailable("docker " + target + ": response larger than " +
                                       std::to_string(kMaxResponseBytes >> 20) + " MiB");

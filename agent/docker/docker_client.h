@@ -1,6 +1,7 @@
 // Docker Engine API client over the daemon's unix socket (Boost.Beast HTTP/1.1): list, inspect,
-// the events stream and the logs stream, and the network list. Calls block; a streaming call runs
-// until the stream ends, fails, or its StreamCancel is cancelled from another thread.
+// the events stream and the logs stream, and the network list. Calls block, each at most its
+// client's request timeout; a streaming call runs until the stream ends, fails, or its
+// StreamCancel is cancelled from another thread.
 //
 // Bounds on what the daemon sends (it is a peer like any other): a response other than a stream
 // is at most kMaxResponseBytes, and its JSON nests at most kMaxResponseDepth levels; beyond either
@@ -10,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -120,9 +122,16 @@ class StreamCancel {
   std::atomic<bool> cancelled_ = false;
 };
 
+// How long a call other than a stream waits for the daemon's whole answer by default.
+inline constexpr std::chrono::milliseconds kDefaultRequestTimeout = std::chrono::seconds(60);
+
 class DockerClient {
  public:
-  explicit DockerClient(std::string socket_path) : socket_path_(std::move(socket_path)) {}
+  // request_timeout bounds each call but the streams: a daemon that hangs fails the call
+  // (Unavailable) instead of blocking its caller for good.
+  explicit DockerClient(std::string socket_path,
+                        std::chrono::milliseconds request_timeout = kDefaultRequestTimeout)
+      : socket_path_(std::move(socket_path)), request_timeout_(request_timeout) {}
 
   // Running containers (all: stopped ones too); with filters, those the daemon matches to them
   // (different filter names must all match).
@@ -150,6 +159,7 @@ class DockerClient {
                        StreamCancel& cancel) const;
 
   std::string socket_path_;
+  std::chrono::milliseconds request_timeout_;
 };
 
 }  // namespace agent::docker
