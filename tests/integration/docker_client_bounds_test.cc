@@ -62,8 +62,9 @@ class FakeDaemon {
 
 void WriteAll(int fd, const std::string& data) {
   for (size_t done = 0; done < data.size();) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n <= 0) return;  // the client gave up
+    // MSG_NOSIGNAL: a client that gave up is EPIPE here, not SIGPIPE for the test binary.
+    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return;
     done += n;
   }
 }
