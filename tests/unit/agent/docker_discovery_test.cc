@@ -114,11 +114,6 @@ LabelSet Container1(const std::string& network_mode, LabelSet extra) {
   return set;
 }
 
-LabelSet Merge(LabelSet a, LabelSet b) {
-  a.merge(b);
-  return a;
-}
-
 struct EdgeCase {
   const char* name;
   std::string containers;
