@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/http_client.h"
+#include "fleet/core/json_parse.h"
+#include "fleet/core/text.h"
 
 namespace agent::docker {
 namespace {
@@ -33,6 +35,24 @@ std::map<std::string, std::string> LabelsFrom(const json& labels) {
     }
   }
   return out;
+}
+
+// The string at key, "" when absent or not a string (the list's fields are optional by API version).
+std::string StringAt(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool BoolAt(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+// A port number at key: nullopt when absent, negative, or past 65535.
+std::optional<uint16_t> PortAt(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_unsigned() || it->get<uint64_t>() > 65535) return std::nullopt;
+  return static_cast<uint16_t>(it->get<uint64_t>());
 }
 
 int64_t TimeNs(const json& j, const char* key) {
@@ -73,18 +93,77 @@ fleet::Status StatusFor(unsigned code, const std::string& target, const std::str
 
 Container ContainerFromList(const json& j) {
   Container c;
-  c.id = j.value("Id", "");
-  if (j.contains("Names") && j["Names"].is_array() && !j["Names"].empty()) {
+  c.id = StringAt(j, "Id");
+  if (j.contains("Names") && j["Names"].is_array() && !j["Names"].empty() && j["Names"][0].is_string()) {
     c.name = StripSlash(j["Names"][0].get<std::string>());
   }
-  c.image = j.value("Image", "");
-  c.image_id = j.value("ImageID", "");
-  c.state = j.value("State", "");
+  c.image = StringAt(j, "Image");
+  c.image_id = StringAt(j, "ImageID");
+  c.state = StringAt(j, "State");
   c.labels = LabelsFrom(j.value("Labels", json::object()));
+  if (const auto host = j.find("HostConfig"); host != j.end() && host->is_object()) {
+    c.network_mode = StringAt(*host, "NetworkMode");
+  }
+  if (const auto ports = j.find("Ports"); ports != j.end() && ports->is_array()) {
+    for (const json& p : *ports) {
+      if (!p.is_object()) continue;
+      const auto private_port = PortAt(p, "PrivatePort");
+      if (!private_port) continue;  // not a port a target can have
+      c.ports.push_back({*private_port, PortAt(p, "PublicPort").value_or(0), StringAt(p, "IP"),
+                         StringAt(p, "Type")});
+    }
+  }
+  if (const auto settings = j.find("NetworkSettings"); settings != j.end() && settings->is_object()) {
+    if (const auto networks = settings->find("Networks");
+        networks != settings->end() && networks->is_object()) {
+      for (const auto& [name, n] : networks->items()) {
+        if (!n.is_object()) {
+          c.networks[name] = std::nullopt;
+          continue;
+        }
+        c.networks[name] = NetworkEndpoint{StringAt(n, "NetworkID"), StringAt(n, "IPAddress"),
+                                           StringAt(n, "GlobalIPv6Address")};
+      }
+    }
+  }
   return c;
 }
 
+Network NetworkFromList(const json& j) {
+  Network n;
+  n.id = StringAt(j, "Id");
+  n.name = StringAt(j, "Name");
+  n.scope = StringAt(j, "Scope");
+  n.internal = BoolAt(j, "Internal");
+  n.ingress = BoolAt(j, "Ingress");
+  n.labels = LabelsFrom(j.value("Labels", json::object()));
+  return n;
+}
+
+// A list response: a JSON array of objects, each made into a T.
+template <typename T>
+fleet::Result<std::vector<T>> ParseList(std::string_view body, const char* what,
+                                        T (*from)(const json&)) {
+  auto parsed = fleet::ParseUntrustedJson(body, kMaxResponseDepth);
+  if (!parsed.ok()) return fleet::Status::Internal(std::string("docker ") + what + ": " + parsed.status().message());
+  if (!parsed->is_array()) return fleet::Status::Internal(std::string("docker ") + what + ": not a JSON array");
+  std::vector<T> out;
+  out.reserve(parsed->size());
+  for (const json& item : *parsed) {
+    if (item.is_object()) out.push_back(from(item));
+  }
+  return out;
+}
+
 }  // namespace
+
+fleet::Result<std::vector<Container>> ParseContainerList(std::string_view body) {
+  return ParseList<Container>(body, "/containers/json", ContainerFromList);
+}
+
+fleet::Result<std::vector<Network>> ParseNetworkList(std::string_view body) {
+  return ParseList<Network>(body, "/networks", NetworkFromList);
+}
 
 void StreamCancel::Cancel() {
   std::lock_guard lock(mu_);
@@ -103,10 +182,27 @@ fleet::Result<std::string> DockerClient::Get(const std::string& target) const {
   Socket socket(io);
   FLEET_RETURN_IF_ERROR(Connect(socket, socket_path_, target));
   beast::flat_buffer buffer;
-  http::response<http::string_body> response;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBytes);
   beast::error_code ec;
-  http::read(socket, buffer, response, ec);
+  bool answered = false;
+  http::async_read(socket, buffer, parser, [&](beast::error_code e, size_t) {
+    ec = e;
+    answered = true;
+  });
+  io.run_for(request_timeout_);
+  if (!answered) {
+    socket.close();  // completes the read with operation_aborted
+    io.run();
+    return fleet::Status::Unavailable("docker " + target + ": no answer in " +
+                                      std::to_string(request_timeout_.count()) + " ms");
+  }
+  if (ec == http::error::body_limit) {
+    return fleet::Status::Unavailable("docker " + target + ": response larger than " +
+                                      std::to_string(kMaxResponseBytes >> 20) + " MiB");
+  }
   if (ec) return fleet::Status::Unavailable("docker " + target + ": " + ec.message());
+  auto& response = parser.get();
   if (response.result_int() != 200) return StatusFor(response.result_int(), target, response.body());
   return std::move(response.body());
 }
@@ -155,16 +251,28 @@ fleet::Status DockerClient::Stream(const std::string& target,
   return fleet::Status::Ok();
 }
 
-fleet::Result<std::vector<Container>> DockerClient::ListContainers(bool all) const {
-  auto body = Get(std::string("/containers/json") + (all ? "?all=1" : ""));
-  if (!body.ok()) return body.status();
-  try {
-    std::vector<Container> out;
-    for (const auto& j : json::parse(*body)) out.push_back(ContainerFromList(j));
-    return out;
-  } catch (const json::exception& e) {
-    return fleet::Status::Internal(std::string("docker /containers/json: ") + e.what());
+fleet::Result<std::vector<Container>> DockerClient::ListContainers(
+    bool all, const ContainerFilters& filters) const {
+  std::string target = "/containers/json";
+  std::string query = all ? "all=1" : "";
+  if (!filters.empty()) {
+    // The form the daemon's Go client sends ({"label":{"a=b":true}}), which every API version reads.
+    json encoded = json::object();
+    for (const auto& [name, values] : filters) {
+      for (const auto& value : values) encoded[name][value] = true;
+    }
+    query += (query.empty() ? "" : "&") + std::string("filters=") + PercentEncode(fleet::DumpJson(encoded));
   }
+  if (!query.empty()) target += "?" + query;
+  auto body = Get(target);
+  if (!body.ok()) return body.status();
+  return ParseContainerList(*body);
+}
+
+fleet::Result<std::vector<Network>> DockerClient::ListNetworks() const {
+  auto body = Get("/networks");
+  if (!body.ok()) return body.status();
+  return ParseNetworkList(*body);
 }
 
 fleet::Result<ContainerDetails> DockerClient::Inspect(const std::string& id) const {

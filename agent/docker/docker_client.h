@@ -1,21 +1,58 @@
 // Docker Engine API client over the daemon's unix socket (Boost.Beast HTTP/1.1): list, inspect,
-// the events stream and the logs stream. Calls block; a streaming call runs until the stream ends,
-// fails, or its StreamCancel is cancelled from another thread.
+// the events stream and the logs stream, and the network list. Calls block, each at most its
+// client's request timeout; a streaming call runs until the stream ends, fails, or its
+// StreamCancel is cancelled from another thread.
+//
+// Bounds on what the daemon sends (it is a peer like any other): a response other than a stream
+// is at most kMaxResponseBytes, and its JSON nests at most kMaxResponseDepth levels; beyond either
+// the call fails. Strings are valid UTF-8 because the JSON parser refuses anything else (the
+// daemon's Go encoder writes U+FFFD for invalid bytes), so a body with a stray byte fails the
+// call rather than reaching a label, a log line or the store.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/docker/log_demuxer.h"
 #include "fleet/core/status.h"
 
 namespace agent::docker {
+
+// 8 MiB: Beast's default for a response body, made explicit. A container in the list is 1-3 KiB
+// of JSON, so a few thousand containers fit.
+inline constexpr size_t kMaxResponseBytes = 8 << 20;
+// The container list nests 6 levels (list, container, NetworkSettings, Networks, endpoint,
+// IPAMConfig); the rest is headroom for fields a later API version adds.
+inline constexpr int kMaxResponseDepth = 32;
+
+// One of a listed container's ports (the list's Ports: an exposed port once, a published one
+// once per host address it is bound to).
+struct ContainerPort {
+  uint16_t private_port = 0;
+  uint16_t public_port = 0;  // 0: not published
+  std::string ip;            // the host address it is published on, "" when none
+  std::string type;          // tcp, udp, sctp
+  bool operator==(const ContainerPort&) const = default;
+};
+
+// A listed container's endpoint on one network (NetworkSettings.Networks.<name>).
+struct NetworkEndpoint {
+  std::string network_id;
+  std::string ip_address;           // IPv4, "" when none
+  std::string global_ipv6_address;  // "" when none
+  bool operator==(const NetworkEndpoint&) const = default;
+};
 
 struct Container {
   std::string id;
@@ -24,7 +61,32 @@ struct Container {
   std::string image_id;
   std::string state;  // running, exited, ...
   std::map<std::string, std::string> labels;
+  // Filled from the list only (Inspect leaves them empty):
+  std::string network_mode;  // HostConfig.NetworkMode: bridge, host, none, container:<id>, <network>
+  std::vector<ContainerPort> ports;
+  // By network name; nullopt for a network the daemon listed as null.
+  std::map<std::string, std::optional<NetworkEndpoint>> networks;
 };
+
+// One of the daemon's networks (GET /networks).
+struct Network {
+  std::string id;
+  std::string name;
+  std::string scope;  // local, global, swarm
+  bool internal = false;
+  bool ingress = false;
+  std::map<std::string, std::string> labels;
+};
+
+// Filters for the container list as the Engine API takes them: filter name (label, name,
+// network, status, ...) -> values, any of which matches. Sent as JSON in the query, never through
+// a shell.
+using ContainerFilters = std::map<std::string, std::set<std::string>>;
+
+// The JSON bodies of GET /containers/json and GET /networks, parsed (within the bounds above).
+// Separate from the calls so that what a daemon answers can be tested without one.
+fleet::Result<std::vector<Container>> ParseContainerList(std::string_view body);
+fleet::Result<std::vector<Network>> ParseNetworkList(std::string_view body);
 
 struct ContainerDetails : Container {
   bool tty = false;
@@ -60,11 +122,21 @@ class StreamCancel {
   std::atomic<bool> cancelled_ = false;
 };
 
+// How long a call other than a stream waits for the daemon's whole answer by default.
+inline constexpr std::chrono::milliseconds kDefaultRequestTimeout = std::chrono::seconds(60);
+
 class DockerClient {
  public:
-  explicit DockerClient(std::string socket_path) : socket_path_(std::move(socket_path)) {}
+  // request_timeout bounds each call but the streams: a daemon that hangs fails the call
+  // (Unavailable) instead of blocking its caller for good.
+  explicit DockerClient(std::string socket_path,
+                        std::chrono::milliseconds request_timeout = kDefaultRequestTimeout)
+      : socket_path_(std::move(socket_path)), request_timeout_(request_timeout) {}
 
-  fleet::Result<std::vector<Container>> ListContainers(bool all) const;
+  // Running containers (all: stopped ones too); with filters, those the daemon matches to them
+  // (different filter names must all match).
+  fleet::Result<std::vector<Container>> ListContainers(bool all, const ContainerFilters& filters = {}) const;
+  fleet::Result<std::vector<Network>> ListNetworks() const;
   fleet::Result<ContainerDetails> Inspect(const std::string& id) const;
 
   // Calls on_event for each container start/die event until the stream ends or is cancelled.
@@ -87,6 +159,7 @@ class DockerClient {
                        StreamCancel& cancel) const;
 
   std::string socket_path_;
+  std::chrono::milliseconds request_timeout_;
 };
 
 }  // namespace agent::docker
