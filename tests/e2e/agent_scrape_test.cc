@@ -112,8 +112,6 @@ TEST(AgentScrape, RelabeledSeriesArriveWithTargetLabelsGoStaleAndUpFollowsTheApp
   // Neither the dropped series nor the old name ever arrives, over any range.
   EXPECT_TRUE(prometheus.Query("count_over_time(app_debug_gauge[1h])").empty());
   EXPECT_TRUE(prometheus.Query("count_over_time(app_requests_total[1h])").empty());
-  // The agent's own series are not the app's job.
-  EXPECT_TRUE(prometheus.Query("up{job=\"app\",instance=\"scrape-host\"}").empty());
 
   // The app stops serving a series: its stale marker ends it in Prometheus at once.
   app.Serve("# TYPE app_requests_total counter\napp_requests_total{code=\"200\"} 11\n");

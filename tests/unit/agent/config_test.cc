@@ -196,7 +196,7 @@ TEST(ParseConfig, ErrorsNameFileLineColumnAndField) {
       {"scrapeConfigs: [{jobName: a, staticConfigs: [{targets: [\"h:1\", \"http://h:1/metrics\"]}]}]",
        "agent.yaml:3:64: scrapeConfigs[0].staticConfigs[0].targets[1]: must be host:port, got \"http://h:1/metrics\""},
       {"scrapeConfigs: [{jobName: a, staticConfigs: [{labels: {a-b: c}}]}]",
-       "agent.yaml:3:57: scrapeConfigs[0].staticConfigs[0].labels.a-b: must be a label name ([a-zA-Z_][a-zA-Z0-9_]*)"},
+       "agent.yaml:3:61: scrapeConfigs[0].staticConfigs[0].labels.a-b: must be a label name ([a-zA-Z_][a-zA-Z0-9_]*)"},
       {"scrapeConfigs: [{jobName: a, scheme: ftp}]",
        "agent.yaml:3:38: scrapeConfigs[0].scheme: must be one of: http, https (got \"ftp\")"},
       {"scrapeConfigs: [{jobName: a, bearerTokenFile: /t, basicAuth: {username: u, passwordFile: /p}}]",

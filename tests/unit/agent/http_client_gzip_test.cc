@@ -49,7 +49,9 @@ TEST(InflateGzip, BoundedByTheLimitOnTheInflatedSize) {
     SCOPED_TRACE(c.name);
     auto got = InflateGzip(c.gzip, c.max_bytes);
     EXPECT_EQ(got.status().code(), c.want_code) << got.status().ToString();
-    if (got.ok()) EXPECT_EQ(*got, c.want);
+    if (got.ok()) {
+      EXPECT_EQ(*got, c.want);
+    }
   }
 }
 

@@ -67,6 +67,12 @@ class RecordingSink {
   std::map<std::string, std::vector<double>> values_;
 };
 
+FetchedBody FetchError(fleet::Status error) {
+  FetchedBody fetched;
+  fetched.error = std::move(error);
+  return fetched;
+}
+
 struct Fixture {
   std::shared_ptr<FakeDiscoverer::State> discovered = std::make_shared<FakeDiscoverer::State>();
   RecordingSink sink;
@@ -85,7 +91,7 @@ struct Fixture {
     o.fetch = [this](const ScrapeConfig&, const ScrapeTarget& target) {
       std::lock_guard lock(fetch_mu);
       auto it = bodies.find(target.url);
-      if (it == bodies.end()) return FetchedBody{fleet::Status::Unavailable("connection refused")};
+      if (it == bodies.end()) return FetchError(fleet::Status::Unavailable("connection refused"));
       return it->second;
     };
     o.discoverer = [this](const ScrapeConfig&) { return std::make_unique<FakeDiscoverer>(discovered); };
@@ -100,7 +106,7 @@ struct Fixture {
   }
   void Serve(const std::string& address, const std::string& body) {
     std::lock_guard lock(fetch_mu);
-    bodies["http://" + address + "/metrics"] = FetchedBody{fleet::Status::Ok(), 200, "text/plain; version=0.0.4", body};
+    bodies["http://" + address + "/metrics"] = FetchedBody{fleet::Status::Ok(), 200, "text/plain; version=0.0.4", body, 0};
   }
 };
 
@@ -164,12 +170,12 @@ TEST(ScrapeManager, AFailedScrapeIsTheTargetsErrorAndCountedByKind) {
     const char* want_error_prefix;
   } cases[] = {
       {"refused", std::nullopt, "fetch", "fetch: connection refused"},
-      {"body over the limit", FetchedBody{fleet::Status::TooLarge("the answer is larger than 16 MiB")},
+      {"body over the limit", FetchError(fleet::Status::TooLarge("the answer is larger than 16 MiB")),
        "body_too_large", "body_too_large: the answer is larger than 16 MiB"},
-      {"HTTP 500", FetchedBody{fleet::Status::Ok(), 500, "text/plain", "oops"}, "http_status", "http_status: "},
-      {"a line that does not parse", FetchedBody{fleet::Status::Ok(), 200, "text/plain", "ok 1\nbad line here\n"},
-       "parse", "parse (syntax, line 2): "},
-      {"invalid UTF-8", FetchedBody{fleet::Status::Ok(), 200, "text/plain", "x{a=\"\xff\"} 1\n"}, "parse",
+      {"HTTP 500", FetchedBody{fleet::Status::Ok(), 500, "text/plain", "oops", 0}, "http_status", "http_status: "},
+      {"a value that does not parse", FetchedBody{fleet::Status::Ok(), 200, "text/plain", "ok 1\nbad line here\n", 0},
+       "parse", "parse (invalid_value, line 2): "},
+      {"invalid UTF-8", FetchedBody{fleet::Status::Ok(), 200, "text/plain", "x{a=\"\xff\"} 1\n", 0}, "parse",
        "parse (invalid_utf8, line 1): "},
   };
   for (const auto& c : cases) {
