@@ -13,6 +13,7 @@
 #include <boost/beast/ssl.hpp>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <optional>
 
 namespace agent {
@@ -106,11 +107,15 @@ struct BoundedBody {
 
   class reader {
    public:
+    // Beast builds the reader with the parser, before the header arrives: the header is looked
+    // at in init, when the body starts.
     template <bool isRequest, class Fields>
-    reader(http::header<isRequest, Fields>& header, value_type& body) : body_(body) {
-      if (body.accept_gzip && IsGzip(header[http::field::content_encoding])) inflater_.emplace();
+    reader(http::header<isRequest, Fields>& header, value_type& body)
+        : gzip_encoded_([&header] { return IsGzip(header[http::field::content_encoding]); }), body_(body) {}
+    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) {
+      ec = {};
+      if (body_.accept_gzip && gzip_encoded_()) inflater_.emplace();
     }
-    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
     template <class ConstBufferSequence>
     std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
       ec = {};
@@ -143,6 +148,7 @@ struct BoundedBody {
     }
 
    private:
+    std::function<bool()> gzip_encoded_;  // whether the header says Content-Encoding: gzip
     value_type& body_;
     std::optional<GzipInflater> inflater_;
     bool fed_ = false;

@@ -165,7 +165,7 @@ TEST(HttpClient, ResponseLimitsBoundTheBodyInflatedOrNot) {
     std::string want_body;
     std::string want_message;
   } cases[] = {
-      {"plain", "HTTP/1.1 200 OK\r\nContent-Length: 22\r\nContent-Type: text/plain\r\n\r\n", text, {1024, true},
+      {"plain", "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(text.size()) + "\r\n\r\n", text, {1024, true},
        fleet::Code::kOk, text, ""},
       {"gzip", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(Gzip(text).size()) +
                    "\r\n\r\n", Gzip(text), {1024, true}, fleet::Code::kOk, text, ""},
@@ -217,7 +217,7 @@ TEST(HttpFetch, SendsPrometheusScrapeHeadersAndCredentials) {
   EXPECT_EQ(fetched.body, "up 1\n");
   const std::string request = server.request();
   EXPECT_EQ(request.rfind("GET /stats/metrics HTTP/1.1\r\n", 0), 0u) << request;
-  for (const std::string header : {std::string("Accept: ") + scrape::kScrapeAcceptHeader, std::string("Accept-Encoding: gzip"),
+  for (const std::string& header : {std::string("Accept: ") + scrape::kScrapeAcceptHeader, std::string("Accept-Encoding: gzip"),
                                    std::string("X-Prometheus-Scrape-Timeout-Seconds: 2.5"),
                                    std::string("Authorization: Bearer s3cret")}) {
     EXPECT_NE(request.find(header + "\r\n"), std::string::npos) << header << "\n" << request;
