@@ -81,6 +81,7 @@ class Daemon {
   std::shared_ptr<status::Component> http_status_;
   // Outlive pipelines, so /metrics counters do not restart at a reload.
   std::shared_ptr<ForwardMetrics> forward_metrics_ = std::make_shared<ForwardMetrics>();
+  std::shared_ptr<scrape::ScrapeMetrics> scrape_metrics_ = std::make_shared<scrape::ScrapeMetrics>();
   AgentConfig config_;  // the active one
   // Readers (/metrics) hold it shared; a reload holds it exclusively while it replaces the
   // pipeline, since the old one's buffers must be closed before the new one opens them.
@@ -176,7 +177,7 @@ fleet::Status Daemon::StartListener(const HttpConfig& http) {
 
 fleet::Status Daemon::StartPipeline(const AgentConfig& config) {
   std::unique_lock lock(pipeline_mu_);
-  auto pipeline = Pipeline::Create(config, registry_, forward_metrics_, *self_);
+  auto pipeline = Pipeline::Create(config, registry_, forward_metrics_, *self_, scrape_metrics_);
   if (!pipeline.ok()) return pipeline.status();
   if (fleet::Status st = (*pipeline)->Start(); !st.ok()) return st.WithContext("starting the forwarder");
   pipeline_ = std::move(*pipeline);
@@ -196,7 +197,7 @@ std::vector<ComponentHealth> Daemon::Health() {
   for (const auto& c : registry_.Components()) {
     const status::ComponentSnapshot s = c->Snapshot();
     const bool failed = s.health == status::Health::kError;
-    out.push_back({s.name, !failed, failed ? s.last_error : ""});
+    out.push_back({s.name, !failed, failed ? s.last_error : "", status::CountsForAgentHealth(s.kind)});
   }
   const status::ConfigState config = status_.config();
   out.push_back({"config", config.last_reload_ok,

@@ -22,6 +22,9 @@ struct ComponentHealth {
   std::string name;
   bool healthy = true;
   std::string message;
+  // False for an application scrape target (status::CountsForAgentHealth): reported, but its
+  // failure does not make the agent's report unhealthy.
+  bool counts_for_agent = true;
 };
 
 // The agent's memory budget (0: none, no cgroup limit or memory.limit) and where it stands.

@@ -1,6 +1,7 @@
 #include "agent/http_client.h"
 
 #include <openssl/ssl.h>
+#include <zlib.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/ssl.hpp>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <optional>
 
 namespace agent {
@@ -22,15 +24,139 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
-using Request = http::request<http::string_body>;
-using ResponseParser = http::response_parser<http::string_body>;
+// The body limit is always a number, not body_limit(boost::none): Boost 1.74 compares a
+// Content-Length with the empty optional as "over the limit", and reports it whenever the header
+// arrives in a read of its own, as cpprestsdk (the controller) sends it: header and body in two
+// writes. The deadline bounds the wait.
 
-// The largest answer taken, far above any the agent expects (a support bundle is a few MB; push
-// and report answers are a few hundred bytes); the deadline bounds the wait. A number, not
-// body_limit(boost::none): Boost 1.74 compares a Content-Length with the empty optional as
-// "over the limit", and reports it whenever the header arrives in a read of its own, as
-// cpprestsdk (the controller) sends it: header and body in two writes.
-constexpr std::uint64_t kMaxResponseBytes = 64 << 20;
+std::string SizeText(uint64_t bytes) {
+  constexpr uint64_t kMiB = uint64_t{1} << 20;
+  return bytes % kMiB == 0 ? std::to_string(bytes / kMiB) + " MiB" : std::to_string(bytes) + " bytes";
+}
+
+bool IsGzip(beast::string_view header_value) {
+  std::string_view coding(header_value.data(), header_value.size());
+  while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+  while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+  const beast::string_view trimmed(coding.data(), coding.size());
+  return beast::iequals(trimmed, "gzip") || beast::iequals(trimmed, "x-gzip");
+}
+
+// A gzip stream inflated as its bytes arrive, into a string bounded by max_bytes.
+class GzipInflater {
+ public:
+  GzipInflater() { open_ = inflateInit2(&z_, 15 + 16) == Z_OK; }  // 15 + 16: gzip wrapper only
+  ~GzipInflater() {
+    if (open_) inflateEnd(&z_);
+  }
+  GzipInflater(const GzipInflater&) = delete;
+  GzipInflater& operator=(const GzipInflater&) = delete;
+
+  // Inflates `in` (all of it) onto *out: TooLarge as soon as *out would pass max_bytes, Invalid
+  // for bytes that are not gzip.
+  fleet::Status Feed(std::string_view in, uint64_t max_bytes, std::string* out) {
+    if (!open_) return fleet::Status::Internal("inflateInit2 failed");
+    while (!in.empty()) {
+      const size_t chunk = std::min<size_t>(in.size(), UINT32_MAX);
+      z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+      z_.avail_in = static_cast<uInt>(chunk);
+      while (z_.avail_in > 0) {
+        if (ended_) {  // another member follows (gzip -c a b concatenates them)
+          inflateReset(&z_);
+          ended_ = false;
+        }
+        char buffer[16 * 1024];
+        z_.next_out = reinterpret_cast<Bytef*>(buffer);
+        z_.avail_out = sizeof(buffer);
+        const int rc = inflate(&z_, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+          return fleet::Status::Invalid(std::string("gzip: ") + (z_.msg ? z_.msg : "invalid stream"));
+        }
+        const size_t produced = sizeof(buffer) - z_.avail_out;
+        if (out->size() + produced > max_bytes) {
+          return fleet::Status::TooLarge("the answer is larger than " + SizeText(max_bytes) + " inflated");
+        }
+        out->append(buffer, produced);
+        ended_ = rc == Z_STREAM_END;
+        if (rc == Z_BUF_ERROR) break;  // it needs more input (none left) or more room (given)
+      }
+      in.remove_prefix(chunk);
+    }
+    return fleet::Status::Ok();
+  }
+  // Whether the input so far ends a member: false for a stream cut short.
+  bool ended() const { return ended_; }
+
+ private:
+  z_stream z_{};
+  bool open_ = false;
+  bool ended_ = false;
+};
+
+// The response body as Beast reads it: the bytes as they arrive or, when the request accepted
+// gzip and the answer is gzip, inflated as they arrive; either way never past `limit` bytes. Over
+// it the read stops at once with http::error::body_limit, so a target serving an endless body or a
+// gzip bomb costs the limit and no more.
+struct BoundedBody {
+  struct value_type {
+    std::string data;
+    uint64_t limit = kMaxResponseBytes;
+    bool accept_gzip = false;
+    fleet::Status error;  // why the read stopped, when it was this body's doing
+  };
+
+  class reader {
+   public:
+    // Beast builds the reader with the parser, before the header arrives: the header is looked
+    // at in init, when the body starts.
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>& header, value_type& body)
+        : gzip_encoded_([&header] { return IsGzip(header[http::field::content_encoding]); }), body_(body) {}
+    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) {
+      ec = {};
+      if (body_.accept_gzip && gzip_encoded_()) inflater_.emplace();
+    }
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      ec = {};
+      size_t taken = 0;
+      for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+        const asio::const_buffer piece = *it;
+        const std::string_view bytes(static_cast<const char*>(piece.data()), piece.size());
+        fed_ = fed_ || !bytes.empty();
+        if (inflater_) {
+          body_.error = inflater_->Feed(bytes, body_.limit, &body_.data);
+        } else if (body_.data.size() + bytes.size() > body_.limit) {
+          body_.error = fleet::Status::TooLarge("the answer is larger than " + SizeText(body_.limit));
+        } else {
+          body_.data.append(bytes);
+        }
+        if (!body_.error.ok()) {
+          ec = body_.error.code() == fleet::Code::kTooLarge ? http::error::body_limit : http::error::bad_chunk;
+          return taken;
+        }
+        taken += bytes.size();
+      }
+      return taken;
+    }
+    void finish(beast::error_code& ec) {
+      ec = {};
+      if (inflater_ && fed_ && !inflater_->ended()) {
+        body_.error = fleet::Status::Invalid("gzip: the stream ends early");
+        ec = http::error::partial_message;
+      }
+    }
+
+   private:
+    std::function<bool()> gzip_encoded_;  // whether the header says Content-Encoding: gzip
+    value_type& body_;
+    std::optional<GzipInflater> inflater_;
+    bool fed_ = false;
+  };
+};
+
+using Request = http::request<http::string_body>;
+using ResponseParser = http::response_parser<BoundedBody>;
 
 template <class Stream>
 asio::awaitable<void> Exchange(Stream& stream, Request& request, ResponseParser& parser) {
@@ -83,6 +209,14 @@ std::string PercentEncode(const std::string& text) {
   return out;
 }
 
+fleet::Result<std::string> InflateGzip(std::string_view gzip, uint64_t max_bytes) {
+  GzipInflater inflater;
+  std::string out;
+  FLEET_RETURN_IF_ERROR(inflater.Feed(gzip, max_bytes, &out));
+  if (!inflater.ended()) return fleet::Status::Invalid("gzip: the stream ends early");
+  return out;
+}
+
 fleet::Result<HttpClient> HttpClient::Create(const std::string& base_url,
                                              HttpClientOptions options) {
   HttpClient client(std::move(options));
@@ -120,18 +254,23 @@ fleet::Result<HttpClient> HttpClient::Create(const std::string& base_url,
 
 fleet::Result<HttpClientResponse> HttpClient::Send(
     const std::string& method, const std::string& path,
-    const std::map<std::string, std::string>& headers, const std::string& body) const {
+    const std::map<std::string, std::string>& headers, const std::string& body,
+    const ResponseLimits& limits) const {
   const std::string target = base_path_ + path;
   Request request;
   request.version(11);
   request.method_string(method);
   request.target(target.empty() ? "/" : target);
   request.set(http::field::host, authority_);
+  if (limits.accept_gzip) request.set(http::field::accept_encoding, "gzip");
   for (const auto& [name, value] : headers) request.set(name, value);
   request.body() = body;
   request.prepare_payload();
   ResponseParser parser;
-  parser.body_limit(kMaxResponseBytes);
+  // Beast's limit bounds the bytes read (compressed, with gzip); the body's own, the bytes kept.
+  parser.body_limit(limits.max_body_bytes);
+  parser.get().body().limit = limits.max_body_bytes;
+  parser.get().body().accept_gzip = limits.accept_gzip;
 
   std::optional<asio::ssl::context> tls;
   if (https_) {
@@ -172,17 +311,22 @@ fleet::Result<HttpClientResponse> HttpClient::Send(
     try {
       std::rethrow_exception(failure);
     } catch (const boost::system::system_error& e) {
+      const fleet::Status& body_error = parser.get().body().error;
+      if (!body_error.ok()) {
+        if (body_error.code() == fleet::Code::kTooLarge) return body_error;
+        return fleet::Status::Unavailable(body_error.message());
+      }
       if (e.code() == http::error::body_limit) {
-        return fleet::Status::Unavailable("the answer is larger than " +
-                                          std::to_string(kMaxResponseBytes >> 20) + " MiB");
+        return fleet::Status::TooLarge("the answer is larger than " + SizeText(limits.max_body_bytes));
       }
       return fleet::Status::Unavailable(e.what());
     } catch (const std::exception& e) {
       return fleet::Status::Unavailable(e.what());
     }
   }
-  return HttpClientResponse{static_cast<int>(parser.get().result_int()),
-                            std::move(parser.get().body())};
+  auto& message = parser.get();
+  return HttpClientResponse{static_cast<int>(message.result_int()),
+                            std::string(message[http::field::content_type]), std::move(message.body().data)};
 }
 
 }  // namespace agent

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "fleet/core/status.h"
 
@@ -22,7 +24,23 @@ struct HttpClientOptions {
 
 struct HttpClientResponse {
   int status = 0;
-  std::string body;
+  std::string content_type;
+  std::string body;  // inflated when the request accepted gzip and the answer was gzip
+};
+
+// The largest answer taken by default, far above any the agent's own peers send (a support
+// bundle is a few MB; push and report answers are a few hundred bytes).
+inline constexpr uint64_t kMaxResponseBytes = uint64_t{64} << 20;
+
+// What one request takes of its answer.
+struct ResponseLimits {
+  // The body's cap; with gzip, of the body inflated (and of the compressed one). An answer whose
+  // Content-Length is over it is refused at its header, one that grows over it is not read
+  // further: TooLarge either way.
+  uint64_t max_body_bytes = kMaxResponseBytes;
+  // Sends `Accept-Encoding: gzip` and inflates a gzip answer (Content-Encoding: gzip), as
+  // Prometheus' scrapes do; otherwise the answer's bytes are taken as they come.
+  bool accept_gzip = false;
 };
 
 class HttpClient {
@@ -32,11 +50,11 @@ class HttpClient {
 
   // Sends `method` to the base URL's path followed by `path` ("/x?y=z", or "" for the base URL
   // itself). Any answer is a response, whatever its status; Unavailable when there is none
-  // (connection refused, TLS failure, deadline passed, a body over 64 MiB), the message saying
-  // why (callers name the URL).
+  // (connection refused, TLS failure, deadline passed, a gzip body that does not inflate),
+  // TooLarge for a body over limits.max_body_bytes, the message saying why (callers name the URL).
   fleet::Result<HttpClientResponse> Send(const std::string& method, const std::string& path,
                                          const std::map<std::string, std::string>& headers,
-                                         const std::string& body) const;
+                                         const std::string& body, const ResponseLimits& limits = {}) const;
 
   const std::string& base_url() const { return base_url_; }
 
@@ -50,6 +68,11 @@ class HttpClient {
   std::string authority_;  // the Host header: host[:port] as the URL has it
   std::string base_path_;  // without a trailing '/'
 };
+
+// A gzip stream (RFC 1952; members one after the other, as zlib's gunzip reads them) inflated, a
+// piece at a time: TooLarge as soon as the output would pass max_bytes, so a gzip bomb allocates
+// no more than that; Invalid for a stream that is not gzip or ends early.
+fleet::Result<std::string> InflateGzip(std::string_view gzip, uint64_t max_bytes);
 
 // Percent-encodes everything but RFC 3986's unreserved characters, for a path segment.
 std::string PercentEncode(const std::string& text);

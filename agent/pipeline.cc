@@ -22,12 +22,30 @@ fleet::Result<std::vector<NamedCollector>> BuildCollectors(const AgentConfig& co
 fleet::Result<std::unique_ptr<Pipeline>> Pipeline::Create(const AgentConfig& config,
                                                            status::Registry& registry,
                                                            std::shared_ptr<ForwardMetrics> forward_metrics,
-                                                           const SelfMetrics& self) {
+                                                           const SelfMetrics& self,
+                                                           std::shared_ptr<scrape::ScrapeMetrics> scrape_metrics) {
   auto collectors = BuildCollectors(config);
   if (!collectors.ok()) return collectors.status();
-  return std::unique_ptr<Pipeline>(
+  std::unique_ptr<Pipeline> pipeline(
       new Pipeline(std::move(*collectors), config.metric_relabel,
                    Forwarder::Create(config, &registry, std::move(forward_metrics)), registry, self));
+  if (!config.scrape_configs.empty()) {
+    if (!config.forward.remote_write) {
+      spdlog::warn("scrapeConfigs: no remoteWrite, so the {} scrape job(s) are not scraped",
+                   config.scrape_configs.size());
+    } else {
+      scrape::ScrapeManagerOptions options;
+      options.configs = config.scrape_configs;
+      Forwarder* forwarder = pipeline->forwarder_.get();
+      options.sink = [forwarder](const std::vector<fleet::metrics::Family>& families, int64_t timestamp_ms) {
+        forwarder->BufferScrape(families, timestamp_ms);
+      };
+      options.registry = &registry;
+      options.metrics = std::move(scrape_metrics);
+      pipeline->scrapes_ = std::make_unique<scrape::ScrapeManager>(std::move(options));
+    }
+  }
+  return pipeline;
 }
 
 Pipeline::Pipeline(std::vector<NamedCollector> collectors, relabel::CompiledRules metric_relabel,
@@ -39,10 +57,15 @@ Pipeline::Pipeline(std::vector<NamedCollector> collectors, relabel::CompiledRule
 Pipeline::~Pipeline() { Stop(); }
 
 fleet::Status Pipeline::Start() {
-  return forwarder_->Start([this] { return Gather(); });
+  FLEET_RETURN_IF_ERROR(forwarder_->Start([this] { return Gather(); }));
+  if (scrapes_) scrapes_->Start();  // after the forwarder: its buffer takes the scrapes
+  return fleet::Status::Ok();
 }
 
-void Pipeline::Stop() { forwarder_->Stop(); }
+void Pipeline::Stop() {
+  if (scrapes_) scrapes_->Stop();  // first: the targets' stale markers go to the buffer
+  forwarder_->Stop();
+}
 
 std::vector<fleet::metrics::Family> Pipeline::Gather() {
   // metricRelabelConfigs apply inside the scrape; the agent's own process_* and forwarding series
@@ -51,6 +74,7 @@ std::vector<fleet::metrics::Family> Pipeline::Gather() {
   std::vector<fleet::metrics::Family> families = scraper_.Scrape();
   self_.Gather(&families);
   forwarder_->Collect(&families);
+  if (scrapes_) scrapes_->Collect(&families);
   SortAndMerge(&families);
   return families;
 }
@@ -58,6 +82,9 @@ std::vector<fleet::metrics::Family> Pipeline::Gather() {
 std::vector<std::string> Pipeline::ComponentNames() const {
   std::vector<std::string> names = scraper_.ComponentNames();
   for (std::string& n : forwarder_->ComponentNames()) names.push_back(std::move(n));
+  if (scrapes_) {
+    for (std::string& n : scrapes_->ComponentNames()) names.push_back(std::move(n));
+  }
   return names;
 }
 

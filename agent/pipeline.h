@@ -1,5 +1,6 @@
-// Everything the agent builds from one config: the collectors (a Scraper) and the forwarder
-// (buffers, sinks, Docker log source). A config reload stops one pipeline and starts the next;
+// Everything the agent builds from one config: the collectors (a Scraper), the forwarder
+// (buffers, sinks, Docker log source) and, when remote write is configured, the scrape manager of
+// the scrapeConfigs' application targets, whose scrapes go to the forwarder's metrics buffer. A config reload stops one pipeline and starts the next;
 // the on-disk buffers carry undelivered data across, and the status components and forwarding
 // counters, which live outside, keep counting.
 #pragma once
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "agent/config/agent_config.h"
+#include "agent/scrape/scrape_manager.h"
 #include "agent/scraper.h"
 #include "agent/self_metrics.h"
 #include "agent/sinks/forwarder.h"
@@ -22,7 +24,8 @@ class Pipeline {
   static fleet::Result<std::unique_ptr<Pipeline>> Create(const AgentConfig& config,
                                                          status::Registry& registry,
                                                          std::shared_ptr<ForwardMetrics> forward_metrics,
-                                                         const SelfMetrics& self);
+                                                         const SelfMetrics& self,
+                                                         std::shared_ptr<scrape::ScrapeMetrics> scrape_metrics = nullptr);
   ~Pipeline();  // stops
 
   fleet::Status Start();
@@ -40,6 +43,7 @@ class Pipeline {
 
   Scraper scraper_;
   std::unique_ptr<Forwarder> forwarder_;
+  std::unique_ptr<scrape::ScrapeManager> scrapes_;  // null: no scrapeConfigs, or no remoteWrite
   const SelfMetrics& self_;
 };
 

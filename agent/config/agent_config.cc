@@ -21,6 +21,14 @@ using fleet::Json;
 // std::regex's recursion bounded, see agent/regex_filter.h).
 constexpr size_t kMaxRegexInput = 4096;
 
+// host:port, [v6]:port, or :port (any address); the port at most 65535.
+bool IsHostPort(const std::string& text) {
+  if (text.size() > 261) return false;  // the schema's maxLength, before std::regex sees it
+  static const std::regex kHostPort(R"(^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-]*):([0-9]{1,5})$)");
+  std::smatch match;
+  return std::regex_match(text, match, kHostPort) && std::stoi(match[2].str()) <= 65535;
+}
+
 // Reads a document the schema has validated and defaulted into the structs, checking what a
 // schema cannot say (a duration's grammar, a regex that compiles, a port's range). Each error is
 // located at its field.
@@ -185,14 +193,89 @@ class Decoder {
   void Listen(const Json& http, std::string* listen) {
     const Json* v = Child(http, "listen");
     if (!v) return;
-    // Short (the schema's maxLength) before std::regex sees it.
     const std::string& text = v->get_ref<const std::string&>();
-    static const std::regex kHostPort(R"(^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-]*):([0-9]{1,5})$)");
-    std::smatch match;
-    if (!std::regex_match(text, match, kHostPort) || std::stoi(match[2].str()) > 65535) {
-      return Fail("http.listen", "must be host:port, got \"" + text + "\"");
-    }
+    if (!IsHostPort(text)) return Fail("http.listen", "must be host:port, got \"" + text + "\"");
     *listen = text;
+  }
+
+  // scrapeConfigs, after scrapeInterval (the jobs' default). Checked as Prometheus checks a
+  // scrape_config when it loads one: unique job names, a timeout no longer than the interval, at
+  // most one kind of credentials.
+  void ScrapeConfigs(const Json& root, std::chrono::milliseconds agent_interval,
+                     std::vector<ScrapeConfig>* out) {
+    const Json* list = Child(root, "scrapeConfigs");
+    if (!list) return;
+    std::map<std::string, size_t> jobs;
+    for (size_t i = 0; i < list->size(); ++i) {
+      const Json& item = (*list)[i];
+      const std::string path = fleet::JoinPath("scrapeConfigs", i);
+      ScrapeConfig c;
+      String(item, "jobName", &c.job_name);
+      if (auto [it, added] = jobs.emplace(c.job_name, i); !added) {
+        Fail(fleet::JoinPath(path, "jobName"), "duplicate job name \"" + c.job_name + "\" (also " +
+                                                   fleet::JoinPath("scrapeConfigs", it->second) + ")");
+      }
+      c.scrape_interval = agent_interval;
+      Duration(item, path, "scrapeInterval", &c.scrape_interval);
+      c.scrape_timeout = std::min(kDefaultScrapeTimeout, c.scrape_interval);
+      if (Child(item, "scrapeTimeout")) {
+        Duration(item, path, "scrapeTimeout", &c.scrape_timeout);
+        if (c.scrape_timeout > c.scrape_interval) {
+          Fail(fleet::JoinPath(path, "scrapeTimeout"), "must not be greater than scrapeInterval (" +
+                                                           std::to_string(c.scrape_timeout.count()) + "ms > " +
+                                                           std::to_string(c.scrape_interval.count()) + "ms)");
+        }
+      }
+      String(item, "metricsPath", &c.metrics_path);
+      if (!c.metrics_path.starts_with("/")) {
+        Fail(fleet::JoinPath(path, "metricsPath"), "must be a path starting with /, got \"" + c.metrics_path + "\"");
+      }
+      String(item, "scheme", &c.scheme);
+      Bool(item, "honorLabels", &c.honor_labels);
+      Bool(item, "honorTimestamps", &c.honor_timestamps);
+      if (const Json* v = Child(item, "sampleLimit")) c.sample_limit = v->get<size_t>();
+      Bytes(item, path, "bodySizeLimit", 0, "0", &c.body_size_limit);
+      if (const Json* auth = Child(item, "basicAuth")) {
+        String(*auth, "username", &c.basic_auth.username);
+        if (c.basic_auth.username.find(':') != std::string::npos) {
+          Fail(fleet::JoinPath(path, "basicAuth.username"), "must not contain ':'");
+        }
+        String(*auth, "passwordFile", &c.basic_auth.password_file);
+      }
+      String(item, "bearerTokenFile", &c.bearer_token_file);
+      if (!c.basic_auth.username.empty() && !c.bearer_token_file.empty()) {
+        Fail(fleet::JoinPath(path, "bearerTokenFile"), "cannot be combined with basicAuth");
+      }
+      if (const Json* tls = Child(item, "tls")) {
+        String(*tls, "caFile", &c.ca_file);
+        Bool(*tls, "insecureSkipVerify", &c.insecure_skip_verify);
+      }
+      const Json empty = Json::array();
+      const Json* static_configs = Child(item, "staticConfigs");
+      const Json& groups = static_configs ? *static_configs : empty;
+      for (size_t g = 0; g < groups.size(); ++g) {
+        const std::string group_path = fleet::JoinPath(fleet::JoinPath(path, "staticConfigs"), g);
+        StaticTargetGroup group;
+        Strings(groups[g], "targets", &group.targets);
+        for (size_t t = 0; t < group.targets.size(); ++t) {
+          if (!IsHostPort(group.targets[t])) {
+            Fail(fleet::JoinPath(fleet::JoinPath(group_path, "targets"), t),
+                 "must be host:port, got \"" + group.targets[t] + "\"");
+          }
+        }
+        Labels(groups[g], "labels", &group.labels);
+        for (const auto& label : group.labels) {
+          if (!fleet::metrics::IsLabelName(label.name)) {
+            Fail(fleet::JoinPath(fleet::JoinPath(group_path, "labels"), label.name),
+                 "must be a label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+          }
+        }
+        c.static_configs.push_back(std::move(group));
+      }
+      RelabelRules(item, path, "relabelConfigs", &c.relabel);
+      RelabelRules(item, path, "metricRelabelConfigs", &c.metric_relabel);
+      out->push_back(std::move(c));
+    }
   }
 
   void Root(const Json& root, AgentConfig* c) {
@@ -235,6 +318,7 @@ class Decoder {
     if (const Json* v = Child(root["debug"], "liveViewEntries")) c->debug.live_view_entries = v->get<int>();
 
     Forward(root, &c->forward);
+    ScrapeConfigs(root, c->scrape_interval, &c->scrape_configs);
   }
 
   void Forward(const Json& root, ForwardConfig* c) {
@@ -402,6 +486,21 @@ fleet::Result<std::chrono::milliseconds> ParseDuration(const std::string& s) {
     }
   }
   return std::chrono::milliseconds(ms);
+}
+
+std::string FormatDuration(std::chrono::milliseconds d) {
+  static constexpr std::pair<int64_t, const char*> kUnits[] = {
+      {365LL * 86400000, "y"}, {7LL * 86400000, "w"}, {86400000, "d"}, {3600000, "h"},
+      {60000, "m"}, {1000, "s"}, {1, "ms"}};
+  int64_t ms = d.count();
+  if (ms <= 0) return "0s";
+  std::string out;
+  for (const auto& [unit_ms, unit] : kUnits) {
+    if (ms < unit_ms) continue;
+    out += std::to_string(ms / unit_ms) + unit;
+    ms %= unit_ms;
+  }
+  return out;
 }
 
 fleet::Result<uint64_t> ParseBytes(const std::string& text) {

@@ -178,6 +178,45 @@ struct ForwardConfig {
   bool operator==(const ForwardConfig&) const = default;
 };
 
+// The largest scrape response body when a scrape config sets no bodySizeLimit (Prometheus'
+// default is none). A scrape holds its whole body, and the samples parsed from it, in memory: with
+// no cap one target serving an endless body would take the agent down with it. 16 MiB is several
+// times the largest exporter bodies seen in practice (kube-state-metrics of a large cluster is a
+// few MiB), and it bounds gzip too: the cap is on the inflated body.
+inline constexpr uint64_t kDefaultScrapeBodyBytes = uint64_t{16} << 20;
+// Prometheus' scrape_timeout default; a scrape interval shorter than it is the timeout then.
+inline constexpr std::chrono::milliseconds kDefaultScrapeTimeout{10000};
+
+// A static_configs entry: targets (host:port, the __address__ of each) sharing labels.
+struct StaticTargetGroup {
+  std::vector<std::string> targets;
+  fleet::metrics::Labels labels;
+  bool operator==(const StaticTargetGroup&) const = default;
+};
+
+// One scrape job (Prometheus' scrape_config), as agent/scrape/scrape_manager.h runs it.
+struct ScrapeConfig {
+  std::string job_name;
+  // Resolved when the file is read: unset takes the agent's scrapeInterval, and the timeout 10s
+  // or the interval when that is shorter.
+  std::chrono::milliseconds scrape_interval{std::chrono::seconds(15)};
+  std::chrono::milliseconds scrape_timeout{kDefaultScrapeTimeout};
+  std::string metrics_path = "/metrics";
+  std::string scheme = "http";  // http | https
+  bool honor_labels = false;
+  bool honor_timestamps = true;
+  size_t sample_limit = 0;       // 0: none
+  uint64_t body_size_limit = 0;  // bytes; 0: kDefaultScrapeBodyBytes
+  BasicAuth basic_auth;          // username empty = none
+  std::string bearer_token_file;
+  std::string ca_file;  // empty = system roots
+  bool insecure_skip_verify = false;
+  std::vector<StaticTargetGroup> static_configs;
+  relabel::CompiledRules relabel;         // relabelConfigs, on each target's labels
+  relabel::CompiledRules metric_relabel;  // metricRelabelConfigs, on each scraped series
+  bool operator==(const ScrapeConfig&) const = default;
+};
+
 struct AgentConfig {
   std::string instance;
   std::string job = "fleet-agent";
@@ -196,6 +235,7 @@ struct AgentConfig {
   LoggingConfig logging;
   DebugConfig debug;
   ForwardConfig forward;
+  std::vector<ScrapeConfig> scrape_configs;  // scraped only when forward.remote_write is set
   bool operator==(const AgentConfig&) const = default;
 };
 
@@ -221,6 +261,9 @@ fleet::Result<std::string> ReadConfigFile(const std::string& path);
 
 // Prometheus duration: "15s", "1m30s", "500ms", "1h", "2d", "1w", "1y".
 fleet::Result<std::chrono::milliseconds> ParseDuration(const std::string& s);
+
+// ParseDuration's inverse as Prometheus' model.Duration prints it: "15s", "1m30s", "1w", "0s".
+std::string FormatDuration(std::chrono::milliseconds d);
 
 // "1073741824", "512Mi", "1Gi", "100MB", "64k".
 fleet::Result<uint64_t> ParseBytes(const std::string& text);

@@ -138,7 +138,9 @@ ScrapeOutput TargetScraper::Scrape(const FetchResult& fetch) {
   Collected collected;
   collected.series.reserve(series_.size());  // a target's series mostly stay: no rehashing
   if (!fetch.error.ok()) {
-    fail(ScrapeErrorKind::kFetch, fleet::ForeignText(fetch.error.message()));
+    // TooLarge: the fetch stopped reading at body_size_limit.
+    fail(fetch.error.code() == fleet::Code::kTooLarge ? ScrapeErrorKind::kBodyTooLarge : ScrapeErrorKind::kFetch,
+         fleet::ForeignText(fetch.error.message()));
   } else if (fetch.http_status != 200) {
     fail(ScrapeErrorKind::kHttpStatus, "server returned HTTP status " + std::to_string(fetch.http_status));
   } else if (options_.body_size_limit > 0 && fetch.body.size() > options_.body_size_limit) {
@@ -210,6 +212,7 @@ ScrapeOutput TargetScraper::Scrape(const FetchResult& fetch) {
     if (!parse.ok()) {
       fail(ScrapeErrorKind::kParse, parse.message);
       report.parse_error = parse.kind;
+      report.parse_line = parse.line;
     } else if (!collected.invalid_series.empty()) {
       fail(ScrapeErrorKind::kInvalidSeries,
            "metric_relabel_configs made an invalid series of " + fleet::ForeignText(collected.invalid_series, 200));

@@ -53,7 +53,9 @@ struct TargetScrapeOptions {
 
 // What the caller's fetch of the target produced.
 struct FetchResult {
-  fleet::Status error;  // not ok: no response (refused, timed out, TLS, ...)
+  // Not ok: no response (refused, timed out, TLS, ...); TooLarge: the body passed
+  // body_size_limit and was not read further.
+  fleet::Status error;
   int http_status = 0;
   std::string_view content_type;
   std::string_view body;
@@ -67,6 +69,7 @@ struct ScrapeReport {
   bool up = false;
   ScrapeErrorKind error = ScrapeErrorKind::kNone;
   ParseErrorKind parse_error = ParseErrorKind::kNone;  // when error is kParse
+  size_t parse_line = 0;                               // of the parse error; 0: the whole body
   std::string message;
   size_t samples_scraped = 0;       // in the body (up to a parse error)
   size_t samples_post_relabel = 0;  // of those, kept by the rewrite

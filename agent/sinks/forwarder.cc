@@ -168,7 +168,9 @@ void Forwarder::CollectLoop(CollectFn collect) {
       // A scrape allocates the whole collection before it reaches the disk buffer.
       metrics_->scrapes_dropped.Add({"memory"});
     } else {
-      BufferCollection(collect());
+      std::vector<fleet::metrics::Family> families = collect();
+      BufferCollection(families, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch()).count());
     }
     lock.lock();
     next += config_.scrape_interval;
@@ -176,10 +178,12 @@ void Forwarder::CollectLoop(CollectFn collect) {
   }
 }
 
-void Forwarder::BufferCollection(const std::vector<fleet::metrics::Family>& families) {
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
-  for (const auto& write : EncodeWriteRequests(families, metric_labels_, now_ms, samples_per_send_,
+void Forwarder::BufferScrape(const std::vector<fleet::metrics::Family>& families, int64_t timestamp_ms) {
+  if (metrics_buffer_) BufferCollection(families, timestamp_ms);
+}
+
+void Forwarder::BufferCollection(const std::vector<fleet::metrics::Family>& families, int64_t timestamp_ms) {
+  for (const auto& write : EncodeWriteRequests(families, metric_labels_, timestamp_ms, samples_per_send_,
                                                forward_.remote_write->write_relabel)) {
     const std::string record = RemoteWriteRecord(write);
     if (auto st = metrics_buffer_->Append(record); !st.ok()) {

@@ -45,6 +45,10 @@ class Forwarder {
   std::vector<std::string> ComponentNames() const;
   // The memory budget and the pressure the sinks and the log source act on.
   const MemoryGuard& memory() const { return *memory_; }
+  // Buffers one application scrape's families for remote write, their samples at timestamp_ms
+  // (the scrape's time) unless they carry their own; stale markers keep their bits. Nothing
+  // without remoteWrite. Thread-safe, between Start and Stop.
+  void BufferScrape(const std::vector<fleet::metrics::Family>& families, int64_t timestamp_ms);
   // The forwarding metrics (sinks, buffers, log source) for the agent's /metrics.
   void Collect(std::vector<fleet::metrics::Family>* out) const;
 
@@ -56,7 +60,7 @@ class Forwarder {
   void ProbeBuffer(status::Component& component, const SegmentBuffer& buffer);
   fleet::Status OpenBuffers();
   void CollectLoop(CollectFn collect);
-  void BufferCollection(const std::vector<fleet::metrics::Family>& families);
+  void BufferCollection(const std::vector<fleet::metrics::Family>& families, int64_t timestamp_ms);
 
   const ForwardConfig forward_;
   const AgentConfig config_;

@@ -50,7 +50,7 @@ fleet::Json AgentStatus::Json() const {
   bool healthy = true;
   for (const auto& c : registry_.Components()) {
     ComponentSnapshot s = c->Snapshot();
-    healthy = healthy && s.health != Health::kError;
+    healthy = healthy && (s.health != Health::kError || !CountsForAgentHealth(s.kind));
     components.push_back(ToJson(s));
   }
   std::lock_guard lock(mu_);

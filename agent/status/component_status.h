@@ -31,6 +31,12 @@ using Clock = std::chrono::system_clock;
 enum class Health { kUnknown, kOk, kError };  // unknown: nothing attempted yet
 const char* HealthName(Health h);
 
+// The kind of an application scrape target's component (scrape/<job>/<instance>). A target that
+// is down is the application's failure, not the agent's: it shows on the status page and in the
+// health report's components, but does not make the agent unhealthy.
+inline constexpr std::string_view kTargetKind = "target";
+inline bool CountsForAgentHealth(std::string_view kind) { return kind != kTargetKind; }
+
 struct LiveEntry {
   Clock::time_point time;
   std::string text;

@@ -16,7 +16,12 @@
 
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
+#include <mutex>
+
 #include "agent/health_reporter.h"
+#include "agent/scrape/scrape_manager.h"
 #include "fleet/core/text.h"
 
 #include <thread>
@@ -51,6 +56,11 @@ class SplitAnswerServer {
   }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // The request's header as it arrived ("" before it did).
+  std::string request() {
+    std::lock_guard lock(mu_);
+    return request_;
+  }
 
  private:
   void Serve() {
@@ -62,6 +72,10 @@ class SplitAnswerServer {
       const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
       if (n <= 0) break;
       request.append(buf, static_cast<size_t>(n));
+    }
+    {
+      std::lock_guard lock(mu_);
+      request_ = request;
     }
     ::send(conn, head_.data(), head_.size(), MSG_NOSIGNAL);
     // The client has nothing more to send: readable means it hung up.
@@ -77,6 +91,8 @@ class SplitAnswerServer {
   const std::chrono::milliseconds pause_;
   int listener_ = -1;
   int port_ = 0;
+  std::mutex mu_;
+  std::string request_;
   std::thread thread_;
 };
 
@@ -119,6 +135,93 @@ TEST(HttpClient, AnAnswerOverTheLimitIsRefusedAtItsHeader) {
   auto response = client->Send("GET", "/-/support", {}, "");
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().message(), "the answer is larger than 64 MiB");
+}
+
+std::string Gzip(const std::string& text) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, text.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// A scrape's answer within the request's limits: plain or gzip, the limit on the bytes kept
+// (inflated), refused at a Content-Length over it or as soon as the inflated body passes it.
+TEST(HttpClient, ResponseLimitsBoundTheBodyInflatedOrNot) {
+  const std::string text = "# TYPE up gauge\nup 1\n";
+  const std::string bomb = Gzip(std::string(32 << 20, 'a'));
+  const struct {
+    const char* name;
+    std::string head;
+    std::string rest;
+    ResponseLimits limits;
+    fleet::Code want_code;
+    std::string want_body;
+    std::string want_message;
+  } cases[] = {
+      {"plain", "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(text.size()) + "\r\n\r\n", text, {1024, true},
+       fleet::Code::kOk, text, ""},
+      {"gzip", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(Gzip(text).size()) +
+                   "\r\n\r\n", Gzip(text), {1024, true}, fleet::Code::kOk, text, ""},
+      {"gzip, not accepted: the bytes as sent", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                   std::to_string(Gzip(text).size()) + "\r\n\r\n", Gzip(text), {1024, false}, fleet::Code::kOk,
+       Gzip(text), ""},
+      {"Content-Length over the limit", "HTTP/1.1 200 OK\r\nContent-Length: 2048\r\n\r\n", std::string(2048, 'x'),
+       {1024, true}, fleet::Code::kTooLarge, "", "the answer is larger than 1024 bytes"},
+      {"a body without length over the limit", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n",
+       std::string(4096, 'x'), {1024, true}, fleet::Code::kTooLarge, "", "the answer is larger than 1024 bytes"},
+      {"a gzip bomb", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n", bomb,
+       {1 << 20, true}, fleet::Code::kTooLarge, "", "the answer is larger than 1 MiB inflated"},
+      {"gzip cut short", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n",
+       Gzip(text).substr(0, 12), {1024, true}, fleet::Code::kUnavailable, "", "gzip: the stream ends early"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    SplitAnswerServer server(c.head, c.rest, std::chrono::milliseconds(0));
+    auto client = HttpClient::Create(server.url(), HttpClientOptions(std::chrono::seconds(10)));
+    ASSERT_TRUE(client.ok()) << client.status().message();
+    auto response = client->Send("GET", "/metrics", {}, "", c.limits);
+    EXPECT_EQ(response.status().code(), c.want_code) << response.status().ToString();
+    if (response.ok()) {
+      EXPECT_EQ(response->body, c.want_body);
+    } else {
+      EXPECT_EQ(response.status().message(), c.want_message);
+    }
+  }
+}
+
+// A scrape asks as Prometheus 3 does: Accept with OpenMetrics first, gzip, the timeout, and the
+// credentials from their file.
+TEST(HttpFetch, SendsPrometheusScrapeHeadersAndCredentials) {
+  const std::string dir = ::testing::TempDir();
+  { std::ofstream(dir + "/token") << "s3cret\n"; }
+  SplitAnswerServer server("HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: 5\r\n\r\n",
+                           "up 1\n", std::chrono::milliseconds(0));
+  ScrapeConfig config;
+  config.job_name = "app";
+  config.bearer_token_file = dir + "/token";
+  scrape::ScrapeTarget target;
+  target.url = server.url() + "/stats/metrics";
+  target.interval = std::chrono::seconds(15);
+  target.timeout = std::chrono::milliseconds(2500);
+  const scrape::FetchedBody fetched = scrape::HttpFetch(config, target);
+  ASSERT_TRUE(fetched.error.ok()) << fetched.error.ToString();
+  EXPECT_EQ(fetched.http_status, 200);
+  EXPECT_EQ(fetched.content_type, "text/plain; version=0.0.4");
+  EXPECT_EQ(fetched.body, "up 1\n");
+  const std::string request = server.request();
+  EXPECT_EQ(request.rfind("GET /stats/metrics HTTP/1.1\r\n", 0), 0u) << request;
+  for (const std::string& header : {std::string("Accept: ") + scrape::kScrapeAcceptHeader, std::string("Accept-Encoding: gzip"),
+                                   std::string("X-Prometheus-Scrape-Timeout-Seconds: 2.5"),
+                                   std::string("Authorization: Bearer s3cret")}) {
+    EXPECT_NE(request.find(header + "\r\n"), std::string::npos) << header << "\n" << request;
+  }
 }
 
 // Whatever answers the report (the controller, or a proxy in between) reaches the agent's log

@@ -185,6 +185,23 @@ TEST(ParseConfig, ErrorsNameFileLineColumnAndField) {
       {"remoteWrite: {url: http://x, writeRelabelConfigs: [{sourceLabels: [a-b], targetLabel: c}]}",
        "agent.yaml:3:68: remoteWrite.writeRelabelConfigs[0].sourceLabels[0]: \"a-b\" is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)"},
       {"memory: {limitFraction: 1.5}", "agent.yaml:3:25: memory.limitFraction: must be <= 0.95"},
+      {"scrapeConfigs: [{jobName: a}, {jobName: b}, {jobName: a}]",
+       "agent.yaml:3:55: scrapeConfigs[2].jobName: duplicate job name \"a\" (also scrapeConfigs[0])"},
+      {"scrapeConfigs: [{staticConfigs: [{targets: [\"h:1\"]}]}]",
+       "agent.yaml:3:17: scrapeConfigs[0].jobName: required field is missing"},
+      {"scrapeConfigs: [{jobName: a, scrapeInterval: 5s, scrapeTimeout: 6s}]",
+       "agent.yaml:3:65: scrapeConfigs[0].scrapeTimeout: must not be greater than scrapeInterval (6000ms > 5000ms)"},
+      {"scrapeInterval: 5s\nscrapeConfigs: [{jobName: a, scrapeTimeout: 6s}]",
+       "agent.yaml:4:45: scrapeConfigs[0].scrapeTimeout: must not be greater than scrapeInterval (6000ms > 5000ms)"},
+      {"scrapeConfigs: [{jobName: a, staticConfigs: [{targets: [\"h:1\", \"http://h:1/metrics\"]}]}]",
+       "agent.yaml:3:64: scrapeConfigs[0].staticConfigs[0].targets[1]: must be host:port, got \"http://h:1/metrics\""},
+      {"scrapeConfigs: [{jobName: a, staticConfigs: [{labels: {a-b: c}}]}]",
+       "agent.yaml:3:61: scrapeConfigs[0].staticConfigs[0].labels.a-b: must be a label name ([a-zA-Z_][a-zA-Z0-9_]*)"},
+      {"scrapeConfigs: [{jobName: a, scheme: ftp}]",
+       "agent.yaml:3:38: scrapeConfigs[0].scheme: must be one of: http, https (got \"ftp\")"},
+      {"scrapeConfigs: [{jobName: a, bearerTokenFile: /t, basicAuth: {username: u, passwordFile: /p}}]",
+       "agent.yaml:3:47: scrapeConfigs[0].bearerTokenFile: cannot be combined with basicAuth"},
+      {"scrapeConfigs: [{jobName: a, relabelConfigs: [{action: keep, regex: \"(\"}]}]", ""},
       {"scrapeInterval: 0s\nlogging: {level: loud}",
        "agent.yaml:4:18: logging.level: must be one of: error, warn, info, debug (got \"loud\")"},
       {"apiVersion: v1\nkind: AgentConfig",
@@ -207,6 +224,71 @@ TEST(ParseConfig, ErrorsNameFileLineColumnAndField) {
     } else {
       EXPECT_EQ(got.status().message().rfind("agent.yaml:", 0), 0u) << got.status().message();
     }
+  }
+}
+
+// scrapeConfigs as Prometheus' scrape_config: defaults (the interval is the agent's, the timeout
+// 10s or the interval when shorter), every field decoded, the relabel rules compiled.
+TEST(ParseConfig, ScrapeConfigs) {
+  auto c = ParseConfig(std::string(kHeader) + R"yaml(
+scrapeInterval: 5s
+scrapeConfigs:
+  - jobName: defaults
+  - jobName: app
+    scrapeInterval: 30s
+    scrapeTimeout: 20s
+    metricsPath: /stats/prometheus
+    scheme: https
+    honorLabels: true
+    honorTimestamps: false
+    sampleLimit: 1000
+    bodySizeLimit: 4Mi
+    bearerTokenFile: /run/token
+    tls: {caFile: /ca.pem, insecureSkipVerify: true}
+    staticConfigs:
+      - targets: ["127.0.0.1:8080", "[::1]:9000"]
+        labels: {env: prod}
+    relabelConfigs: [{sourceLabels: [__address__], regex: "(.*):.*", targetLabel: host}]
+    metricRelabelConfigs: [{action: drop, sourceLabels: [__name__], regex: "go_.*"}]
+  - jobName: long
+    scrapeInterval: 1m
+)yaml", "agent.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->scrape_configs.size(), 3u);
+  const ScrapeConfig& d = c->scrape_configs[0];
+  EXPECT_EQ(d.job_name, "defaults");
+  EXPECT_EQ(d.scrape_interval, std::chrono::seconds(5)) << "the agent's scrapeInterval";
+  EXPECT_EQ(d.scrape_timeout, std::chrono::seconds(5)) << "10s is longer than the interval";
+  ScrapeConfig want_defaults;
+  want_defaults.job_name = "defaults";
+  want_defaults.scrape_interval = want_defaults.scrape_timeout = std::chrono::seconds(5);
+  EXPECT_TRUE(d == want_defaults) << "the struct's initializers are the schema's defaults";
+  const ScrapeConfig& a = c->scrape_configs[1];
+  EXPECT_EQ(a.scrape_interval, std::chrono::seconds(30));
+  EXPECT_EQ(a.scrape_timeout, std::chrono::seconds(20));
+  EXPECT_EQ(a.metrics_path, "/stats/prometheus");
+  EXPECT_EQ(a.scheme, "https");
+  EXPECT_TRUE(a.honor_labels);
+  EXPECT_FALSE(a.honor_timestamps);
+  EXPECT_EQ(a.sample_limit, 1000u);
+  EXPECT_EQ(a.body_size_limit, 4u << 20);
+  EXPECT_EQ(a.bearer_token_file, "/run/token");
+  EXPECT_EQ(a.ca_file, "/ca.pem");
+  EXPECT_TRUE(a.insecure_skip_verify);
+  ASSERT_EQ(a.static_configs.size(), 1u);
+  EXPECT_EQ(a.static_configs[0].targets, (std::vector<std::string>{"127.0.0.1:8080", "[::1]:9000"}));
+  EXPECT_EQ(a.static_configs[0].labels, (fleet::metrics::Labels{{"env", "prod"}}));
+  EXPECT_EQ(a.relabel.rules().size(), 1u);
+  fleet::metrics::Labels series{{"__name__", "go_goroutines"}};
+  EXPECT_FALSE(a.metric_relabel.Process(&series));
+  EXPECT_EQ(c->scrape_configs[2].scrape_timeout, std::chrono::seconds(10));
+}
+
+TEST(FormatDuration, IsParseDurationsInverse) {
+  for (const char* text : {"0s", "500ms", "15s", "1m30s", "1h", "1d", "1w", "1y", "2w3d4h5m6s7ms"}) {
+    auto parsed = ParseDuration(text);
+    ASSERT_TRUE(parsed.ok()) << text;
+    EXPECT_EQ(FormatDuration(*parsed), text);
   }
 }
 

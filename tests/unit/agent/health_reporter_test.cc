@@ -17,6 +17,11 @@ TEST(HealthReporter, ReportCarriesComponentsAndMemoryUse) {
   } cases[] = {
       {"all healthy, no budget", {{"collector/cpu", true, ""}}, {}, true, nullptr},
       {"a failing sink", {{"collector/cpu", true, ""}, {"sink/loki", false, "503"}}, {}, false, nullptr},
+      // An application that is down is not the agent's failure; it is reported all the same.
+      {"a down scrape target", {{"collector/cpu", true, ""}, {"scrape/app/h:1", false, "fetch: refused", false}},
+       {}, true, nullptr},
+      {"a down target and a failing sink",
+       {{"scrape/app/h:1", false, "fetch: refused", false}, {"sink/loki", false, "503"}}, {}, false, nullptr},
       {"budget, no pressure", {{"collector/cpu", true, ""}}, {32 << 20, MemoryPressure::kNone}, true, "none"},
       {"over the budget", {{"collector/cpu", true, ""}}, {32 << 20, MemoryPressure::kOver}, true, "over"},
   };

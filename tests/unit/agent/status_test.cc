@@ -127,6 +127,14 @@ TEST(AgentStatus, JsonCarriesConfigReloadAndComponentHealth) {
   ASSERT_EQ(j["components"].size(), 1u);
   EXPECT_EQ(j["components"][0]["name"], "sink/remote_write");
 
+  auto target = r.Get("scrape/app/127.0.0.1:9100", std::string(kTargetKind), {"scrapes"});
+  target->Failed("fetch: connection refused");
+  j = status.Json();
+  EXPECT_TRUE(j["healthy"].get<bool>()) << "a down application target is not the agent's failure";
+  ASSERT_EQ(j["components"].size(), 2u);
+  EXPECT_EQ(j["components"][0]["name"], "scrape/app/127.0.0.1:9100");
+  EXPECT_EQ(j["components"][0]["health"], "error") << "but it shows";
+
   status.ConfigRejected("SIGHUP", "agent.yaml: logging.level: must be one of ...");
   j = status.Json();
   EXPECT_FALSE(j["healthy"].get<bool>()) << "a refused config needs fixing";
