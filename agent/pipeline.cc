@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/container/container_collector.h"
+#include "agent/discovery/job_discovery.h"
 
 namespace agent {
 
@@ -29,13 +30,19 @@ fleet::Result<std::unique_ptr<Pipeline>> Pipeline::Create(const AgentConfig& con
   std::unique_ptr<Pipeline> pipeline(
       new Pipeline(std::move(*collectors), config.metric_relabel,
                    Forwarder::Create(config, &registry, std::move(forward_metrics)), registry, self));
-  if (!config.scrape_configs.empty()) {
+  std::vector<ScrapeConfig> jobs = config.scrape_configs;
+  if (auto labelled = discovery::LabelledContainersJob(config); labelled && config.forward.remote_write) {
+    jobs.push_back(std::move(*labelled));
+  }
+  if (!jobs.empty()) {
     if (!config.forward.remote_write) {
-      spdlog::warn("scrapeConfigs: no remoteWrite, so the {} scrape job(s) are not scraped",
-                   config.scrape_configs.size());
+      spdlog::warn("scrapeConfigs: no remoteWrite, so the {} scrape job(s) are not scraped", jobs.size());
     } else {
       scrape::ScrapeManagerOptions options;
-      options.configs = config.scrape_configs;
+      options.configs = std::move(jobs);
+      options.discoverer = [socket = config.docker.socket](const ScrapeConfig& job) {
+        return discovery::JobDiscoverer(job, socket);
+      };
       Forwarder* forwarder = pipeline->forwarder_.get();
       options.sink = [forwarder](const std::vector<fleet::metrics::Family>& families, int64_t timestamp_ms) {
         forwarder->BufferScrape(families, timestamp_ms);

@@ -272,6 +272,24 @@ class Decoder {
         }
         c.static_configs.push_back(std::move(group));
       }
+      const Json* docker_configs = Child(item, "dockerSdConfigs");
+      const Json& dockers = docker_configs ? *docker_configs : empty;
+      for (size_t d = 0; d < dockers.size(); ++d) {
+        const std::string docker_path = fleet::JoinPath(fleet::JoinPath(path, "dockerSdConfigs"), d);
+        DockerSdConfig docker;
+        String(dockers[d], "host", &docker.host);
+        if (const Json* v = Child(dockers[d], "port")) docker.port = v->get<int>();
+        String(dockers[d], "hostNetworkingHost", &docker.host_networking_host);
+        Bool(dockers[d], "matchFirstNetwork", &docker.match_first_network);
+        Duration(dockers[d], docker_path, "refreshInterval", &docker.refresh_interval);
+        if (docker.refresh_interval.count() <= 0) Fail(fleet::JoinPath(docker_path, "refreshInterval"), "must be positive");
+        if (const Json* filters = Child(dockers[d], "filters")) {
+          for (const Json& f : *filters) {
+            docker.filters.emplace_back(f["name"].get<std::string>(), f["values"].get<std::vector<std::string>>());
+          }
+        }
+        c.docker_sd_configs.push_back(std::move(docker));
+      }
       RelabelRules(item, path, "relabelConfigs", &c.relabel);
       RelabelRules(item, path, "metricRelabelConfigs", &c.metric_relabel);
       out->push_back(std::move(c));
@@ -319,6 +337,16 @@ class Decoder {
 
     Forward(root, &c->forward);
     ScrapeConfigs(root, c->scrape_interval, &c->scrape_configs);
+    const Json& labelled = root["scrapeLabelledContainers"];
+    Bool(labelled, "enabled", &c->scrape_labelled_containers.enabled);
+    String(labelled, "jobName", &c->scrape_labelled_containers.job_name);
+    for (size_t i = 0; c->scrape_labelled_containers.enabled && i < c->scrape_configs.size(); ++i) {
+      if (c->scrape_configs[i].job_name == c->scrape_labelled_containers.job_name) {
+        Fail(fleet::JoinPath(fleet::JoinPath("scrapeConfigs", i), "jobName"),
+             "\"" + c->scrape_labelled_containers.job_name +
+                 "\" is the job of scrapeLabelledContainers; choose another, or another scrapeLabelledContainers.jobName");
+      }
+    }
   }
 
   void Forward(const Json& root, ForwardConfig* c) {

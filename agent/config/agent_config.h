@@ -194,6 +194,18 @@ struct StaticTargetGroup {
   bool operator==(const StaticTargetGroup&) const = default;
 };
 
+// One Docker daemon's containers as scrape targets (Prometheus' docker_sd_config), as
+// agent/discovery/docker_discovery.h discovers them.
+struct DockerSdConfig {
+  std::string host;  // a unix socket; empty = docker.socket
+  int port = 80;
+  std::string host_networking_host = "localhost";
+  std::vector<std::pair<std::string, std::vector<std::string>>> filters;  // name, values
+  bool match_first_network = true;
+  std::chrono::milliseconds refresh_interval{std::chrono::seconds(60)};
+  bool operator==(const DockerSdConfig&) const = default;
+};
+
 // One scrape job (Prometheus' scrape_config), as agent/scrape/scrape_manager.h runs it.
 struct ScrapeConfig {
   std::string job_name;
@@ -212,9 +224,18 @@ struct ScrapeConfig {
   std::string ca_file;  // empty = system roots
   bool insecure_skip_verify = false;
   std::vector<StaticTargetGroup> static_configs;
+  std::vector<DockerSdConfig> docker_sd_configs;
   relabel::CompiledRules relabel;         // relabelConfigs, on each target's labels
   relabel::CompiledRules metric_relabel;  // metricRelabelConfigs, on each scraped series
   bool operator==(const ScrapeConfig&) const = default;
+};
+
+// scrapeLabelledContainers: the built-in job that scrapes containers labelled
+// prometheus.io/scrape=true (the pipeline builds it, agent/discovery/prometheus_io_rules.h).
+struct LabelledContainersConfig {
+  bool enabled = true;
+  std::string job_name = "containers";
+  bool operator==(const LabelledContainersConfig&) const = default;
 };
 
 struct AgentConfig {
@@ -236,6 +257,7 @@ struct AgentConfig {
   DebugConfig debug;
   ForwardConfig forward;
   std::vector<ScrapeConfig> scrape_configs;  // scraped only when forward.remote_write is set
+  LabelledContainersConfig scrape_labelled_containers;
   bool operator==(const AgentConfig&) const = default;
 };
 

@@ -187,6 +187,11 @@ TEST(ParseConfig, ErrorsNameFileLineColumnAndField) {
       {"memory: {limitFraction: 1.5}", "agent.yaml:3:25: memory.limitFraction: must be <= 0.95"},
       {"scrapeConfigs: [{jobName: a}, {jobName: b}, {jobName: a}]",
        "agent.yaml:3:55: scrapeConfigs[2].jobName: duplicate job name \"a\" (also scrapeConfigs[0])"},
+      {"scrapeConfigs: [{jobName: containers}]",
+       "agent.yaml:3:26: scrapeConfigs[0].jobName: \"containers\" is the job of scrapeLabelledContainers; choose "
+       "another, or another scrapeLabelledContainers.jobName"},
+      {"scrapeConfigs: [{jobName: a, dockerSdConfigs: [{refreshInterval: 0s}]}]",
+       "agent.yaml:3:65: scrapeConfigs[0].dockerSdConfigs[0].refreshInterval: must be positive"},
       {"scrapeConfigs: [{staticConfigs: [{targets: [\"h:1\"]}]}]",
        "agent.yaml:3:17: scrapeConfigs[0].jobName: required field is missing"},
       {"scrapeConfigs: [{jobName: a, scrapeInterval: 5s, scrapeTimeout: 6s}]",
@@ -252,9 +257,31 @@ scrapeConfigs:
     metricRelabelConfigs: [{action: drop, sourceLabels: [__name__], regex: "go_.*"}]
   - jobName: long
     scrapeInterval: 1m
+  - jobName: docker
+    dockerSdConfigs:
+      - {}
+      - host: /run/other.sock
+        port: 9100
+        hostNetworkingHost: 127.0.0.1
+        matchFirstNetwork: false
+        refreshInterval: 30s
+        filters: [{name: label, values: ["scrape=true", "team=web"]}, {name: network, values: [front]}]
+scrapeLabelledContainers: {jobName: labelled}
 )yaml", "agent.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  ASSERT_EQ(c->scrape_configs.size(), 3u);
+  ASSERT_EQ(c->scrape_configs.size(), 4u);
+  EXPECT_EQ(c->scrape_labelled_containers, (LabelledContainersConfig{true, "labelled"}));
+  const auto& dockers = c->scrape_configs[3].docker_sd_configs;
+  ASSERT_EQ(dockers.size(), 2u);
+  EXPECT_TRUE(dockers[0] == DockerSdConfig{}) << "the struct's initializers are the schema's defaults";
+  DockerSdConfig other;
+  other.host = "/run/other.sock";
+  other.port = 9100;
+  other.host_networking_host = "127.0.0.1";
+  other.match_first_network = false;
+  other.refresh_interval = std::chrono::seconds(30);
+  other.filters = {{"label", {"scrape=true", "team=web"}}, {"network", {"front"}}};
+  EXPECT_TRUE(dockers[1] == other);
   const ScrapeConfig& d = c->scrape_configs[0];
   EXPECT_EQ(d.job_name, "defaults");
   EXPECT_EQ(d.scrape_interval, std::chrono::seconds(5)) << "the agent's scrapeInterval";
