@@ -21,14 +21,6 @@ std::string TrimTrailing(std::string s) {
   return s;
 }
 
-}  // namespace
-
-OpenFiles::~OpenFiles() {
-  for (const auto& [path, fd] : fds_) ::close(fd);
-}
-
-namespace {
-
 // The whole content of a generated file from offset 0; errno's message on failure.
 fleet::Result<std::string> ReadFromStart(int fd) {
   std::string out;
@@ -45,6 +37,10 @@ fleet::Result<std::string> ReadFromStart(int fd) {
 
 }  // namespace
 
+OpenFiles::~OpenFiles() {
+  for (const auto& [path, fd] : fds_) ::close(fd);
+}
+
 fleet::Result<std::string> OpenFiles::Read(const std::string& path) {
   std::lock_guard lock(mu_);
   if (auto it = fds_.find(path); it != fds_.end()) {
@@ -52,7 +48,9 @@ fleet::Result<std::string> OpenFiles::Read(const std::string& path) {
     if (text.ok()) return text;
     ::close(it->second);
     fds_.erase(it);
-    if (on_error_ == OnReadError::kGone) return fleet::Status::NotFound(path + ": " + text.status().message());
+    if (on_error_ == OnReadError::kGone) {
+      return fleet::Status::NotFound(path + ": " + text.status().message());
+    }
   }
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fleet::Status::NotFound(path + ": " + std::strerror(errno));
