@@ -21,6 +21,20 @@ std::string TrimTrailing(std::string s) {
   return s;
 }
 
+// The whole content of a generated file from offset 0; errno's message on failure.
+fleet::Result<std::string> ReadFromStart(int fd) {
+  std::string out;
+  char buf[8192];
+  while (true) {
+    ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(out.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fleet::Status::NotFound(std::strerror(errno));
+    out.append(buf, static_cast<size_t>(n));
+    if (static_cast<size_t>(n) < sizeof buf) break;
+  }
+  return out;
+}
+
 }  // namespace
 
 OpenFiles::~OpenFiles() {
@@ -29,27 +43,24 @@ OpenFiles::~OpenFiles() {
 
 fleet::Result<std::string> OpenFiles::Read(const std::string& path) {
   std::lock_guard lock(mu_);
-  auto it = fds_.find(path);
-  if (it == fds_.end()) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fleet::Status::NotFound(path + ": " + std::strerror(errno));
-    it = fds_.emplace(path, fd).first;
-  }
-  std::string out;
-  char buf[8192];
-  while (true) {
-    ssize_t n = ::pread(it->second, buf, sizeof buf, static_cast<off_t>(out.size()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(it->second);
-      fds_.erase(it);
-      return fleet::Status::NotFound(path + ": " + std::strerror(err));
+  if (auto it = fds_.find(path); it != fds_.end()) {
+    auto text = ReadFromStart(it->second);
+    if (text.ok()) return text;
+    ::close(it->second);
+    fds_.erase(it);
+    if (on_error_ == OnReadError::kGone) {
+      return fleet::Status::NotFound(path + ": " + text.status().message());
     }
-    out.append(buf, static_cast<size_t>(n));
-    if (static_cast<size_t>(n) < sizeof buf) break;
   }
-  return out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fleet::Status::NotFound(path + ": " + std::strerror(errno));
+  auto text = ReadFromStart(fd);
+  if (!text.ok()) {
+    ::close(fd);
+    return fleet::Status::NotFound(path + ": " + text.status().message());
+  }
+  fds_.emplace(path, fd);
+  return text;
 }
 
 std::string OpenFiles::Trimmed(const std::string& path, const std::string& fallback) {

@@ -53,12 +53,22 @@ size_t CountDirEntries(const std::string& path);
 // Files kept open between scrapes and re-read from offset 0 with pread: kernfs (cgroupfs,
 // sysfs) and procfs's seq files regenerate the content on every read at 0, and skipping
 // open/close makes a read ~10x cheaper — which is most of what the container collector spends
-// (≈16 files per container). Only for such generated files: a regular file replaced by a
-// rename would be read from its old inode forever. A file that fails to read (its cgroup was
-// removed) is closed and forgotten.
+// (≈16 files per container) and the netclass collector (22 sysfs attributes per interface).
+// Only for such generated files: a regular file replaced by a rename would be read from its old
+// inode forever. A file that fails to read is closed and forgotten; what that means is the
+// owner's to say:
+//   kGone       the error is returned: the file is gone (a cgroup removed with its container),
+//               and the owner learns what replaced it (the container collector relearns a
+//               container's spec with its cgroup);
+//   kReopen     the path is opened again once and read from the new file: a sysfs attribute of
+//               an interface deleted and created again under the same name between two scrapes
+//               reads as node_exporter, which opens it every time, would read it.
+// Each kept file costs a descriptor (main raises the soft limit) and a page of kernel memory
+// for its seq_file buffer, no process memory.
 class OpenFiles {
  public:
-  OpenFiles() = default;
+  enum class OnReadError { kGone, kReopen };
+  explicit OpenFiles(OnReadError on_error = OnReadError::kGone) : on_error_(on_error) {}
   ~OpenFiles();
   OpenFiles(const OpenFiles&) = delete;
   OpenFiles& operator=(const OpenFiles&) = delete;
@@ -69,6 +79,7 @@ class OpenFiles {
   void ForgetContaining(const std::string& part);
 
  private:
+  const OnReadError on_error_;
   std::mutex mu_;
   std::unordered_map<std::string, int> fds_;
 };

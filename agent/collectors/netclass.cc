@@ -2,8 +2,12 @@
 // collector): node_network_info and node_network_up from the text attributes, one gauge or
 // counter per numeric attribute. An attribute the kernel refuses to read for this interface
 // (speed of a link that is down: EINVAL) is left out, as node_exporter does.
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <algorithm>
-#include <filesystem>
+#include <cerrno>
+#include <cstring>
 
 #include "agent/collectors/collectors.h"
 #include "agent/procfs.h"
@@ -46,19 +50,16 @@ class NetclassCollector : public Collector {
   explicit NetclassCollector(HostPaths paths) : paths_(std::move(paths)) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    namespace fs = std::filesystem;
     const std::string root = paths_.Sys("class/net");
-    std::error_code ec;
-    std::vector<std::string> devices;
-    for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-      // Interfaces are symlinks (or directories); bonding_masters is a regular file.
-      std::error_code type_ec;
-      if (it->is_symlink(type_ec) || !it->is_regular_file(type_ec)) {
-        devices.push_back(it->path().filename().string());
+    auto devices = Devices(root);
+    if (!devices.ok()) return devices.status();
+    // The files of interfaces that are gone are closed (a container's veth goes with it).
+    for (const std::string& gone : known_devices_) {
+      if (!std::binary_search(devices->begin(), devices->end(), gone)) {
+        files_.ForgetContaining(root + "/" + gone + "/");
       }
     }
-    if (ec) return fleet::Status::NotFound(root + ": " + ec.message());
-    std::sort(devices.begin(), devices.end());
+    known_devices_ = *devices;
 
     Family info{"node_network_info",
                 "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
@@ -72,10 +73,10 @@ class NetclassCollector : public Collector {
                          a.type,
                          {}});
     }
-    for (const std::string& device : devices) {
+    for (const std::string& device : *devices) {
       const std::string dir = root + "/" + device + "/";
       // Text attributes become label values: ifalias is whatever root set, so UTF-8 is enforced.
-      auto text = [&](const char* file) { return fleet::ValidUtf8(ReadTrimmed(dir + file)); };
+      auto text = [&](const char* file) { return fleet::ValidUtf8(files_.Trimmed(dir + file)); };
       const std::string operstate = text("operstate");
       info.samples.push_back({"",
                               {{"device", device},
@@ -88,7 +89,7 @@ class NetclassCollector : public Collector {
       up.samples.push_back({"", {{"device", device}}, operstate == "up" ? 1.0 : 0.0});
       for (size_t i = 0; i < std::size(kAttributes); ++i) {
         int64_t v = 0;
-        if (!ParseI64(ReadTrimmed(dir + kAttributes[i].file), &v, /*base=*/0)) continue;
+        if (!ParseI64(files_.Trimmed(dir + kAttributes[i].file), &v, /*base=*/0)) continue;
         double value = double(v);
         if (std::string_view(kAttributes[i].file) == "speed") value = double(v * 1000 * 1000 / 8);
         numeric[i].samples.push_back({"", {{"device", device}}, value});
@@ -101,7 +102,29 @@ class NetclassCollector : public Collector {
   }
 
  private:
+  // The interfaces, sorted: the entries that are symlinks (or directories); bonding_masters is a
+  // regular file. sysfs gives each entry's type with its name, so no entry is stat'ed.
+  static fleet::Result<std::vector<std::string>> Devices(const std::string& root) {
+    DIR* dir = ::opendir(root.c_str());
+    if (dir == nullptr) return fleet::Status::NotFound(root + ": " + std::strerror(errno));
+    std::vector<std::string> devices;
+    while (const dirent* e = ::readdir(dir)) {
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      bool regular = e->d_type == DT_REG;
+      if (e->d_type == DT_UNKNOWN) {  // a filesystem without d_type (a test tree on some)
+        struct stat st {};
+        regular = ::lstat((root + "/" + e->d_name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+      }
+      if (!regular) devices.emplace_back(e->d_name);
+    }
+    ::closedir(dir);
+    std::sort(devices.begin(), devices.end());
+    return devices;
+  }
+
   HostPaths paths_;
+  OpenFiles files_{OpenFiles::OnReadError::kReopen};  // every attribute of every interface
+  std::vector<std::string> known_devices_;            // sorted, as of the last scrape
 };
 
 }  // namespace

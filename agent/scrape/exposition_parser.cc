@@ -108,6 +108,17 @@ std::string Unescape(std::string_view raw, bool quote_escape) {
   return out;
 }
 
+// Whether raw holds a backslash pair Unescape would keep as it is (or a lone trailing backslash).
+bool HasUnknownEscape(std::string_view raw, bool quote_escape) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '\\') continue;
+    if (i + 1 == raw.size()) return true;
+    const char next = raw[++i];
+    if (next != '\\' && next != 'n' && !(quote_escape && next == '"')) return true;
+  }
+  return false;
+}
+
 Type ModelType(Kind kind) {
   switch (kind) {
     case Kind::kCounter: return Type::kCounter;
@@ -145,8 +156,9 @@ std::string Quote(std::string_view text) { return "\"" + fleet::ForeignText(text
 class Parser {
  public:
   Parser(std::string_view body, Format format, const ExpositionLimits& limits,
-         const SampleCallback& on_sample)
-      : body_(body), open_metrics_(format == Format::kOpenMetrics), limits_(limits), on_sample_(on_sample) {}
+         const SampleCallback& on_sample, const MetadataCallback& on_metadata)
+      : body_(body), open_metrics_(format == Format::kOpenMetrics), limits_(limits), on_sample_(on_sample),
+        on_metadata_(on_metadata) {}
 
   ParseError Run() {
     if (limits_.max_body_bytes > 0 && body_.size() > limits_.max_body_bytes) {
@@ -260,17 +272,23 @@ class Parser {
 
   ParseError Metadata(Meta meta, std::string_view name, std::string_view text) {
     if (name != family_.name || family_has_samples_ || !any_family_) StartFamily(name);
+    MetadataKind kind = MetadataKind::kUnit;
     switch (meta) {
       case Meta::kHelp:
         if (!fleet::IsUtf8(text)) return Error(ParseErrorKind::kInvalidUtf8, "HELP text is not UTF-8");
+        if (limits_.refuse_unknown_escapes && HasUnknownEscape(text, /*quote_escape=*/open_metrics_)) {
+          return Error(ParseErrorKind::kSyntax, "invalid escape sequence in HELP text");
+        }
         family_.help = Unescape(text, /*quote_escape=*/open_metrics_);
-        return {};
+        kind = MetadataKind::kHelp;
+        break;
       case Meta::kType: {
-        std::optional<Kind> kind = KindNamed(text);
-        if (!kind) return Error(ParseErrorKind::kSyntax, "invalid metric type " + Quote(text));
-        kind_ = *kind;
+        std::optional<Kind> type = KindNamed(text);
+        if (!type) return Error(ParseErrorKind::kSyntax, "invalid metric type " + Quote(text));
+        kind_ = *type;
         family_.type = ModelType(kind_);
-        return {};
+        kind = MetadataKind::kType;
+        break;
       }
       case Meta::kUnit:
         // OpenMetrics: a family with a unit has it as its name's last part.
@@ -278,7 +296,12 @@ class Parser {
                                name[name.size() - text.size() - 1] == '_')) {
           return Error(ParseErrorKind::kSyntax, "unit is not a suffix of the metric name");
         }
-        return {};
+        break;
+    }
+    if (on_metadata_) {
+      if (const std::string broken = on_metadata_(kind, family_); !broken.empty()) {
+        return Error(ParseErrorKind::kSyntax, broken);
+      }
     }
     return {};
   }
@@ -413,6 +436,9 @@ class Parser {
       const std::string_view raw = line_.substr(i + 1, end - i - 1);
       i = end + 1;
       if (!fleet::IsUtf8(raw)) return Error(ParseErrorKind::kInvalidUtf8, "label value is not UTF-8");
+      if (limits_.refuse_unknown_escapes && HasUnknownEscape(raw, /*quote_escape=*/true)) {
+        return Error(ParseErrorKind::kSyntax, "invalid escape sequence in label value");
+      }
       if (labels->size() >= limits_.max_labels) return Error(ParseErrorKind::kTooManyLabels, "more than " + std::to_string(limits_.max_labels) + " labels");
       if (name == "__name__") return Error(ParseErrorKind::kDuplicateLabelName, "__name__ given as a label");
       for (const auto& label : *labels) {
@@ -447,6 +473,7 @@ class Parser {
   const bool open_metrics_;
   const ExpositionLimits& limits_;
   const SampleCallback& on_sample_;
+  const MetadataCallback& on_metadata_;
   std::string_view line_;
   size_t line_number_ = 0;
   size_t samples_ = 0;
@@ -497,8 +524,8 @@ FormatChoice FormatForContentType(std::string_view content_type, std::optional<F
 }
 
 ParseError ParseExposition(std::string_view body, Format format, const ExpositionLimits& limits,
-                           const SampleCallback& on_sample) {
-  return Parser(body, format, limits, on_sample).Run();
+                           const SampleCallback& on_sample, const MetadataCallback& on_metadata) {
+  return Parser(body, format, limits, on_sample, on_metadata).Run();
 }
 
 ParseError ParseFamilies(std::string_view body, Format format, const ExpositionLimits& limits,

@@ -74,6 +74,10 @@ struct ExpositionLimits {
   size_t max_labels = 64;  // per series, not counting the metric name
   size_t max_label_name_bytes = 1024;
   size_t max_label_value_bytes = 16 * 1024;
+  // Prometheus' textparse keeps a backslash before any other character as it is; expfmt's
+  // TextParser (client_golang, node_exporter's textfile collector) refuses it: "invalid escape
+  // sequence". True refuses (kSyntax) what expfmt refuses, in label values and HELP text.
+  bool refuse_unknown_escapes = false;
 };
 
 // The Content-Type's media type picks the format, as Prometheus does: application/openmetrics-text
@@ -94,10 +98,21 @@ using SampleCallback =
     std::function<void(const fleet::metrics::Family& family, size_t family_index,
                        fleet::metrics::Sample& sample)>;
 
-// Parses body, calling on_sample for each sample until the body ends or an error. Keeps nothing
-// itself but the current family's metadata: the caller decides what to store.
+// Called for each HELP, TYPE and UNIT line once it has been applied to `family` (the current
+// family's metadata: help unescaped, type set; its samples are empty). Prometheus needs no more
+// than the samples; a caller that follows expfmt's TextParser instead (node_exporter's textfile
+// collector: one HELP and one TYPE per name, no TYPE after the name's samples) checks its rules
+// here. A non-empty return is the broken rule: the parse stops there with kSyntax.
+enum class MetadataKind { kHelp, kType, kUnit };
+using MetadataCallback =
+    std::function<std::string(MetadataKind kind, const fleet::metrics::Family& family)>;
+
+// Parses body, calling on_sample for each sample (and on_metadata, when given, for each HELP,
+// TYPE and UNIT line) until the body ends or an error. Keeps nothing itself but the current
+// family's metadata: the caller decides what to store.
 ParseError ParseExposition(std::string_view body, Format format, const ExpositionLimits& limits,
-                           const SampleCallback& on_sample);
+                           const SampleCallback& on_sample,
+                           const MetadataCallback& on_metadata = nullptr);
 
 // ParseExposition into families (samples of one family together); limits.max_samples should be
 // set, since everything is kept. On error *families holds what was parsed before it.

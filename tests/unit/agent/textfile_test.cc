@@ -1,9 +1,10 @@
-// The textfile collector's strict text-format parser and the collector over scratch directories.
+// The textfile collector's parse (the exposition parser with expfmt's rules) and the collector over
+// scratch directories.
 #include <gtest/gtest.h>
 
 #include "agent/collector.h"
 #include "agent/collectors/collectors.h"
-#include "agent/collectors/textfile_format.h"
+#include "agent/collectors/textfile.h"
 #include "tests/common/temp_dir.h"
 
 namespace agent {
@@ -17,7 +18,7 @@ std::string Render(const std::vector<TextFamily>& families) {
   return text;
 }
 
-TEST(ParseTextFormat, AcceptsWhatNodeExporterAccepts) {
+TEST(ParseTextfile, AcceptsWhatNodeExporterAccepts) {
   const struct {
     const char* name;
     const char* input;
@@ -38,41 +39,59 @@ TEST(ParseTextFormat, AcceptsWhatNodeExporterAccepts) {
        "# HELP s \n# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 2\ns_count 3\n"},
       {"plain comments and blank lines", "# just a comment\n\n#\na 1",
        "# HELP a \n# TYPE a untyped\na 1\n"},
+      // expfmt keeps families by name: a name's samples join it wherever they are.
+      {"a family split by another", "a 1\nb 2\na{x=\"y\"} 3\n",
+       "# HELP a \n# TYPE a untyped\na 1\na{x=\"y\"} 3\n# HELP b \n# TYPE b untyped\nb 2\n"},
+      {"histogram series after another family",
+       "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nx 1\nh_sum 2\nh_count 1\n",
+       "# HELP h \n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum 2\nh_count 1\n"
+       "# HELP x \n# TYPE x untyped\nx 1\n"},
+      // expfmt skips a HELP line with no text after the name.
+      {"HELP without text is no HELP", "# HELP a\n# HELP a \n# HELP a  given\na 1\n",
+       "# HELP a given\n# TYPE a untyped\na 1\n"},
+      {"HELP and TYPE alone make no family", "# HELP e x\n# TYPE e gauge\na 1\n",
+       "# HELP a \n# TYPE a untyped\na 1\n"},
+      // Unlike Prometheus' parser, expfmt has no counter suffixes: c_total is a name of its own.
+      {"a counter's _total is another name", "# TYPE c counter\nc_total 1\n",
+       "# HELP c_total \n# TYPE c_total untyped\nc_total 1\n"},
   };
   for (const auto& c : cases) {
-    auto got = ParseTextFormat(c.input);
+    auto got = ParseTextfile(c.input);
     ASSERT_TRUE(got.ok()) << c.name << ": " << got.status().ToString();
     EXPECT_EQ(Render(*got), c.want) << c.name;
   }
 }
 
-TEST(ParseTextFormat, RefusesTheWholeFileOnAnError) {
+TEST(ParseTextfile, RefusesTheWholeFileOnAnError) {
   const struct {
     const char* name;
     std::string input;
-    const char* want_error;
+    const char* want_error;  // the message's start: "line N: " where the parser refuses the line
   } cases[] = {
-      {"client-side timestamp", "a 1\nb 2 1700000000000\n", "line 2: client-side timestamps"},
+      {"client-side timestamp", "a 1\nb 2 1700000000000\n", "b: client-side timestamps are not supported"},
       {"bad value", "a one\n", "line 1: invalid value"},
-      {"bad metric name", "1a 1\n", "line 1: invalid metric name"},
-      {"bad label name", "a{1x=\"v\"} 1\n", "line 1: invalid label name"},
+      {"bad metric name", "1a 1\n", "line 1: expected a metric name"},
+      {"bad label name", "a{1x=\"v\"} 1\n", "line 1: expected a label name"},
       {"unquoted label value", "a{x=v} 1\n", "line 1: expected a quoted label value"},
       {"unterminated label value", "a{x=\"v} 1\n", "line 1: unterminated label value"},
       {"bad escape", "a{x=\"\\t\"} 1\n", "line 1: invalid escape"},
-      {"duplicate label", "a{x=\"1\",x=\"2\"} 1\n", "line 1: duplicate label x"},
-      {"label value not UTF-8", "a{x=\"\xff\"} 1\n", "line 1: label value is not valid UTF-8"},
-      {"unknown type", "# TYPE a gauges\n", "line 1: unknown TYPE gauges"},
+      {"bad escape in HELP", "# HELP a x\\ty\n", "line 1: invalid escape"},
+      {"backslash ending HELP", "# HELP a x\\\n", "line 1: invalid escape"},
+      {"quote escape in HELP", "# HELP a \\\"x\\\"\n", "line 1: invalid escape"},
+      {"duplicate label", "a{x=\"1\",x=\"2\"} 1\n", "line 1: label x given twice"},
+      {"label value not UTF-8", "a{x=\"\xff\"} 1\n", "line 1: label value is not UTF-8"},
+      {"unknown type", "# TYPE a gauges\n", "line 1: invalid metric type \"gauges\""},
       {"second TYPE", "# TYPE a gauge\n# TYPE a counter\n", "line 2: second TYPE for a"},
       {"second HELP", "# HELP a x\n# HELP a y\n", "line 2: second HELP for a"},
       {"TYPE after samples", "a 1\n# TYPE a gauge\n", "line 2: TYPE for a after its samples"},
       {"bucket without le", "# TYPE h histogram\nh_bucket 1\n",
-       "line 2: histogram bucket without le"},
-      {"bare histogram sample", "# TYPE h histogram\nh 1\n", "line 2: histogram h sample"},
-      {"quantile missing", "# TYPE s summary\ns 1\n", "line 2: summary sample without quantile"},
-      {"no value", "a{x=\"1\"}\n", "line 1: expected a value after a"},
+       "histogram h: bucket without le"},
+      {"bare histogram sample", "# TYPE h histogram\nh 1\n", "histogram h sample without _bucket"},
+      {"quantile missing", "# TYPE s summary\ns 1\n", "summary s: sample without quantile"},
+      {"no value", "a{x=\"1\"}\n", "line 1: expected a value after the metric"},
   };
   for (const auto& c : cases) {
-    auto got = ParseTextFormat(c.input);
+    auto got = ParseTextfile(c.input);
     ASSERT_FALSE(got.ok()) << c.name;
     EXPECT_EQ(got.status().message().rfind(c.want_error, 0), 0u)
         << c.name << ": " << got.status().message();
@@ -80,9 +99,10 @@ TEST(ParseTextFormat, RefusesTheWholeFileOnAnError) {
   std::string many = "a{";
   for (size_t i = 0; i <= kMaxTextLabels; ++i) many += "l" + std::to_string(i) + "=\"v\",";
   many += "} 1\n";
-  auto got = ParseTextFormat(many);
+  auto got = ParseTextfile(many);
   ASSERT_FALSE(got.ok());
-  EXPECT_EQ(got.status().message(), "line 1: too many labels");
+  EXPECT_EQ(got.status().message().rfind("line 1: more than 64 labels", 0), 0u)
+      << got.status().message();
 }
 
 std::string CollectTextfile(const std::string& directory) {
