@@ -231,6 +231,10 @@ class Decoder {
         Fail(fleet::JoinPath(path, "metricsPath"), "must be a path starting with /, got \"" + c.metrics_path + "\"");
       }
       String(item, "scheme", &c.scheme);
+      std::string fallback;
+      String(item, "fallbackScrapeProtocol", &fallback);
+      if (fallback == "PrometheusText0.0.4") c.fallback_protocol = ScrapeConfig::Fallback::kPrometheusText;
+      if (fallback == "OpenMetricsText1.0.0") c.fallback_protocol = ScrapeConfig::Fallback::kOpenMetrics;
       Bool(item, "honorLabels", &c.honor_labels);
       Bool(item, "honorTimestamps", &c.honor_timestamps);
       if (const Json* v = Child(item, "sampleLimit")) c.sample_limit = v->get<size_t>();

@@ -215,6 +215,9 @@ struct ScrapeConfig {
   std::chrono::milliseconds scrape_timeout{kDefaultScrapeTimeout};
   std::string metrics_path = "/metrics";
   std::string scheme = "http";  // http | https
+  // fallbackScrapeProtocol: the format of a body whose Content-Type names none; unset = fail.
+  enum class Fallback { kNone, kPrometheusText, kOpenMetrics };
+  Fallback fallback_protocol = Fallback::kNone;
   bool honor_labels = false;
   bool honor_timestamps = true;
   size_t sample_limit = 0;       // 0: none

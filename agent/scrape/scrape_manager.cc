@@ -92,6 +92,8 @@ class ScrapeManager::TargetLoop {
     o.honor_labels = config.honor_labels;
     o.honor_timestamps = config.honor_timestamps;
     o.sample_limit = config.sample_limit;
+    if (config.fallback_protocol == ScrapeConfig::Fallback::kPrometheusText) o.fallback_format = Format::kPrometheusText;
+    if (config.fallback_protocol == ScrapeConfig::Fallback::kOpenMetrics) o.fallback_format = Format::kOpenMetrics;
     o.body_size_limit = config.body_size_limit > 0 ? config.body_size_limit : kDefaultScrapeBodyBytes;
     if (!config.metric_relabel.empty()) {
       o.metric_relabel = [rules = config.metric_relabel](Labels* labels) { return rules.Process(labels); };

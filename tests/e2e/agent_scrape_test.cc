@@ -6,6 +6,8 @@
 // while the agent serves on, healthy. The app is the agent's own HTTP server, in this process.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -171,14 +173,17 @@ TEST(AgentScrape, HostileTargetsAreDownWithTheirErrorKindAndTheAgentServesOn) {
   dir.Write("agent.yaml", AgentConfig(dir, agent, prometheus, jobs));
   agent.Start();
 
+  // post_relabeling counts what the body gave before it failed, as Prometheus' report of a
+  // failed append does; none of it is stored.
   const struct {
     const char* job;
     const char* want_error_prefix;
+    const char* want_post_relabeling;
   } cases[] = {
-      {"big", "body_too_large: the answer is larger than 1 MiB"},
-      {"endless", "body_too_large: the answer is larger than 1 MiB inflated"},
-      {"longline", "parse (line_too_long, line 1): "},
-      {"badutf8", "parse (invalid_utf8, line 2): "},
+      {"big", "body_too_large: the answer is larger than 1 MiB", "0"},
+      {"endless", "body_too_large: the answer is larger than 1 MiB inflated", "0"},
+      {"longline", "parse (line_too_long, line 1): ", "0"},
+      {"badutf8", "parse (invalid_utf8, line 2): ", "1"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.job);
@@ -186,7 +191,8 @@ TEST(AgentScrape, HostileTargetsAreDownWithTheirErrorKindAndTheAgentServesOn) {
     EXPECT_TRUE(e2e::WaitFor([&] { return Value(prometheus, up) == "0"; }, 30s)) << prometheus.Query("up").dump();
     const json target = Component(agent.port(), std::string("scrape/") + c.job + "/" + app.address());
     EXPECT_EQ(target.value("lastError", "").rfind(c.want_error_prefix, 0), 0u) << target.dump();
-    EXPECT_EQ(Value(prometheus, std::string("scrape_samples_post_metric_relabeling{job=\"") + c.job + "\"}"), "0");
+    EXPECT_EQ(Value(prometheus, std::string("scrape_samples_post_metric_relabeling{job=\"") + c.job + "\"}"),
+              c.want_post_relabeling);
   }
   EXPECT_TRUE(prometheus.Query("count_over_time(ok[1h])").empty()) << "nothing of a failed scrape is stored";
   EXPECT_EQ(e2e::Http("GET", agent.port(), "/-/healthy").status, 200);
@@ -195,6 +201,69 @@ TEST(AgentScrape, HostileTargetsAreDownWithTheirErrorKindAndTheAgentServesOn) {
   EXPECT_TRUE(agent.Running());
   EXPECT_GE(agent.Metric("fleet_agent_scrape_failures_total"), 4);
   app.Stop();
+}
+
+// The issue's own case: an app container labelled for scraping, found by Docker discovery, its
+// series renamed and one dropped by metricRelabelConfigs, arriving in a real Prometheus; and the
+// same container scraped with no config at all by scrapeLabelledContainers.
+TEST(AgentScrapeDocker, ALabelledContainerIsDiscoveredRelabeledAndScraped) {
+  std::string dockerd;
+  ASSERT_TRUE(e2e::EnsureDockerd(&dockerd)) << dockerd;
+  e2e::TempDir dir;
+  e2e::PrometheusReceiver prometheus(dir.path() / "prom");
+  e2e::TestContainers containers("vpsfleet-scrape");
+  const std::string tag = "scrape-" + std::to_string(::getpid());
+  // busybox's httpd serves the app's metrics on the container's own address: /metrics without a
+// Content-Type (read by the shop job's fallbackScrapeProtocol, as Prometheus 3 needs), and
+// /metrics.txt as text/plain (for the labelled job, which has no fallback).
+  const std::string name = containers.Run(
+      "mkdir -p /www && printf '# TYPE shop_orders_total counter\\nshop_orders_total 7\\nshop_debug 1\\n"
+      "shop_queue_depth 3\\n' > /www/metrics && cp /www/metrics /www/metrics.txt && exec httpd -f -p 8080 -h /www",
+      {"--expose", "8080", "--label", "prometheus.io/scrape=true", "--label", "prometheus.io/port=8080",
+       "--label", "prometheus.io/path=/metrics.txt",
+       "--label", "vpsfleet.test=" + tag});
+  ASSERT_FALSE(name.empty());
+  const std::string path = (dir.path() / "agent.yaml").string();
+  e2e::AgentProcess agent(path);
+  dir.Write("agent.yaml",
+            AgentConfig(dir, agent, prometheus,
+                        "  - jobName: shop\n"
+                        "    scrapeInterval: 500ms\n"
+                        "    fallbackScrapeProtocol: PrometheusText0.0.4\n"
+                        "    dockerSdConfigs: [{refreshInterval: 1s, filters: [{name: label, values: [\"vpsfleet.test=" + tag + "\"]}]}]\n"
+                        "    relabelConfigs:\n"
+                        "      - {action: keep, sourceLabels: [__meta_docker_container_label_prometheus_io_scrape], regex: \"true\"}\n"
+                        "      - {sourceLabels: [__meta_docker_container_name], regex: \"/(.+)\", targetLabel: container}\n"
+                        "    metricRelabelConfigs:\n"
+                        "      - {sourceLabels: [__name__], regex: shop_orders_total, targetLabel: __name__, replacement: shop_orders_placed_total}\n"
+                        "      - {action: drop, sourceLabels: [__name__], regex: shop_debug}\n"
+                        "scrapeLabelledContainers: {jobName: labelled}\n"));
+  agent.Start();
+
+  ASSERT_TRUE(e2e::WaitFor([&] { return Value(prometheus, "shop_orders_placed_total").has_value(); }, 60s))
+      << agent.Log() << prometheus.Query("up").dump() << e2e::Http("GET", agent.port(), "/api/v1/status").body;
+  const json renamed = prometheus.Query("shop_orders_placed_total");
+  ASSERT_EQ(renamed.size(), 1u) << renamed.dump();
+  EXPECT_EQ(renamed[0]["metric"]["job"], "shop");
+  EXPECT_EQ(renamed[0]["metric"]["container"], name);
+  const std::string ip = e2e::Docker({"inspect", "-f", "{{.NetworkSettings.IPAddress}}", name}).out;
+  EXPECT_EQ(renamed[0]["metric"]["instance"], ip.substr(0, ip.find_last_not_of("\n") + 1) + ":8080");
+  EXPECT_EQ(renamed[0]["value"][1], "7");
+  EXPECT_EQ(Value(prometheus, "shop_queue_depth{job=\"shop\"}"), "3");
+  EXPECT_EQ(Value(prometheus, "up{job=\"shop\"}"), "1");
+  EXPECT_TRUE(prometheus.Query("count_over_time(shop_debug{job=\"shop\"}[1h])").empty());
+  EXPECT_TRUE(prometheus.Query("count_over_time(shop_orders_total{job=\"shop\"}[1h])").empty());
+
+  // scrapeLabelledContainers scrapes the same container with no scrapeConfigs entry, unrenamed.
+  EXPECT_TRUE(e2e::WaitFor(
+      [&] { return Value(prometheus, "shop_orders_total{job=\"labelled\",container=\"" + name + "\"}") == "7"; }, 90s))
+      << prometheus.Query("up").dump();
+
+  // The container goes: discovery drops the target and its series end with stale markers.
+  e2e::Docker({"rm", "-f", name});
+  EXPECT_TRUE(e2e::WaitFor([&] { return !Value(prometheus, "shop_orders_placed_total").has_value(); }, 30s))
+      << prometheus.Query("shop_orders_placed_total").dump();
+  EXPECT_TRUE(agent.Running());
 }
 
 }  // namespace

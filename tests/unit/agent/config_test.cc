@@ -188,10 +188,10 @@ TEST(ParseConfig, ErrorsNameFileLineColumnAndField) {
       {"scrapeConfigs: [{jobName: a}, {jobName: b}, {jobName: a}]",
        "agent.yaml:3:55: scrapeConfigs[2].jobName: duplicate job name \"a\" (also scrapeConfigs[0])"},
       {"scrapeConfigs: [{jobName: containers}]",
-       "agent.yaml:3:26: scrapeConfigs[0].jobName: \"containers\" is the job of scrapeLabelledContainers; choose "
+       "agent.yaml:3:27: scrapeConfigs[0].jobName: \"containers\" is the job of scrapeLabelledContainers; choose "
        "another, or another scrapeLabelledContainers.jobName"},
       {"scrapeConfigs: [{jobName: a, dockerSdConfigs: [{refreshInterval: 0s}]}]",
-       "agent.yaml:3:65: scrapeConfigs[0].dockerSdConfigs[0].refreshInterval: must be positive"},
+       "agent.yaml:3:66: scrapeConfigs[0].dockerSdConfigs[0].refreshInterval: must be positive"},
       {"scrapeConfigs: [{staticConfigs: [{targets: [\"h:1\"]}]}]",
        "agent.yaml:3:17: scrapeConfigs[0].jobName: required field is missing"},
       {"scrapeConfigs: [{jobName: a, scrapeInterval: 5s, scrapeTimeout: 6s}]",
@@ -244,6 +244,7 @@ scrapeConfigs:
     scrapeTimeout: 20s
     metricsPath: /stats/prometheus
     scheme: https
+    fallbackScrapeProtocol: OpenMetricsText1.0.0
     honorLabels: true
     honorTimestamps: false
     sampleLimit: 1000
@@ -295,6 +296,7 @@ scrapeLabelledContainers: {jobName: labelled}
   EXPECT_EQ(a.scrape_timeout, std::chrono::seconds(20));
   EXPECT_EQ(a.metrics_path, "/stats/prometheus");
   EXPECT_EQ(a.scheme, "https");
+  EXPECT_EQ(a.fallback_protocol, ScrapeConfig::Fallback::kOpenMetrics);
   EXPECT_TRUE(a.honor_labels);
   EXPECT_FALSE(a.honor_timestamps);
   EXPECT_EQ(a.sample_limit, 1000u);

@@ -59,7 +59,7 @@ TEST(TextTest, GoValidUtf8ReplacesEachInvalidRunOnce) {
   } cases[] = {
       {"valid", "Hello, \u4e16\u754c", "Hello, \u4e16\u754c"},
       {"one run", "LNV-45N1\xff\xfe", "LNV-45N1\uFFFD"},
-      {"runs apart", "a\xffb\xC0\xAFc\xff", "a\uFFFDb\uFFFDc\uFFFD"},
+      {"runs apart", "a\xff" "b\xC0\xAF" "c\xff", "a\uFFFDb\uFFFDc\uFFFD"},
       {"surrogate bytes", "\xed\xa0\x80", "\uFFFD"},
       {"truncated then valid", "\xe2\x80\u00e9", "\uFFFD\u00e9"},
       {"empty", "", ""},
