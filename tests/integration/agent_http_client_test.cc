@@ -4,6 +4,7 @@
 // how the controller (cpprestsdk) answers: the header in one write and the body in another, after
 // a hop through its thread pool; under CPU load the client often reads in between.
 #include "agent/http_client.h"
+#include "tests/common/gzip.h"
 
 #include <filesystem>
 #include <fstream>
@@ -16,7 +17,6 @@
 
 #include <gtest/gtest.h>
 
-#include <zlib.h>
 
 #include <mutex>
 
@@ -137,25 +137,11 @@ TEST(HttpClient, AnAnswerOverTheLimitIsRefusedAtItsHeader) {
   EXPECT_EQ(response.status().message(), "the answer is larger than 64 MiB");
 }
 
-std::string Gzip(const std::string& text) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, text.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 // A scrape's answer within the request's limits: plain or gzip, the limit on the bytes kept
 // (inflated), refused at a Content-Length over it or as soon as the inflated body passes it.
 TEST(HttpClient, ResponseLimitsBoundTheBodyInflatedOrNot) {
   const std::string text = "# TYPE up gauge\nup 1\n";
-  const std::string bomb = Gzip(std::string(32 << 20, 'a'));
+  const std::string bomb = testsupport::Gzip(std::string(32 << 20, 'a'));
   const struct {
     const char* name;
     std::string head;
@@ -167,11 +153,11 @@ TEST(HttpClient, ResponseLimitsBoundTheBodyInflatedOrNot) {
   } cases[] = {
       {"plain", "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(text.size()) + "\r\n\r\n", text, {1024, true},
        fleet::Code::kOk, text, ""},
-      {"gzip", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(Gzip(text).size()) +
-                   "\r\n\r\n", Gzip(text), {1024, true}, fleet::Code::kOk, text, ""},
+      {"gzip", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(testsupport::Gzip(text).size()) +
+                   "\r\n\r\n", testsupport::Gzip(text), {1024, true}, fleet::Code::kOk, text, ""},
       {"gzip, not accepted: the bytes as sent", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
-                   std::to_string(Gzip(text).size()) + "\r\n\r\n", Gzip(text), {1024, false}, fleet::Code::kOk,
-       Gzip(text), ""},
+                   std::to_string(testsupport::Gzip(text).size()) + "\r\n\r\n", testsupport::Gzip(text), {1024, false}, fleet::Code::kOk,
+       testsupport::Gzip(text), ""},
       {"Content-Length over the limit", "HTTP/1.1 200 OK\r\nContent-Length: 2048\r\n\r\n", std::string(2048, 'x'),
        {1024, true}, fleet::Code::kTooLarge, "", "the answer is larger than 1024 bytes"},
       {"a body without length over the limit", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n",
@@ -179,7 +165,7 @@ TEST(HttpClient, ResponseLimitsBoundTheBodyInflatedOrNot) {
       {"a gzip bomb", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n", bomb,
        {1 << 20, true}, fleet::Code::kTooLarge, "", "the answer is larger than 1 MiB inflated"},
       {"gzip cut short", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n",
-       Gzip(text).substr(0, 12), {1024, true}, fleet::Code::kUnavailable, "", "gzip: the stream ends early"},
+       testsupport::Gzip(text).substr(0, 12), {1024, true}, fleet::Code::kUnavailable, "", "gzip: the stream ends early"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
