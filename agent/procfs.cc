@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <glob.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -84,6 +85,16 @@ std::string TrimSpace(std::string_view s) {
   const size_t first = s.find_first_not_of(" \t\n\r\v\f");
   if (first == std::string_view::npos) return "";
   return std::string(s.substr(first, s.find_last_not_of(" \t\n\r\v\f") + 1 - first));
+}
+
+bool IsRegularFile(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 bool IsUnsupportedAttribute(int error) { return error == ENOENT || error == EOPNOTSUPP || error == EINVAL; }

@@ -26,6 +26,10 @@ std::string ReadTrimmed(const std::string& path, const std::string& fallback = "
 // buffered reader would retry. Returns 0, or the errno of the open or read (the callers skip
 // ENOENT, EOPNOTSUPP or EINVAL as node_exporter does).
 int SysReadFile(const std::string& path, std::string* out);
+// Whether path is a regular file itself (lstat: a symlink is not, as Go's DirEntry.Type() sees a
+// directory entry), and whether it is a directory once links are followed (stat, as os.Stat).
+bool IsRegularFile(const std::string& path);
+bool IsDirectory(const std::string& path);
 // Whether SysReadFile's error means the driver does not offer the attribute (procfs skips those:
 // ENOENT, EOPNOTSUPP, EINVAL) rather than a failure.
 bool IsUnsupportedAttribute(int error);

@@ -9,7 +9,6 @@
 // UUID; where that fails (no permission, not mounted here) it serves exactly what this collector
 // serves. The agent does not make those ioctls yet: no test host here has a Btrfs mount to prove
 // them on, and untested ioctl struct layouts are not shipped.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,8 +89,7 @@ fleet::Status CollectFilesystem(const std::string& dir, FamiliesByName* out) {
       return fleet::Status::Unavailable("reading " + group + ": " + std::strerror(errno));
     }
     for (const std::string& mode : ListDir(group)) {
-      struct stat st;
-      if (::stat((group + "/" + mode).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+      if (!IsDirectory(group + "/" + mode)) continue;
       layouts.push_back({type, mode, r.Value(mode + "/used_bytes"), r.Value(mode + "/total_bytes")});
     }
     if (!r.status().ok()) return r.status();

@@ -2,7 +2,6 @@
 // node_exporter 1.5's fibrechannel collector reads them through procfs' sysfs.FibreChannelClass:
 // node_fibrechannel_info with the port's attributes, and the statistics/ counters, leaving out a
 // counter the HBA firmware does not implement (it reads all ones).
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -88,8 +87,7 @@ class FibreChannelCollector : public Collector {
         return fleet::Status::Unavailable("reading " + stats + ": " + std::strerror(errno));
       }
       for (const std::string& file : ListDir(stats)) {
-        struct stat st;
-        if (file == "reset_statistics" || ::lstat((stats + file).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (file == "reset_statistics" || !IsRegularFile(stats + file)) continue;
         std::string text;
         if (const int error = SysReadFile(stats + file, &text); error != 0) {
           if (IsUnsupportedAttribute(error)) continue;  // write-only files

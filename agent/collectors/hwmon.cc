@@ -9,7 +9,6 @@
 // hwmonN numbering follows module load order, so it changes across boots), else the name file,
 // else hwmonN. Each value file is read with SysReadFile (one read(2)), as node_exporter reads it.
 #include <re2/re2.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -96,11 +95,6 @@ void ReadSensorFiles(const std::string& dir, SensorData* data) {
       (*data)[file->type + std::to_string(file->number)][file->property] = std::move(*value);
     }
   }
-}
-
-bool IsDirectory(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 // The last element of a path, and the one before it.

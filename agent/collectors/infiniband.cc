@@ -4,7 +4,6 @@
 // state and physical state ids, its rate in bytes per second, and each counter the port has in
 // counters/ and counters_ext/ (data counters count 4-byte words: times 4 for bytes). A counter
 // a port does not have, or that reads "N/A (no PMA)", is left out.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -82,11 +81,6 @@ std::optional<uint64_t> Rate(const std::string& text) {
   double gbits = 0;
   if (!ParseDouble(TrimSpace(std::string_view(text).substr(0, space)), &gbits)) return std::nullopt;
   return uint64_t(double(float(gbits)) * 125000000);
-}
-
-bool IsRegularFile(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 class InfiniBandCollector : public Collector {

@@ -4,7 +4,6 @@
 // temperatures in tenths of a degree become degrees; text attributes go on
 // node_power_supply_info. An attribute the driver cannot report (ENOENT, EOPNOTSUPP, EINVAL) is
 // left out; one that is not a number fails the scrape, as procfs fails the whole class.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -84,11 +83,6 @@ constexpr Numeric kNumeric[] = {
 constexpr const char* kInfo[] = {"capacity_level", "charge_type", "health",     "manufacturer",
                                  "model_name",     "serial_number", "status",  "technology",
                                  "type",           "usb_type",      "scope"};
-
-bool IsRegularFile(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 class PowerSupplyClassCollector : public Collector {
  public:
