@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/container/container_collector.h"
+#include "agent/container/machine_collector.h"
 #include "agent/discovery/job_discovery.h"
 
 namespace agent {
@@ -11,12 +12,16 @@ fleet::Result<std::vector<NamedCollector>> BuildCollectors(const AgentConfig& co
   const CollectorOptions options = OptionsFromConfig(config);
   auto collectors = BuildHostCollectors(config.collectors, options);
   if (!collectors.ok() || !config.collectors.container_enabled) return collectors;
-  auto cgroups = DetectCgroups(options.paths.Sys("fs/cgroup"));
+  auto cgroups = DetectCgroups(options.paths.Sys("fs/cgroup"), options.paths.procfs);
   spdlog::debug("container collector: cgroup v{}", cgroups->version());
+  ContainerCollectorOptions container;
+  container.paths = options.paths;
+  container.docker_labels = config.collectors.container_docker_labels;
+  container.system_cgroups = config.collectors.container_system_cgroups;
+  container.fs_usage_period = config.collectors.container_fs_usage_interval;
   collectors->push_back({"container", NewContainerCollector(NewDockerLister(config.docker.socket),
-                                                            std::move(cgroups),
-                                                            {options.paths,
-                                                             config.collectors.container_docker_labels})});
+                                                            std::move(cgroups), container)});
+  collectors->push_back({"machine", NewMachineCollector({options.paths})});
   return collectors;
 }
 

@@ -322,6 +322,9 @@ class Decoder {
     Strings(collectors, "disabled", &c->collectors.disabled);
     Bool(collectors["container"], "enabled", &c->collectors.container_enabled);
     Bool(collectors["container"], "dockerLabels", &c->collectors.container_docker_labels);
+    Bool(collectors["container"], "systemCgroups", &c->collectors.container_system_cgroups);
+    Duration(collectors["container"], "collectors.container", "fsUsageInterval",
+             &c->collectors.container_fs_usage_interval);
     RelabelRules(root, "", "metricRelabelConfigs", &c->metric_relabel);
 
     String(root["paths"], "procfs", &c->paths.procfs);

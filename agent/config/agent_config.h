@@ -34,6 +34,8 @@ struct CollectorsConfig {
   std::vector<std::string> disabled;
   bool container_enabled = true;
   bool container_docker_labels = true;
+  bool container_system_cgroups = true;
+  std::chrono::milliseconds container_fs_usage_interval{std::chrono::minutes(1)};
   bool operator==(const CollectorsConfig&) const = default;
 };
 

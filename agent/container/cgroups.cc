@@ -8,9 +8,9 @@
 
 namespace agent {
 
-std::unique_ptr<Cgroups> DetectCgroups(const std::string& root) {
+std::unique_ptr<Cgroups> DetectCgroups(const std::string& root, const std::string& procfs) {
   struct stat st {};
-  if (::stat((root + "/cgroup.controllers").c_str(), &st) == 0) return NewCgroupsV2(root);
+  if (::stat((root + "/cgroup.controllers").c_str(), &st) == 0) return NewCgroupsV2(root, procfs);
   return NewCgroupsV1(root);
 }
 
@@ -38,15 +38,16 @@ bool KeyValues::Has(std::string_view key) const {
   return std::any_of(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == key; });
 }
 
-uint64_t CountLines(OpenFiles& files, const std::string& path, int* first) {
+std::vector<int> ReadPids(OpenFiles& files, const std::string& path) {
+  std::vector<int> pids;
   auto text = files.Read(path);
-  if (!text.ok()) return 0;
-  auto lines = Lines(*text);
-  if (first) {
+  if (!text.ok()) return pids;
+  for (std::string_view line : Lines(*text)) {
     uint64_t pid = 0;
-    *first = !lines.empty() && ParseU64(lines[0], &pid) ? static_cast<int>(pid) : 0;
+    // Linux's pid_max is at most 2^22.
+    if (ParseU64(line, &pid) && pid > 0 && pid <= (1u << 22)) pids.push_back(static_cast<int>(pid));
   }
-  return lines.size();
+  return pids;
 }
 
 double DirMtime(const std::string& path) {
@@ -60,20 +61,39 @@ bool IsDir(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+namespace {
+// "docker-<id>.scope", the systemd driver's name for a container's cgroup.
+bool IsDockerScope(const std::string& unit) {
+  const std::string prefix = "docker-", suffix = ".scope";
+  return unit.size() > prefix.size() + suffix.size() && unit.rfind(prefix, 0) == 0 &&
+         unit.compare(unit.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+}  // namespace
+
 std::set<std::string> DockerIdsUnder(const std::string& hierarchy) {
   constexpr size_t kIdLength = 64;
   std::set<std::string> ids;
   for (const std::string& e : ListDir(hierarchy + "/docker")) {
     if (e.size() == kIdLength) ids.insert(e);
   }
-  const std::string prefix = "docker-", suffix = ".scope";
+  constexpr size_t kScopeLength = std::string_view("docker-.scope").size() + kIdLength;
   for (const std::string& e : ListDir(hierarchy + "/system.slice")) {
-    if (e.size() == prefix.size() + kIdLength + suffix.size() && e.rfind(prefix, 0) == 0 &&
-        e.compare(e.size() - suffix.size(), suffix.size(), suffix) == 0) {
-      ids.insert(e.substr(prefix.size(), kIdLength));
-    }
+    if (e.size() == kScopeLength && IsDockerScope(e)) ids.insert(e.substr(7, kIdLength));
   }
   return ids;
+}
+
+std::vector<std::string> SystemCgroupsUnder(const std::string& hierarchy) {
+  std::vector<std::string> out;
+  if (IsDir(hierarchy)) out.push_back("/");
+  if (!IsDir(hierarchy + "/system.slice")) return out;
+  out.push_back("/system.slice");
+  for (const std::string& unit : ListDir(hierarchy + "/system.slice")) {
+    if (!IsDockerScope(unit) && IsDir(hierarchy + "/system.slice/" + unit)) {
+      out.push_back("/system.slice/" + unit);
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> DockerCgroupCandidates(const std::string& id) {

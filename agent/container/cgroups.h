@@ -34,6 +34,8 @@ struct CgroupStats {
   uint64_t memory_swap = 0;
   uint64_t memory_failcnt = 0;
   uint64_t oom_events = 0;
+  uint64_t pgfault = 0;     // memory.stat's page fault counters (container_memory_failures_total)
+  uint64_t pgmajfault = 0;
 
   struct Io {
     uint64_t read_bytes = 0;
@@ -41,9 +43,8 @@ struct CgroupStats {
   };
   std::map<std::string, Io> io;  // by "major:minor"
 
-  uint64_t processes = 0;
-  uint64_t threads = 0;
-  int first_pid = 0;  // a process in the container (for its network namespace); 0 if none
+  std::vector<int> pids;  // cgroup.procs: the processes (the first one's netns is the container's)
+  std::vector<int> tids;  // tasks (v1) / cgroup.threads (v2): every thread
 };
 
 // What changes only when the container is updated (`docker update`) or recreated, so the
@@ -71,13 +72,17 @@ class Cgroups {
   virtual std::set<std::string> DockerIds() const = 0;
   // Releases what is kept open for a cgroup that is gone (or about to be).
   virtual void Forget(const std::string& cgroup) const = 0;
+  // The cgroups cAdvisor exports besides containers' own: the root ("/"), "/system.slice" and
+  // each systemd unit under it that is not a Docker container, those that exist on this host.
+  virtual std::vector<std::string> SystemCgroups() const = 0;
 };
 
 // root is the cgroup filesystem mount (normally /sys/fs/cgroup). v2 when it is the unified
-// hierarchy itself (cgroup.controllers at the root), v1 otherwise.
-std::unique_ptr<Cgroups> DetectCgroups(const std::string& root);
+// hierarchy itself (cgroup.controllers at the root), v1 otherwise. procfs is where v2 reads the
+// root cgroup's memory, which the unified hierarchy does not account (/proc/meminfo, as runc).
+std::unique_ptr<Cgroups> DetectCgroups(const std::string& root, const std::string& procfs = "/proc");
 std::unique_ptr<Cgroups> NewCgroupsV1(const std::string& root);
-std::unique_ptr<Cgroups> NewCgroupsV2(const std::string& root);
+std::unique_ptr<Cgroups> NewCgroupsV2(const std::string& root, const std::string& procfs);
 
 // Shared by both versions: a file of "key value" lines (memory.stat, cpu.stat, memory.events),
 // read once and looked up by key. The keys are views into the text, not strings of their own:
@@ -95,13 +100,15 @@ class KeyValues {
   std::string text_;
   std::vector<std::pair<std::string_view, uint64_t>> entries_;
 };
-// Number of lines in cgroup.procs / tasks / cgroup.threads, and the first pid listed.
-uint64_t CountLines(OpenFiles& files, const std::string& path, int* first = nullptr);
+// The pids listed in cgroup.procs / tasks / cgroup.threads, in file order.
+std::vector<int> ReadPids(OpenFiles& files, const std::string& path);
 // Creation time as cAdvisor takes it: the cgroup directory's modification time.
 double DirMtime(const std::string& path);
 bool IsDir(const std::string& path);
 // Container ids under <hierarchy>/docker/<id> and <hierarchy>/system.slice/docker-<id>.scope.
 std::set<std::string> DockerIdsUnder(const std::string& hierarchy);
+// SystemCgroups for a hierarchy: "/", and "/system.slice" with its units but Docker's scopes.
+std::vector<std::string> SystemCgroupsUnder(const std::string& hierarchy);
 // Docker's cgroup paths for a container id, for either driver.
 std::vector<std::string> DockerCgroupCandidates(const std::string& container_id);
 

@@ -21,10 +21,14 @@ class CgroupsV1 : public Cgroups {
 
   void Forget(const std::string& cgroup) const override { files_.ForgetContaining(cgroup + "/"); }
 
+  std::vector<std::string> SystemCgroups() const override {
+    return SystemCgroupsUnder(root_ + "/memory");
+  }
+
   fleet::Result<CgroupStats> Read(const std::string& cgroup) const override {
-    const std::string cpu = root_ + "/cpu" + cgroup;
-    const std::string cpuacct = root_ + "/cpuacct" + cgroup;
-    const std::string memory = root_ + "/memory" + cgroup;
+    const std::string cpu = At("cpu", cgroup);
+    const std::string cpuacct = At("cpuacct", cgroup);
+    const std::string memory = At("memory", cgroup);
     CgroupStats s;
 
     uint64_t usage_ns = 0;
@@ -52,6 +56,8 @@ class CgroupsV1 : public Cgroups {
     auto mem = KeyValues(files_, memory + "/memory.stat");
     s.memory_rss = mem["total_rss"];
     s.memory_cache = mem["total_cache"];
+    s.pgfault = mem["pgfault"];  // the cgroup's own, for both scopes, as cAdvisor reads them
+    s.pgmajfault = mem["pgmajfault"];
     const uint64_t inactive_file = mem["total_inactive_file"];
     s.memory_working_set = s.memory_usage > inactive_file ? s.memory_usage - inactive_file : 0;
     // With swap accounting, memsw counts memory + swap; cAdvisor reports the difference.
@@ -63,7 +69,7 @@ class CgroupsV1 : public Cgroups {
     // oom_kill in memory.oom_control (kernel 4.13+) counts the container's OOM kills.
     s.oom_events = KeyValues(files_, memory + "/memory.oom_control")["oom_kill"];
 
-    auto io = files_.Read(root_ + "/blkio" + cgroup + "/blkio.throttle.io_service_bytes");
+    auto io = files_.Read(At("blkio", cgroup) + "/blkio.throttle.io_service_bytes");
     if (io.ok()) {
       for (std::string_view line : Lines(*io)) {
         auto f = Fields(line);  // "254:0 Read 4096"
@@ -74,14 +80,14 @@ class CgroupsV1 : public Cgroups {
       }
     }
 
-    s.processes = CountLines(files_, memory + "/cgroup.procs", &s.first_pid);
-    s.threads = CountLines(files_, memory + "/tasks");
+    s.pids = ReadPids(files_, memory + "/cgroup.procs");
+    s.tids = ReadPids(files_, memory + "/tasks");
     return s;
   }
 
   CgroupSpec ReadSpec(const std::string& cgroup) const override {
-    const std::string cpu = root_ + "/cpu" + cgroup;
-    const std::string memory = root_ + "/memory" + cgroup;
+    const std::string cpu = At("cpu", cgroup);
+    const std::string memory = At("memory", cgroup);
     CgroupSpec spec;
     const std::string quota = ReadTrimmed(cpu + "/cpu.cfs_quota_us", "-1");
     double v = 0;
@@ -94,6 +100,11 @@ class CgroupsV1 : public Cgroups {
   }
 
  private:
+  // The cgroup's directory in one controller's hierarchy ("/" is the hierarchy itself).
+  std::string At(const char* controller, const std::string& cgroup) const {
+    return root_ + "/" + controller + (cgroup == "/" ? "" : cgroup);
+  }
+
   std::string root_;
   mutable OpenFiles files_;
 };

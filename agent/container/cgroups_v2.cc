@@ -9,7 +9,8 @@ namespace {
 
 class CgroupsV2 : public Cgroups {
  public:
-  explicit CgroupsV2(std::string root) : root_(std::move(root)) {}
+  CgroupsV2(std::string root, std::string procfs)
+      : root_(std::move(root)), procfs_(std::move(procfs)) {}
   int version() const override { return 2; }
 
   fleet::Result<std::string> Find(const std::string& id) const override {
@@ -23,8 +24,10 @@ class CgroupsV2 : public Cgroups {
 
   void Forget(const std::string& cgroup) const override { files_.ForgetContaining(cgroup + "/"); }
 
+  std::vector<std::string> SystemCgroups() const override { return SystemCgroupsUnder(root_); }
+
   fleet::Result<CgroupStats> Read(const std::string& cgroup) const override {
-    const std::string dir = root_ + cgroup;
+    const std::string dir = At(cgroup);
     auto cpu = KeyValues(files_, dir + "/cpu.stat");
     if (!cpu.Has("usage_usec")) {
       Forget(cgroup);  // gone, or recreated by a restart: reopen next time (see cgroups_v1.cc)
@@ -38,15 +41,19 @@ class CgroupsV2 : public Cgroups {
     s.cfs_throttled_periods = cpu["nr_throttled"];
     s.cfs_throttled_seconds = static_cast<double>(cpu["throttled_usec"]) / 1e6;
 
-    ParseU64(files_.Trimmed(dir + "/memory.current"), &s.memory_usage);
+    if (!ParseU64(files_.Trimmed(dir + "/memory.current"), &s.memory_usage) && cgroup == "/") {
+      RootMemoryFromMeminfo(&s);
+    }
     uint64_t peak = 0;
     if (ParseU64(files_.Trimmed(dir + "/memory.peak"), &peak)) s.memory_max_usage = peak;
     auto mem = KeyValues(files_, dir + "/memory.stat");
     s.memory_rss = mem["anon"];
     s.memory_cache = mem["file"];
+    s.pgfault = mem["pgfault"];
+    s.pgmajfault = mem["pgmajfault"];
     const uint64_t inactive_file = mem["inactive_file"];
     s.memory_working_set = s.memory_usage > inactive_file ? s.memory_usage - inactive_file : 0;
-    ParseU64(files_.Trimmed(dir + "/memory.swap.current"), &s.memory_swap);
+    if (cgroup != "/") ParseU64(files_.Trimmed(dir + "/memory.swap.current"), &s.memory_swap);
     auto events = KeyValues(files_, dir + "/memory.events");
     s.memory_failcnt = events["max"];
     s.oom_events = events["oom_kill"];
@@ -64,13 +71,13 @@ class CgroupsV2 : public Cgroups {
       }
     }
 
-    s.processes = CountLines(files_, dir + "/cgroup.procs", &s.first_pid);
-    s.threads = CountLines(files_, dir + "/cgroup.threads");
+    s.pids = ReadPids(files_, dir + "/cgroup.procs");
+    s.tids = ReadPids(files_, dir + "/cgroup.threads");
     return s;
   }
 
   CgroupSpec ReadSpec(const std::string& cgroup) const override {
-    const std::string dir = root_ + cgroup;
+    const std::string dir = At(cgroup);
     CgroupSpec spec;
     const std::string cpu_max = ReadTrimmed(dir + "/cpu.max", "max 100000");  // "<quota|max> <period>"
     auto max = Fields(cpu_max);
@@ -94,14 +101,37 @@ class CgroupsV2 : public Cgroups {
   }
 
  private:
+  // The root cgroup has no memory.current: its usage is the machine's, MemTotal - MemFree, and
+  // its swap SwapTotal - SwapFree, as runc's rootStatsFromMeminfo (which cAdvisor uses).
+  void RootMemoryFromMeminfo(CgroupStats* s) const {
+    auto meminfo = files_.Read(procfs_ + "/meminfo");
+    if (!meminfo.ok()) return;
+    uint64_t total = 0, free = 0, swap_total = 0, swap_free = 0;
+    for (std::string_view line : Lines(*meminfo)) {
+      auto f = Fields(line);  // "MemTotal:  16384 kB"
+      if (f.size() < 2) continue;
+      uint64_t kib = 0;
+      if (!ParseU64(f[1], &kib)) continue;
+      if (f[0] == "MemTotal:") total = kib;
+      if (f[0] == "MemFree:") free = kib;
+      if (f[0] == "SwapTotal:") swap_total = kib;
+      if (f[0] == "SwapFree:") swap_free = kib;
+    }
+    s->memory_usage = total > free ? (total - free) * 1024 : 0;
+    s->memory_swap = swap_total > swap_free ? (swap_total - swap_free) * 1024 : 0;
+  }
+
+  std::string At(const std::string& cgroup) const { return cgroup == "/" ? root_ : root_ + cgroup; }
+
   std::string root_;
+  std::string procfs_;
   mutable OpenFiles files_;
 };
 
 }  // namespace
 
-std::unique_ptr<Cgroups> NewCgroupsV2(const std::string& root) {
-  return std::make_unique<CgroupsV2>(root);
+std::unique_ptr<Cgroups> NewCgroupsV2(const std::string& root, const std::string& procfs) {
+  return std::make_unique<CgroupsV2>(root, procfs);
 }
 
 }  // namespace agent

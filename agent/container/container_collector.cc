@@ -5,6 +5,10 @@
 #include <map>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
+#include "agent/container/fs_usage.h"
+#include "agent/container/process_stats.h"
 #include "agent/procfs.h"
 
 namespace agent {
@@ -20,7 +24,8 @@ enum Metric {
   kSpecMemLimit, kSpecCpuQuota, kSpecCpuPeriod, kSpecCpuShares,
   kNetRxBytes, kNetRxPackets, kNetRxErrors, kNetRxDropped,
   kNetTxBytes, kNetTxPackets, kNetTxErrors, kNetTxDropped,
-  kFsReads, kFsWrites, kProcesses, kThreads, kLastSeen, kStartTime, kMetricCount
+  kFsReads, kFsWrites, kProcesses, kThreads, kLastSeen, kStartTime,
+  kMemFailures, kFileDescriptors, kSockets, kTasksState, kFsUsage, kFsLimit, kMetricCount
 };
 
 struct MetricDef {
@@ -63,6 +68,12 @@ const MetricDef kMetrics[kMetricCount] = {
     {"container_threads", "Number of threads running inside the container", Type::kGauge},
     {"container_last_seen", "Last time a container was seen by the exporter", Type::kGauge},
     {"container_start_time_seconds", "Start time of the container since unix epoch in seconds.", Type::kGauge},
+    {"container_memory_failures_total", "Cumulative count of memory allocation failures.", Type::kCounter},
+    {"container_file_descriptors", "Number of open file descriptors for the container.", Type::kGauge},
+    {"container_sockets", "Number of open sockets for the container.", Type::kGauge},
+    {"container_tasks_state", "Number of tasks in given state", Type::kGauge},
+    {"container_fs_usage_bytes", "Number of bytes that are consumed by the container on this filesystem.", Type::kGauge},
+    {"container_fs_limit_bytes", "Number of bytes that can be consumed by the container on this filesystem.", Type::kGauge},
 };
 
 // /proc/<pid>/net/dev columns used: rx bytes, packets, errs, drop (1-4); tx the same (9-12).
@@ -75,10 +86,15 @@ class ContainerCollector : public Collector {
  public:
   ContainerCollector(std::unique_ptr<ContainerLister> lister, std::unique_ptr<Cgroups> cgroups,
                      ContainerCollectorOptions options)
-      : lister_(std::move(lister)), cgroups_(std::move(cgroups)), options_(std::move(options)) {}
+      : lister_(std::move(lister)), cgroups_(std::move(cgroups)), options_(std::move(options)) {
+    if (options_.fs_usage_period.count() > 0) {
+      fs_usage_ = std::make_unique<FsUsageTracker>(options_.fs_usage_period,
+                                                   options_.paths.Proc("self/mountinfo"));
+    }
+  }
 
   fleet::Status Collect(std::vector<Family>* out) override {
-    FLEET_RETURN_IF_ERROR(RefreshContainers());
+    const fleet::Status listed = RefreshContainers();
     std::vector<Family> families;
     for (const MetricDef& m : kMetrics) families.push_back({m.name, m.help, m.type, {}});
     const double now =
@@ -91,59 +107,108 @@ class ContainerCollector : public Collector {
         Unlearn(c.id);  // stopped, or restarted into a new cgroup: learn it afresh
         continue;
       }
-      const CgroupStats& s = *stats;
-      const CgroupSpec& spec = known->spec;
-      const Labels& base = known->labels;
-      // base is sorted by name; the one extra label (cpu, interface, device) goes in its place.
-      auto add = [&](Metric m, double v, Labels extra = {}) {
-        Labels labels;
-        labels.reserve(base.size() + extra.size());
-        labels = base;
-        for (fleet::metrics::Label& l : extra) {
-          auto at = std::lower_bound(labels.begin(), labels.end(), l.name,
-                                     [](const auto& a, const std::string& n) { return a.name < n; });
-          labels.insert(at, std::move(l));
-        }
-        families[m].samples.push_back({"", std::move(labels), v});
-      };
-      add(kCpuUsage, s.cpu_usage_seconds, {{"cpu", "total"}});
-      add(kCpuUser, s.cpu_user_seconds);
-      add(kCpuSystem, s.cpu_system_seconds);
-      add(kCfsPeriods, double(s.cfs_periods));
-      add(kCfsThrottledPeriods, double(s.cfs_throttled_periods));
-      add(kCfsThrottledSeconds, s.cfs_throttled_seconds);
-      add(kMemUsage, double(s.memory_usage));
-      add(kMemWorkingSet, double(s.memory_working_set));
-      add(kMemRss, double(s.memory_rss));
-      add(kMemCache, double(s.memory_cache));
-      add(kMemSwap, double(s.memory_swap));
-      add(kMemFailcnt, double(s.memory_failcnt));
-      if (s.memory_max_usage) add(kMemMaxUsage, double(*s.memory_max_usage));
-      add(kOom, double(s.oom_events));
-      add(kSpecMemLimit, spec.memory_limit);
-      if (spec.cpu_quota) add(kSpecCpuQuota, *spec.cpu_quota);
-      add(kSpecCpuPeriod, spec.cpu_period);
-      add(kSpecCpuShares, spec.cpu_shares);
-      for (const NetCounters& n : Network(*known, s.first_pid)) {
-        for (int i = 0; i < 8; ++i) {
-          add(static_cast<Metric>(kNetRxBytes + i), n.v[i], {{"interface", n.interface}});
-        }
-      }
-      for (const auto& [dev, io] : s.io) {
-        const std::string& device = DeviceName(dev);
-        add(kFsReads, double(io.read_bytes), {{"device", device}});
-        add(kFsWrites, double(io.write_bytes), {{"device", device}});
-      }
-      add(kProcesses, double(s.processes));
-      add(kThreads, double(s.threads));
-      add(kLastSeen, now);
-      add(kStartTime, spec.creation_time);
+      Emit(*known, *stats, Network(*known, stats->pids.empty() ? 0 : stats->pids.front()),
+           fs_usage_ ? fs_usage_->Usage(c.id) : std::vector<FsUsage>{}, now, &families);
+    }
+    for (auto& [cgroup, known] : system_cgroups_) {
+      auto stats = cgroups_->Read(cgroup);
+      if (!stats.ok()) continue;  // a unit stopped since the listing
+      // Only the root has interfaces of its own (the host's); a unit shares the host's.
+      const bool root = cgroup == "/";
+      Emit(known, *stats,
+           root ? Network(known, stats->pids.empty() ? 0 : stats->pids.front())
+                : std::vector<NetCounters>{},
+           root && fs_usage_ ? fs_usage_->Usage("/") : std::vector<FsUsage>{}, now, &families);
     }
     for (Family& f : families) out->push_back(std::move(f));
-    return fleet::Status::Ok();
+    return listed;
   }
 
  private:
+  struct Known;
+
+  // One cgroup's samples. base labels are sorted by name; the one extra label (cpu, interface,
+  // device, state...) goes in its place.
+  void Emit(const Known& known, const CgroupStats& s, const std::vector<NetCounters>& network,
+            const std::vector<FsUsage>& filesystems, double now, std::vector<Family>* families) {
+    const CgroupSpec& spec = known.spec;
+    auto add = [&](Metric m, double v, Labels extra = {}) {
+      Labels labels;
+      labels.reserve(known.labels.size() + extra.size());
+      labels = known.labels;
+      for (fleet::metrics::Label& l : extra) {
+        auto at = std::lower_bound(labels.begin(), labels.end(), l.name,
+                                   [](const auto& a, const std::string& n) { return a.name < n; });
+        labels.insert(at, std::move(l));
+      }
+      (*families)[m].samples.push_back({"", std::move(labels), v});
+    };
+    add(kCpuUsage, s.cpu_usage_seconds, {{"cpu", "total"}});
+    add(kCpuUser, s.cpu_user_seconds);
+    add(kCpuSystem, s.cpu_system_seconds);
+    add(kCfsPeriods, double(s.cfs_periods));
+    add(kCfsThrottledPeriods, double(s.cfs_throttled_periods));
+    add(kCfsThrottledSeconds, s.cfs_throttled_seconds);
+    add(kMemUsage, double(s.memory_usage));
+    add(kMemWorkingSet, double(s.memory_working_set));
+    add(kMemRss, double(s.memory_rss));
+    add(kMemCache, double(s.memory_cache));
+    add(kMemSwap, double(s.memory_swap));
+    add(kMemFailcnt, double(s.memory_failcnt));
+    if (s.memory_max_usage) add(kMemMaxUsage, double(*s.memory_max_usage));
+    add(kOom, double(s.oom_events));
+    // cAdvisor reads both scopes from the cgroup's own pgfault/pgmajfault.
+    for (const char* scope : {"container", "hierarchy"}) {
+      add(kMemFailures, double(s.pgfault), {{"failure_type", "pgfault"}, {"scope", scope}});
+      add(kMemFailures, double(s.pgmajfault), {{"failure_type", "pgmajfault"}, {"scope", scope}});
+    }
+    add(kSpecMemLimit, spec.memory_limit);
+    if (spec.cpu_quota) add(kSpecCpuQuota, *spec.cpu_quota);
+    add(kSpecCpuPeriod, spec.cpu_period);
+    add(kSpecCpuShares, spec.cpu_shares);
+    for (const NetCounters& n : network) {
+      for (int i = 0; i < 8; ++i) {
+        add(static_cast<Metric>(kNetRxBytes + i), n.v[i], {{"interface", n.interface}});
+      }
+    }
+    for (const auto& [dev, io] : s.io) {
+      const std::string& device = DeviceName(dev);
+      add(kFsReads, double(io.read_bytes), {{"device", device}});
+      add(kFsWrites, double(io.write_bytes), {{"device", device}});
+    }
+    for (const FsUsage& fs : filesystems) {
+      add(kFsUsage, double(fs.usage_bytes), {{"device", fs.device}});
+      add(kFsLimit, double(fs.limit_bytes), {{"device", fs.device}});
+    }
+    const ProcessStats p = ReadProcessStats(options_.paths.procfs, s.pids, s.tids);
+    add(kProcesses, double(s.pids.size()));
+    add(kThreads, double(s.tids.size()));
+    add(kFileDescriptors, double(p.file_descriptors));
+    add(kSockets, double(p.sockets));
+    add(kTasksState, double(p.sleeping), {{"state", "sleeping"}});
+    add(kTasksState, double(p.running), {{"state", "running"}});
+    add(kTasksState, double(p.stopped), {{"state", "stopped"}});
+    add(kTasksState, double(p.uninterruptible), {{"state", "uninterruptible"}});
+    add(kTasksState, 0, {{"state", "iowaiting"}});
+    add(kLastSeen, now);
+    add(kStartTime, spec.creation_time);
+  }
+
+  // The root and systemd cgroups (cAdvisor's raw containers), listed with the containers: when
+  // they change and at least every relist_interval.
+  void RefreshSystemCgroups() {
+    std::map<std::string, Known> listed;
+    for (const std::string& cgroup : cgroups_->SystemCgroups()) {
+      auto it = system_cgroups_.find(cgroup);
+      if (it != system_cgroups_.end() && it->second.net_pid > 0) {
+        net_files_.ForgetContaining(NetDevPath(it->second.net_pid));
+      }
+      listed.emplace(cgroup, Known{cgroup, cgroups_->ReadSpec(cgroup), {{"id", cgroup}}});
+    }
+    system_cgroups_ = std::move(listed);
+    if (fs_usage_ && system_cgroups_.count("/")) fs_usage_->Track("/", {});
+  }
+
   // Asks the lister when the set of container cgroups differs from the containers it last
   // returned, and every relist_interval (for renames): most scrapes cost no Docker API call.
   fleet::Status RefreshContainers() {
@@ -152,14 +217,26 @@ class ContainerCollector : public Collector {
     if (listed_ && ids == listed_ids_ && asked_at - listed_at_ < options_.relist_interval) {
       return fleet::Status::Ok();
     }
+    if (options_.system_cgroups) RefreshSystemCgroups();
     auto running = lister_->Running();
-    if (!running.ok()) return running.status();
+    if (!running.ok()) {
+      containers_.clear();  // the root and system cgroups are still served
+      known_.clear();
+      listed_ = false;
+      return running.status();
+    }
     containers_ = std::move(*running);
     std::set<std::string> now;
     for (const ContainerInfo& c : containers_) now.insert(c.id);
     for (const std::string& gone : listed_ids_) {
       if (now.count(gone)) continue;
+      storage_tracked_.erase(gone);
       for (const std::string& cgroup : DockerCgroupCandidates(gone)) cgroups_->Forget(cgroup);
+    }
+    if (fs_usage_) {
+      std::vector<std::string> keep(now.begin(), now.end());
+      keep.push_back("/");
+      fs_usage_->Retain(keep);
     }
     listed_ids_ = std::move(now);
     listed_ = true;
@@ -169,7 +246,7 @@ class ContainerCollector : public Collector {
     return fleet::Status::Ok();
   }
 
-  // What the collector keeps of a running container between scrapes.
+  // What the collector keeps of a running container (or system cgroup) between scrapes.
   struct Known {
     std::string cgroup;
     CgroupSpec spec;
@@ -185,7 +262,25 @@ class ContainerCollector : public Collector {
     auto cgroup = cgroups_->Find(c.id);
     if (!cgroup.ok()) return nullptr;
     Known known{*cgroup, cgroups_->ReadSpec(*cgroup), BaseLabels(c, *cgroup)};
+    if (fs_usage_) TrackStorage(c.id);
     return &known_.emplace(c.id, std::move(known)).first->second;
+  }
+
+  // Asks Docker once per container where its storage is (an inspect) and hands the dirs to the
+  // tracker, which keeps them until the container is no longer listed.
+  void TrackStorage(const std::string& id) {
+    if (storage_tracked_.count(id)) return;
+    auto dirs = lister_->StorageDirs(id);
+    if (!dirs.ok()) {
+      spdlog::debug("container {}: no filesystem usage: {}", id, dirs.status().ToString());
+      storage_tracked_.insert(id);  // not asked again while it runs
+      return;
+    }
+    if (options_.paths.rootfs != "/") {
+      for (std::string& dir : *dirs) dir = options_.paths.rootfs + dir;
+    }
+    fs_usage_->Track(id, std::move(*dirs));
+    storage_tracked_.insert(id);
   }
 
   void Unlearn(const std::string& id) {
@@ -262,6 +357,9 @@ class ContainerCollector : public Collector {
   std::map<std::string, Known> known_;               // container id -> what is known of it
   OpenFiles net_files_;                              // /proc/<pid>/net/dev of each container
   std::map<std::string, std::string> device_names_;  // "major:minor" -> "/dev/name"
+  std::map<std::string, Known> system_cgroups_;      // cgroup path -> what is known of it
+  std::unique_ptr<FsUsageTracker> fs_usage_;         // null when not measured
+  std::set<std::string> storage_tracked_;            // container ids handed to fs_usage_
 };
 
 }  // namespace

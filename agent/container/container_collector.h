@@ -19,6 +19,11 @@ struct ContainerCollectorOptions {
   // Docker is asked for the running containers when the set of container cgroups changes, and
   // at least this often: a `docker rename` changes no cgroup.
   std::chrono::seconds relist_interval{60};
+  // Also serve the root cgroup (id="/") and the systemd units' (/system.slice/...), as cAdvisor
+  // does by default.
+  bool system_cgroups = true;
+  // How often container_fs_usage_bytes is measured off the scrape path (cAdvisor: 1m); 0 = never.
+  std::chrono::milliseconds fs_usage_period{std::chrono::minutes(1)};
   std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now;
 };
 

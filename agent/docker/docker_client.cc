@@ -294,6 +294,13 @@ fleet::Result<ContainerDetails> DockerClient::Inspect(const std::string& id) con
     d.pid = state.value("Pid", 0);
     d.started_at_ns = TimeNs(state, "StartedAt");
     d.finished_at_ns = TimeNs(state, "FinishedAt");
+    const json& driver = j.contains("GraphDriver") ? j["GraphDriver"] : json();
+    if (driver.is_object() && driver.contains("Data") && driver["Data"].is_object()) {
+      d.upper_dir = driver["Data"].value("UpperDir", "");
+    }
+    if (j.contains("HostnamePath") && j["HostnamePath"].is_string()) {
+      d.hostname_path = j["HostnamePath"].get<std::string>();
+    }
     return d;
   } catch (const json::exception& e) {
     return fleet::Status::Internal("docker " + target + ": " + e.what());

@@ -93,6 +93,8 @@ struct ContainerDetails : Container {
   int pid = 0;  // 0 when not running
   int64_t started_at_ns = 0;
   int64_t finished_at_ns = 0;
+  std::string upper_dir;      // GraphDriver.Data.UpperDir: overlay2's writable layer; "" if none
+  std::string hostname_path;  // HostnamePath: a file in the daemon's directory of the container
 };
 
 struct Event {

@@ -64,7 +64,8 @@ class AgentContainers : public testing::Test {
   void SetUp() override {
     ASSERT_EQ(docker_error_, "") << "dockerd unavailable";
     agent_ = std::make_unique<AgentUnderTest>(
-        "collectors: {enabled: [cpu], container: {enabled: true, dockerLabels: true}}\n");
+        "collectors: {enabled: [cpu], container: {enabled: true, dockerLabels: true, "
+        "fsUsageInterval: 1s}}\n");
     ASSERT_TRUE(agent_->Ready()) << agent_->Log();
   }
   std::map<std::string, ParsedFamily> Scrape() { return ParseExposition(agent_->Scrape()); }
@@ -187,6 +188,66 @@ TEST_F(AgentContainers, CpuLimitedBusyLoopIsThrottled) {
   EXPECT_EQ(ValueFor(families, "container_spec_cpu_quota", busy.name()), 10000);
   EXPECT_EQ(ValueFor(families, "container_spec_cpu_period", busy.name()), 100000);
   EXPECT_GT(ValueFor(families, "container_cpu_cfs_throttled_seconds_total", busy.name()), 0);
+}
+
+// The value of family{id=cgroup, <extra label>}, or -1.
+double ValueForCgroup(const std::map<std::string, ParsedFamily>& families, const std::string& family,
+                      const std::string& cgroup, const std::string& label = "",
+                      const std::string& value = "") {
+  auto it = families.find(family);
+  if (it == families.end()) return -1;
+  for (const Series& s : it->second.series) {
+    if (s.labels.count("id") && s.labels.at("id") == cgroup &&
+        (label.empty() || (s.labels.count(label) && s.labels.at(label) == value))) {
+      return s.value;
+    }
+  }
+  return -1;
+}
+
+// cAdvisor's fs, process and fault families for a real container (its writable layer grows by
+// the 8 MiB it writes; a listening nc holds a socket), the machine's, and the root cgroup's.
+TEST_F(AgentContainers, WritableLayerSocketsTasksFaultsMachineAndRoot) {
+  Container c("fs", {}, "dd if=/dev/zero of=/written bs=1M count=8 && nc -l -p 8080 & sleep 300");
+  ASSERT_EQ(c.error(), "");
+  const std::string cgroup = "/docker/" + c.id();
+  std::map<std::string, ParsedFamily> families;
+  double usage = -1, sockets = -1;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        families = Scrape();
+        usage = ValueFor(families, "container_fs_usage_bytes", c.name());
+        sockets = ValueFor(families, "container_sockets", c.name());
+        return usage >= 8 << 20 && sockets >= 1;
+      },
+      std::chrono::seconds(30)))
+      << "container_fs_usage_bytes " << usage << ", container_sockets " << sockets;
+  const double limit = ValueFor(families, "container_fs_limit_bytes", c.name());
+  EXPECT_GT(limit, usage);
+  for (const Series& s : families["container_fs_usage_bytes"].series) {
+    if (s.labels.count("name") && s.labels.at("name") == c.name()) {
+      EXPECT_FALSE(s.labels.at("device").empty()) << "the device holding /var/lib/docker";
+    }
+  }
+  EXPECT_GE(ValueFor(families, "container_file_descriptors", c.name()), sockets + 2);
+  EXPECT_GE(ValueForCgroup(families, "container_tasks_state", cgroup, "state", "sleeping"), 2)
+      << "sh and nc wait";
+  EXPECT_EQ(ValueForCgroup(families, "container_tasks_state", cgroup, "state", "stopped"), 0);
+  EXPECT_GT(ValueForCgroup(families, "container_memory_failures_total", cgroup, "failure_type",
+                           "pgfault"),
+            0);
+
+  const auto machine = families.find("machine_cpu_cores");
+  ASSERT_NE(machine, families.end());
+  ASSERT_EQ(machine->second.series.size(), 1u);
+  EXPECT_EQ(machine->second.series[0].value, static_cast<double>(::sysconf(_SC_NPROCESSORS_ONLN)));
+  ASSERT_EQ(families["machine_memory_bytes"].series.size(), 1u);
+  EXPECT_EQ(families["machine_memory_bytes"].series[0].value,
+            static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE))
+      << "MemTotal";
+
+  EXPECT_GT(ValueForCgroup(families, "container_cpu_usage_seconds_total", "/"), 0);
+  EXPECT_GT(ValueForCgroup(families, "container_memory_usage_bytes", "/"), 0);
 }
 
 }  // namespace

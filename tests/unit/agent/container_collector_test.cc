@@ -6,10 +6,16 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <thread>
 
 #include "agent/container/cgroups.h"
 #include "agent/container/container_collector.h"
+#include "agent/container/fs_usage.h"
+#include "agent/container/machine_collector.h"
+#include "agent/container/process_stats.h"
 #include "fleet/core/metrics.h"
+#include "tests/common/temp_dir.h"
 
 namespace agent {
 namespace {
@@ -26,6 +32,9 @@ class FakeLister : public ContainerLister {
     if (calls_) ++*calls_;
     return containers_;
   }
+  fleet::Result<std::vector<std::string>> StorageDirs(const std::string&) override {
+    return fleet::Status::NotFound("no storage in this fake");
+  }
   void Set(std::vector<ContainerInfo> containers) { containers_ = std::move(containers); }
 
  private:
@@ -39,7 +48,8 @@ std::string Collect(const std::string& cgroup_root, const std::vector<ContainerI
   paths.procfs = kFixtures + "/host/proc";
   paths.sysfs = kFixtures + "/host/sys";
   auto collector = NewContainerCollector(std::make_unique<FakeLister>(running),
-                                         DetectCgroups(cgroup_root), {paths, docker_labels});
+                                         DetectCgroups(cgroup_root, paths.procfs),
+                                         {paths, docker_labels});
   std::vector<fleet::metrics::Family> families;
   EXPECT_TRUE(collector->Collect(&families).ok());
   std::string text = "\n";
@@ -130,6 +140,218 @@ TEST(ContainerCollector, CadvisorFamiliesForBothCgroupVersions) {
           << c.name << ": missing\n  " << line << "\nin:\n" << text;
     }
     EXPECT_EQ(text.find("interface=\"lo\""), std::string::npos) << c.name;
+  }
+}
+
+// A sample line as WriteText writes it: labels in name order (a std::map's order).
+std::string Line(const std::string& family, const std::map<std::string, std::string>& labels,
+                 const std::string& value) {
+  std::string line = family + "{";
+  for (const auto& [name, v] : labels) {
+    line += (line.back() == '{' ? "" : ",") + name + "=\"" + v + "\"";
+  }
+  return line + "} " + value;
+}
+
+// The families cAdvisor adds from memory.stat's fault counters and from /proc (descriptors,
+// sockets, tasks by state), for both cgroup versions; the fixture's pids are in
+// tests/e2e/fixtures/host/proc (4250's command name holds ") R (" to trip a naive parser).
+TEST(ContainerCollector, FaultsDescriptorsSocketsAndTaskStates) {
+  const struct {
+    const char* name;
+    std::string root;
+    ContainerInfo container;
+    std::string cgroup;
+    std::string pgfault, pgmajfault, fds, sockets, sleeping, running, stopped, uninterruptible;
+  } cases[] = {
+      {"v1: pid 4242 (4 fds, 2 sockets), threads 4242 S and 4250 R",
+       kFixtures + "/cgroup1", {kId1, "web", "nginx", {}}, "/docker/" + kId1,
+       "1234", "12", "4", "2", "1", "1", "0", "0"},
+      {"v2: pids 4242 and 4243 (5 fds, 3 sockets), threads S, D and T",
+       kFixtures + "/cgroup2", {kId2, "db", "postgres", {}}, "/system.slice/docker-" + kId2 + ".scope",
+       "5678", "34", "5", "3", "1", "0", "1", "1"},
+  };
+  for (const auto& c : cases) {
+    const std::string text = Collect(c.root, {c.container});
+    std::map<std::string, std::string> base = {
+        {"id", c.cgroup}, {"image", c.container.image}, {"name", c.container.name}};
+    auto with = [&](std::map<std::string, std::string> extra) {
+      extra.insert(base.begin(), base.end());
+      return extra;
+    };
+    std::vector<std::string> want = {
+        Line("container_file_descriptors", base, c.fds),
+        Line("container_sockets", base, c.sockets),
+        Line("container_tasks_state", with({{"state", "sleeping"}}), c.sleeping),
+        Line("container_tasks_state", with({{"state", "running"}}), c.running),
+        Line("container_tasks_state", with({{"state", "stopped"}}), c.stopped),
+        Line("container_tasks_state", with({{"state", "uninterruptible"}}), c.uninterruptible),
+        Line("container_tasks_state", with({{"state", "iowaiting"}}), "0"),
+        "# TYPE container_memory_failures_total counter",
+    };
+    for (const char* scope : {"container", "hierarchy"}) {
+      want.push_back(Line("container_memory_failures_total",
+                          with({{"failure_type", "pgfault"}, {"scope", scope}}), c.pgfault));
+      want.push_back(Line("container_memory_failures_total",
+                          with({{"failure_type", "pgmajfault"}, {"scope", scope}}), c.pgmajfault));
+    }
+    for (const std::string& line : want) {
+      EXPECT_NE(text.find("\n" + line + "\n"), std::string::npos)
+          << c.name << ": missing\n  " << line << "\nin:\n" << text;
+    }
+  }
+}
+
+TEST(ProcStatState, TheFieldAfterTheLastParenthesis) {
+  const struct {
+    const char* stat;
+    char want;
+  } cases[] = {
+      {"1 (init) S 0 1 1", 'S'},
+      {"7 (a) R (b) D 1 7", 'D'},
+      {"8 ((x)) T 1", 'T'},
+      {"9 (noclose S 1", '\0'},
+      {"10 (ends)", '\0'},
+      {"11 (nospace)R 1", '\0'},
+      {"", '\0'},
+  };
+  for (const auto& c : cases) EXPECT_EQ(ProcStatState(c.stat), c.want) << c.stat;
+}
+
+// cAdvisor's raw containers: the root (its memory from /proc/meminfo on cgroup v2, which has no
+// memory.current at the root) and each systemd unit, labelled by id alone; Docker's own scopes
+// are containers, not units. Turned off by system_cgroups.
+TEST(ContainerCollector, RootAndSystemdUnitCgroups) {
+  EXPECT_EQ(DetectCgroups(kFixtures + "/cgroup2")->SystemCgroups(),
+            (std::vector<std::string>{"/", "/system.slice", "/system.slice/ssh.service"}));
+  const std::string text = Collect(kFixtures + "/cgroup2", {});
+  // MemTotal - MemFree of tests/e2e/fixtures/host/proc/meminfo, in bytes.
+  const std::string root_usage = std::to_string((24684092ull - 23972484ull) * 1024);
+  for (const std::string& line : {
+           Line("container_cpu_usage_seconds_total", {{"cpu", "total"}, {"id", "/"}}, "9"),
+           Line("container_memory_usage_bytes", {{"id", "/"}}, root_usage),
+           Line("container_memory_rss", {{"id", "/"}}, "104857600"),
+           Line("container_memory_failures_total",
+                {{"failure_type", "pgmajfault"}, {"id", "/"}, {"scope", "container"}}, "9"),
+           Line("container_cpu_usage_seconds_total",
+                {{"cpu", "total"}, {"id", "/system.slice/ssh.service"}}, "0.7"),
+           Line("container_memory_usage_bytes", {{"id", "/system.slice/ssh.service"}}, "5242880"),
+           Line("container_processes", {{"id", "/system.slice/ssh.service"}}, "1"),
+           Line("container_tasks_state", {{"id", "/system.slice/ssh.service"}, {"state", "sleeping"}}, "1"),
+       }) {
+    EXPECT_NE(text.find("\n" + line + "\n"), std::string::npos) << "missing\n  " << line << "\nin:\n" << text;
+  }
+  EXPECT_EQ(text.find("id=\"/system.slice/docker-"), std::string::npos)
+      << "a Docker scope is served only as a listed container";
+
+  ContainerCollectorOptions off;
+  off.paths.procfs = kFixtures + "/host/proc";
+  off.system_cgroups = false;
+  auto collector = NewContainerCollector(std::make_unique<FakeLister>(std::vector<ContainerInfo>{}),
+                                         DetectCgroups(kFixtures + "/cgroup2"), off);
+  std::vector<fleet::metrics::Family> families;
+  ASSERT_TRUE(collector->Collect(&families).ok());
+  for (const auto& f : families) EXPECT_TRUE(f.samples.empty()) << f.name;
+}
+
+TEST(MeasureDir, CountsBlocksLikeDuHardLinksOnceSymlinksNotFollowed) {
+  testsupport::TempDir dir;
+  const std::string big(256 * 1024, 'x');
+  dir.Write("layer/a", big);
+  dir.Write("layer/sub/deeper/b", big);
+  ASSERT_EQ(::link((dir.path() / "layer/a").c_str(), (dir.path() / "layer/sub/a-again").c_str()), 0);
+  dir.Write("outside", std::string(1024 * 1024, 'y'));
+  std::filesystem::create_symlink(dir.path() / "outside", dir.path() / "layer/link");
+  auto usage = MeasureDir((dir.path() / "layer").string());
+  ASSERT_TRUE(usage.ok()) << usage.status().ToString();
+  // a, b, a-again (the same inode as a), link, and the directories layer, sub, deeper.
+  EXPECT_EQ(usage->inodes, 6u);
+  EXPECT_GE(usage->bytes, 2 * big.size()) << "both files' blocks";
+  EXPECT_LT(usage->bytes, 2 * big.size() + 1024 * 1024) << "not a-again twice, not what link points to";
+  EXPECT_FALSE(MeasureDir((dir.path() / "absent").string()).ok());
+}
+
+TEST(ParseMountInfo, DevicesMountPointsAndSources) {
+  const auto mounts = ParseMountInfo(
+      "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+      "40 22 0:21 / /mnt/with\\040space rw - nfs server:/export rw\n"
+      "41 22 8:16 / /data rw master:3 propagate_from:2 - xfs /dev/sdb rw\n"
+      "garbage line\n"
+      "42 22 x:y / /bad rw - ext4 /dev/sdc rw\n");
+  ASSERT_EQ(mounts.size(), 3u);
+  EXPECT_EQ(mounts[0].major, 254u);
+  EXPECT_EQ(mounts[0].minor, 1u);
+  EXPECT_EQ(mounts[0].source, "/dev/vda1");
+  EXPECT_EQ(mounts[1].mount_point, "/mnt/with space");
+  EXPECT_EQ(mounts[1].source, "server:/export");
+  EXPECT_EQ(mounts[2].mount_point, "/data") << "optional fields before the dash are skipped";
+  EXPECT_EQ(mounts[2].source, "/dev/sdb");
+}
+
+// The tracker measures on its own thread: what a scrape reads appears after the first walk.
+TEST(FsUsageTracker, MeasuresTrackedDirsOffTheCallersThreadAndForgetsUntracked) {
+  testsupport::TempDir dir;
+  dir.Write("layer/file", std::string(512 * 1024, 'z'));
+  FsUsageTracker tracker(std::chrono::milliseconds(50), "/proc/self/mountinfo");
+  tracker.Track("c1", {(dir.path() / "layer").string()});
+  std::vector<FsUsage> usage;
+  for (int i = 0; i < 400 && usage.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    usage = tracker.Usage("c1");
+  }
+  ASSERT_EQ(usage.size(), 1u) << "no result within 10 s";
+  EXPECT_GE(usage[0].usage_bytes, 512u * 1024);
+  EXPECT_GT(usage[0].limit_bytes, usage[0].usage_bytes);
+  EXPECT_FALSE(usage[0].device.empty());
+  tracker.Retain({"other"});
+  EXPECT_TRUE(tracker.Usage("c1").empty());
+}
+
+TEST(DockerStorageDirs, WritableLayerThenContainerDirectory) {
+  const std::string layer = "/var/lib/docker/overlay2/abc/diff";
+  const std::string hostname = "/var/lib/docker/containers/abc/hostname";
+  auto dirs = DockerStorageDirs(layer, hostname);
+  ASSERT_TRUE(dirs.ok());
+  EXPECT_EQ(*dirs, (std::vector<std::string>{layer, "/var/lib/docker/containers/abc"}));
+  EXPECT_EQ(DockerStorageDirs("", hostname)->size(), 1u) << "no overlay2 layer (another driver)";
+  EXPECT_FALSE(DockerStorageDirs("", "").ok());
+  for (const std::string& bad : {std::string("relative/diff"), std::string("/a/../etc"),
+                                 std::string("/a/.."), std::string("/a\0b", 4)}) {
+    EXPECT_FALSE(DockerStorageDirs(bad, hostname).ok()) << bad;
+  }
+}
+
+TEST(MachineCollector, CoresSocketsMemoryAndIdentity) {
+  testsupport::TempDir dir;
+  // Two packages, two cores each, two threads per core: 8 logical, 4 physical, 2 sockets; cpu8
+  // is offline (no topology).
+  for (int cpu = 0; cpu < 8; ++cpu) {
+    const std::string topology = "sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+    dir.Write(topology + "physical_package_id", std::to_string(cpu / 4) + "\n");
+    dir.Write(topology + "core_id", std::to_string(cpu % 4 / 2) + "\n");
+  }
+  dir.Write("sys/devices/system/cpu/cpu8/online", "0\n");
+  dir.Write("sys/devices/system/cpu/cpufreq/policy0", "");
+  dir.Write("sys/class/dmi/id/product_uuid", "4c4c4544-0042\n");
+  dir.Write("proc/meminfo", "MemTotal:       2048 kB\nMemFree: 1024 kB\nSwapTotal:  512 kB\n");
+  dir.Write("proc/sys/kernel/random/boot_id", "b00t\n");
+  dir.Write("etc/machine-id", "m\xff\n");
+  MachineCollectorOptions options;
+  options.paths.procfs = (dir.path() / "proc").string();
+  options.paths.sysfs = (dir.path() / "sys").string();
+  options.paths.rootfs = dir.path().string();
+  std::vector<fleet::metrics::Family> families;
+  ASSERT_TRUE(NewMachineCollector(options)->Collect(&families).ok());
+  std::string text = "\n";
+  fleet::metrics::WriteText(families, &text);
+  const std::map<std::string, std::string> id = {
+      {"boot_id", "b00t"}, {"machine_id", "m\xef\xbf\xbd"}, {"system_uuid", "4c4c4544-0042"}};
+  for (const std::string& line : {Line("machine_cpu_cores", id, "8"),
+                                  Line("machine_cpu_physical_cores", id, "4"),
+                                  Line("machine_cpu_sockets", id, "2"),
+                                  Line("machine_memory_bytes", id, "2097152"),
+                                  Line("machine_swap_bytes", id, "524288")}) {
+    EXPECT_NE(text.find("\n" + line + "\n"), std::string::npos) << "missing\n  " << line << "\nin:\n" << text;
   }
 }
 
