@@ -70,9 +70,25 @@ std::string FormatForTest(const std::string& format, LogTarget target,
   return std::string(out.data(), out.size());
 }
 
-LogRing::LogRing() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(kLines)) {}
+std::vector<std::string> RecentLinesSink::Lines() {
+  std::lock_guard lock(mutex_);
+  return {lines_.begin(), lines_.end()};
+}
 
-std::vector<std::string> LogRing::Lines() const { return sink_->last_formatted(); }
+void RecentLinesSink::sink_it_(const spdlog::details::log_msg& msg) {
+  spdlog::memory_buf_t formatted;
+  formatter_->format(msg, formatted);
+  lines_.emplace_back(formatted.data(), formatted.size());
+  bytes_ += lines_.back().size();
+  while (lines_.size() > max_lines_ || (bytes_ > max_bytes_ && lines_.size() > 1)) {
+    bytes_ -= lines_.front().size();
+    lines_.pop_front();
+  }
+}
+
+LogRing::LogRing() : sink_(std::make_shared<RecentLinesSink>(kLines, kBytes)) {}
+
+std::vector<std::string> LogRing::Lines() const { return sink_->Lines(); }
 
 void LogRing::SetLevel(spdlog::level::level_enum configured) {
   std::lock_guard lock(mu_);

@@ -8,9 +8,10 @@
 // every host's bundle) for entries with the right PRIORITY.
 #pragma once
 
-#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <sys/types.h>
 
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,10 +35,30 @@ const char* JournalPriorityPrefix(spdlog::level::level_enum level);
 std::string FormatForTest(const std::string& format, LogTarget target,
                           spdlog::level::level_enum level, const std::string& message);
 
-// The last kLines lines logged, formatted as on stderr, oldest first.
+// A sink keeping the last lines formatted, at most max_lines of them and max_bytes in all. Unlike
+// spdlog's ringbuffer_sink, which allocates and fills its whole ring up front (2000 slots of
+// ~384 bytes: 750 KiB resident in an agent that has logged ten lines), it grows with what is
+// logged.
+class RecentLinesSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  RecentLinesSink(size_t max_lines, size_t max_bytes) : max_lines_(max_lines), max_bytes_(max_bytes) {}
+  std::vector<std::string> Lines();
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override;
+  void flush_() override {}
+
+ private:
+  const size_t max_lines_, max_bytes_;
+  std::deque<std::string> lines_;
+  size_t bytes_ = 0;
+};
+
+// The last kLines lines logged (at most kBytes), formatted as on stderr, oldest first.
 class LogRing {
  public:
   static constexpr size_t kLines = 2000;
+  static constexpr size_t kBytes = 512 * 1024;
   LogRing();
   std::vector<std::string> Lines() const;
 
@@ -59,7 +80,7 @@ class LogRing {
   void SetLevel(spdlog::level::level_enum configured);
   void ApplyLocked();
 
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+  std::shared_ptr<RecentLinesSink> sink_;
   mutable std::mutex mu_;
   spdlog::level::level_enum configured_ = spdlog::level::info;
   int verbose_ = 0;

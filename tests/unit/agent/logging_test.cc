@@ -79,5 +79,31 @@ TEST(LogRing, KeepsConfiguredLevelAndDebugOnlyWhileVerbose) {
   EXPECT_FALSE(RingHas(*ring, "info-line-1")) << "the oldest lines make room";
 }
 
+// The ring is bounded by lines and by bytes, whichever is reached first, and keeps the newest.
+TEST(RecentLinesSink, DropsTheOldestPastEitherBound) {
+  const struct {
+    const char* name;
+    size_t max_lines, max_bytes, messages, message_size, want_lines;
+  } cases[] = {
+      {"lines bound", 3, 1 << 20, 10, 10, 3},
+      {"bytes bound: 4 lines of ~1 KiB fit in 4.5 KiB", 100, 4608, 10, 1000, 4},
+      {"one line larger than the byte bound is still kept", 100, 10, 3, 100, 1},
+      {"under both bounds", 100, 1 << 20, 5, 10, 5},
+  };
+  for (const auto& c : cases) {
+    auto sink = std::make_shared<RecentLinesSink>(c.max_lines, c.max_bytes);
+    sink->set_pattern("%v");
+    spdlog::logger logger("t", sink);
+    for (size_t i = 0; i < c.messages; ++i) {
+      logger.info("{} {}", i, std::string(c.message_size, 'x'));
+    }
+    const auto lines = sink->Lines();
+    ASSERT_EQ(lines.size(), c.want_lines) << c.name;
+    EXPECT_EQ(lines.back().substr(0, std::to_string(c.messages - 1).size() + 1),
+              std::to_string(c.messages - 1) + " ")
+        << c.name << ": the newest is last";
+  }
+}
+
 }  // namespace
 }  // namespace agent
