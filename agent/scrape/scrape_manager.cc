@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <functional>
+#include <set>
 
 #include "agent/http_client.h"
 #include "agent/version.h"
@@ -302,6 +303,15 @@ void ScrapeManager::Refresh() {
                                                *metrics_);
       loop->Start();
       loops_.emplace(key, std::move(loop));
+    }
+    // A gone target leaves the status page and the health report, unless a new loop took over
+    // its name (the same job and instance with other labels).
+    if (options_.registry) {
+      std::set<std::string> live;
+      for (const auto& [key, loop] : loops_) live.insert(loop->component());
+      for (const auto& loop : gone) {
+        if (!live.count(loop->component())) options_.registry->Remove(loop->component());
+      }
     }
   }
   for (const Job& job : jobs_) metrics_->targets.Set({job.config->job_name}, static_cast<double>(per_job[job.config->job_name]));

@@ -157,6 +157,11 @@ void Registry::Retain(const std::vector<std::string>& names) {
   std::erase_if(components_, [&](const auto& kv) { return !keep.count(kv.first); });
 }
 
+void Registry::Remove(const std::string& name) {
+  std::lock_guard lock(mu_);
+  components_.erase(name);
+}
+
 void Registry::ConfigureLive(bool enabled, size_t capacity) {
   std::lock_guard lock(mu_);
   live_enabled_ = enabled;

@@ -116,6 +116,8 @@ class Registry {
   std::shared_ptr<Component> Get(const std::string& name, const std::string& kind,
                                  std::vector<std::string> counters);
   void Retain(const std::vector<std::string>& names);
+  // Forgets one component (a scrape target discovery no longer finds).
+  void Remove(const std::string& name);
   // The live view: whether it is on, and how many entries each component keeps.
   void ConfigureLive(bool enabled, size_t capacity);
   bool live_enabled() const;

@@ -131,6 +131,10 @@ TEST(ScrapeManager, RediscoveryStartsNewTargetsStopsGoneOnesAndKeepsUnchangedOne
   f.Discover({"a:1", "c:1"});
   manager.Refresh();
   EXPECT_EQ(manager.ComponentNames(), (std::vector<std::string>{"scrape/app/a:1", "scrape/app/c:1"}));
+  std::vector<std::string> registered;
+  for (const auto& c : f.registry.Components()) registered.push_back(c->name());
+  EXPECT_EQ(registered, (std::vector<std::string>{"scrape/app/a:1", "scrape/app/c:1"}))
+      << "a gone target leaves the status page without a reload";
   // b is gone: its series and its up end with stale markers, at once (Refresh joined its loop).
   ASSERT_FALSE(f.sink.Values(Key("requests_total", "b:1")).empty());
   EXPECT_TRUE(IsStaleNaN(f.sink.Values(Key("requests_total", "b:1")).back()));
