@@ -63,6 +63,7 @@ class TextfileParse {
     limits.max_line_bytes = text.size();  // expfmt bounds neither: the caller bounds the file
     limits.max_label_value_bytes = text.size();
     limits.refuse_unknown_escapes = true;
+    limits.normalize_bounds = false;  // node_exporter serves le="1" as the file has it
     const scrape::ParseError error = scrape::ParseExposition(
         text, scrape::Format::kPrometheusText, limits,
         [this](const Family& family, size_t, Sample& sample) { OnSample(family, sample); },

@@ -68,6 +68,39 @@ bool ParseValue(std::string_view text, double* out) {
   return true;
 }
 
+}  // namespace
+
+std::string FormatOpenMetricsFloat(double f) {
+  if (f == 1) return "1.0";
+  if (f == 0) return "0.0";
+  if (f == -1) return "-1.0";
+  if (std::isnan(f)) return "NaN";
+  if (std::isinf(f)) return f > 0 ? "+Inf" : "-Inf";
+  // Go's FormatFloat(f, 'g', -1, 64): the shortest digits that round-trip, in %e form when the
+  // decimal exponent is < -4 or >= 6 (Go's rule for the shortest precision), %f otherwise.
+  char sci[32];
+  const auto sci_end = std::to_chars(sci, sci + sizeof sci, f, std::chars_format::scientific).ptr;
+  const std::string_view s(sci, sci_end - sci);  // "-1.2345e+06"
+  const size_t e = s.find('e');
+  int exponent = 0;
+  std::from_chars(s.data() + e + (s[e + 1] == '+' ? 2 : 1), s.data() + s.size(), exponent);
+  std::string out;
+  if (exponent < -4 || exponent >= 6) {
+    out.assign(s);
+  } else {
+    const size_t mantissa_digits = e - (f < 0 ? 1 : 0) - (s.find('.') != std::string_view::npos ? 1 : 0);
+    const int decimals = std::max(static_cast<int>(mantissa_digits) - 1 - exponent, 0);
+    char fixed[64];
+    const auto fixed_end =
+        std::to_chars(fixed, fixed + sizeof fixed, f, std::chars_format::fixed, decimals).ptr;
+    out.assign(fixed, fixed_end);
+  }
+  if (out.find_first_of(".e") == std::string::npos) out += ".0";
+  return out;
+}
+
+namespace {
+
 // Text format timestamps: milliseconds, digits only (the lexer takes no sign), int64.
 bool ParseTextTimestamp(std::string_view text, int64_t* out) {
   if (text.empty()) return false;
@@ -445,6 +478,15 @@ class Parser {
         if (label.name == name) return Error(ParseErrorKind::kDuplicateLabelName, "label " + std::string(name) + " given twice");
       }
       std::string value = Unescape(raw, /*quote_escape=*/true);
+      // Prometheus 3 stores a classic histogram's le and a summary's quantile in one spelling
+      // (le="1" and le="1.0" are the same bucket): its textparse normalizeFloatsInLabelValues.
+      double bound = 0;
+      if (limits_.normalize_bounds &&
+          ((kind_ == Kind::kHistogram && name == "le") ||
+           (kind_ == Kind::kSummary && name == "quantile")) &&
+          ParseValue(value, &bound)) {
+        value = FormatOpenMetricsFloat(bound);
+      }
       if (value.size() > limits_.max_label_value_bytes) return Error(ParseErrorKind::kLabelValueTooLong, "label value over " + std::to_string(limits_.max_label_value_bytes) + " bytes");
       labels->push_back({std::string(name), std::move(value)});
       i = SkipBlanks(i);

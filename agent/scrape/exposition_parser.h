@@ -53,6 +53,11 @@ enum class ParseErrorKind {
   kDataAfterEof,            // OpenMetrics
 };
 
+// Prometheus's labels.FormatOpenMetricsFloat: Go's shortest %g spelling of f, with ".0" added
+// when it has neither a '.' nor an 'e' ("1.0", "0.25", "1e+06", "+Inf"). The parser spells a
+// classic histogram's le and a summary's quantile label values this way, as Prometheus 3 does.
+std::string FormatOpenMetricsFloat(double f);
+
 // "syntax", "label_value_too_long", ...: for logs and a status page.
 const char* ParseErrorKindName(ParseErrorKind kind);
 
@@ -78,6 +83,9 @@ struct ExpositionLimits {
   // TextParser (client_golang, node_exporter's textfile collector) refuses it: "invalid escape
   // sequence". True refuses (kSyntax) what expfmt refuses, in label values and HELP text.
   bool refuse_unknown_escapes = false;
+  // Prometheus 3 spells a classic histogram's le and a summary's quantile as
+  // FormatOpenMetricsFloat does (le="1" is stored as le="1.0"); expfmt keeps them as written.
+  bool normalize_bounds = true;
 };
 
 // The Content-Type's media type picks the format, as Prometheus does: application/openmetrics-text

@@ -67,7 +67,7 @@ TEST(ExpositionParser, ParsesGoodBodies) {
        "unknown_escape{a=\"abc\\x00\"} 1\n"
        "  spaced  {  a = \"b\" , c=\"d\" }  3   100  \n"
        "no_final_newline 7",
-       {"go_gc_duration_seconds||quantile=0,|4.9351e-05",
+       {"go_gc_duration_seconds||quantile=0.0,|4.9351e-05",
         "go_gc_duration_seconds||quantile=0.25,|7.424100000000001e-05",
         "go_gc_duration_seconds|_count||99",
         "some:aggregate:rate5m||a_b=c,|1",
@@ -113,6 +113,41 @@ TEST(ExpositionParser, ParsesGoodBodies) {
     EXPECT_TRUE(error.ok()) << c.name << ": " << ParseErrorKindName(error.kind) << " " << error.message;
     EXPECT_EQ(Samples(families), c.samples) << c.name;
   }
+}
+
+// Go's strconv.FormatFloat(f, 'g', -1, 64) with Prometheus's ".0" rule (labels/float.go).
+TEST(FormatOpenMetricsFloat, SpellsFloatsAsPrometheus) {
+  const struct {
+    double value;
+    const char* want;
+  } cases[] = {
+      {1, "1.0"},          {0, "0.0"},           {-1, "-1.0"},
+      {0.25, "0.25"},      {10, "10.0"},         {100000, "100000.0"},
+      {1e6, "1e+06"},      {1234567, "1.234567e+06"}, {0.0001, "0.0001"},
+      {0.00001, "1e-05"},  {2.5e-7, "2.5e-07"}, {0.1 + 0.2, "0.30000000000000004"},
+      {-0.5, "-0.5"},      {123456.789, "123456.789"}, {1e21, "1e+21"},
+      {5e-324, "5e-324"},  {INFINITY, "+Inf"},   {-INFINITY, "-Inf"},
+      {NAN, "NaN"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(FormatOpenMetricsFloat(c.value), c.want) << c.value;
+}
+
+// Prometheus 3 normalizes a classic histogram's le and a summary's quantile, and nothing else.
+TEST(ExpositionParser, NormalizesBucketAndQuantileBounds) {
+  const std::string body =
+      "# TYPE h histogram\n"
+      "h_bucket{le=\"1\"} 1\nh_bucket{le=\"2.50\"} 2\nh_bucket{le=\"1e3\"} 3\n"
+      "h_bucket{le=\"+Inf\"} 4\nh_bucket{le=\"not-a-number\"} 4\n"
+      "# TYPE s summary\ns{quantile=\"0\"} 1\ns{quantile=\"0.50\"} 1\n"
+      "# TYPE g gauge\ng{le=\"1\",quantile=\"1\"} 1\n";
+  std::vector<Family> families;
+  const ParseError error = ParseFamilies(body, Format::kPrometheusText, Bounded(), &families);
+  ASSERT_TRUE(error.ok()) << error.message;
+  EXPECT_EQ(Samples(families),
+            (std::vector<std::string>{"h|_bucket|le=1.0,|1", "h|_bucket|le=2.5,|2",
+                                      "h|_bucket|le=1000.0,|3", "h|_bucket|le=+Inf,|4",
+                                      "h|_bucket|le=not-a-number,|4", "s||quantile=0.0,|1",
+                                      "s||quantile=0.5,|1", "g||le=1,quantile=1,|1"}));
 }
 
 TEST(ExpositionParser, KeepsFamilyMetadata) {
