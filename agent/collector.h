@@ -29,9 +29,14 @@ struct CollectorOptions {
   std::string filesystem_mount_points_exclude;
   std::string filesystem_fs_types_exclude;
   std::chrono::milliseconds filesystem_mount_timeout{std::chrono::seconds(5)};
+  // Defaults as node_exporter 1.5.0's flags (the config's are the same), for tests that build
+  // options directly.
+  std::string arp_device_exclude;
+  std::string diskstats_device_exclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
+  std::string netclass_ignored_devices = "^$";
+  bool netclass_ignore_invalid_speed = false;
   std::string netdev_device_exclude;
   std::string textfile_directory;
-  std::string diskstats_device_exclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
 };
 
 // node_exporter's ErrNoData: what a collector reads does not exist on this host (no bonding

@@ -347,6 +347,7 @@ void ApplyOverrides(const Overrides& o, AgentConfig* config) {
   if (!o.procfs.empty()) config->paths.procfs = o.procfs;
   if (!o.sysfs.empty()) config->paths.sysfs = o.sysfs;
   if (!o.rootfs.empty()) config->paths.rootfs = o.rootfs;
+  if (!o.udev_data.empty()) config->paths.udev_data = o.udev_data;
   if (!o.listen.empty()) config->http.listen = o.listen;
 }
 

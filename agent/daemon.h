@@ -12,7 +12,7 @@ namespace agent {
 
 // Command-line settings that override the config file, as node_exporter's flags do.
 struct Overrides {
-  std::string procfs, sysfs, rootfs;
+  std::string procfs, sysfs, rootfs, udev_data;
   std::string listen;
 };
 void ApplyOverrides(const Overrides& overrides, AgentConfig* config);

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   app.add_option("--path.procfs", overrides.procfs, "procfs mountpoint (overrides paths.procfs)");
   app.add_option("--path.sysfs", overrides.sysfs, "sysfs mountpoint (overrides paths.sysfs)");
   app.add_option("--path.rootfs", overrides.rootfs, "root filesystem (overrides paths.rootfs)");
+  app.add_option("--path.udev.data", overrides.udev_data, "udev database (overrides paths.udevData)");
   app.add_option("--web.listen-address", overrides.listen, "host:port (overrides http.listen)");
   agent::DaemonOptions daemon_options;
   int check_seconds = 5;

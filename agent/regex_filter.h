@@ -3,6 +3,10 @@
 // hundred names (devices, mount points, netstat fields) on every scrape, and std::regex is slow
 // enough that matching them afresh was a visible part of a scrape's CPU.
 // Names longer than kMaxRegexInput match nothing.
+//
+// An empty pattern, a Go regexp, matches every name; node_exporter's device filters
+// (collector/device_filter.go: arp, diskstats, netdev) skip an empty exclude flag instead, so
+// there it excludes nothing.
 #pragma once
 
 #include <mutex>
@@ -24,10 +28,13 @@ inline constexpr size_t kMaxRegexPattern = 1024;
 
 class RegexFilter {
  public:
-  explicit RegexFilter(const std::string& pattern) : re_(pattern) {}
+  enum class EmptyPattern { kMatchesEverything, kMatchesNothing };
+  explicit RegexFilter(const std::string& pattern,
+                       EmptyPattern empty = EmptyPattern::kMatchesEverything)
+      : re_(pattern), matches_nothing_(pattern.empty() && empty == EmptyPattern::kMatchesNothing) {}
   // A name longer than kMaxRegexInput matches nothing.
   bool Matches(const std::string& name) {
-    if (name.size() > kMaxRegexInput) return false;
+    if (matches_nothing_ || name.size() > kMaxRegexInput) return false;
     std::lock_guard lock(mu_);
     auto it = memo_.find(name);
     if (it != memo_.end()) return it->second;
@@ -41,6 +48,7 @@ class RegexFilter {
  private:
   static constexpr size_t kMaxMemo = 4096;
   std::regex re_;
+  const bool matches_nothing_;
   std::mutex mu_;
   std::unordered_map<std::string, bool> memo_;
 };

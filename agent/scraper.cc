@@ -17,9 +17,14 @@ CollectorOptions OptionsFromConfig(const AgentConfig& config) {
   o.paths.procfs = config.paths.procfs;
   o.paths.sysfs = config.paths.sysfs;
   o.paths.rootfs = config.paths.rootfs;
+  o.paths.udev_data = config.paths.udev_data;
   o.filesystem_mount_points_exclude = config.filesystem.mount_points_exclude;
   o.filesystem_mount_timeout = config.filesystem.mount_timeout;
   o.filesystem_fs_types_exclude = config.filesystem.fs_types_exclude;
+  o.arp_device_exclude = config.arp.device_exclude;
+  o.diskstats_device_exclude = config.diskstats.device_exclude;
+  o.netclass_ignored_devices = config.netclass.ignored_devices;
+  o.netclass_ignore_invalid_speed = config.netclass.ignore_invalid_speed;
   o.netdev_device_exclude = config.netdev.device_exclude;
   o.textfile_directory = config.textfile.directory;
   return o;

@@ -1,8 +1,10 @@
-// node_arp_entries{device} from /proc/net/arp: the neighbour table's rows counted per device.
+// node_arp_entries{device} from /proc/net/arp: the neighbour table's rows counted per device,
+// but for the devices the exclude regex matches.
 #include <map>
 
 #include "agent/collectors/collectors.h"
 #include "agent/procfs.h"
+#include "agent/regex_filter.h"
 
 namespace agent {
 namespace {
@@ -12,7 +14,8 @@ using fleet::metrics::Type;
 
 class ArpCollector : public Collector {
  public:
-  explicit ArpCollector(HostPaths paths) : paths_(std::move(paths)) {}
+  ArpCollector(HostPaths paths, const std::string& exclude)
+      : paths_(std::move(paths)), exclude_(exclude, RegexFilter::EmptyPattern::kMatchesNothing) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
     auto text = files_.Read(paths_.Proc("net/arp"));
@@ -26,6 +29,7 @@ class ArpCollector : public Collector {
     }
     Family entries{"node_arp_entries", "ARP entries by device", Type::kGauge, {}};
     for (const auto& [device, count] : per_device) {
+      if (exclude_.Matches(std::string(device))) continue;
       entries.samples.push_back({"", {{"device", std::string(device)}}, double(count)});
     }
     out->push_back(std::move(entries));
@@ -35,12 +39,13 @@ class ArpCollector : public Collector {
  private:
   HostPaths paths_;
   OpenFiles files_;
+  RegexFilter exclude_;
 };
 
 }  // namespace
 
 std::unique_ptr<Collector> NewArpCollector(const CollectorOptions& o) {
-  return std::make_unique<ArpCollector>(o.paths);
+  return std::make_unique<ArpCollector>(o.paths, o.arp_device_exclude);
 }
 
 }  // namespace agent

@@ -1,7 +1,9 @@
 // node_network_* properties of every interface in /sys/class/net (node_exporter's netclass
 // collector): node_network_info and node_network_up from the text attributes, one gauge or
 // counter per numeric attribute. An attribute the kernel refuses to read for this interface
-// (speed of a link that is down: EINVAL) is left out, as node_exporter does.
+// (speed of a link that is down: EINVAL) is left out, as node_exporter does. Devices the
+// ignored-devices regex matches are not read; a speed of -1 (unknown) is served as -125000, or
+// left out with ignore-invalid-speed, as node_exporter 1.5's flags say.
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -11,6 +13,7 @@
 
 #include "agent/collectors/collectors.h"
 #include "agent/procfs.h"
+#include "agent/regex_filter.h"
 #include "fleet/core/text.h"
 
 namespace agent {
@@ -47,7 +50,10 @@ constexpr Attribute kAttributes[] = {
 
 class NetclassCollector : public Collector {
  public:
-  explicit NetclassCollector(HostPaths paths) : paths_(std::move(paths)) {}
+  NetclassCollector(HostPaths paths, const std::string& ignored_devices, bool ignore_invalid_speed)
+      : paths_(std::move(paths)),
+        ignored_devices_(ignored_devices),
+        ignore_invalid_speed_(ignore_invalid_speed) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
     const std::string root = paths_.Sys("class/net");
@@ -74,6 +80,7 @@ class NetclassCollector : public Collector {
                          {}});
     }
     for (const std::string& device : *devices) {
+      if (ignored_devices_.Matches(device)) continue;
       const std::string dir = root + "/" + device + "/";
       // Text attributes become label values: ifalias is whatever root set, so UTF-8 is enforced.
       auto text = [&](const char* file) { return fleet::ValidUtf8(files_.Trimmed(dir + file)); };
@@ -91,7 +98,10 @@ class NetclassCollector : public Collector {
         int64_t v = 0;
         if (!ParseI64(files_.Trimmed(dir + kAttributes[i].file), &v, /*base=*/0)) continue;
         double value = double(v);
-        if (std::string_view(kAttributes[i].file) == "speed") value = double(v * 1000 * 1000 / 8);
+        if (std::string_view(kAttributes[i].file) == "speed") {
+          if (v < 0 && ignore_invalid_speed_) continue;
+          value = double(v * 1000 * 1000 / 8);
+        }
         numeric[i].samples.push_back({"", {{"device", device}}, value});
       }
     }
@@ -123,6 +133,8 @@ class NetclassCollector : public Collector {
   }
 
   HostPaths paths_;
+  RegexFilter ignored_devices_;
+  const bool ignore_invalid_speed_;
   OpenFiles files_{OpenFiles::OnReadError::kReopen};  // every attribute of every interface
   std::vector<std::string> known_devices_;            // sorted, as of the last scrape
 };
@@ -130,7 +142,8 @@ class NetclassCollector : public Collector {
 }  // namespace
 
 std::unique_ptr<Collector> NewNetclassCollector(const CollectorOptions& o) {
-  return std::make_unique<NetclassCollector>(o.paths);
+  return std::make_unique<NetclassCollector>(o.paths, o.netclass_ignored_devices,
+                                             o.netclass_ignore_invalid_speed);
 }
 
 }  // namespace agent

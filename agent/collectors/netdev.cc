@@ -126,7 +126,7 @@ DeviceStats ReadSysfs(const std::string& base) {
 class NetdevCollector : public Collector {
  public:
   NetdevCollector(HostPaths paths, const std::string& exclude)
-      : paths_(std::move(paths)), exclude_(exclude) {}
+      : paths_(std::move(paths)), exclude_(exclude, RegexFilter::EmptyPattern::kMatchesNothing) {}
 
   fleet::Status Collect(std::vector<Family>* out) override {
     fleet::Result<DeviceStats> stats =

@@ -330,9 +330,14 @@ class Decoder {
     String(root["paths"], "procfs", &c->paths.procfs);
     String(root["paths"], "sysfs", &c->paths.sysfs);
     String(root["paths"], "rootfs", &c->paths.rootfs);
+    String(root["paths"], "udevData", &c->paths.udev_data);
     Regex(root["filesystem"], "filesystem", "mountPointsExclude", &c->filesystem.mount_points_exclude);
     Regex(root["filesystem"], "filesystem", "fsTypesExclude", &c->filesystem.fs_types_exclude);
     Duration(root["filesystem"], "filesystem", "mountTimeout", &c->filesystem.mount_timeout);
+    Regex(root["arp"], "arp", "deviceExclude", &c->arp.device_exclude);
+    Regex(root["diskstats"], "diskstats", "deviceExclude", &c->diskstats.device_exclude);
+    Regex(root["netclass"], "netclass", "ignoredDevices", &c->netclass.ignored_devices);
+    Bool(root["netclass"], "ignoreInvalidSpeed", &c->netclass.ignore_invalid_speed);
     Regex(root["netdev"], "netdev", "deviceExclude", &c->netdev.device_exclude);
     String(root["textfile"], "directory", &c->textfile.directory);
     String(root["docker"], "socket", &c->docker.socket);

@@ -43,6 +43,7 @@ struct PathsConfig {
   std::string procfs = "/proc";
   std::string sysfs = "/sys";
   std::string rootfs = "/";
+  std::string udev_data = "/run/udev/data";
   bool operator==(const PathsConfig&) const = default;
 };
 
@@ -58,6 +59,23 @@ struct FilesystemConfig {
   // --collector.filesystem.mount-timeout).
   std::chrono::milliseconds mount_timeout{std::chrono::seconds(5)};
   bool operator==(const FilesystemConfig&) const = default;
+};
+
+struct ArpConfig {
+  std::string device_exclude;  // none when empty
+  bool operator==(const ArpConfig&) const = default;
+};
+
+struct DiskstatsConfig {
+  std::string device_exclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
+  bool operator==(const DiskstatsConfig&) const = default;
+};
+
+struct NetclassConfig {
+  std::string ignored_devices = "^$";
+  // Leave out the speed of a link whose speed file holds -1 (unknown) rather than serve -125000.
+  bool ignore_invalid_speed = false;
+  bool operator==(const NetclassConfig&) const = default;
 };
 
 struct NetdevConfig {
@@ -254,6 +272,9 @@ struct AgentConfig {
   relabel::CompiledRules metric_relabel;
   PathsConfig paths;
   FilesystemConfig filesystem;
+  ArpConfig arp;
+  DiskstatsConfig diskstats;
+  NetclassConfig netclass;
   NetdevConfig netdev;
   TextfileConfig textfile;
   DockerConfig docker;

@@ -5,6 +5,7 @@
 #include "agent/regex_filter.h"
 
 #include <fstream>
+#include <functional>
 
 #include <gtest/gtest.h>
 
@@ -89,6 +90,51 @@ TEST(ParseConfig, SchemaDefaultsEqualTheStructs) {
   LokiConfig loki;
   loki.endpoint.url = "http://l";
   EXPECT_TRUE(*with_sinks->forward.loki == loki);
+}
+
+// The fields of node_exporter's collector flags and --path.udev.data: node_exporter 1.5.0's
+// defaults, a value set, and a regex that does not compile refused at its field.
+TEST(ParseConfig, CollectorFlagsAndUdevPath) {
+  const AgentConfig defaults;
+  EXPECT_EQ(defaults.paths.udev_data, "/run/udev/data");
+  EXPECT_EQ(defaults.arp.device_exclude, "");
+  EXPECT_EQ(defaults.diskstats.device_exclude, "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$");
+  EXPECT_EQ(defaults.netclass.ignored_devices, "^$");
+  EXPECT_FALSE(defaults.netclass.ignore_invalid_speed);
+  const struct {
+    const char* yaml;
+    const char* error;  // the whole message; "" when the file parses
+    std::function<bool(const AgentConfig&)> check;
+  } cases[] = {
+      {"paths: {udevData: /host/run/udev/data}", "",
+       [](const AgentConfig& c) { return c.paths.udev_data == "/host/run/udev/data"; }},
+      {"arp: {deviceExclude: nope}", "",
+       [](const AgentConfig& c) { return c.arp.device_exclude == "nope"; }},
+      {"diskstats: {deviceExclude: \"^loop\"}", "",
+       [](const AgentConfig& c) { return c.diskstats.device_exclude == "^loop"; }},
+      {"netclass: {ignoredDevices: \"(dmz|int)\", ignoreInvalidSpeed: true}", "",
+       [](const AgentConfig& c) {
+         return c.netclass.ignored_devices == "(dmz|int)" && c.netclass.ignore_invalid_speed;
+       }},
+      {"arp: {deviceExclude: \"(\"}", "agent.yaml:3:22: arp.deviceExclude: invalid regular expression: ", nullptr},
+      {"diskstats: {deviceExclude: \"[\"}",
+       "agent.yaml:3:28: diskstats.deviceExclude: invalid regular expression: ", nullptr},
+      {"netclass: {ignoredDevices: \"a)\"}",
+       "agent.yaml:3:28: netclass.ignoredDevices: invalid regular expression: ", nullptr},
+      {"netclass: {ignoreInvalidSpeed: yes please}",
+       "agent.yaml:3:32: netclass.ignoreInvalidSpeed: must be a boolean, got string \"yes please\"", nullptr},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    auto got = ParseConfig(std::string(kHeader) + c.yaml, "agent.yaml");
+    if (*c.error == '\0') {
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_TRUE(c.check(*got));
+    } else {
+      ASSERT_FALSE(got.ok());
+      EXPECT_EQ(got.status().message().rfind(c.error, 0), 0u) << got.status().message();
+    }
+  }
 }
 
 // metricRelabelConfigs and remoteWrite.writeRelabelConfigs, compiled when the file is read: the

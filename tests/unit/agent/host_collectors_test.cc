@@ -7,6 +7,7 @@
 
 #include "agent/collector.h"
 #include "agent/config/agent_config.h"
+#include "agent/daemon.h"
 #include "agent/scraper.h"
 #include "fleet/core/metrics.h"
 
@@ -229,6 +230,32 @@ TEST(Scraper, AppliesMetricRelabelConfigsToEveryFamily) {
             "# HELP host_load1 1m load average.\n# TYPE host_load1 gauge\nhost_load1 0.5\n"
             "# HELP node_scrape_collector_success node_exporter: Whether a collector succeeded.\n"
             "# TYPE node_scrape_collector_success gauge\nnode_scrape_collector_success{collector=\"fixed\"} 1\n");
+}
+
+// The config's paths and collector flags reach the collectors (--path.udev.data overriding
+// paths.udevData), and the config's defaults are CollectorOptions' own.
+TEST(OptionsFromConfig, CarriesPathsAndCollectorFlags) {
+  AgentConfig config;
+  config.paths.udev_data = "/host/run/udev/data";
+  config.arp.device_exclude = "^eth9$";
+  config.diskstats.device_exclude = "^loop";
+  config.netclass.ignored_devices = "^veth";
+  config.netclass.ignore_invalid_speed = true;
+  CollectorOptions o = OptionsFromConfig(config);
+  EXPECT_EQ(o.paths.udev_data, "/host/run/udev/data");
+  EXPECT_EQ(o.arp_device_exclude, "^eth9$");
+  EXPECT_EQ(o.diskstats_device_exclude, "^loop");
+  EXPECT_EQ(o.netclass_ignored_devices, "^veth");
+  EXPECT_TRUE(o.netclass_ignore_invalid_speed);
+  ApplyOverrides({.udev_data = "/udev"}, &config);
+  EXPECT_EQ(OptionsFromConfig(config).paths.udev_data, "/udev");
+
+  const CollectorOptions from_defaults = OptionsFromConfig(AgentConfig{}), plain;
+  EXPECT_EQ(from_defaults.paths.udev_data, plain.paths.udev_data);
+  EXPECT_EQ(from_defaults.arp_device_exclude, plain.arp_device_exclude);
+  EXPECT_EQ(from_defaults.diskstats_device_exclude, plain.diskstats_device_exclude);
+  EXPECT_EQ(from_defaults.netclass_ignored_devices, plain.netclass_ignored_devices);
+  EXPECT_EQ(from_defaults.netclass_ignore_invalid_speed, plain.netclass_ignore_invalid_speed);
 }
 
 TEST(BuildHostCollectors, SelectionTable) {

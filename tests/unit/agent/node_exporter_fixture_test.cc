@@ -54,27 +54,6 @@ const RE2 kSkipped(
     "node_textfile_mtime_seconds|node_time_(zone|seconds)|"
     "node_network_(receive|transmit)_(bytes|packets)_total)");
 
-// Samples the agent serves that the fixture run's flags removed, which the agent has no option
-// for: node_exporter's defaults, which the agent keeps. Matched against "name{sorted labels}".
-const struct Explained {
-  const char* series;  // RE2, anchored at the start
-  const char* flag;
-} kExplained[] = {
-    {R"re(node_arp_entries\{device="nope"\})re", "--collector.arp.device-exclude=nope"},
-    {R"re(node_network_[a-z_]+\{(.*,)?device="(dmz|int)")re",
-     "--collector.netclass.ignored-devices=(dmz|int)"},
-    // bond0's speed file holds -1 (unknown): node_exporter serves it as -125000 by default.
-    {R"re(node_network_speed_bytes\{device="bond0"\})re",
-     "--collector.netclass.ignore-invalid-speed"},
-};
-
-std::string ExplainedBy(const std::string& series) {
-  for (const Explained& e : kExplained) {
-    if (RE2::PartialMatch(series, "^" + std::string(e.series))) return e.flag;
-  }
-  return "";
-}
-
 struct ParsedFamily {
   std::string help, type;
   std::map<std::string, std::string> samples;  // name{sorted labels} -> value text
@@ -139,7 +118,7 @@ bool SameValue(const std::string& a, const std::string& b) {
 }
 
 struct Tally {
-  int matched = 0, mismatched = 0, missing = 0, extra = 0, skipped = 0, explained = 0;
+  int matched = 0, mismatched = 0, missing = 0, extra = 0, skipped = 0;
   std::vector<std::string> notes;  // the first few differences, for the failure message
   void Note(const std::string& s) {
     if (notes.size() < 12) notes.push_back(s);
@@ -155,11 +134,6 @@ Tally Compare(const Parsed& got, const Parsed& want) {
     }
     auto w = want.find(name);
     if (w == want.end()) {
-      if (std::all_of(family.samples.begin(), family.samples.end(),
-                      [](const auto& s) { return !ExplainedBy(s.first).empty(); })) {
-        t.explained += static_cast<int>(family.samples.size());
-        continue;
-      }
       t.extra += static_cast<int>(family.samples.size());
       t.Note("family not in node_exporter's output: " + name);
       continue;
@@ -174,9 +148,7 @@ Tally Compare(const Parsed& got, const Parsed& want) {
     }
     for (const auto& [key, value] : family.samples) {
       auto s = w->second.samples.find(key);
-      if (s == w->second.samples.end() && !ExplainedBy(key).empty()) {
-        ++t.explained;
-      } else if (s == w->second.samples.end()) {
+      if (s == w->second.samples.end()) {
         ++t.extra;
         t.Note("extra " + key + " " + value);
       } else if (SameValue(value, s->second)) {
@@ -223,6 +195,9 @@ class NodeExporterFixture : public testing::Test {
     // --collector.netdev.device-include="lo": the agent has only the exclude side, so exclude
     // every name but "lo".
     o.netdev_device_exclude = "^(.?|[^l].*|l[^o].*|lo.+)$";
+    o.arp_device_exclude = "nope";
+    o.netclass_ignored_devices = "(dmz|int)";
+    o.netclass_ignore_invalid_speed = true;
     o.textfile_directory = kTree + "/textfile/two_metric_files/";
     return o;
   }
@@ -261,7 +236,7 @@ TEST_F(NodeExporterFixture, EveryCollectorMatchesNodeExporterOutput) {
     total_matched += t.matched;
     std::cout << "[fixture] " << entry.name << ": matched " << t.matched << ", mismatched "
               << t.mismatched << ", missing " << t.missing << ", extra " << t.extra << ", skipped "
-              << t.skipped << ", explained by a flag " << t.explained << "\n";
+              << t.skipped << "\n";
     std::string notes;
     for (const std::string& n : t.notes) notes += "\n  " + n;
     EXPECT_GT(t.matched, 0) << entry.name << " produced nothing comparable";
