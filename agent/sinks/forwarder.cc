@@ -1,5 +1,6 @@
 #include "agent/sinks/forwarder.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include "agent/sinks/loki_payload.h"
@@ -168,9 +169,16 @@ void Forwarder::CollectLoop(CollectFn collect) {
       // A scrape allocates the whole collection before it reaches the disk buffer.
       metrics_->scrapes_dropped.Add({"memory"});
     } else {
-      std::vector<fleet::metrics::Family> families = collect();
-      BufferCollection(families, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch()).count());
+      {
+        std::vector<fleet::metrics::Family> families = collect();
+        BufferCollection(families, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch()).count());
+      }
+      // A collection and its encoding are freed now, but glibc keeps the pages of a thread's
+      // arena resident until they happen to sit at its top: give them back once per interval,
+      // as Go's scavenger does for node_exporter (measured with 20 containers, 2 app targets and
+      // remote write, after 2 minutes: RssAnon 7.1 -> 3.3 MiB).
+      ::malloc_trim(0);
     }
     lock.lock();
     next += config_.scrape_interval;
