@@ -108,7 +108,8 @@ class ContainerCollector : public Collector {
         continue;
       }
       Emit(*known, *stats, Network(*known, stats->pids.empty() ? 0 : stats->pids.front()),
-           fs_usage_ ? fs_usage_->Usage(c.id) : std::vector<FsUsage>{}, now, &families);
+           fs_usage_ ? fs_usage_->Usage(c.id) : std::vector<FsUsage>{}, now,
+           /*walk_processes=*/true, &families);
     }
     for (auto& [cgroup, known] : system_cgroups_) {
       auto stats = cgroups_->Read(cgroup);
@@ -118,7 +119,8 @@ class ContainerCollector : public Collector {
       Emit(known, *stats,
            root ? Network(known, stats->pids.empty() ? 0 : stats->pids.front())
                 : std::vector<NetCounters>{},
-           root && fs_usage_ ? fs_usage_->Usage("/") : std::vector<FsUsage>{}, now, &families);
+           root && fs_usage_ ? fs_usage_->Usage("/") : std::vector<FsUsage>{}, now,
+           /*walk_processes=*/false, &families);
     }
     for (Family& f : families) out->push_back(std::move(f));
     return listed;
@@ -128,9 +130,13 @@ class ContainerCollector : public Collector {
   struct Known;
 
   // One cgroup's samples. base labels are sorted by name; the one extra label (cpu, interface,
-  // device, state...) goes in its place.
+  // device, state...) goes in its place. walk_processes: read each process's descriptors and
+  // each thread's state from /proc (containers only: the root cgroup holds every kernel thread
+  // and whatever runs outside a unit, which cost 2.8 ms a scrape to walk on a 2-core host, and
+  // cAdvisor serves these families for no cgroup by default).
   void Emit(const Known& known, const CgroupStats& s, const std::vector<NetCounters>& network,
-            const std::vector<FsUsage>& filesystems, double now, std::vector<Family>* families) {
+            const std::vector<FsUsage>& filesystems, double now, bool walk_processes,
+            std::vector<Family>* families) {
     const CgroupSpec& spec = known.spec;
     auto add = [&](Metric m, double v, Labels extra = {}) {
       Labels labels;
@@ -180,16 +186,18 @@ class ContainerCollector : public Collector {
       add(kFsUsage, double(fs.usage_bytes), {{"device", fs.device}});
       add(kFsLimit, double(fs.limit_bytes), {{"device", fs.device}});
     }
-    const ProcessStats p = ReadProcessStats(options_.paths.procfs, s.pids, s.tids);
     add(kProcesses, double(s.pids.size()));
     add(kThreads, double(s.tids.size()));
-    add(kFileDescriptors, double(p.file_descriptors));
-    add(kSockets, double(p.sockets));
-    add(kTasksState, double(p.sleeping), {{"state", "sleeping"}});
-    add(kTasksState, double(p.running), {{"state", "running"}});
-    add(kTasksState, double(p.stopped), {{"state", "stopped"}});
-    add(kTasksState, double(p.uninterruptible), {{"state", "uninterruptible"}});
-    add(kTasksState, 0, {{"state", "iowaiting"}});
+    if (walk_processes) {
+      const ProcessStats p = ReadProcessStats(options_.paths.procfs, s.pids, s.tids);
+      add(kFileDescriptors, double(p.file_descriptors));
+      add(kSockets, double(p.sockets));
+      add(kTasksState, double(p.sleeping), {{"state", "sleeping"}});
+      add(kTasksState, double(p.running), {{"state", "running"}});
+      add(kTasksState, double(p.stopped), {{"state", "stopped"}});
+      add(kTasksState, double(p.uninterruptible), {{"state", "uninterruptible"}});
+      add(kTasksState, 0, {{"state", "iowaiting"}});
+    }
     add(kLastSeen, now);
     add(kStartTime, spec.creation_time);
   }
