@@ -70,6 +70,7 @@ class AgentStatusPageTest : public ::testing::Test {
 
 const std::vector<std::string> kComponents = {
     "collector/cpu", "collector/loadavg", "collector/time", "collector/uname", "collector/container",
+    "collector/machine",
     "source/docker_logs", "sink/remote_write", "sink/loki", "buffer/metrics", "buffer/logs", "http"};
 
 TEST_F(AgentStatusPageTest, ApiListsEveryComponentHealthyWithCountersAndRates) {
