@@ -175,6 +175,35 @@ bool ParseDouble(std::string_view s, double* out) {
   return ec == std::errc() && p == s.data() + s.size() && !s.empty();
 }
 
+std::string DecodeMountEscapes(std::string_view field) {
+  std::string out;
+  const auto octal = [&](size_t at, char max) { return field[at] >= '0' && field[at] <= max; };
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 3 < field.size() && octal(i + 1, '3') && octal(i + 2, '7') &&
+        octal(i + 3, '7')) {
+      out.push_back(static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 +
+                                      (field[i + 3] - '0')));
+      i += 3;
+    } else {
+      out.push_back(field[i]);
+    }
+  }
+  return out;
+}
+
+void MeminfoKiB(std::string_view meminfo,
+                std::initializer_list<std::pair<std::string_view, uint64_t*>> wanted) {
+  for (std::string_view line : Lines(meminfo)) {
+    auto f = Fields(line);
+    if (f.size() < 2 || !f[0].ends_with(':')) continue;
+    const std::string_view key = f[0].substr(0, f[0].size() - 1);
+    uint64_t kib = 0;
+    for (const auto& [name, out] : wanted) {
+      if (key == name && ParseU64(f[1], &kib)) *out = kib;
+    }
+  }
+}
+
 std::vector<std::string> ListDir(const std::string& path) {
   std::vector<std::string> names;
   DIR* dir = ::opendir(path.c_str());

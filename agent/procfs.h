@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,13 @@ bool ParseDouble(std::string_view s, double* out);
 // A signed integer as Go's strconv.ParseInt reads sysfs values; base 0 takes 0x hex and 0 octal
 // prefixes (netclass's dev_id and flags are hex).
 bool ParseI64(std::string_view s, int64_t* out, int base = 10);
+// A field of /proc/mounts or mountinfo with the kernel's \ooo octal escapes (space, tab, newline,
+// backslash) decoded; anything else is kept as written.
+std::string DecodeMountEscapes(std::string_view field);
+// /proc/meminfo's "Key:   N kB" lines: for each (key without the colon, out) wanted, sets *out
+// to N (KiB) when the key is there; untouched otherwise. One pass over the text.
+void MeminfoKiB(std::string_view meminfo,
+                std::initializer_list<std::pair<std::string_view, uint64_t*>> wanted);
 // The paths matching a glob(3) pattern, sorted; empty when none match.
 std::vector<std::string> Glob(const std::string& pattern);
 // Names of the entries of a directory (not . and ..), sorted; empty when it cannot be read.

@@ -18,21 +18,6 @@ using fleet::metrics::Family;
 using fleet::metrics::Labels;
 using fleet::metrics::Type;
 
-// /proc/mounts escapes space, tab, newline and backslash as \ooo octal.
-std::string DecodeOctal(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && std::isdigit(s[i + 1]) && std::isdigit(s[i + 2]) &&
-        std::isdigit(s[i + 3])) {
-      out.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 struct FilesystemFamily {
   const char* name;
   const char* help;
@@ -78,8 +63,8 @@ class FilesystemCollector : public Collector {
     for (std::string_view line : Lines(*mounts)) {
       auto f = Fields(line);
       if (f.size() < 4) continue;
-      const std::string device = DecodeOctal(f[0]);
-      const std::string mount_point = DecodeOctal(f[1]);
+      const std::string device = DecodeMountEscapes(f[0]);
+      const std::string mount_point = DecodeMountEscapes(f[1]);
       const std::string fs_type(f[2]);
       if (mount_points_exclude_.Matches(mount_point) || fs_types_exclude_.Matches(fs_type)) {
         continue;

@@ -56,11 +56,6 @@ double DirMtime(const std::string& path) {
   return static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
 }
 
-bool IsDir(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 namespace {
 // "docker-<id>.scope", the systemd driver's name for a container's cgroup.
 bool IsDockerScope(const std::string& unit) {
@@ -85,11 +80,11 @@ std::set<std::string> DockerIdsUnder(const std::string& hierarchy) {
 
 std::vector<std::string> SystemCgroupsUnder(const std::string& hierarchy) {
   std::vector<std::string> out;
-  if (IsDir(hierarchy)) out.push_back("/");
-  if (!IsDir(hierarchy + "/system.slice")) return out;
+  if (IsDirectory(hierarchy)) out.push_back("/");
+  if (!IsDirectory(hierarchy + "/system.slice")) return out;
   out.push_back("/system.slice");
   for (const std::string& unit : ListDir(hierarchy + "/system.slice")) {
-    if (!IsDockerScope(unit) && IsDir(hierarchy + "/system.slice/" + unit)) {
+    if (!IsDockerScope(unit) && IsDirectory(hierarchy + "/system.slice/" + unit)) {
       out.push_back("/system.slice/" + unit);
     }
   }

@@ -104,7 +104,6 @@ class KeyValues {
 std::vector<int> ReadPids(OpenFiles& files, const std::string& path);
 // Creation time as cAdvisor takes it: the cgroup directory's modification time.
 double DirMtime(const std::string& path);
-bool IsDir(const std::string& path);
 // Container ids under <hierarchy>/docker/<id> and <hierarchy>/system.slice/docker-<id>.scope.
 std::set<std::string> DockerIdsUnder(const std::string& hierarchy);
 // SystemCgroups for a hierarchy: "/", and "/system.slice" with its units but Docker's scopes.

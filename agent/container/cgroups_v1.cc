@@ -12,7 +12,7 @@ class CgroupsV1 : public Cgroups {
 
   fleet::Result<std::string> Find(const std::string& id) const override {
     for (const std::string& c : DockerCgroupCandidates(id)) {
-      if (IsDir(root_ + "/memory" + c)) return c;
+      if (IsDirectory(root_ + "/memory" + c)) return c;
     }
     return fleet::Status::NotFound("no cgroup for container " + id);
   }

@@ -15,7 +15,7 @@ class CgroupsV2 : public Cgroups {
 
   fleet::Result<std::string> Find(const std::string& id) const override {
     for (const std::string& c : DockerCgroupCandidates(id)) {
-      if (IsDir(root_ + c)) return c;
+      if (IsDirectory(root_ + c)) return c;
     }
     return fleet::Status::NotFound("no cgroup for container " + id);
   }
@@ -107,16 +107,8 @@ class CgroupsV2 : public Cgroups {
     auto meminfo = files_.Read(procfs_ + "/meminfo");
     if (!meminfo.ok()) return;
     uint64_t total = 0, free = 0, swap_total = 0, swap_free = 0;
-    for (std::string_view line : Lines(*meminfo)) {
-      auto f = Fields(line);  // "MemTotal:  16384 kB"
-      if (f.size() < 2) continue;
-      uint64_t kib = 0;
-      if (!ParseU64(f[1], &kib)) continue;
-      if (f[0] == "MemTotal:") total = kib;
-      if (f[0] == "MemFree:") free = kib;
-      if (f[0] == "SwapTotal:") swap_total = kib;
-      if (f[0] == "SwapFree:") swap_free = kib;
-    }
+    MeminfoKiB(*meminfo, {{"MemTotal", &total}, {"MemFree", &free}, {"SwapTotal", &swap_total},
+                          {"SwapFree", &swap_free}});
     s->memory_usage = total > free ? (total - free) * 1024 : 0;
     s->memory_swap = swap_total > swap_free ? (swap_total - swap_free) * 1024 : 0;
   }

@@ -44,23 +44,6 @@ int CountEntry(const char*, const struct stat* st, int type, struct FTW*) {
   return FTW_CONTINUE;
 }
 
-// A mountinfo field with the kernel's octal escapes (\040 for a space) undone.
-std::string Unescape(std::string_view field) {
-  std::string out;
-  for (size_t i = 0; i < field.size(); ++i) {
-    const auto octal = [&](size_t at, char max) { return field[at] >= '0' && field[at] <= max; };
-    if (field[i] == '\\' && i + 3 < field.size() && octal(i + 1, '3') && octal(i + 2, '7') &&
-        octal(i + 3, '7')) {
-      out.push_back(static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 +
-                                      (field[i + 3] - '0')));
-      i += 3;
-    } else {
-      out.push_back(field[i]);
-    }
-  }
-  return out;
-}
-
 struct Capacity {
   uint64_t total = 0, used = 0;
 };
@@ -141,7 +124,7 @@ std::vector<MountInfo> ParseMountInfo(std::string_view text) {
       continue;
     }
     out.push_back({static_cast<unsigned>(major_number), static_cast<unsigned>(minor_number),
-                   Unescape(f[4]), Unescape(*(dash + 2))});
+                   DecodeMountEscapes(f[4]), DecodeMountEscapes(*(dash + 2))});
   }
   return out;
 }

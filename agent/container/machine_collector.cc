@@ -80,13 +80,10 @@ class MachineCollector : public Collector {
 
     auto meminfo = fleet::ReadKernelFile(options_.paths.Proc("meminfo"));
     if (!meminfo.ok()) return meminfo.status();
-    for (std::string_view line : Lines(*meminfo)) {
-      auto f = Fields(line);  // "MemTotal:  16384 kB"
-      uint64_t kib = 0;
-      if (f.size() < 2 || !ParseU64(f[1], &kib)) continue;
-      if (f[0] == "MemTotal:") m.memory_bytes = static_cast<double>(kib) * 1024;
-      if (f[0] == "SwapTotal:") m.swap_bytes = static_cast<double>(kib) * 1024;
-    }
+    uint64_t memory_kib = 0, swap_kib = 0;
+    MeminfoKiB(*meminfo, {{"MemTotal", &memory_kib}, {"SwapTotal", &swap_kib}});
+    m.memory_bytes = static_cast<double>(memory_kib) * 1024;
+    m.swap_bytes = static_cast<double>(swap_kib) * 1024;
     m.labels = {{"boot_id", Identifier(options_.paths.Proc("sys/kernel/random/boot_id"))},
                 {"machine_id", Identifier(options_.paths.rootfs + "/etc/machine-id")},
                 {"system_uuid", Identifier(options_.paths.Sys("class/dmi/id/product_uuid"))}};
