@@ -107,7 +107,7 @@ class ContainerCollector : public Collector {
         Unlearn(c.id);  // stopped, or restarted into a new cgroup: learn it afresh
         continue;
       }
-      Emit(*known, *stats, Network(*known, stats->pids.empty() ? 0 : stats->pids.front()),
+      Emit(*known, *stats, Network(*known, *stats),
            fs_usage_ ? fs_usage_->Usage(c.id) : std::vector<FsUsage>{}, now,
            /*walk_processes=*/true, &families);
     }
@@ -117,8 +117,7 @@ class ContainerCollector : public Collector {
       // Only the root has interfaces of its own (the host's); a unit shares the host's.
       const bool root = cgroup == "/";
       Emit(known, *stats,
-           root ? Network(known, stats->pids.empty() ? 0 : stats->pids.front())
-                : std::vector<NetCounters>{},
+           root ? Network(known, *stats) : std::vector<NetCounters>{},
            root && fs_usage_ ? fs_usage_->Usage("/") : std::vector<FsUsage>{}, now,
            /*walk_processes=*/false, &families);
     }
@@ -318,8 +317,9 @@ class ContainerCollector : public Collector {
   // scrapes, as the cgroup files do. An open net/dev keeps showing the namespace its process had
   // at open, so it is reopened when the container's first process changes and closed when the
   // container is forgotten.
-  std::vector<NetCounters> Network(Known& known, int pid) {
+  std::vector<NetCounters> Network(Known& known, const CgroupStats& stats) {
     std::vector<NetCounters> out;
+    const int pid = stats.pids.empty() ? 0 : stats.pids.front();
     if (known.net_pid != pid && known.net_pid > 0) net_files_.ForgetContaining(NetDevPath(known.net_pid));
     known.net_pid = pid;
     if (pid <= 0) return out;
