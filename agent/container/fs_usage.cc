@@ -28,6 +28,8 @@ constexpr int kMaxBackoff = 20;
 struct Walk {
   DirUsage usage;
   std::unordered_set<ino_t> linked;  // hard-linked files already counted
+  size_t max_linked = 0;
+  bool too_many_links = false;
 };
 thread_local Walk* current_walk = nullptr;
 
@@ -36,8 +38,13 @@ int CountEntry(const char*, const struct stat* st, int type, struct FTW*) {
   Walk& walk = *current_walk;
   // A directory cannot be hard-linked, so only files need remembering (a layer's millions of
   // directories would otherwise all be kept in the set).
-  if (st->st_nlink > 1 && !S_ISDIR(st->st_mode) && !walk.linked.insert(st->st_ino).second) {
-    return FTW_CONTINUE;
+  if (st->st_nlink > 1 && !S_ISDIR(st->st_mode)) {
+    // What a container writes is untrusted: millions of hard links would grow the set without end.
+    if (walk.linked.size() >= walk.max_linked && !walk.linked.count(st->st_ino)) {
+      walk.too_many_links = true;
+      return FTW_STOP;
+    }
+    if (!walk.linked.insert(st->st_ino).second) return FTW_CONTINUE;
   }
   walk.usage.bytes += static_cast<uint64_t>(st->st_blocks) * 512;
   ++walk.usage.inodes;
@@ -98,14 +105,19 @@ fleet::Result<std::vector<FsUsage>> MeasureContainer(const std::vector<std::stri
 
 }  // namespace
 
-fleet::Result<DirUsage> MeasureDir(const std::string& dir) {
+fleet::Result<DirUsage> MeasureDir(const std::string& dir, size_t max_linked_files) {
   Walk walk;
+  walk.max_linked = max_linked_files;
   current_walk = &walk;
   // FTW_PHYS: symlinks are not followed; FTW_MOUNT: other filesystems are not entered. nftw
   // keeps at most 16 directories open however deep the tree.
   const int rc = ::nftw(dir.c_str(), CountEntry, 16, FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
   const int error = errno;
   current_walk = nullptr;
+  if (walk.too_many_links) {
+    return fleet::Status::TooLarge("walk " + dir + ": more than " + std::to_string(max_linked_files) +
+                                   " hard-linked files");
+  }
   if (rc != 0) return fleet::Status::Unavailable("walk " + dir + ": " + std::strerror(error));
   return walk.usage;
 }

@@ -24,12 +24,14 @@ struct FsUsage {
 
 // Bytes and inodes under dir as `du` counts them (cAdvisor's GetDirUsage): allocated blocks of
 // every entry, the directory itself included; hard-linked files once; symlinks not followed;
-// other filesystems mounted below not entered.
+// other filesystems mounted below not entered. The inodes of hard-linked files are remembered to
+// count each once; past max_linked_files of them the walk stops with TooLarge (a bound on what a
+// container's writes can make the agent hold: 64Ki inodes, about 2.5 MiB).
 struct DirUsage {
   uint64_t bytes = 0;
   uint64_t inodes = 0;
 };
-fleet::Result<DirUsage> MeasureDir(const std::string& dir);
+fleet::Result<DirUsage> MeasureDir(const std::string& dir, size_t max_linked_files = 1 << 16);
 
 // A mount from /proc/self/mountinfo: its device numbers, where it is mounted, its source.
 struct MountInfo {

@@ -272,6 +272,14 @@ TEST(MeasureDir, CountsBlocksLikeDuHardLinksOnceSymlinksNotFollowed) {
   EXPECT_GE(usage->bytes, 2 * big.size()) << "both files' blocks";
   EXPECT_LT(usage->bytes, 2 * big.size() + 1024 * 1024) << "not a-again twice, not what link points to";
   EXPECT_FALSE(MeasureDir((dir.path() / "absent").string()).ok());
+
+  // The set of hard-linked inodes is bounded: as from a container that writes millions of links.
+  // layer has one hard-linked inode (a, a-again); a second makes two.
+  ASSERT_EQ(::link((dir.path() / "layer/sub/deeper/b").c_str(), (dir.path() / "layer/b-again").c_str()), 0);
+  EXPECT_TRUE(MeasureDir((dir.path() / "layer").string(), 2).ok()) << "two linked inodes fit in 2";
+  auto capped = MeasureDir((dir.path() / "layer").string(), 1);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_EQ(capped.status().code(), fleet::Code::kTooLarge) << capped.status().ToString();
 }
 
 TEST(ParseMountInfo, DevicesMountPointsAndSources) {
