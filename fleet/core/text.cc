@@ -1,6 +1,7 @@
 #include "fleet/core/text.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace fleet {
 
@@ -39,6 +40,16 @@ size_t SequenceLength(std::string_view text) {
 
 bool IsUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
+    // ASCII runs a word at a time: nearly every label and line is ASCII, and the remote write
+    // encoder checks each label of every series.
+    uint64_t word;
+    if (text.size() - i >= sizeof word) {
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += sizeof word;
+        continue;
+      }
+    }
     const size_t n = SequenceLength(text.substr(i));
     if (n == 0) return false;
     i += n;

@@ -6,6 +6,8 @@
 #include <snappy.h>
 
 #include <bit>
+#include <cmath>
+#include <limits>
 
 #include "agent/scrape/target_scrape.h"
 #include "agent/sinks/remote_write_payload.h"
@@ -99,6 +101,54 @@ TEST(RemoteWriteEncoder, WriteRelabelConfigsRenameAndDropSeries) {
   auto none = relabel::CompiledRules::Compile({{.action = relabel::Action::kDrop}});
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(EncodeWriteRequests(families, {}, 1, 100, *none).empty());
+}
+
+// The encoder writes the wire format itself: what it writes must be byte for byte what protobuf's
+// generated classes serialize for the same series, over the edges of the format: values whose
+// bits are zero or not (0, -0, NaN), timestamps 0, negative and large, empty label values, a
+// string long enough for a two-byte length, and a series with more labels than the insertion sort
+// takes.
+TEST(RemoteWriteEncoder, BytesAreWhatTheGeneratedClassesSerialize) {
+  Family family{"m", "", fleet::metrics::Type::kGauge, {}};
+  const std::string long_value(300, 'v');
+  family.samples.push_back({"", {{"a", "1"}}, 0.0});
+  family.samples.push_back({"", {{"a", "2"}}, -0.0});
+  family.samples.push_back({"", {{"a", "3"}}, std::numeric_limits<double>::quiet_NaN(), 0});
+  family.samples.push_back({"", {{"a", "4"}, {"empty", ""}}, 1.5, -1});
+  family.samples.push_back({"_total", {{"a", long_value}}, -2e300, 1LL << 62});
+  Labels many = {{"a", "6"}};  // every series has its own `a`: the external one is left out
+  for (int i = 20; i > 0; --i) many.push_back({"l" + std::to_string(i), std::to_string(i)});
+  family.samples.push_back({"", many, 42});
+  const Labels external = {{"job", "node"}, {"a", "external"}};
+  auto out = EncodeWriteRequests({family}, external, 1700000000123, 100);
+  ASSERT_EQ(out.size(), 1u);
+
+  prometheus::WriteRequest want;
+  for (const auto& sample : family.samples) {
+    std::vector<std::pair<std::string, std::string>> labels = {{"__name__", family.name + sample.suffix},
+                                                               {"job", "node"}};
+    for (const auto& l : sample.labels) labels.emplace_back(l.name, l.value);
+    std::stable_sort(labels.begin(), labels.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    auto* series = want.add_timeseries();
+    for (const auto& [name, value] : labels) {
+      auto* label = series->add_labels();
+      label->set_name(name);
+      label->set_value(value);
+    }
+    auto* point = series->add_samples();
+    point->set_value(sample.value);
+    point->set_timestamp(sample.timestamp_ms.value_or(1700000000123));
+  }
+  EXPECT_EQ(out[0].write_request, want.SerializeAsString());
+  EXPECT_EQ(out[0].samples, family.samples.size());
+  // And it reads back: the negative timestamp, -0's sign and the sorted long label set.
+  auto request = Decode(out[0]);
+  ASSERT_EQ(request.timeseries_size(), 6);
+  EXPECT_EQ(request.timeseries(3).samples(0).timestamp(), -1);
+  EXPECT_TRUE(std::signbit(request.timeseries(1).samples(0).value()));
+  EXPECT_EQ(request.timeseries(5).labels(2).name(), "job");
+  EXPECT_EQ(request.timeseries(5).labels(3).name(), "l1");
+  EXPECT_EQ(request.timeseries(5).labels(4).name(), "l10");
 }
 
 TEST(RemoteWriteEncoder, EmptyCollectionEncodesNothing) {
