@@ -3,6 +3,7 @@
 // metric_relabel_configs with the bench's five rules (RelabelFamilies), the remote write encoding
 // (EncodeWriteRequests) and the text format (WriteText). Prints ms per collection for each.
 //   cmake --build build --target agent_pipeline_bench && build/bin/agent_pipeline_bench FILE [RUNS]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -34,16 +35,19 @@ agent::relabel::CompiledRules BenchRules() {
   return *compiled;
 }
 
+// The median of `runs` timings: the machine may be busy with other work, and the median leaves
+// out the runs another process interrupted.
 template <typename F>
 void Measure(const char* what, int runs, F&& run) {
-  double total = 0;
+  std::vector<double> ms;
   size_t items = 0;
   for (int i = 0; i < runs; ++i) {
     const auto start = std::chrono::steady_clock::now();
     items = run();
-    total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
-  std::printf("| %-40s | %8.3f | %8zu |\n", what, total / runs * 1e3, items);
+  std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
+  std::printf("| %-40s | %8.3f | %8zu |\n", what, ms[ms.size() / 2], items);
 }
 
 size_t CountSamples(const std::vector<fleet::metrics::Family>& families) {
@@ -77,7 +81,7 @@ int main(int argc, char** argv) {
   const fleet::metrics::Labels external = {{"instance", "bench"}, {"job", "fleet-agent"}};
   std::printf("%zu families, %zu samples, %d runs\n\n", families.size(), CountSamples(families), runs);
   std::printf("| %-40s | %8s | %8s |\n|------------------------------------------|----------|----------|\n",
-              "stage", "ms", "out");
+              "stage (median of the runs)", "ms", "out");
   Measure("copy of the collection (baseline)", runs, [&] {
     auto copy = families;
     return CountSamples(copy);

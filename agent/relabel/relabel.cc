@@ -11,8 +11,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <functional>
+#include <iterator>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace agent::relabel {
 namespace {
@@ -239,7 +240,6 @@ std::string AsciiCase(std::string value, bool upper) {
   return value;
 }
 
-bool ByName(const Label& a, const Label& b) { return a.name < b.name; }
 
 // Prometheus's labels.Builder over a sorted vector: Get, Set ("" deletes), Del, and the order in
 // which a rule that visits every label sees them (unchanged ones by name, then those set, in the
@@ -439,7 +439,7 @@ const std::vector<Rule>& CompiledRules::rules() const {
 }
 
 bool CompiledRules::Process(Labels* labels) const {
-  std::stable_sort(labels->begin(), labels->end(), ByName);
+  fleet::metrics::SortByName(labels);
   labels->erase(std::unique(labels->begin(), labels->end(),
                             [](const Label& a, const Label& b) { return a.name == b.name; }),
                 labels->end());
@@ -448,7 +448,7 @@ bool CompiledRules::Process(Labels* labels) const {
 
   std::vector<std::string> set_order;
   LabelSet set(labels, compiled_->needs_set_order ? &set_order : nullptr);
-  std::string value, target, result;
+  std::string joined, target, result;
   // Submatches on the stack for the usual few groups.
   std::array<re2::StringPiece, 10> inline_groups;
   std::vector<re2::StringPiece> more_groups;
@@ -464,10 +464,18 @@ bool CompiledRules::Process(Labels* labels) const {
       return one.regex->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(),
                               RE2::UNANCHORED, groups, one.submatches);
     };
-    value.clear();
-    for (size_t i = 0; i < rule.source_labels.size(); ++i) {
-      if (i > 0) value += rule.separator;
-      value += set.Get(rule.source_labels[i]);
+    // The source labels' values joined; one source label is read where it is (no copy), and a
+    // rule that changes labels is done with the view before it does.
+    std::string_view value;
+    if (rule.source_labels.size() == 1) {
+      value = set.Get(rule.source_labels[0]);
+    } else if (!rule.source_labels.empty()) {
+      joined.clear();
+      for (size_t i = 0; i < rule.source_labels.size(); ++i) {
+        if (i > 0) joined += rule.separator;
+        joined += set.Get(rule.source_labels[i]);
+      }
+      value = joined;
     }
     switch (rule.action) {
       case Action::kDrop:
@@ -491,8 +499,7 @@ bool CompiledRules::Process(Labels* labels) const {
         break;
       case Action::kLowercase:
       case Action::kUppercase:
-        set.Set(rule.target_label, AsciiCase(std::move(value), rule.action == Action::kUppercase));
-        value = std::string();
+        set.Set(rule.target_label, AsciiCase(std::string(value), rule.action == Action::kUppercase));
         break;
       case Action::kHashMod:
         set.Set(rule.target_label, std::to_string(HashMod(value, rule.modulus)));
@@ -517,20 +524,53 @@ bool CompiledRules::Process(Labels* labels) const {
 
 namespace {
 
-// A sample's identity within its family: suffix and labels, length-prefixed (values are bytes).
-std::string SeriesKey(const fleet::metrics::Sample& sample) {
-  std::string key;
-  auto add = [&](const std::string& s) {
-    const uint32_t n = static_cast<uint32_t>(s.size());
-    key.append(reinterpret_cast<const char*>(&n), sizeof n);
-    key += s;
-  };
-  add(sample.suffix);
+// A sample's identity within its family (suffix and labels), hashed: equal samples hash equal.
+size_t SeriesHash(const fleet::metrics::Sample& sample) {
+  const std::hash<std::string_view> hash;
+  size_t h = hash(sample.suffix);
   for (const Label& l : sample.labels) {
-    add(l.name);
-    add(l.value);
+    // Boost's hash_combine, once for the name and once for the value (their boundary counts).
+    h ^= hash(l.name) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h ^= hash(l.value) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   }
-  return key;
+  return h;
+}
+
+bool SameSeries(const fleet::metrics::Sample& a, const fleet::metrics::Sample& b) {
+  return a.suffix == b.suffix && a.labels == b.labels;
+}
+
+// Removes every sample that repeats an earlier one of the same family. Samples are sorted by
+// (hash, position) and only those with equal hashes compared, so the common case, no duplicate,
+// costs a hash per sample and no allocation beyond the reused index.
+void RemoveRepeatedSeries(Family* family, std::vector<std::pair<size_t, size_t>>* index) {
+  auto& samples = family->samples;
+  if (samples.size() < 2) return;
+  index->clear();
+  for (size_t i = 0; i < samples.size(); ++i) index->emplace_back(SeriesHash(samples[i]), i);
+  std::sort(index->begin(), index->end());
+  std::vector<bool> repeated;
+  for (size_t i = 1; i < index->size(); ++i) {
+    if ((*index)[i].first != (*index)[i - 1].first) continue;
+    // A run of equal hashes: each sample is a repeat if an earlier one in the run is the same.
+    for (size_t j = i - 1;; --j) {
+      if ((*index)[j].first != (*index)[i].first) break;
+      if (SameSeries(samples[(*index)[j].second], samples[(*index)[i].second])) {
+        if (repeated.empty()) repeated.resize(samples.size());
+        repeated[(*index)[i].second] = true;
+        break;
+      }
+      if (j == 0) break;
+    }
+  }
+  if (repeated.empty()) return;
+  size_t kept = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (repeated[i]) continue;
+    if (kept != i) samples[kept] = std::move(samples[i]);
+    ++kept;
+  }
+  samples.resize(kept);
 }
 
 }  // namespace
@@ -544,13 +584,17 @@ void RelabelFamilies(const CompiledRules& rules, std::vector<Family>* families) 
     fleet::metrics::Sample sample;
   };
   std::vector<Moved> moved;
+  // One label vector for every sample, which keeps its capacity: a sample's own is exactly as
+  // long as its labels and would be reallocated for __name__, and again for what rules add.
   Labels labels;
+  std::string series;
   for (size_t f = 0; f < families->size(); ++f) {
     Family& family = (*families)[f];
     size_t kept = 0;
     for (auto& sample : family.samples) {
-      const std::string series = family.name + sample.suffix;
-      labels = std::move(sample.labels);
+      series.assign(family.name).append(sample.suffix);
+      labels.clear();
+      std::move(sample.labels.begin(), sample.labels.end(), std::back_inserter(labels));
       labels.push_back({"__name__", series});
       if (!rules.Process(&labels)) continue;
       const auto name_label = std::find_if(labels.begin(), labels.end(),
@@ -561,7 +605,8 @@ void RelabelFamilies(const CompiledRules& rules, std::vector<Family>* families) 
         labels.erase(name_label);
       }
       if (!IsMetricName(name)) continue;
-      sample.labels = std::move(labels);
+      sample.labels.clear();
+      std::move(labels.begin(), labels.end(), std::back_inserter(sample.labels));
       if (name == series) {
         if (&family.samples[kept] != &sample) family.samples[kept] = std::move(sample);
         ++kept;
@@ -596,11 +641,8 @@ void RelabelFamilies(const CompiledRules& rules, std::vector<Family>* families) 
     }
   }
 
-  std::unordered_set<std::string> seen;
-  for (Family& family : *families) {
-    seen.clear();
-    std::erase_if(family.samples, [&](const fleet::metrics::Sample& s) { return !seen.insert(SeriesKey(s)).second; });
-  }
+  std::vector<std::pair<size_t, size_t>> index;
+  for (Family& family : *families) RemoveRepeatedSeries(&family, &index);
 }
 
 }  // namespace agent::relabel

@@ -86,19 +86,6 @@ class SeriesWriter {
   std::string& out_;
 };
 
-// Sorted by name, equal names kept in order (the first is the series' own). Series have a few
-// labels: insertion sort, which allocates nothing; a scraped series may carry many.
-void SortByName(std::vector<LabelView>* labels) {
-  auto by_name = [](const LabelView& a, const LabelView& b) { return a.name < b.name; };
-  if (labels->size() > 16) return std::stable_sort(labels->begin(), labels->end(), by_name);
-  for (size_t i = 1; i < labels->size(); ++i) {
-    const LabelView label = (*labels)[i];
-    size_t j = i;
-    for (; j > 0 && by_name(label, (*labels)[j - 1]); --j) (*labels)[j] = (*labels)[j - 1];
-    (*labels)[j] = label;
-  }
-}
-
 bool HasLabel(const fleet::metrics::Labels& labels, const std::string& name) {
   return std::any_of(labels.begin(), labels.end(),
                      [&](const fleet::metrics::Label& l) { return l.name == name; });
@@ -141,7 +128,7 @@ std::vector<EncodedWrite> EncodeWriteRequests(const std::vector<fleet::metrics::
         for (const auto& label : external_labels) {
           if (!HasLabel(sample.labels, label.name)) labels.push_back({label.name, label.value});
         }
-        SortByName(&labels);
+        fleet::metrics::SortByName(&labels);
       } else {
         relabeled.clear();
         relabeled.push_back({"__name__", name});

@@ -2,6 +2,7 @@
 // controller (/metrics), and the text exposition format 0.0.4 writer.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -35,6 +36,23 @@ struct Family {
   Type type = Type::kUntyped;
   std::vector<Sample> samples;
 };
+
+// Sorts labels (anything with a `name`) by name, stably: of a repeated name the first stays first.
+// Series have a few labels, which an insertion sort orders without the buffer std::stable_sort
+// allocates each call (the remote write encoder and relabeling sort every series of every
+// collection); a long label set (a scraped series may carry many) goes to std::stable_sort.
+template <typename L>
+void SortByName(std::vector<L>* labels) {
+  auto by_name = [](const L& a, const L& b) { return a.name < b.name; };
+  if (labels->size() > 16) return std::stable_sort(labels->begin(), labels->end(), by_name);
+  for (size_t i = 1; i < labels->size(); ++i) {
+    if (!by_name((*labels)[i], (*labels)[i - 1])) continue;
+    L label = std::move((*labels)[i]);
+    size_t j = i;
+    for (; j > 0 && by_name(label, (*labels)[j - 1]); --j) (*labels)[j] = std::move((*labels)[j - 1]);
+    (*labels)[j] = std::move(label);
+  }
+}
 
 // Appends families to *out in the text exposition format 0.0.4: "# HELP", "# TYPE", then one line
 // per sample. Families are written in the order given; a family with no samples is skipped (a
