@@ -8,12 +8,14 @@
 
 #include <atomic>
 #include <cerrno>
+#include <optional>
 #include <shared_mutex>
 
 #include "agent/config_watcher.h"
 #include "agent/health_reporter.h"
 #include "agent/http_server.h"
 #include "agent/logging.h"
+#include "agent/memory/startup_pages.h"
 #include "agent/pipeline.h"
 #include "agent/self_metrics.h"
 #include "agent/support_bundle.h"
@@ -72,6 +74,7 @@ class Daemon {
   HttpHandler Instrumented(HttpHandler handler);
   HttpResponse Live(const HttpRequest& req);
   std::vector<ComponentHealth> Health();
+  void ReleaseStartupPagesIfDue();
 
   const DaemonOptions options_;
   status::Registry registry_;
@@ -93,7 +96,22 @@ class Daemon {
   std::unique_ptr<SupportBundleService> support_;
   std::unique_ptr<HealthReporter> reporter_;
   std::atomic<bool> ready_{false};
+  // When the pages touched starting up (or loading the config) are given back: two scrape
+  // intervals after a config is activated, once its first collections, scrapes and sends ran.
+  std::optional<std::chrono::steady_clock::time_point> release_pages_at_;
 };
+
+void Daemon::ReleaseStartupPagesIfDue() {
+  if (!release_pages_at_ || std::chrono::steady_clock::now() < *release_pages_at_) return;
+  release_pages_at_.reset();
+  auto released = ReleaseStartupPages();
+  if (!released.ok()) {
+    spdlog::warn("memory: giving back the pages touched starting up: {}", released.status().ToString());
+    return;
+  }
+  spdlog::info("memory: gave back {} KiB of code and read-only data touched starting up ({} mappings)",
+               released->bytes / 1024, released->mappings);
+}
 
 HttpHandler Daemon::Instrumented(HttpHandler handler) {
   return [this, handler = std::move(handler)](const HttpRequest& req) {
@@ -223,6 +241,7 @@ void Daemon::Activate(AgentConfig config, const std::string& text, const std::st
   status_.ConfigActive(config_.instance, options_.config_path, config_.revision,
                        fleet::Sha256Hex(text), trigger);
   StartReporter();
+  release_pages_at_ = std::chrono::steady_clock::now() + 2 * config_.scrape_interval;
 }
 
 bool Daemon::Reload(const std::string& trigger) {
@@ -314,6 +333,7 @@ int Daemon::Run(AgentConfig config, const std::string& text) {
   const timespec wait{static_cast<time_t>(interval.count() / 1000),
                       static_cast<long>(interval.count() % 1000) * 1000000};
   while (true) {
+    ReleaseStartupPagesIfDue();
     const int sig = sigtimedwait(&signals, nullptr, &wait);
     if (sig < 0) {
       if (errno == EAGAIN && !options_.config_path.empty() && watcher_.Changed() &&
