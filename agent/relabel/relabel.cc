@@ -240,7 +240,6 @@ std::string AsciiCase(std::string value, bool upper) {
   return value;
 }
 
-
 // Prometheus's labels.Builder over a sorted vector: Get, Set ("" deletes), Del, and the order in
 // which a rule that visits every label sees them (unchanged ones by name, then those set, in the
 // order they were first set). `set_order` is kept only when a labelmap rule needs it.
