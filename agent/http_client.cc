@@ -156,7 +156,8 @@ struct BoundedBody {
   };
 };
 
-using Request = http::request<http::string_body>;
+// The body is the caller's, referred to, not copied: a remote write request is ~100 KB.
+using Request = http::request<http::span_body<const char>>;
 using ResponseParser = http::response_parser<BoundedBody>;
 
 template <class Stream>
@@ -280,7 +281,7 @@ fleet::Result<HttpClientResponse> HttpClient::Send(
   request.set(http::field::host, authority_);
   if (limits.accept_gzip) request.set(http::field::accept_encoding, "gzip");
   for (const auto& [name, value] : headers) request.set(name, value);
-  request.body() = body;
+  request.body() = {body.data(), body.size()};
   request.prepare_payload();
   ResponseParser parser;
   // Beast's limit bounds the bytes read (compressed, with gzip); the body's own, the bytes kept.
