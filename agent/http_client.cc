@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <charconv>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -155,7 +156,8 @@ struct BoundedBody {
   };
 };
 
-using Request = http::request<http::string_body>;
+// The body is the caller's, referred to, not copied: a remote write request is ~100 KB.
+using Request = http::request<http::span_body<const char>>;
 using ResponseParser = http::response_parser<BoundedBody>;
 
 template <class Stream>
@@ -165,15 +167,30 @@ asio::awaitable<void> Exchange(Stream& stream, Request& request, ResponseParser&
   co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
 }
 
+// Connects to an IP address as it is; resolves a name first. Asio resolves on a thread of its
+// own, started for each io_context: a scrape target or receiver given by address (containers,
+// 127.0.0.1) thus costs no thread per request.
+asio::awaitable<void> ConnectTcp(beast::tcp_stream& stream, const std::string& host, const std::string& port) {
+  boost::system::error_code not_an_address;
+  const asio::ip::address address = asio::ip::make_address(host, not_an_address);
+  uint16_t port_number = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_number);
+  if (!not_an_address && ec == std::errc() && end == port.data() + port.size()) {
+    co_await stream.async_connect(tcp::endpoint(address, port_number), asio::use_awaitable);
+    co_return;
+  }
+  tcp::resolver resolver(co_await asio::this_coro::executor);
+  auto endpoints = co_await resolver.async_resolve(host, port, asio::use_awaitable);
+  co_await stream.async_connect(endpoints, asio::use_awaitable);
+}
+
 // Runs on a fresh io_context per request; `tls` is null for http.
 asio::awaitable<void> Connect(const std::string& host, const std::string& port,
                               asio::ssl::context* tls, Request& request, ResponseParser& parser) {
   auto executor = co_await asio::this_coro::executor;
-  tcp::resolver resolver(executor);
-  auto endpoints = co_await resolver.async_resolve(host, port, asio::use_awaitable);
   if (!tls) {
     beast::tcp_stream stream(executor);
-    co_await stream.async_connect(endpoints, asio::use_awaitable);
+    co_await ConnectTcp(stream, host, port);
     co_await Exchange(stream, request, parser);
     co_return;
   }
@@ -187,7 +204,7 @@ asio::awaitable<void> Connect(const std::string& host, const std::string& port,
   if (tls->native_handle() && SSL_CTX_get_verify_mode(tls->native_handle()) != SSL_VERIFY_NONE) {
     stream.set_verify_callback(asio::ssl::host_name_verification(host));
   }
-  co_await beast::get_lowest_layer(stream).async_connect(endpoints, asio::use_awaitable);
+  co_await ConnectTcp(beast::get_lowest_layer(stream), host, port);
   co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
   co_await Exchange(stream, request, parser);
 }
@@ -264,7 +281,7 @@ fleet::Result<HttpClientResponse> HttpClient::Send(
   request.set(http::field::host, authority_);
   if (limits.accept_gzip) request.set(http::field::accept_encoding, "gzip");
   for (const auto& [name, value] : headers) request.set(name, value);
-  request.body() = body;
+  request.body() = {body.data(), body.size()};
   request.prepare_payload();
   ResponseParser parser;
   // Beast's limit bounds the bytes read (compressed, with gzip); the body's own, the bytes kept.

@@ -273,15 +273,18 @@ std::optional<std::string> SegmentBuffer::ReadRecord(Segment& segment, size_t in
   const uint64_t start = index ? segment.record_ends[index - 1] : 0;
   const uint64_t end = segment.record_ends[index];
   const int fd = ::open(PathOf(segment.seq).c_str(), O_RDONLY | O_CLOEXEC);
-  std::string raw(end - start, '\0');
-  const bool read_ok = fd >= 0 && PreadAll(fd, raw.data(), raw.size(), start);
+  // The payload is read straight into the string returned: records are up to a request's worth
+  // of samples (hundreds of KB), and each extra copy of them costs the delivery loop CPU.
+  char header[kHeaderBytes];
+  std::string payload(end - start - kHeaderBytes, '\0');
+  const bool read_ok = fd >= 0 && PreadAll(fd, header, sizeof header, start) &&
+                       PreadAll(fd, payload.data(), payload.size(), start + kHeaderBytes);
   if (fd >= 0) ::close(fd);
   if (!read_ok) {
     MarkCorrupt(segment, index, "cannot read record");
     return std::nullopt;
   }
-  std::string payload = raw.substr(kHeaderBytes);
-  if (GetU32(raw.data()) != payload.size() || Crc32(payload) != GetU32(raw.data() + 4)) {
+  if (GetU32(header) != payload.size() || Crc32(payload) != GetU32(header + 4)) {
     MarkCorrupt(segment, index, "checksum mismatch");
     return std::nullopt;
   }

@@ -18,14 +18,24 @@ using fleet::metrics::Sample;
 // Never in a label name (ASCII) nor in a label value (UTF-8, checked): the series key's separator.
 constexpr char kKeySeparator = '\xff';
 
-// Identity of a series within a target: its name and labels sorted by name.
-std::string SeriesKey(const std::string& name, Labels labels) {
-  std::sort(labels.begin(), labels.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
-  std::string key = name;
-  key.push_back(kKeySeparator);
+// Identity of a series within a target: its name and labels sorted by name. Built for every
+// sample of every scrape: the labels are sorted by reference, not copied, and the key is
+// allocated once at its size.
+std::string SeriesKey(const std::string& name, const Labels& labels) {
+  std::vector<const Label*> sorted;
+  sorted.reserve(labels.size());
+  size_t size = name.size() + 1;
   for (const auto& label : labels) {
-    key.append(label.name).push_back(kKeySeparator);
-    key.append(label.value).push_back(kKeySeparator);
+    sorted.push_back(&label);
+    size += label.name.size() + label.value.size() + 2;
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Label* a, const Label* b) { return a->name < b->name; });
+  std::string key;
+  key.reserve(size);
+  key.append(name).push_back(kKeySeparator);
+  for (const Label* label : sorted) {
+    key.append(label->name).push_back(kKeySeparator);
+    key.append(label->value).push_back(kKeySeparator);
   }
   return key;
 }

@@ -23,6 +23,7 @@
 #include "agent/health_reporter.h"
 #include "agent/scrape/scrape_manager.h"
 #include "fleet/core/text.h"
+#include "tests/e2e/harness.h"
 
 #include <thread>
 
@@ -124,6 +125,31 @@ TEST(HttpClient, ReadsTheBodyThatFollowsTheHeaderInALaterWrite) {
     }
     EXPECT_EQ(response->status, 200);
     EXPECT_EQ(response->body, body);
+  }
+}
+
+// An IP address is connected to as it is (no resolver), a name is resolved first; either way a
+// port nobody listens on is no answer.
+TEST(HttpClient, ConnectsToAnAddressOrAResolvedName) {
+  const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n";
+  for (const char* host : {"127.0.0.1", "localhost"}) {
+    SCOPED_TRACE(host);
+    SplitAnswerServer server(answer, "ok", std::chrono::milliseconds(0));
+    const std::string port = server.url().substr(server.url().rfind(':'));
+    auto client = HttpClient::Create(std::string("http://") + host + port, HttpClientOptions(std::chrono::seconds(10)));
+    ASSERT_TRUE(client.ok()) << client.status().message();
+    auto response = client->Send("GET", "/", {}, "");
+    ASSERT_TRUE(response.ok()) << response.status().message();
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, "ok");
+    EXPECT_NE(server.request().find("Host: " + std::string(host) + port), std::string::npos) << server.request();
+
+    auto refused = HttpClient::Create(std::string("http://") + host + ":" + std::to_string(e2e::FreePort()),
+                                      HttpClientOptions(std::chrono::seconds(10)));
+    ASSERT_TRUE(refused.ok()) << refused.status().message();
+    auto none = refused->Send("GET", "/", {}, "");
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.status().code(), fleet::Code::kUnavailable) << none.status().message();
   }
 }
 

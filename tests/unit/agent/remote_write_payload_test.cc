@@ -36,6 +36,31 @@ TEST(RemoteWritePayload, RecordsJoinIntoOneSnappyWriteRequestWithSpecHeaders) {
   EXPECT_EQ(request.timeseries(3).samples(0).timestamp(), 2000);
 }
 
+// The body is the records' bodies joined and compressed in one piece, byte for byte, however
+// the records cut snappy's 64 KiB blocks: bodies smaller and larger than a block, empty ones.
+TEST(RemoteWritePayload, BodyIsTheJoinedRecordBodiesCompressed) {
+  const std::vector<std::vector<size_t>> cases = {
+      {}, {0}, {0, 0}, {10}, {70000}, {65536}, {65535, 1}, {100, 0, 200000, 3, 0}, {30000, 30000, 30000, 30000}};
+  for (const auto& sizes : cases) {
+    std::vector<std::string> records;
+    std::string joined;
+    for (size_t size : sizes) {
+      std::string body;
+      // Compressible and not: a counter's digits, as in a WriteRequest's label values.
+      for (size_t i = 0; body.size() < size; ++i) body += std::to_string(i * 2654435761u % 1000003) + ",";
+      body.resize(size);
+      joined += body;
+      records.push_back(RemoteWriteRecord({body, 1}));
+    }
+    auto payload = EncodeRemoteWritePayload(records);
+    ASSERT_TRUE(payload.ok());
+    std::string expected;
+    snappy::Compress(joined.data(), joined.size(), &expected);
+    EXPECT_EQ(payload->body, expected) << "record body sizes: " << ::testing::PrintToString(sizes);
+    EXPECT_EQ(payload->items, sizes.size());
+  }
+}
+
 TEST(RemoteWritePayload, ShortRecordIsAnError) {
   EXPECT_FALSE(EncodeRemoteWritePayload({"ab"}).ok());
 }
