@@ -48,13 +48,17 @@ class App {
   std::string body_;
 };
 
+// labelled_containers: the scrapeLabelledContainers line. Off unless a test is about it: the
+// host's Docker may run other containers labelled for scraping (a benchmark's, a developer's),
+// whose series would reach this test's Prometheus.
 std::string AgentConfig(const e2e::TempDir& dir, const e2e::AgentProcess& agent,
-                        const e2e::PrometheusReceiver& prometheus, const std::string& scrape_configs) {
+                        const e2e::PrometheusReceiver& prometheus, const std::string& scrape_configs,
+                        const std::string& labelled_containers = "scrapeLabelledContainers: {enabled: false}\n") {
   return "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentConfig\ninstance: scrape-host\nscrapeInterval: 1s\n"
          "collectors: {enabled: [time], container: {enabled: false}}\n"
          "http: {listen: \"127.0.0.1:" + std::to_string(agent.port()) + "\"}\n"
          "remoteWrite: {url: \"" + prometheus.WriteUrl() + "\", queue: {batchSendDeadline: 200ms, minBackoff: 50ms}}\n"
-         "buffer: {dir: \"" + (dir.path() / "buffer").string() + "\"}\n"
+         "buffer: {dir: \"" + (dir.path() / "buffer").string() + "\"}\n" + labelled_containers +
          "scrapeConfigs:\n" + scrape_configs;
 }
 
@@ -236,7 +240,7 @@ TEST(AgentScrapeDocker, ALabelledContainerIsDiscoveredRelabeledAndScraped) {
                         "      - {sourceLabels: [__meta_docker_container_name], regex: \"/(.+)\", targetLabel: container}\n"
                         "    metricRelabelConfigs:\n"
                         "      - {sourceLabels: [__name__], regex: shop_orders_total, targetLabel: __name__, replacement: shop_orders_placed_total}\n"
-                        "      - {action: drop, sourceLabels: [__name__], regex: shop_debug}\n"
+                        "      - {action: drop, sourceLabels: [__name__], regex: shop_debug}\n",
                         "scrapeLabelledContainers: {jobName: labelled}\n"));
   agent.Start();
 

@@ -70,7 +70,10 @@ class DeliveryE2E : public ::testing::Test {
     out += "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
            "  job: integrations/vps\n  scrapeInterval: " + scrape_interval + "\n"
            "  collectors: {enabled: [cpu, loadavg, meminfo, uname], container: {enabled: false}}\n"
-           "  remoteWrite: {url: 'http://127.0.0.1:" + std::to_string(prom_port_) + "/api/v1/write'}\n---\n";
+           "  remoteWrite: {url: 'http://127.0.0.1:" + std::to_string(prom_port_) + "/api/v1/write'}\n"
+           // The hosts share the machine's Docker: containers labelled for scraping there (a
+           // benchmark's) would be scraped by every host, as the same series.
+           "  scrapeLabelledContainers: {enabled: false}\n---\n";
     out += "apiVersion: vpsfleet.io/v1alpha1\nkind: HostGroup\nmetadata: {name: lab, labels: {region: lab}}\n"
            "spec:\n  defaults: {profile: standard, ssh: {user: root}}\n  hosts:\n";
     for (int i = 0; i < kHosts; ++i) {

@@ -35,7 +35,9 @@ class ForwardFaultTest : public ::testing::Test {
         "http: {listen: \"127.0.0.1:" + std::to_string(agent_.port()) + "\"}\n"
         "loki: {url: \"http://127.0.0.1:" + std::to_string(loki_.port()) + "/loki/api/v1/push\", "
         "batchWait: 200ms, minBackoff: 100ms, maxBackoff: 2s}\n"
-        "buffer: {dir: \"" + buffer_dir_.string() + "\", maxBytes: " + max_bytes + "}\n";
+        "buffer: {dir: \"" + buffer_dir_.string() + "\", maxBytes: " + max_bytes + "}\n"
+        // Only this test's lines and series: not those of containers others labelled for scraping.
+        "scrapeLabelledContainers: {enabled: false}\n";
     if (!remote_write_url.empty()) {
       yaml += "remoteWrite: {url: \"" + remote_write_url + "\", queue: {batchSendDeadline: 500ms, "
               "minBackoff: 100ms, maxBackoff: 2s}}\n";

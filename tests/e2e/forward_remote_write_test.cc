@@ -29,7 +29,9 @@ std::string Config(const std::string& url, const std::string& buffer_dir,
          "scrapeInterval: 200ms\n"
          "remoteWrite:\n  url: " + url + "\n  externalLabels: {region: atl}\n"
          "  queue: {maxSamplesPerSend: 50, batchSendDeadline: 200ms, minBackoff: 50ms, maxBackoff: 200ms}\n" +
-         remote_write_extra + "buffer: {dir: " + buffer_dir + ", maxBytes: 16Mi}\n";
+         remote_write_extra + "buffer: {dir: " + buffer_dir + ", maxBytes: 16Mi}\n"
+         // Only this test's series: not those of containers others labelled for scraping.
+         "scrapeLabelledContainers: {enabled: false}\n";
 }
 
 TEST(ForwardRemoteWrite, SeriesArriveInPrometheusWithLabelsAndValues) {
