@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 
+#include "agent/procfs.h"
 #include "fleet/core/files.h"
 
 namespace agent {
@@ -15,11 +16,6 @@ namespace {
 // smaps of a process with a few hundred mappings is ~100 KiB; a bound that leaves room for many
 // more, and keeps a runaway read from growing the agent.
 constexpr size_t kMaxSmapsBytes = 8 << 20;
-
-bool ParseHex(std::string_view text, uintptr_t* out) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out, 16);
-  return ec == std::errc() && end == text.data() + text.size();
-}
 
 // "Rss:                 123 kB" -> 123 * 1024; nullopt when the line is not `field`.
 std::optional<uint64_t> KiBField(std::string_view line, std::string_view field) {
@@ -46,19 +42,14 @@ std::vector<FileMapping> CleanFileMappings(std::string_view smaps) {
     file_backed_read_only = false;
     anonymous.reset();
   };
-  size_t pos = 0;
-  while (pos < smaps.size()) {
-    size_t eol = smaps.find('\n', pos);
-    if (eol == std::string_view::npos) eol = smaps.size();
-    const std::string_view line = smaps.substr(pos, eol - pos);
-    pos = eol + 1;
+  for (std::string_view line : Lines(smaps)) {
     // A mapping's header: "start-end perms offset dev inode [path]"; field lines start with a
     // capitalised name and a colon.
     const size_t dash = line.find('-');
     const size_t space = line.find(' ');
-    uintptr_t start = 0, end = 0;
+    uint64_t start = 0, end = 0;
     if (dash != std::string_view::npos && space != std::string_view::npos && dash < space &&
-        ParseHex(line.substr(0, dash), &start) && ParseHex(line.substr(dash + 1, space - dash - 1), &end)) {
+        ParseU64(line.substr(0, dash), &start, 16) && ParseU64(line.substr(dash + 1, space - dash - 1), &end, 16)) {
       finish();
       const std::string_view perms = line.substr(space + 1, 4);
       const size_t path = line.find(" /");

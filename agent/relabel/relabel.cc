@@ -525,12 +525,14 @@ namespace {
 
 // A sample's identity within its family (suffix and labels), hashed: equal samples hash equal.
 size_t SeriesHash(const fleet::metrics::Sample& sample) {
-  const std::hash<std::string_view> hash;
-  size_t h = hash(sample.suffix);
+  size_t h = std::hash<std::string_view>()(sample.suffix);
+  // Boost's hash_combine, once for each name and once for each value (their boundary counts).
+  auto combine = [&h](std::string_view s) {
+    h ^= std::hash<std::string_view>()(s) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  };
   for (const Label& l : sample.labels) {
-    // Boost's hash_combine, once for the name and once for the value (their boundary counts).
-    h ^= hash(l.name) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    h ^= hash(l.value) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    combine(l.name);
+    combine(l.value);
   }
   return h;
 }
