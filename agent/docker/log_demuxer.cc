@@ -8,6 +8,8 @@ namespace agent::docker {
 namespace {
 
 constexpr size_t kFrameHeaderBytes = 8;
+// Longer than any timestamp dockerd writes ("2006-01-02T15:04:05.000000000+07:00" is 35).
+constexpr size_t kMaxPrefixBytes = 64;
 
 }  // namespace
 
@@ -36,6 +38,10 @@ void LogDemuxer::Feed(std::string_view bytes) {
       frame_stream_ = h[0] == 2 ? LogStream::kStderr : LogStream::kStdout;
       frame_left_ = (uint32_t{h[4]} << 24) | (uint32_t{h[5]} << 16) | (uint32_t{h[6]} << 8) | h[7];
       header_.clear();
+      // Each frame is one message: what follows may be a continuation's timestamp.
+      Pending& p = pending_[static_cast<int>(frame_stream_)];
+      if (p.at_message && !p.prefix.empty()) EndPrefix(frame_stream_, p, false);
+      p.at_message = true;
       continue;
     }
     const size_t take = std::min<size_t>(frame_left_, bytes.size());
@@ -46,41 +52,84 @@ void LogDemuxer::Feed(std::string_view bytes) {
 }
 
 void LogDemuxer::FeedPayload(LogStream stream, std::string_view payload) {
-  std::string& partial = partial_[static_cast<int>(stream)];
+  Pending& p = pending_[static_cast<int>(stream)];
   while (!payload.empty()) {
-    const size_t newline = payload.find('\n');
-    if (newline == std::string_view::npos) {
-      partial.append(payload);
-      return;
+    if (p.at_message) {
+      const size_t stop = payload.find_first_of(" \n");
+      const size_t room = kMaxPrefixBytes - p.prefix.size();
+      if (stop == std::string_view::npos || stop > room) {
+        const size_t take = std::min(payload.size(), room);
+        p.prefix.append(payload.substr(0, take));
+        payload.remove_prefix(take);
+        if (p.prefix.size() == kMaxPrefixBytes) EndPrefix(stream, p, false);  // too long for a time
+        continue;
+      }
+      p.prefix.append(payload.substr(0, stop));
+      const bool space = payload[stop] == ' ';
+      payload.remove_prefix(space ? stop + 1 : stop);  // a newline ends the line, below
+      EndPrefix(stream, p, space);
+      continue;
     }
-    partial.append(payload.substr(0, newline));
-    payload.remove_prefix(newline + 1);
-    Emit(stream, std::move(partial));
-    partial.clear();
+    const size_t newline = payload.find('\n');
+    size_t take = newline == std::string_view::npos ? payload.size() : newline;
+    // A TTY message without a newline is exactly kDockerMessageBytes: the next one starts there.
+    if (tty_) take = std::min(take, kDockerMessageBytes - p.message_bytes);
+    Append(stream, p, payload.substr(0, take));
+    payload.remove_prefix(take);
+    p.message_bytes += take;
+    if (tty_ && p.message_bytes == kDockerMessageBytes) {
+      p.at_message = true;
+    } else if (!payload.empty()) {  // at the newline
+      payload.remove_prefix(1);
+      EmitLine(stream, p);
+    }
   }
 }
 
-void LogDemuxer::Emit(LogStream stream, std::string&& raw) {
-  if (!raw.empty() && raw.back() == '\r') raw.pop_back();  // TTYs end lines with CRLF
-  LogLine line{stream, 0, std::move(raw)};
-  const size_t space = line.text.find(' ');
-  if (space != std::string::npos) {
-    if (auto ts = ParseDockerTimestamp(std::string_view(line.text).substr(0, space))) {
-      line.timestamp_ns = *ts;
-      line.text.erase(0, space + 1);
-    }
-  } else if (auto ts = ParseDockerTimestamp(line.text)) {
-    line.timestamp_ns = *ts;  // an empty line: just the timestamp
-    line.text.clear();
+void LogDemuxer::EndPrefix(LogStream stream, Pending& p, bool space_follows) {
+  std::string prefix = std::move(p.prefix);
+  p.prefix.clear();
+  p.at_message = false;
+  p.message_bytes = 0;
+  const auto timestamp = ParseDockerTimestamp(prefix);
+  if (!p.started) {
+    p.started = true;
+    if (timestamp) p.timestamp_ns = *timestamp;
   }
-  on_line_(std::move(line));
+  if (timestamp) return;  // a later message's own time: the line keeps its first
+  if (space_follows) prefix += ' ';
+  Append(stream, p, prefix);
+  if (tty_) p.message_bytes = prefix.size();
+}
+
+void LogDemuxer::Append(LogStream stream, Pending& p, std::string_view text) {
+  while (p.text.size() + text.size() >= kMaxLineBytes) {
+    const size_t take = kMaxLineBytes - p.text.size();
+    p.text.append(text.substr(0, take));
+    text.remove_prefix(take);
+    EmitPiece(stream, p);
+  }
+  p.text.append(text);
+}
+
+void LogDemuxer::EmitPiece(LogStream stream, Pending& p) {
+  const size_t size = p.text.size();
+  on_line_(LogLine{stream, p.timestamp_ns, std::move(p.text), p.offset});
+  p.text.clear();
+  p.offset += size;
+}
+
+void LogDemuxer::EmitLine(LogStream stream, Pending& p) {
+  if (!p.text.empty() && p.text.back() == '\r') p.text.pop_back();  // TTYs end lines with CRLF
+  if (!p.text.empty() || p.offset == 0) EmitPiece(stream, p);
+  p = Pending{};
 }
 
 void LogDemuxer::Finish() {
   for (LogStream stream : {LogStream::kStdout, LogStream::kStderr}) {
-    std::string& partial = partial_[static_cast<int>(stream)];
-    if (!partial.empty()) Emit(stream, std::move(partial));
-    partial.clear();
+    Pending& p = pending_[static_cast<int>(stream)];
+    if (p.at_message && !p.prefix.empty()) EndPrefix(stream, p, false);
+    if (p.started || !p.text.empty()) EmitLine(stream, p);
   }
 }
 

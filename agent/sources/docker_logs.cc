@@ -6,6 +6,7 @@
 #include <set>
 
 #include "agent/sinks/retry.h"
+#include "agent/sources/docker_log_replay.h"
 #include "logproto/push.pb.h"
 
 namespace agent {
@@ -245,10 +246,8 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
     }
     batch.Clear();
   };
-  // dockerd stamps each line of a stream as it copies it, so per stream the timestamps rise.
-  // In follow mode it replays a line or two when a json-file log rotates; those come with
-  // timestamps already seen on that stream, and are dropped here.
-  int64_t last_ts[2] = {0, 0};
+  // Lines dockerd sends again when a json-file log rotates under the follower, per stream.
+  DockerLogReplayFilter replays[2];
   auto wait_for_memory = [&] {
     if (pressure() != MemoryPressure::kOver) return;
     if (batch.lines() > 0) memory->CountShed("docker_logs", batch.bytes());
@@ -264,9 +263,7 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
       line.timestamp_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
     }
-    const int s = static_cast<int>(line.stream);
-    if (line.timestamp_ns <= last_ts[s]) return;
-    last_ts[s] = line.timestamp_ns;
+    if (!replays[static_cast<int>(line.stream)].Take(line)) return;
     if (line.timestamp_ns < resume.timestamp_ns) return;
     if (line.timestamp_ns == resume.timestamp_ns && to_skip > 0) {
       --to_skip;

@@ -88,6 +88,35 @@ TEST_F(DockerClientTest, LogsDemultiplexStdoutAndStderrInOrderWithTimestamps) {
   EXPECT_LT(later.size(), lines.size());
 }
 
+// dockerd cuts a line longer than 16 KiB into messages, each with a timestamp of its own: the
+// client gives the line back whole, and one longer than kMaxLineBytes in pieces of that size.
+TEST_F(DockerClientTest, LongLinesComeBackWholeAndBounded) {
+  // 40,000 and 600,000 bytes of a repeating digit pattern, then a short line.
+  const std::string script =
+      "seq 100000 | tr -d '\\n' | head -c 40000; echo; seq 1000000 | tr -d '\\n' | head -c 600000; echo; echo end";
+  std::string digits;
+  for (int i = 1; digits.size() < 600000; ++i) digits += std::to_string(i);
+  const std::string short_line = digits.substr(0, 40000), long_line = digits.substr(0, 600000);
+  for (bool tty : {false, true}) {
+    const std::string c = tty ? containers_.Run(script, {"-t"}) : containers_.Run(script);
+    ASSERT_TRUE(e2e::WaitFor([&] { auto l = ReadLogs(client_, c, tty); return !l.empty() && l.back().text == "end"; },
+                             std::chrono::seconds(20))) << tty;
+    const auto lines = ReadLogs(client_, c, tty);
+    ASSERT_EQ(lines.size(), 5u) << tty;
+    EXPECT_EQ(lines[0].text, short_line) << tty;
+    EXPECT_EQ(lines[0].offset, 0u);
+    std::string joined;
+    for (size_t i = 1; i <= 3; ++i) {
+      EXPECT_EQ(lines[i].offset, joined.size()) << i;
+      EXPECT_EQ(lines[i].timestamp_ns, lines[1].timestamp_ns) << i;
+      EXPECT_LE(lines[i].text.size(), agent::docker::kMaxLineBytes) << i;
+      joined += lines[i].text;
+    }
+    EXPECT_EQ(joined, long_line) << tty;
+    EXPECT_EQ(lines[4].text, "end") << tty;
+  }
+}
+
 TEST_F(DockerClientTest, TtyContainerLogsAreRawLines) {
   const std::string c = containers_.Run("echo one; echo two", {"-t"});
   ASSERT_TRUE(e2e::WaitFor([&] { return ReadLogs(client_, c, true).size() == 2; },

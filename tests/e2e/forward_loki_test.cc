@@ -7,6 +7,7 @@
 #include <cpprest/asyncrt_utils.h>
 
 #include "agent/config/agent_config.h"
+#include "agent/docker/log_demuxer.h"
 #include "agent/sinks/forwarder.h"
 #include "tests/e2e/forward_peers.h"
 #include "tests/e2e/harness.h"
@@ -132,7 +133,11 @@ TEST_P(ForwardLokiFormatTest, EveryLineOnceWithLabelsHeadersAndOrder) {
                                         EndsWith(Lines(plain, "stderr"), "err-end") &&
                                         EndsWith(Lines(tty, "stdout"), "tty-end"); },
                            std::chrono::seconds(30)))
-      << receiver_.EntryCount() << " entries; errors: " << testing::PrintToString(receiver_.Errors());
+      << receiver_.EntryCount() << " entries (stdout " << Lines(plain, "stdout").size() << ", stderr "
+      << Lines(plain, "stderr").size() << ", tty " << Lines(tty, "stdout").size() << "); lines read "
+      << OwnMetric(*forwarder, "fleet_agent_docker_log_lines_read_total") << ", sent "
+      << OwnMetric(*forwarder, "fleet_agent_sink_items_sent_total") << "; errors: "
+      << testing::PrintToString(receiver_.Errors());
   EXPECT_EQ(Lines(plain, "stdout"), Numbered("out-", 200, "out-end"));
   EXPECT_EQ(Lines(plain, "stderr"), Numbered("err-", 200, "err-end"));
   EXPECT_EQ(Lines(tty, "stdout"), Numbered("tty-", 5, "tty-end"));
@@ -204,6 +209,26 @@ TEST_F(ForwardLokiTest, ContainerRestartsAndLogRotationLoseAndDuplicateNothing) 
   ASSERT_EQ(e2e::Docker({"restart", "-t", "0", c}).exit_code, 0);  // continues at line-301
   ASSERT_TRUE(e2e::WaitFor([&] { return EndsWith(Lines(c, "stdout"), "end"); }, 30s)) << Summary(Lines(c, "stdout"));
   EXPECT_EQ(Lines(c, "stdout"), Numbered("line-", 600, "end")) << Summary(Lines(c, "stdout"));
+}
+
+// A line longer than Loki's default max_line_size (256 KiB) arrives as entries of at most that
+// size, in order, which together are the line; dockerd's 16 KiB messages leave no trace in it.
+TEST_F(ForwardLokiTest, LongLinesArriveWholeInBoundedEntries) {
+  receiver_.Start();
+  auto forwarder = StartForwarder();
+  const std::string c = containers_.Run(
+      "seq 1000000 | tr -d '\\n' | head -c 600000; echo; echo end; sleep 60");
+  ASSERT_TRUE(e2e::WaitFor([&] { return EndsWith(Lines(c, "stdout"), "end"); }, 30s))
+      << Lines(c, "stdout").size() << " entries";
+  const auto lines = Lines(c, "stdout");
+  ASSERT_EQ(lines.size(), 4u);
+  std::string digits, joined;
+  for (int i = 1; digits.size() < 600000; ++i) digits += std::to_string(i);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_LE(lines[i].size(), agent::docker::kMaxLineBytes) << i;
+    joined += lines[i];
+  }
+  EXPECT_EQ(joined, digits.substr(0, 600000));
 }
 
 }  // namespace
