@@ -205,7 +205,15 @@ void DockerLogSource::RunFollower(const std::string& id, Follower& follower) {
       }
       // The stream ends when the container stops; a restart (start event) asks for another run.
       auto status = StreamContainer(*details, follower);
-      if (status.ok() || follower.cancel.cancelled()) break;
+      if (follower.cancel.cancelled()) break;
+      if (status.ok()) {
+        // dockerd also ends the stream of a container that still runs, as if it had stopped:
+        // 20.10 gives up following a json-file log when a line it reads stays half-written for
+        // ~10,000 tries (a writer held up by I/O pressure). Only a stopped container is done.
+        auto now = client_.Inspect(id);
+        if (!now.ok() || (now->state != "running" && now->state != "paused")) break;
+        status = fleet::Status::Unavailable("dockerd ended the logs stream of a running container");
+      }
       spdlog::warn("docker logs: {}: {}; resuming from its position", details->name, status.ToString());
       status_->Failed(details->name + ": " + status.ToString() + "; resuming from its position");
       if (!SleepUnlessStopping(std::chrono::seconds(1))) break;

@@ -9,7 +9,8 @@
 // positions file happen under one lock, so at most the newest buffer record can be ahead of the
 // file; Start() reads that record back. On resume, logs are requested `since` the position and
 // lines up to it are skipped. Log rotation is the daemon's business (the API reads across rotated
-// files); a restarted container is followed again from its position.
+// files); a restarted container is followed again from its position, and so is one whose stream
+// dockerd ended while it still runs.
 //
 // Under memory pressure (agent/memory/memory_guard.h) batches go to the buffer at a sixteenth of
 // max_record_bytes; over the budget a follower writes out what it holds and stops reading until

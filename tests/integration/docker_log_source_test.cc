@@ -1,0 +1,130 @@
+// DockerLogSource against a fake Docker daemon (tests/integration/fake_dockerd.h) for what a real
+// dockerd does too rarely to provoke: ending the logs stream of a container that still runs (20.10
+// gives up following a json-file log when a line it reads stays half-written). The source resumes
+// from its position, and every line reaches the buffer exactly once.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "agent/buffer/segment_buffer.h"
+#include "agent/sinks/forward_metrics.h"
+#include "agent/sinks/loki_payload.h"
+#include "agent/sources/docker_logs.h"
+#include "logproto/push.pb.h"
+#include "tests/e2e/harness.h"
+#include "tests/integration/fake_dockerd.h"
+
+namespace {
+
+using testsupport::FakeDockerd;
+using namespace std::chrono_literals;
+
+const std::string kId(64, 'a');
+constexpr int kLines = 6;
+
+std::string Chunk(const std::string& data) {
+  char size[20];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return size + data + "\r\n";
+}
+
+std::string Json(const std::string& body) {
+  return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+const std::string kStreamHead =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+// Line i (1-based) as dockerd frames it on stdout: one second apart from 2024-05-01T10:00:00Z.
+std::string Frame(int i) {
+  const std::string payload = "2024-05-01T10:00:0" + std::to_string(i) + "Z line-" + std::to_string(i) + "\n";
+  const uint32_t n = static_cast<uint32_t>(payload.size());
+  std::string out = {1, 0, 0, 0, static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                     static_cast<char>(n >> 8), static_cast<char>(n)};
+  return out + payload;
+}
+
+// The seconds of since=SECONDS.NANOS in a logs request, 0 without one.
+int SinceSecond(const std::string& head) {
+  const size_t at = head.find("since=");
+  if (at == std::string::npos) return 0;
+  return std::stoi(head.substr(at + 6)) - 1714557600;  // 2024-05-01T10:00:00Z
+}
+
+class DockerLogSourceTest : public ::testing::Test {
+ protected:
+  // What the fake daemon answers: one running container, and its logs.
+  void Answer(const std::string& head, int fd) {
+    const std::string target = head.substr(0, head.find(" HTTP/"));
+    if (target.starts_with("GET /events")) {
+      FakeDockerd::WriteAll(fd, kStreamHead);
+      FakeDockerd::WaitForClose(fd);
+    } else if (target.starts_with("GET /containers/json")) {
+      FakeDockerd::WriteAll(fd, Json(R"([{"Id":")" + kId + R"(","Names":["/app"],"Image":"busybox","State":"running"}])"));
+    } else if (target.starts_with("GET /containers/" + kId + "/json")) {
+      FakeDockerd::WriteAll(fd, Json(R"({"Id":")" + kId + R"(","Name":"/app","Config":{"Image":"busybox","Tty":false},)"
+                                     R"("State":{"Status":"running","Pid":42,"StartedAt":"2024-05-01T10:00:00Z"}})"));
+    } else if (target.starts_with("GET /containers/" + kId + "/logs")) {
+      // Lines since the position asked for; the first stream ends after line 3 though the
+      // container runs, as dockerd's does when it gives up; later ones stay open to the end.
+      const bool first = logs_requests++ == 0;
+      FakeDockerd::WriteAll(fd, kStreamHead);
+      for (int i = std::max(1, SinceSecond(head)); i <= (first ? 3 : kLines); ++i) {
+        FakeDockerd::WriteAll(fd, Chunk(Frame(i)));
+      }
+      if (first) {
+        FakeDockerd::WriteAll(fd, "0\r\n\r\n");
+        return;
+      }
+      FakeDockerd::WaitForClose(fd);
+    } else {
+      FakeDockerd::WriteAll(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    }
+  }
+
+  // Every line in the buffer, in order.
+  std::vector<std::string> Buffered(agent::SegmentBuffer& buffer) {
+    std::vector<std::string> lines;
+    auto batch = buffer.Read({}, [](std::string_view) { return 1; }, 1000, std::chrono::steady_clock::now());
+    if (!batch.ok()) return {batch.status().ToString()};
+    for (const auto& bytes : batch->records) {
+      auto record = agent::DecodeLogRecord(bytes);
+      logproto::PushRequest request;
+      if (!record.ok() || !request.ParseFromString(record->push_request)) return {"undecodable record"};
+      for (const auto& stream : request.streams()) {
+        for (const auto& entry : stream.entries()) lines.push_back(entry.line());
+      }
+    }
+    return lines;
+  }
+
+  testsupport::TempDir dir_;
+  std::atomic<int> logs_requests{0};
+  FakeDockerd daemon_{dir_, [this](const std::string& head, int fd) { Answer(head, fd); }};
+};
+
+TEST_F(DockerLogSourceTest, AStreamDockerdEndsWhileTheContainerRunsIsResumedFromItsPosition) {
+  auto buffer = agent::SegmentBuffer::Open({dir_.path() / "buffer"});
+  ASSERT_TRUE(buffer.ok()) << buffer.status().ToString();
+  agent::ForwardMetrics metrics;
+  agent::DockerLogsOptions options{daemon_.path(), {{"job", "docker"}}, {}, dir_.path() / "positions.json"};
+  agent::DockerLogSource source(std::move(options), **buffer, metrics);
+  ASSERT_TRUE(source.Start().ok());
+  ASSERT_TRUE(e2e::WaitFor([&] { return Buffered(**buffer).size() >= kLines; }, 20s))
+      << testing::PrintToString(Buffered(**buffer));
+  EXPECT_EQ(Buffered(**buffer),
+            (std::vector<std::string>{"line-1", "line-2", "line-3", "line-4", "line-5", "line-6"}));
+  // The second stream asked for the lines from the third's time on.
+  int resumed_since = -1;
+  for (const auto& head : daemon_.requests()) {
+    if (head.find("/logs?") != std::string::npos) resumed_since = SinceSecond(head);
+  }
+  EXPECT_EQ(resumed_since, 3);
+  EXPECT_EQ(logs_requests, 2);
+}
+
+}  // namespace
