@@ -432,6 +432,38 @@ const Json* GoverningRollout(const std::vector<Json>& rollouts, const Json& host
   return nullptr;
 }
 
+namespace {
+
+// What a host's render reads besides its Secrets: the profiles and groups, and the Host specs.
+struct RenderInputsStamp {
+  int64_t newest = 0;                         // resourceVersion of the newest profile, group or Secret
+  std::vector<int64_t> counts;                // objects of each of those kinds (a deletion)
+  std::map<std::string, int64_t> host_specs;  // Host -> metadata.generation
+  bool operator==(const RenderInputsStamp&) const = default;
+};
+
+fleet::Result<RenderInputsStamp> RenderInputs(fleet::Store& store) {
+  RenderInputsStamp stamp;
+  for (const char* kind : {"AgentProfile", "Secret", "HostGroup"}) {
+    auto list = store.List(kind);
+    if (!list.ok()) return list.status();
+    stamp.counts.push_back(static_cast<int64_t>(list->items.size()));
+    for (const auto& o : list->items) {
+      stamp.newest = std::max<int64_t>(stamp.newest, std::stoll(o["metadata"]["resourceVersion"].get<std::string>()));
+    }
+  }
+  auto hosts = store.List("Host");
+  if (!hosts.ok()) return hosts.status();
+  for (const auto& h : hosts->items) {
+    stamp.host_specs[h["metadata"]["name"].get<std::string>()] = h["metadata"].value("generation", 0);
+  }
+  return stamp;
+}
+
+constexpr std::chrono::milliseconds kAgainAtOnce{1};
+
+}  // namespace
+
 fleet::Result<std::string> RolloutGate::Admitted(const Json& host, const std::string& rendered) {
   auto rollouts = store_.List("Rollout");
   if (!rollouts.ok()) return rollouts.status();
@@ -452,20 +484,19 @@ ReconcileResult RolloutReconciler::Reconcile(const std::string& name) {
     bool gone = rollout.status().code() == fleet::Code::kNotFound;
     return {gone ? Status::Ok() : rollout.status(), {}};
   }
+  // The hosts are rendered one by one, each reading the profiles and groups as they are then: an
+  // apply committed meanwhile gives some hosts the old inputs and some the new, a target that
+  // never existed. Admitting its canary, then the real target's, let two hosts past a canary of
+  // one. So the inputs are stamped before anything is read and again after the renders.
+  auto inputs = RenderInputs(store);
+  if (!inputs.ok()) return {inputs.status(), {}};
   auto rollouts = store.List("Rollout");
   auto host_list = store.List("Host");
   auto secrets = LoadSecrets(store);
   if (!rollouts.ok()) return {rollouts.status(), {}};
   if (!host_list.ok()) return {host_list.status(), {}};
   if (!secrets.ok()) return {secrets.status(), {}};
-  int64_t inputs_revision = 0;
-  for (const char* input_kind : {"AgentProfile", "Secret", "HostGroup"}) {
-    auto list = store.List(input_kind);
-    if (!list.ok()) return {list.status(), {}};
-    for (const auto& o : list->items) {
-      inputs_revision = std::max<int64_t>(inputs_revision, std::stoll(o["metadata"]["resourceVersion"].get<std::string>()));
-    }
-  }
+  const int64_t inputs_revision = inputs->newest;
   std::vector<RolloutHost> hosts;
   RolloutOverlaps overlaps;
   // The spec generation of every host it selects: `fleetctl rollout status` waits until a Host
@@ -495,6 +526,9 @@ ReconcileResult RolloutReconciler::Reconcile(const std::string& name) {
     }
     hosts.push_back(std::move(rh));
   }
+  auto inputs_after = RenderInputs(store);
+  if (!inputs_after.ok()) return {inputs_after.status(), {}};
+  if (*inputs_after != *inputs) return {Status::Ok(), kAgainAtOnce};
   auto d = DecideRollout(*rollout, hosts, std::to_string(inputs_revision), Clock::now(), overlaps);
   auto status = d.status.get<RolloutStatus>();
   status.observed_host_generations = std::move(generations);

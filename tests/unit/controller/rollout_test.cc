@@ -330,6 +330,69 @@ TEST_F(RolloutGateTest, GovernedHostMovesOnlyWhenAdmittedAndGoesBackFromHistory)
   EXPECT_NE(Config().find("scrapeInterval: 15s"), std::string::npos);
 }
 
+// A store through which the second read of an AgentProfile first runs `between`: an apply that
+// commits while a reconciler renders its hosts one after the other.
+class InterleavingStore : public fleet::Store {
+ public:
+  InterleavingStore(fleet::Store& inner, std::function<void()> between)
+      : inner_(inner), between_(std::move(between)) {}
+  fleet::Result<Json> Get(const std::string& kind, const std::string& name) override {
+    if (kind == "AgentProfile" && ++profile_reads_ == 2) between_();
+    return inner_.Get(kind, name);
+  }
+  fleet::Result<fleet::StoredList> List(const std::string& kind) override { return inner_.List(kind); }
+  fleet::Result<int64_t> Commit(std::vector<fleet::StoreOp> ops) override { return inner_.Commit(std::move(ops)); }
+  fleet::Result<std::unique_ptr<fleet::Watch>> WatchFrom(const std::string& kind, int64_t from,
+                                                         std::function<void(const fleet::WatchEvent&)> on_event) override {
+    return inner_.WatchFrom(kind, from, std::move(on_event));
+  }
+  int64_t Revision() override { return inner_.Revision(); }
+
+ private:
+  fleet::Store& inner_;
+  std::function<void()> between_;
+  int profile_reads_ = 0;
+};
+
+// An apply that lands while the Rollout reconciler renders: the hosts rendered before it have the
+// old profile and those after it the new one. Deciding on that mix admitted its canary, and the
+// next reconcile (the real target) another: two hosts past a canary of one.
+TEST_F(RolloutGateTest, AnApplyLandingWhileTheHostsRenderDoesNotLetTwoHostsPastACanaryOfOne) {
+  auto apply = [&](const std::string& scrape_interval) {
+    std::vector<Json> objects = {
+        {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "AgentProfile"}, {"metadata", {{"name", "p"}}},
+         {"spec", {{"scrapeInterval", scrape_interval}}}},
+        {{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Rollout"}, {"metadata", {{"name", "web"}}},
+         {"spec", {{"selector", {{"matchLabels", {{"role", "web"}}}}},
+                   {"strategy", {{"canary", {{"hosts", 1}}}, {"pauseAfterCanary", true}}}}}}};
+    for (const char* name : {"web-1", "web-2"}) {
+      objects.push_back({{"apiVersion", "vpsfleet.io/v1alpha1"}, {"kind", "Host"},
+                         {"metadata", {{"name", name}, {"labels", {{"role", "web"}}}}},
+                         {"spec", {{"address", "10.0.0.5"}, {"profile", "p"}, {"installDir", "/srv/fa"},
+                                   {"ssh", {{"hostKeyPolicy", "accept-new"}}}}}});
+    }
+    auto r = registry_->Apply(objects, false);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+  };
+  auto revision = [&](const char* host) { return (*store_->Get("Host", host))["status"].value("revision", ""); };
+  apply("15s");
+  for (const char* host : {"web-1", "web-2"}) ASSERT_TRUE(reconciler_->Reconcile(host).status.ok());
+  ReconcileRollout();
+  const std::string first[] = {revision("web-1"), revision("web-2")};
+
+  InterleavingStore interleaving(*store_, [&] { apply("30s"); });
+  fleet::Registry interleaved(interleaving, "k");
+  auto r = RolloutReconciler(interleaved, options_).Reconcile("web");
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_GT(r.requeue_after.count(), 0) << "looks again at once";
+  for (int round = 0; round < 2; ++round) {
+    for (const char* host : {"web-1", "web-2"}) ASSERT_TRUE(reconciler_->Reconcile(host).status.ok());
+    ReconcileRollout();
+  }
+  const int moved = (revision("web-1") != first[0]) + (revision("web-2") != first[1]);
+  EXPECT_EQ(moved, 1) << (*store_->Get("Rollout", "web"))["status"].dump();
+}
+
 TEST_F(RolloutGateTest, AgentVersionChangeIsGatedLikeAConfigChangeAndGoesBack) {
   Apply("15s", true);
   ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
