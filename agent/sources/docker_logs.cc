@@ -212,6 +212,7 @@ void DockerLogSource::RunFollower(const std::string& id, Follower& follower) {
         // ~10,000 tries (a writer held up by I/O pressure). Only a stopped container is done.
         auto now = client_.Inspect(id);
         if (!now.ok() || (now->state != "running" && now->state != "paused")) break;
+        if (now->started_at_ns != details->started_at_ns) continue;  // restarted since: its new run
         status = fleet::Status::Unavailable("dockerd ended the logs stream of a running container");
       }
       spdlog::warn("docker logs: {}: {}; resuming from its position", details->name, status.ToString());

@@ -13,6 +13,7 @@
 #include "agent/sinks/forward_metrics.h"
 #include "agent/sinks/loki_payload.h"
 #include "agent/sources/docker_logs.h"
+#include "agent/status/component_status.h"
 #include "logproto/push.pb.h"
 #include "tests/e2e/harness.h"
 #include "tests/integration/fake_dockerd.h"
@@ -66,8 +67,10 @@ class DockerLogSourceTest : public ::testing::Test {
     } else if (target.starts_with("GET /containers/json")) {
       FakeDockerd::WriteAll(fd, Json(R"([{"Id":")" + kId + R"(","Names":["/app"],"Image":"busybox","State":"running"}])"));
     } else if (target.starts_with("GET /containers/" + kId + "/json")) {
+      // A restart shows as a later StartedAt once the first stream has ended.
+      const std::string started = restarted && logs_requests > 0 ? "2024-05-01T10:00:05Z" : "2024-05-01T10:00:00Z";
       FakeDockerd::WriteAll(fd, Json(R"({"Id":")" + kId + R"(","Name":"/app","Config":{"Image":"busybox","Tty":false},)"
-                                     R"("State":{"Status":"running","Pid":42,"StartedAt":"2024-05-01T10:00:00Z"}})"));
+                                     R"("State":{"Status":"running","Pid":42,"StartedAt":")" + started + R"("}})"));
     } else if (target.starts_with("GET /containers/" + kId + "/logs")) {
       // Lines since the position asked for; the first stream ends after line 3 though the
       // container runs, as dockerd's does when it gives up; later ones stay open to the end.
@@ -102,29 +105,47 @@ class DockerLogSourceTest : public ::testing::Test {
     return lines;
   }
 
+  // Streams the container's logs through a DockerLogSource until all kLines are buffered; what
+  // the source's status says last went wrong.
+  std::string RunSource() {
+    auto buffer = agent::SegmentBuffer::Open({dir_.path() / "buffer"});
+    EXPECT_TRUE(buffer.ok()) << buffer.status().ToString();
+    if (!buffer.ok()) return "";
+    agent::ForwardMetrics metrics;
+    auto status = std::make_shared<agent::status::Component>("docker_logs", "source", std::vector<std::string>{});
+    agent::DockerLogsOptions options{daemon_.path(), {{"job", "docker"}}, {}, dir_.path() / "positions.json"};
+    options.status = status;
+    agent::DockerLogSource source(std::move(options), **buffer, metrics);
+    EXPECT_TRUE(source.Start().ok());
+    EXPECT_TRUE(e2e::WaitFor([&] { return Buffered(**buffer).size() >= kLines; }, 20s))
+        << testing::PrintToString(Buffered(**buffer));
+    EXPECT_EQ(Buffered(**buffer),
+              (std::vector<std::string>{"line-1", "line-2", "line-3", "line-4", "line-5", "line-6"}));
+    // The second stream asked for the lines from the third's time on.
+    int resumed_since = -1;
+    for (const auto& head : daemon_.requests()) {
+      if (head.find("/logs?") != std::string::npos) resumed_since = SinceSecond(head);
+    }
+    EXPECT_EQ(resumed_since, 3);
+    EXPECT_EQ(logs_requests, 2);
+    return status->Snapshot().last_error;
+  }
+
   testsupport::TempDir dir_;
+  std::atomic<bool> restarted{false};
   std::atomic<int> logs_requests{0};
   FakeDockerd daemon_{dir_, [this](const std::string& head, int fd) { Answer(head, fd); }};
 };
 
 TEST_F(DockerLogSourceTest, AStreamDockerdEndsWhileTheContainerRunsIsResumedFromItsPosition) {
-  auto buffer = agent::SegmentBuffer::Open({dir_.path() / "buffer"});
-  ASSERT_TRUE(buffer.ok()) << buffer.status().ToString();
-  agent::ForwardMetrics metrics;
-  agent::DockerLogsOptions options{daemon_.path(), {{"job", "docker"}}, {}, dir_.path() / "positions.json"};
-  agent::DockerLogSource source(std::move(options), **buffer, metrics);
-  ASSERT_TRUE(source.Start().ok());
-  ASSERT_TRUE(e2e::WaitFor([&] { return Buffered(**buffer).size() >= kLines; }, 20s))
-      << testing::PrintToString(Buffered(**buffer));
-  EXPECT_EQ(Buffered(**buffer),
-            (std::vector<std::string>{"line-1", "line-2", "line-3", "line-4", "line-5", "line-6"}));
-  // The second stream asked for the lines from the third's time on.
-  int resumed_since = -1;
-  for (const auto& head : daemon_.requests()) {
-    if (head.find("/logs?") != std::string::npos) resumed_since = SinceSecond(head);
-  }
-  EXPECT_EQ(resumed_since, 3);
-  EXPECT_EQ(logs_requests, 2);
+  EXPECT_NE(RunSource().find("dockerd ended the logs stream of a running container"), std::string::npos);
+}
+
+// A container restarted while its stream ended is followed in its new run, as any restart: no
+// error on the status page.
+TEST_F(DockerLogSourceTest, AStreamEndedByARestartIsFollowedOnWithoutAnError) {
+  restarted = true;
+  EXPECT_EQ(RunSource(), "");
 }
 
 }  // namespace
