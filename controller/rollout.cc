@@ -434,16 +434,20 @@ const Json* GoverningRollout(const std::vector<Json>& rollouts, const Json& host
 
 namespace {
 
-// What a host's render reads besides its Secrets: the profiles and groups, and the Host specs.
+// What a host's render reads: the Host specs, the profiles, groups and Secrets.
 struct RenderInputsStamp {
+  std::map<std::string, int64_t> host_specs;  // Host -> metadata.generation
   int64_t newest = 0;                         // resourceVersion of the newest profile, group or Secret
   std::vector<int64_t> counts;                // objects of each of those kinds (a deletion)
-  std::map<std::string, int64_t> host_specs;  // Host -> metadata.generation
   bool operator==(const RenderInputsStamp&) const = default;
 };
 
-fleet::Result<RenderInputsStamp> RenderInputs(fleet::Store& store) {
+// hosts: a Host list read before the other inputs.
+fleet::Result<RenderInputsStamp> RenderInputs(fleet::Store& store, const std::vector<Json>& hosts) {
   RenderInputsStamp stamp;
+  for (const auto& h : hosts) {
+    stamp.host_specs[h["metadata"]["name"].get<std::string>()] = h["metadata"].value("generation", 0);
+  }
   for (const char* kind : {"AgentProfile", "Secret", "HostGroup"}) {
     auto list = store.List(kind);
     if (!list.ok()) return list.status();
@@ -451,11 +455,6 @@ fleet::Result<RenderInputsStamp> RenderInputs(fleet::Store& store) {
     for (const auto& o : list->items) {
       stamp.newest = std::max<int64_t>(stamp.newest, std::stoll(o["metadata"]["resourceVersion"].get<std::string>()));
     }
-  }
-  auto hosts = store.List("Host");
-  if (!hosts.ok()) return hosts.status();
-  for (const auto& h : hosts->items) {
-    stamp.host_specs[h["metadata"]["name"].get<std::string>()] = h["metadata"].value("generation", 0);
   }
   return stamp;
 }
@@ -487,14 +486,15 @@ ReconcileResult RolloutReconciler::Reconcile(const std::string& name) {
   // The hosts are rendered one by one, each reading the profiles and groups as they are then: an
   // apply committed meanwhile gives some hosts the old inputs and some the new, a target that
   // never existed. Admitting its canary, then the real target's, let two hosts past a canary of
-  // one. So the inputs are stamped before anything is read and again after the renders.
-  auto inputs = RenderInputs(store);
+  // one. So the inputs are stamped before the renders read them (the Host list first) and again
+  // after.
+  auto host_list = store.List("Host");
+  if (!host_list.ok()) return {host_list.status(), {}};
+  auto inputs = RenderInputs(store, host_list->items);
   if (!inputs.ok()) return {inputs.status(), {}};
   auto rollouts = store.List("Rollout");
-  auto host_list = store.List("Host");
   auto secrets = LoadSecrets(store);
   if (!rollouts.ok()) return {rollouts.status(), {}};
-  if (!host_list.ok()) return {host_list.status(), {}};
   if (!secrets.ok()) return {secrets.status(), {}};
   const int64_t inputs_revision = inputs->newest;
   std::vector<RolloutHost> hosts;
@@ -526,7 +526,9 @@ ReconcileResult RolloutReconciler::Reconcile(const std::string& name) {
     }
     hosts.push_back(std::move(rh));
   }
-  auto inputs_after = RenderInputs(store);
+  auto hosts_after = store.List("Host");
+  if (!hosts_after.ok()) return {hosts_after.status(), {}};
+  auto inputs_after = RenderInputs(store, hosts_after->items);
   if (!inputs_after.ok()) return {inputs_after.status(), {}};
   if (*inputs_after != *inputs) return {Status::Ok(), kAgainAtOnce};
   auto d = DecideRollout(*rollout, hosts, std::to_string(inputs_revision), Clock::now(), overlaps);
