@@ -246,6 +246,15 @@ int ConnectLoopback(int port) {
   return fd;
 }
 
+bool SendAll(int fd, const std::string& data) {
+  for (size_t pos = 0; pos < data.size();) {
+    ssize_t n = ::send(fd, data.data() + pos, data.size() - pos, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    pos += n;
+  }
+  return true;
+}
+
 HttpResponse Http(const std::string& method, int port, const std::string& target,
                   const std::string& body, std::map<std::string, std::string> headers,
                   std::chrono::milliseconds timeout) {

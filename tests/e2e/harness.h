@@ -66,6 +66,8 @@ struct HttpResponse {
 };
 // A TCP connection to 127.0.0.1:port (a blocking socket), or -1.
 int ConnectLoopback(int port);
+// Writes all of data to fd (MSG_NOSIGNAL: a peer that went away is false, not SIGPIPE).
+bool SendAll(int fd, const std::string& data);
 // Plain HTTP/1.1 request to 127.0.0.1:port (no TLS), bounded by timeout.
 HttpResponse Http(const std::string& method, int port, const std::string& target,
                   const std::string& body = "", std::map<std::string, std::string> headers = {},

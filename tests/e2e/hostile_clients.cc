@@ -24,15 +24,6 @@ size_t RssBytes(int pid) {
   return 0;
 }
 
-bool SendAll(int fd, const std::string& data) {
-  for (size_t pos = 0; pos < data.size();) {
-    ssize_t n = ::send(fd, data.data() + pos, data.size() - pos, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    pos += n;
-  }
-  return true;
-}
-
 Streamed StreamBody(int port, int pid, const std::string& head, size_t body_bytes, bool chunked,
                     size_t rss_cap) {
   Streamed out;

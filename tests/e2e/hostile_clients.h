@@ -13,9 +13,6 @@ constexpr size_t kMiB = size_t{1} << 20;
 // The process's resident set (VmRSS), 0 when it cannot be read.
 size_t RssBytes(int pid);
 
-// Writes all of data to fd; false when the peer closed or failed first.
-bool SendAll(int fd, const std::string& data);
-
 struct Streamed {
   int status = 0;        // 0: no answer
   std::string response;  // head and body as received

@@ -33,9 +33,9 @@ TEST(DockerClientBounds, AnswerPastTheBoundFails) {
   testsupport::TempDir dir;
   const size_t size = agent::docker::kMaxResponseBytes + 1;
   FakeDockerd daemon(dir, [size](const std::string&, int fd) {
-    FakeDockerd::WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                     std::to_string(size) + "\r\n\r\n");
-    FakeDockerd::WriteAll(fd, "[" + std::string(size - 2, ' ') + "]");
+    e2e::SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                         std::to_string(size) + "\r\n\r\n");
+    e2e::SendAll(fd, "[" + std::string(size - 2, ' ') + "]");
   });
   auto list = DockerClient(daemon.path(), 10s).ListContainers(false);
   ASSERT_FALSE(list.ok());
@@ -46,7 +46,7 @@ TEST(DockerClientBounds, AnswerPastTheBoundFails) {
 TEST(DockerClientBounds, FiltersAreSentAsEngineApiJson) {
   testsupport::TempDir dir;
   FakeDockerd daemon(dir, [](const std::string&, int fd) {
-    FakeDockerd::WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]");
+    e2e::SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]");
   });
   auto list = DockerClient(daemon.path(), 10s)
                   .ListContainers(false, {{"label", {"a=b", "x y;$(rm)"}}, {"status", {"running"}}});

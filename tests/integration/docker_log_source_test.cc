@@ -62,30 +62,30 @@ class DockerLogSourceTest : public ::testing::Test {
   void Answer(const std::string& head, int fd) {
     const std::string target = head.substr(0, head.find(" HTTP/"));
     if (target.starts_with("GET /events")) {
-      FakeDockerd::WriteAll(fd, kStreamHead);
+      e2e::SendAll(fd, kStreamHead);
       FakeDockerd::WaitForClose(fd);
     } else if (target.starts_with("GET /containers/json")) {
-      FakeDockerd::WriteAll(fd, Json(R"([{"Id":")" + kId + R"(","Names":["/app"],"Image":"busybox","State":"running"}])"));
+      e2e::SendAll(fd, Json(R"([{"Id":")" + kId + R"(","Names":["/app"],"Image":"busybox","State":"running"}])"));
     } else if (target.starts_with("GET /containers/" + kId + "/json")) {
       // A restart shows as a later StartedAt once the first stream has ended.
       const std::string started = restarted && logs_requests > 0 ? "2024-05-01T10:00:05Z" : "2024-05-01T10:00:00Z";
-      FakeDockerd::WriteAll(fd, Json(R"({"Id":")" + kId + R"(","Name":"/app","Config":{"Image":"busybox","Tty":false},)"
-                                     R"("State":{"Status":"running","Pid":42,"StartedAt":")" + started + R"("}})"));
+      e2e::SendAll(fd, Json(R"({"Id":")" + kId + R"(","Name":"/app","Config":{"Image":"busybox","Tty":false},)"
+                            R"("State":{"Status":"running","Pid":42,"StartedAt":")" + started + R"("}})"));
     } else if (target.starts_with("GET /containers/" + kId + "/logs")) {
       // Lines since the position asked for; the first stream ends after line 3 though the
       // container runs, as dockerd's does when it gives up; later ones stay open to the end.
       const bool first = logs_requests++ == 0;
-      FakeDockerd::WriteAll(fd, kStreamHead);
+      e2e::SendAll(fd, kStreamHead);
       for (int i = std::max(1, SinceSecond(head)); i <= (first ? 3 : kLines); ++i) {
-        FakeDockerd::WriteAll(fd, Chunk(Frame(i)));
+        e2e::SendAll(fd, Chunk(Frame(i)));
       }
       if (first) {
-        FakeDockerd::WriteAll(fd, "0\r\n\r\n");
+        e2e::SendAll(fd, "0\r\n\r\n");
         return;
       }
       FakeDockerd::WaitForClose(fd);
     } else {
-      FakeDockerd::WriteAll(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+      e2e::SendAll(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     }
   }
 

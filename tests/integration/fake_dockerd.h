@@ -1,6 +1,6 @@
 // A fake Docker daemon on <dir>/docker.sock for DockerClient and DockerLogSource tests: accepts
 // connections until destroyed, reads each request head and hands it with the connection to
-// answer (on a thread per connection). The destructor unblocks the listener, shuts the
+// answer (on a thread per connection), which writes with e2e::SendAll. The destructor unblocks the listener, shuts the
 // connections still open and joins.
 #pragma once
 
@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/common/temp_dir.h"
+#include "tests/e2e/harness.h"
 
 namespace testsupport {
 
@@ -76,14 +77,6 @@ class FakeDockerd {
     return requests_;
   }
 
-  static void WriteAll(int fd, const std::string& data) {
-    for (size_t done = 0; done < data.size();) {
-      // MSG_NOSIGNAL: a client that gave up is EPIPE here, not SIGPIPE for the test binary.
-      const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      done += n;
-    }
-  }
   // Blocks until the client closes the connection (or the daemon is destroyed).
   static void WaitForClose(int fd) {
     char byte;
