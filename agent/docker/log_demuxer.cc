@@ -11,6 +11,20 @@ constexpr size_t kFrameHeaderBytes = 8;
 // Longer than any timestamp dockerd writes ("2006-01-02T15:04:05.000000000+07:00" is 35).
 constexpr size_t kMaxPrefixBytes = 64;
 
+// Bytes at the end of text that begin a UTF-8 character still incomplete there (0 to 3): a piece
+// cut at kMaxLineBytes leaves them to the next, so neither piece carries half a character (Loki's
+// payload would turn each half into U+FFFD). Only the bytes after the last lead byte are judged:
+// invalid input costs at most 3 bytes of a piece.
+size_t IncompleteCharacterTail(std::string_view text) {
+  for (size_t back = 1; back <= std::min<size_t>(3, text.size()); ++back) {
+    const auto c = static_cast<unsigned char>(text[text.size() - back]);
+    if ((c & 0xC0) == 0x80) continue;  // a continuation byte: its lead is further back
+    const size_t length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return length > back ? back : 0;
+  }
+  return 0;
+}
+
 }  // namespace
 
 const char* LogStreamName(LogStream stream) {
@@ -107,7 +121,11 @@ void LogDemuxer::Append(LogStream stream, Pending& p, std::string_view text) {
     const size_t take = kMaxLineBytes - p.text.size();
     p.text.append(text.substr(0, take));
     text.remove_prefix(take);
+    const size_t tail = IncompleteCharacterTail(p.text);
+    std::string next = p.text.substr(p.text.size() - tail);
+    p.text.resize(p.text.size() - tail);
     EmitPiece(stream, p);
+    p.text = std::move(next);
   }
   p.text.append(text);
 }

@@ -8,7 +8,8 @@
 // a multiplexed stream each message is one frame; in a TTY stream a message without a newline is
 // exactly 16 KiB. The demuxer joins them back into the one line the container wrote, and takes
 // the inner timestamps off. A line is bounded: past kMaxLineBytes it goes out in pieces of that
-// size, so a container writing without newlines (a progress bar) costs bounded memory.
+// size (less the bytes of a UTF-8 character the bound would cut, which start the next piece), so a
+// container writing without newlines (a progress bar) costs bounded memory.
 #pragma once
 
 #include <cstdint>

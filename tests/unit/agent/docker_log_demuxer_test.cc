@@ -145,6 +145,36 @@ TEST(LogDemuxer, LongLinesGoOutInBoundedPiecesWithTheirOffsets) {
                                                         {"stdout", kT0, bar.substr(kMaxLineBytes), kMaxLineBytes}}));
 }
 
+// A piece ends at a character boundary: the bytes of a UTF-8 character that kMaxLineBytes would
+// cut start the next piece, and valid text stays valid in every piece.
+TEST(LogDemuxer, PiecesAreNotCutInsideAUtf8Character) {
+  struct Case {
+    std::string name;
+    std::string character;  // placed so that it straddles the bound
+    size_t before_bound;    // of its bytes, how many fall before kMaxLineBytes
+    size_t kept;            // of those, how many the first piece keeps
+  };
+  for (const auto& c : std::vector<Case>{{"2-byte é, 1 before", "\xC3\xA9", 1, 0},
+                                         {"3-byte €, 1 before", "\xE2\x82\xAC", 1, 0},
+                                         {"3-byte €, 2 before", "\xE2\x82\xAC", 2, 0},
+                                         {"4-byte 😀, 3 before", "\xF0\x9F\x98\x80", 3, 0},
+                                         {"4-byte 😀, all before", "\xF0\x9F\x98\x80", 4, 4},
+                                         {"ASCII at the bound", "a", 1, 1},
+                                         {"stray continuation bytes", "\x80\x80\x80\x80", 4, 4}}) {
+    const std::string line =
+        Pattern(kMaxLineBytes - c.before_bound) + c.character + Pattern(100);
+    const size_t first = kMaxLineBytes - c.before_bound + c.kept;
+    const std::vector<Got> want = {{"stdout", kT0, line.substr(0, first), 0},
+                                   {"stdout", kT0, line.substr(first), first}};
+    for (bool tty : {false, true}) {
+      for (size_t piece : {7, 65536}) {
+        EXPECT_EQ(Demux(tty, LongLineMessages("2024-05-01T10:00:00Z", line, tty), piece), want)
+            << c.name << (tty ? " tty" : "") << " piece " << piece;
+      }
+    }
+  }
+}
+
 TEST(ParseDockerTimestamp, Formats) {
   struct Case { const char* text; std::optional<int64_t> want; };
   for (const auto& c : std::vector<Case>{
