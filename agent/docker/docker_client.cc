@@ -60,6 +60,9 @@ int64_t TimeNs(const json& j, const char* key) {
   return ParseDockerTimestamp(j[key].get<std::string>()).value_or(0);
 }
 
+// Of an error answer to a stream request, what is read for its message.
+constexpr size_t kMaxErrorBodyBytes = 4096;
+
 // Docker's `since` takes seconds with an optional nanosecond fraction.
 std::string SinceParam(int64_t ns) {
   char buf[40];
@@ -87,7 +90,12 @@ fleet::Status StatusFor(unsigned code, const std::string& target, const std::str
     message += ": " + json::parse(body).value("message", "");
   } catch (const json::exception&) {
   }
+  // dockerd's errdefs: NotFound 404; InvalidParameter 400 and NotImplemented 501 (logs of a
+  // container whose logging driver keeps none) are requests not worth repeating; Conflict 409
+  // (logs of a container dead or being removed).
   if (code == 404) return fleet::Status::NotFound(message);
+  if (code == 400 || code == 501) return fleet::Status::BadRequest(message);
+  if (code == 409) return fleet::Status::Conflict(message);
   return fleet::Status::Unavailable(message);
 }
 
@@ -229,7 +237,13 @@ fleet::Status DockerClient::Stream(const std::string& target,
   if (cancel.cancelled()) return fleet::Status::Ok();
   if (ec) return fleet::Status::Unavailable("docker " + target + ": " + ec.message());
   if (parser.get().result_int() != 200) {
-    return StatusFor(parser.get().result_int(), target, "");
+    // The error's JSON message, as much of it as one small read gives.
+    char body[kMaxErrorBodyBytes];
+    parser.get().body().data = body;
+    parser.get().body().size = sizeof body;
+    if (!parser.is_done()) http::read_some(socket, buffer, parser, ec);
+    return StatusFor(parser.get().result_int(), target,
+                     std::string(body, sizeof body - parser.get().body().size));
   }
   if (on_open) on_open();
   char chunk[64 * 1024];
@@ -307,7 +321,7 @@ fleet::Result<ContainerDetails> DockerClient::Inspect(const std::string& id) con
   }
 }
 
-fleet::Status DockerClient::FollowEvents(const std::function<void()>& on_subscribed,
+fleet::Status DockerClient::FollowEvents(int64_t since_ns, const std::function<void()>& on_subscribed,
                                          const std::function<void(const Event&)>& on_event,
                                          StreamCancel& cancel) const {
   const std::string filters = R"({"type":["container"],"event":["start","die"]})";
@@ -332,7 +346,8 @@ fleet::Status DockerClient::FollowEvents(const std::function<void()>& on_subscri
       }
     }
   };
-  return Stream("/events?filters=" + PercentEncode(filters), on_data, nullptr, on_subscribed, cancel);
+  return Stream("/events?since=" + SinceParam(since_ns) + "&filters=" + PercentEncode(filters), on_data, nullptr,
+                on_subscribed, cancel);
 }
 
 fleet::Status DockerClient::StreamLogs(const std::string& id, const LogsRequest& request,

@@ -141,9 +141,12 @@ class DockerClient {
   fleet::Result<std::vector<Network>> ListNetworks() const;
   fleet::Result<ContainerDetails> Inspect(const std::string& id) const;
 
-  // Calls on_event for each container start/die event until the stream ends or is cancelled.
-  // on_subscribed runs once the daemon accepted the subscription: events after it are not missed.
-  fleet::Status FollowEvents(const std::function<void()>& on_subscribed,
+  // Calls on_event for each container start/die event from since_ns on (those the daemon still
+  // holds, then live ones) until the stream ends or is cancelled. on_subscribed runs when the
+  // response head arrives. dockerd sends that head before it subscribes, so an event in between
+  // reaches the client only as one replayed from since_ns: to miss none, take since_ns before the
+  // call and list what on_subscribed needs inside it.
+  fleet::Status FollowEvents(int64_t since_ns, const std::function<void()>& on_subscribed,
                              const std::function<void(const Event&)>& on_event,
                              StreamCancel& cancel) const;
 

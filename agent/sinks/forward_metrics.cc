@@ -4,7 +4,8 @@ namespace agent {
 
 void ForwardMetrics::Collect(const std::vector<std::pair<std::string, const SegmentBuffer*>>& buffers,
                              std::vector<fleet::metrics::Family>* out) const {
-  for (const auto* c : {&items_sent, &bytes_sent, &requests, &items_dropped, &log_lines_read, &scrapes_dropped}) {
+  for (const auto* c : {&items_sent, &bytes_sent, &requests, &items_dropped, &log_lines_read, &log_lines_skipped,
+                        &scrapes_dropped}) {
     out->push_back(c->Collect());
   }
   out->push_back(last_success.Collect());

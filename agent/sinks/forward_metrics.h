@@ -27,6 +27,11 @@ struct ForwardMetrics {
                                         "When the sink last delivered a request.", {"sink"}};
   fleet::metrics::CounterVec log_lines_read{"fleet_agent_docker_log_lines_read_total",
                                             "Log lines read from Docker and buffered.", {}};
+  // reason: repeat (dockerd sent the line again, after a json-file rotation) | before_position
+  // (buffered before the stream was resumed from its position).
+  fleet::metrics::CounterVec log_lines_skipped{"fleet_agent_docker_log_lines_skipped_total",
+                                               "Log lines Docker sent that were already buffered, by reason.",
+                                               {"reason"}};
   // reason: memory (the agent was over its memory budget when the scrape was due).
   fleet::metrics::CounterVec scrapes_dropped{"fleet_agent_remote_write_scrapes_dropped_total",
                                              "Scrapes not taken for remote write, by reason.",

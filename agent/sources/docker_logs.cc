@@ -10,6 +10,15 @@
 #include "logproto/push.pb.h"
 
 namespace agent {
+namespace {
+
+// The wall clock, as dockerd stamps events and log lines on the same host.
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
 
 // Lines of one container accumulating into one buffer record.
 class DockerLogSource::Batch {
@@ -113,13 +122,17 @@ void DockerLogSource::Watch() {
   // Without dockerd (not installed, restarting) retry quietly: up to 30 s between attempts.
   Backoff backoff(std::chrono::seconds(1), std::chrono::seconds(30));
   while (true) {
+    // Containers started from here on come as events (replayed from this time if they started
+    // before dockerd subscribed); the ones running before are in OnSubscribed's list.
+    const int64_t since = NowNs();
     auto status = client_.FollowEvents(
+        since,
         [this, &backoff] {
           backoff.Reset();
           OnSubscribed();
         },
         [this](const docker::Event& e) {
-          if (e.action == "start") Follow(e.id);
+          if (e.action == "start") Follow(e.id, e.time_ns);
         },
         events_cancel_);
     if (events_cancel_.cancelled()) return;
@@ -152,10 +165,10 @@ void DockerLogSource::OnSubscribed() {
       if (c.state == "running" || positions_.count(c.id)) to_follow.push_back(c.id);
     }
   }
-  for (const auto& id : to_follow) Follow(id);
+  for (const auto& id : to_follow) Follow(id, 0);
 }
 
-void DockerLogSource::Follow(const std::string& id) {
+void DockerLogSource::Follow(const std::string& id, int64_t started_ns) {
   std::lock_guard lock(followers_mu_);
   {
     std::lock_guard stop_lock(stop_mu_);
@@ -164,14 +177,17 @@ void DockerLogSource::Follow(const std::string& id) {
   auto it = followers_.find(id);
   if (it != followers_.end()) {
     if (!it->second->done) {
-      // Still draining the previous run of a restarted container: it streams once more.
-      it->second->again = true;
+      // A start before the follower began (an event replayed after the list found the container
+      // running) is the run it streams. A later one, while it drains the previous run: it
+      // streams once more.
+      if (started_ns == 0 || started_ns >= it->second->created_ns) it->second->again = true;
       return;
     }
     it->second->thread.join();
     followers_.erase(it);
   }
   auto follower = std::make_unique<Follower>();
+  follower->created_ns = NowNs();
   Follower& f = *follower;
   followers_[id] = std::move(follower);
   f.thread = std::thread([this, id, &f] { RunFollower(id, f); });
@@ -206,7 +222,14 @@ void DockerLogSource::RunFollower(const std::string& id, Follower& follower) {
       // The stream ends when the container stops; a restart (start event) asks for another run.
       auto status = StreamContainer(*details, follower);
       if (follower.cancel.cancelled()) break;
-      if (status.ok()) {
+      if (status.code() == fleet::Code::kBadRequest) {
+        // Its logging driver (none, syslog, ...) keeps no log dockerd can read: the container's
+        // own choice, not a failure of the source, and asking again would only fail again.
+        spdlog::info("docker logs: {}: {}; its logs are not forwarded", details->name, status.ToString());
+        break;
+      }
+      // Conflict: the container is dead or being removed, so its stream ended as at a stop.
+      if (status.ok() || status.code() == fleet::Code::kConflict) {
         // dockerd also ends the stream of a container that still runs, as if it had stopped:
         // 20.10 gives up following a json-file log when a line it reads stays half-written for
         // ~10,000 tries (a writer held up by I/O pressure). Only a stopped container is done.
@@ -268,14 +291,15 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
   };
   auto on_line = [&](docker::LogLine&& line) {
     wait_for_memory();
-    if (line.timestamp_ns == 0) {
-      line.timestamp_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count();
+    if (line.timestamp_ns == 0) line.timestamp_ns = NowNs();
+    if (!replays[static_cast<int>(line.stream)].Take(line)) {
+      metrics_.log_lines_skipped.Add({"repeat"}, 1);
+      return;
     }
-    if (!replays[static_cast<int>(line.stream)].Take(line)) return;
-    if (line.timestamp_ns < resume.timestamp_ns) return;
-    if (line.timestamp_ns == resume.timestamp_ns && to_skip > 0) {
-      --to_skip;
+    if (line.timestamp_ns < resume.timestamp_ns ||
+        (line.timestamp_ns == resume.timestamp_ns && to_skip > 0)) {
+      if (line.timestamp_ns == resume.timestamp_ns) --to_skip;
+      metrics_.log_lines_skipped.Add({"before_position"}, 1);
       return;
     }
     if (status_->Watched()) {

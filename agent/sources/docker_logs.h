@@ -61,12 +61,14 @@ class DockerLogSource {
     docker::StreamCancel cancel;
     std::atomic<bool> done = false;
     bool again = false;  // a start event came while this run was ending (under followers_mu_)
+    int64_t created_ns = 0;  // wall clock
   };
   class Batch;
 
   void Watch();
   void OnSubscribed();
-  void Follow(const std::string& id);
+  // started_ns: the start event's time; 0 for a container found running in the list.
+  void Follow(const std::string& id, int64_t started_ns);
   void RunFollower(const std::string& id, Follower& follower);
   // Marks the follower done unless another run was asked for meanwhile (then false).
   bool FinishFollower(Follower& follower);

@@ -127,6 +127,16 @@ TEST_F(DockerClientTest, TtyContainerLogsAreRawLines) {
   EXPECT_GT(lines[1].timestamp_ns, 0);
 }
 
+// A logging driver without a readable log is dockerd's NotImplemented (501), with its message:
+// DockerLogSource stops asking (a 503-like error would be retried every second forever).
+TEST_F(DockerClientTest, LogsOfAContainerWithoutAReadableLogAreABadRequestWithDockerdsMessage) {
+  const std::string c = containers_.Run("sleep 60", {"--log-driver", "none"});
+  StreamCancel cancel;
+  auto status = client_.StreamLogs(c, {false, true, 0}, [](LogLine&&) {}, nullptr, cancel);
+  EXPECT_EQ(status.code(), fleet::Code::kBadRequest) << status.ToString();
+  EXPECT_NE(status.message().find("does not support reading"), std::string::npos) << status.ToString();
+}
+
 TEST_F(DockerClientTest, FollowStreamsNewLinesUntilCancelled) {
   const std::string c = containers_.Run("i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.05; done");
   StreamCancel cancel;
@@ -147,29 +157,37 @@ TEST_F(DockerClientTest, FollowStreamsNewLinesUntilCancelled) {
   for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], "line-" + std::to_string(i + 1));
 }
 
-TEST_F(DockerClientTest, EventsReportStartAndDie) {
+// Events since a time taken before the call come too: dockerd replays those it holds. That is
+// what closes the gap between the response head (on_subscribed) and dockerd's subscription.
+TEST_F(DockerClientTest, EventsReportStartAndDieSinceTheTimeAsked) {
+  const int64_t since = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::string before = containers_.Run("true");
+  ASSERT_EQ(e2e::Run({"docker", "wait", before}).exit_code, 0);
   StreamCancel cancel;
   std::mutex mu;
   std::vector<std::pair<std::string, std::string>> events;  // action, name
   std::atomic<bool> subscribed = false;
   std::thread watcher([&] {
-    auto status = client_.FollowEvents([&] { subscribed = true; }, [&](const agent::docker::Event& e) {
+    auto status = client_.FollowEvents(since, [&] { subscribed = true; }, [&](const agent::docker::Event& e) {
       std::lock_guard lock(mu);
       events.emplace_back(e.action, e.name);
     }, cancel);
     EXPECT_TRUE(status.ok()) << status.ToString();
   });
   ASSERT_TRUE(e2e::WaitFor([&] { return subscribed.load(); }, std::chrono::seconds(10)));
-  const std::string name = containers_.Run("sleep 0.2");
-  e2e::WaitFor([&] {
+  const std::string after = containers_.Run("sleep 0.2");
+  auto seen = [&](const std::string& action, const std::string& name) {
     std::lock_guard lock(mu);
-    return std::count(events.begin(), events.end(), std::make_pair(std::string("die"), name)) > 0;
-  }, std::chrono::seconds(10));
+    return std::count(events.begin(), events.end(), std::make_pair(action, name)) > 0;
+  };
+  e2e::WaitFor([&] { return seen("die", after) && seen("die", before); }, std::chrono::seconds(10));
   cancel.Cancel();
   watcher.join();
-  std::lock_guard lock(mu);
-  EXPECT_NE(std::find(events.begin(), events.end(), std::make_pair(std::string("start"), name)), events.end());
-  EXPECT_NE(std::find(events.begin(), events.end(), std::make_pair(std::string("die"), name)), events.end());
+  for (const auto& name : {before, after}) {
+    EXPECT_TRUE(seen("start", name)) << name;
+    EXPECT_TRUE(seen("die", name)) << name;
+  }
 }
 
 }  // namespace

@@ -1,12 +1,16 @@
 // DockerLogSource against a fake Docker daemon (tests/integration/fake_dockerd.h) for what a real
 // dockerd does too rarely to provoke: ending the logs stream of a container that still runs (20.10
-// gives up following a json-file log when a line it reads stays half-written). The source resumes
-// from its position, and every line reaches the buffer exactly once.
+// gives up following a json-file log when a line it reads stays half-written), and a container
+// starting between the events response head and dockerd's subscription (it sends the head first).
+// Every line reaches the buffer exactly once.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/buffer/segment_buffer.h"
@@ -63,18 +67,32 @@ class DockerLogSourceTest : public ::testing::Test {
     const std::string target = head.substr(0, head.find(" HTTP/"));
     if (target.starts_with("GET /events")) {
       e2e::SendAll(fd, kStreamHead);
+      // As dockerd: the container started after the head, before the subscription, so only a
+      // request asking for events since a time before now has its start event replayed.
+      if (started_in_subscription_gap && head.find("since=") != std::string::npos &&
+          std::stoll(head.substr(head.find("since=") + 6)) <= std::time(nullptr)) {
+        e2e::SendAll(fd, Chunk(R"({"Type":"container","Action":"start","Actor":{"ID":")" + kId +
+                               R"(","Attributes":{"name":"app"}},"timeNano":)" +
+                               std::to_string(std::time(nullptr) * 1000000000LL) + "}\n"));
+      }
       FakeDockerd::WaitForClose(fd);
     } else if (target.starts_with("GET /containers/json")) {
-      e2e::SendAll(fd, Json(R"([{"Id":")" + kId + R"(","Names":["/app"],"Image":"busybox","State":"running"}])"));
+      e2e::SendAll(fd, Json(started_in_subscription_gap ? "[]"
+                                                        : R"([{"Id":")" + kId + R"(","Names":["/app"],"Image":"busybox","State":"running"}])"));
     } else if (target.starts_with("GET /containers/" + kId + "/json")) {
       // A restart shows as a later StartedAt once the first stream has ended.
       const std::string started = restarted && logs_requests > 0 ? "2024-05-01T10:00:05Z" : "2024-05-01T10:00:00Z";
       e2e::SendAll(fd, Json(R"({"Id":")" + kId + R"(","Name":"/app","Config":{"Image":"busybox","Tty":false},)"
                             R"("State":{"Status":"running","Pid":42,"StartedAt":")" + started + R"("}})"));
+    } else if (target.starts_with("GET /containers/" + kId + "/logs") && logs_refused) {
+      ++logs_requests;
+      const std::string message = R"({"message":"configured logging driver does not support reading"})";
+      e2e::SendAll(fd, "HTTP/1.1 501 Not Implemented\r\nContent-Type: application/json\r\nContent-Length: " +
+                           std::to_string(message.size()) + "\r\n\r\n" + message);
     } else if (target.starts_with("GET /containers/" + kId + "/logs")) {
       // Lines since the position asked for; the first stream ends after line 3 though the
       // container runs, as dockerd's does when it gives up; later ones stay open to the end.
-      const bool first = logs_requests++ == 0;
+      const bool first = logs_requests++ == 0 && !started_in_subscription_gap;
       e2e::SendAll(fd, kStreamHead);
       for (int i = std::max(1, SinceSecond(head)); i <= (first ? 3 : kLines); ++i) {
         e2e::SendAll(fd, Chunk(Frame(i)));
@@ -88,6 +106,24 @@ class DockerLogSourceTest : public ::testing::Test {
       e2e::SendAll(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     }
   }
+
+  // A DockerLogSource on the fake daemon, started.
+  struct Source {
+    explicit Source(DockerLogSourceTest& t) {
+      auto opened = agent::SegmentBuffer::Open({t.dir_.path() / "buffer"});
+      EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+      buffer = std::move(*opened);
+      agent::DockerLogsOptions options{t.daemon_.path(), {{"job", "docker"}}, {}, t.dir_.path() / "positions.json"};
+      options.status = status;
+      source = std::make_unique<agent::DockerLogSource>(std::move(options), *buffer, metrics);
+      EXPECT_TRUE(source->Start().ok());
+    }
+    std::unique_ptr<agent::SegmentBuffer> buffer;
+    agent::ForwardMetrics metrics;
+    std::shared_ptr<agent::status::Component> status =
+        std::make_shared<agent::status::Component>("docker_logs", "source", std::vector<std::string>{});
+    std::unique_ptr<agent::DockerLogSource> source;
+  };
 
   // Every line in the buffer, in order.
   std::vector<std::string> Buffered(agent::SegmentBuffer& buffer) {
@@ -108,44 +144,63 @@ class DockerLogSourceTest : public ::testing::Test {
   // Streams the container's logs through a DockerLogSource until all kLines are buffered; what
   // the source's status says last went wrong.
   std::string RunSource() {
-    auto buffer = agent::SegmentBuffer::Open({dir_.path() / "buffer"});
-    EXPECT_TRUE(buffer.ok()) << buffer.status().ToString();
-    if (!buffer.ok()) return "";
-    agent::ForwardMetrics metrics;
-    auto status = std::make_shared<agent::status::Component>("docker_logs", "source", std::vector<std::string>{});
-    agent::DockerLogsOptions options{daemon_.path(), {{"job", "docker"}}, {}, dir_.path() / "positions.json"};
-    options.status = status;
-    agent::DockerLogSource source(std::move(options), **buffer, metrics);
-    EXPECT_TRUE(source.Start().ok());
-    EXPECT_TRUE(e2e::WaitFor([&] { return Buffered(**buffer).size() >= kLines; }, 20s))
-        << testing::PrintToString(Buffered(**buffer));
-    EXPECT_EQ(Buffered(**buffer),
+    Source s(*this);
+    EXPECT_TRUE(e2e::WaitFor([&] { return Buffered(*s.buffer).size() >= kLines; }, 20s))
+        << testing::PrintToString(Buffered(*s.buffer));
+    EXPECT_EQ(Buffered(*s.buffer),
               (std::vector<std::string>{"line-1", "line-2", "line-3", "line-4", "line-5", "line-6"}));
-    // The second stream asked for the lines from the third's time on.
+    return s.status->Snapshot().last_error;
+  }
+
+  // RunSource where the first stream ends after line 3: the second asks from the third's time on.
+  std::string RunSourceResumed() {
+    const std::string last_error = RunSource();
     int resumed_since = -1;
     for (const auto& head : daemon_.requests()) {
       if (head.find("/logs?") != std::string::npos) resumed_since = SinceSecond(head);
     }
     EXPECT_EQ(resumed_since, 3);
     EXPECT_EQ(logs_requests, 2);
-    return status->Snapshot().last_error;
+    return last_error;
   }
 
   testsupport::TempDir dir_;
   std::atomic<bool> restarted{false};
+  std::atomic<bool> started_in_subscription_gap{false};
+  std::atomic<bool> logs_refused{false};
   std::atomic<int> logs_requests{0};
   FakeDockerd daemon_{dir_, [this](const std::string& head, int fd) { Answer(head, fd); }};
 };
 
 TEST_F(DockerLogSourceTest, AStreamDockerdEndsWhileTheContainerRunsIsResumedFromItsPosition) {
-  EXPECT_NE(RunSource().find("dockerd ended the logs stream of a running container"), std::string::npos);
+  EXPECT_NE(RunSourceResumed().find("dockerd ended the logs stream of a running container"), std::string::npos);
 }
 
 // A container restarted while its stream ended is followed in its new run, as any restart: no
 // error on the status page.
 TEST_F(DockerLogSourceTest, AStreamEndedByARestartIsFollowedOnWithoutAnError) {
   restarted = true;
+  EXPECT_EQ(RunSourceResumed(), "");
+}
+
+// Not in the list (taken when the events response head came) and not a live event: the
+// container is found through the events replayed from the time taken before subscribing.
+TEST_F(DockerLogSourceTest, AContainerStartedWhileDockerdSubscribesIsFollowed) {
+  started_in_subscription_gap = true;
   EXPECT_EQ(RunSource(), "");
+  EXPECT_EQ(logs_requests, 1);
+}
+
+// A logging driver without a readable log (none, syslog) is the container's choice: dockerd 20.10
+// answers 501 and the source neither asks again (it would every second, as after a 503) nor
+// reports itself failed.
+TEST_F(DockerLogSourceTest, AContainerWhoseLogCannotBeReadIsNotAskedAgain) {
+  logs_refused = true;
+  Source s(*this);
+  ASSERT_TRUE(e2e::WaitFor([&] { return logs_requests > 0; }, 20s));
+  std::this_thread::sleep_for(1500ms);  // a retry would have come after 1 s
+  EXPECT_EQ(logs_requests, 1);
+  EXPECT_EQ(s.status->Snapshot().last_error, "");
 }
 
 }  // namespace
