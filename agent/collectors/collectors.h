@@ -1,9 +1,15 @@
 // Factories of the host collectors; the table in registry.cc lists them by name.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "agent/collector.h"
+#include "agent/link_changes.h"
 
 namespace agent {
 
@@ -28,6 +34,15 @@ std::unique_ptr<Collector> NewLoadavgCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewMdadmCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewMeminfoCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewNetclassCollector(const CollectorOptions& o);
+// What lets netclass serve its last read again (agent/collectors/netclass.cc); NewNetclassCollector
+// uses rtnetlink's, tests their own. Without changes (or link_names) every scrape reads.
+struct NetclassCache {
+  std::unique_ptr<LinkChanges> changes;
+  std::function<std::optional<std::vector<std::string>>()> link_names;
+  std::chrono::steady_clock::duration max_age{};
+};
+inline constexpr std::chrono::seconds kNetclassMaxCacheAge{60};
+std::unique_ptr<Collector> NewNetclassCollectorWithCache(const CollectorOptions& o, NetclassCache cache);
 std::unique_ptr<Collector> NewNetdevCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewNetstatCollector(const CollectorOptions& o);
 std::unique_ptr<Collector> NewNfsCollector(const CollectorOptions& o);
