@@ -37,7 +37,10 @@ struct Tolerance {
 const Tolerance kTolerances[] = {
     {"node_scrape_collector_duration_seconds", 0, 0, false},  // timing, not state
     {"node_time_seconds", 2, 0},
-    {"node_procs_", 8, 0},                 // instantaneous process counts
+    // Runnable and blocked tasks at the instant of reading: on a busy machine (the suite's other
+    // tests) they jump by tens between two reads (seen: 23 between node_exporter's 14 and 12).
+    // The fixture tests check that they are read exactly; here only that they are there.
+    {"node_procs_", 0, 0, false},
     {"node_sockstat_", 64, 0.05},          // the scrapes themselves open sockets
     {"node_filefd_allocated", 256, 0.05},
     {"node_memory_", 64 << 20, 0.02},      // 64 MiB + 2%: page cache moves between scrapes
