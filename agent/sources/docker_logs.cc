@@ -291,13 +291,18 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
   };
   auto on_line = [&](docker::LogLine&& line) {
     wait_for_memory();
-    if (line.timestamp_ns == 0) line.timestamp_ns = NowNs();
-    if (!replays[static_cast<int>(line.stream)].Take(line)) {
+    // A line without dockerd's time (none could be parsed) gets the agent's for Loki, but the
+    // repeat check and the position go by dockerd's order only: a time of the agent's, later than
+    // dockerd's, would make every later line of the stream look like a repeat, or skip it at a
+    // resume. (Sent again at a resume, such a line is buffered twice: a duplicate, never a loss.)
+    const bool stamped = line.timestamp_ns != 0;
+    if (!stamped) line.timestamp_ns = NowNs();
+    if (stamped && !replays[static_cast<int>(line.stream)].Take(line)) {
       metrics_.log_lines_skipped.Add({"repeat"}, 1);
       return;
     }
-    if (line.timestamp_ns < resume.timestamp_ns ||
-        (line.timestamp_ns == resume.timestamp_ns && to_skip > 0)) {
+    if (stamped && (line.timestamp_ns < resume.timestamp_ns ||
+                    (line.timestamp_ns == resume.timestamp_ns && to_skip > 0))) {
       if (line.timestamp_ns == resume.timestamp_ns) --to_skip;
       metrics_.log_lines_skipped.Add({"before_position"}, 1);
       return;
@@ -306,9 +311,9 @@ fleet::Status DockerLogSource::StreamContainer(const docker::ContainerDetails& d
       status_->Observe(details.name + " " + docker::LogStreamName(line.stream) + ": " + line.text);
     }
     LogPosition& p = batch.position();
-    if (line.timestamp_ns > p.timestamp_ns) {
+    if (stamped && line.timestamp_ns > p.timestamp_ns) {
       p = {line.timestamp_ns, 1};
-    } else if (line.timestamp_ns == p.timestamp_ns) {
+    } else if (stamped && line.timestamp_ns == p.timestamp_ns) {
       ++p.lines_at_timestamp;
     }
     batch.Add(std::move(line));

@@ -44,14 +44,20 @@ std::string Json(const std::string& body) {
 const std::string kStreamHead =
     "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
 
-// Line i (1-based) as dockerd frames it on stdout: one second apart from 2024-05-01T10:00:00Z.
-std::string Frame(int i) {
-  const std::string payload = "2024-05-01T10:00:0" + std::to_string(i) + "Z line-" + std::to_string(i) + "\n";
+// A frame on stdout.
+std::string Frame(const std::string& payload) {
   const uint32_t n = static_cast<uint32_t>(payload.size());
   std::string out = {1, 0, 0, 0, static_cast<char>(n >> 24), static_cast<char>(n >> 16),
                      static_cast<char>(n >> 8), static_cast<char>(n)};
   return out + payload;
 }
+
+// Line i (1-based) as dockerd frames it: one second apart from 2024-05-01T10:00:00Z.
+std::string Frame(int i) {
+  return Frame("2024-05-01T10:00:0" + std::to_string(i) + "Z line-" + std::to_string(i) + "\n");
+}
+
+const std::vector<std::string> kAllLines = {"line-1", "line-2", "line-3", "line-4", "line-5", "line-6"};
 
 // The seconds of since=SECONDS.NANOS in a logs request, 0 without one.
 int SinceSecond(const std::string& head) {
@@ -92,8 +98,9 @@ class DockerLogSourceTest : public ::testing::Test {
     } else if (target.starts_with("GET /containers/" + kId + "/logs")) {
       // Lines since the position asked for; the first stream ends after line 3 though the
       // container runs, as dockerd's does when it gives up; later ones stay open to the end.
-      const bool first = logs_requests++ == 0 && !started_in_subscription_gap;
+      const bool first = logs_requests++ == 0 && !started_in_subscription_gap && !unstamped_line_first;
       e2e::SendAll(fd, kStreamHead);
+      if (unstamped_line_first) e2e::SendAll(fd, Chunk(Frame("no time here\n")));
       for (int i = std::max(1, SinceSecond(head)); i <= (first ? 3 : kLines); ++i) {
         e2e::SendAll(fd, Chunk(Frame(i)));
       }
@@ -141,14 +148,13 @@ class DockerLogSourceTest : public ::testing::Test {
     return lines;
   }
 
-  // Streams the container's logs through a DockerLogSource until all kLines are buffered; what
+  // Streams the container's logs through a DockerLogSource until `want` is buffered; what
   // the source's status says last went wrong.
-  std::string RunSource() {
+  std::string RunSource(const std::vector<std::string>& want = kAllLines) {
     Source s(*this);
-    EXPECT_TRUE(e2e::WaitFor([&] { return Buffered(*s.buffer).size() >= kLines; }, 20s))
+    EXPECT_TRUE(e2e::WaitFor([&] { return Buffered(*s.buffer).size() >= want.size(); }, 20s))
         << testing::PrintToString(Buffered(*s.buffer));
-    EXPECT_EQ(Buffered(*s.buffer),
-              (std::vector<std::string>{"line-1", "line-2", "line-3", "line-4", "line-5", "line-6"}));
+    EXPECT_EQ(Buffered(*s.buffer), want);
     return s.status->Snapshot().last_error;
   }
 
@@ -168,6 +174,7 @@ class DockerLogSourceTest : public ::testing::Test {
   std::atomic<bool> restarted{false};
   std::atomic<bool> started_in_subscription_gap{false};
   std::atomic<bool> logs_refused{false};
+  std::atomic<bool> unstamped_line_first{false};
   std::atomic<int> logs_requests{0};
   FakeDockerd daemon_{dir_, [this](const std::string& head, int fd) { Answer(head, fd); }};
 };
@@ -189,6 +196,15 @@ TEST_F(DockerLogSourceTest, AContainerStartedWhileDockerdSubscribesIsFollowed) {
   started_in_subscription_gap = true;
   EXPECT_EQ(RunSource(), "");
   EXPECT_EQ(logs_requests, 1);
+}
+
+// A line whose time cannot be parsed gets the agent's clock, later than dockerd's times of the
+// lines after it: those are not taken for repeats of it (they were dropped, every one).
+TEST_F(DockerLogSourceTest, ALineWithoutDockerdsTimeDoesNotHideTheLinesAfterIt) {
+  unstamped_line_first = true;
+  std::vector<std::string> want = {"no time here"};
+  want.insert(want.end(), kAllLines.begin(), kAllLines.end());
+  EXPECT_EQ(RunSource(want), "");
 }
 
 // A logging driver without a readable log (none, syslog) is the container's choice: dockerd 20.10
