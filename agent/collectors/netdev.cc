@@ -3,17 +3,12 @@
 // <sysfs>/class/net/*/statistics when paths.sysfs points elsewhere than /sys (a host /sys
 // mounted into a container, or a fixture tree).
 #include <linux/if_link.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <map>
 
 #include "agent/collectors/collectors.h"
+#include "agent/link_changes.h"
 #include "agent/procfs.h"
 #include "agent/regex_filter.h"
 
@@ -53,60 +48,12 @@ using DeviceStats = std::map<std::string, rtnl_link_stats64>;
 
 // One RTM_GETLINK dump; IFLA_STATS64 of every link.
 fleet::Result<DeviceStats> ReadNetlink() {
-  int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) return fleet::Status::Unavailable(std::string("netlink: ") + std::strerror(errno));
-  struct {
-    nlmsghdr header;
-    ifinfomsg body;
-  } request{};
-  request.header.nlmsg_len = sizeof request;
-  request.header.nlmsg_type = RTM_GETLINK;
-  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  request.header.nlmsg_seq = 1;
-  request.body.ifi_family = AF_UNSPEC;
-  if (::send(fd, &request, sizeof request, 0) < 0) {
-    ::close(fd);
-    return fleet::Status::Unavailable(std::string("netlink send: ") + std::strerror(errno));
-  }
+  auto links = DumpLinks();
+  if (!links.ok()) return links.status();
   DeviceStats out;
-  alignas(nlmsghdr) char buf[32768];
-  bool done = false;
-  while (!done) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return fleet::Status::Unavailable(std::string("netlink recv: ") + std::strerror(errno));
-    }
-    // Signed: NLMSG_NEXT takes a message's aligned length off it, which NLMSG_OK must see go
-    // negative rather than wrap. NLMSG_OK compares it with the unsigned nlmsg_len, which clang
-    // reports in the macro's expansion here.
-    int len = static_cast<int>(n);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-compare"
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-#pragma GCC diagnostic pop
-      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-        done = true;
-        break;
-      }
-      if (h->nlmsg_type != RTM_NEWLINK) continue;
-      auto* info = static_cast<ifinfomsg*>(NLMSG_DATA(h));
-      int attr_len = static_cast<int>(IFLA_PAYLOAD(h));
-      std::string name;
-      rtnl_link_stats64 stats{};
-      bool has_stats = false;
-      for (auto* a = IFLA_RTA(info); RTA_OK(a, attr_len); a = RTA_NEXT(a, attr_len)) {
-        if (a->rta_type == IFLA_IFNAME) name = static_cast<const char*>(RTA_DATA(a));
-        if (a->rta_type == IFLA_STATS64) {
-          std::memcpy(&stats, RTA_DATA(a), std::min<size_t>(sizeof stats, RTA_PAYLOAD(a)));
-          has_stats = true;
-        }
-      }
-      if (!name.empty() && has_stats) out[name] = stats;
-    }
+  for (const Link& link : *links) {
+    if (link.stats) out[link.name] = *link.stats;
   }
-  ::close(fd);
   return out;
 }
 
