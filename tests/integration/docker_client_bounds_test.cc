@@ -1,12 +1,14 @@
 // DockerClient against a fake daemon on a unix socket in a scratch directory: a daemon that never
 // answers fails the call at the request timeout, one that answers more than kMaxResponseBytes
-// fails it at the bound, and the container list request carries its filters as the Engine API's
-// JSON (never a shell).
+// fails it at the bound, an error answer to a stream request is read for its message only up to
+// a bound and only as valid UTF-8, and the container list request carries its filters as the
+// Engine API's JSON (never a shell).
 #include <gtest/gtest.h>
 
 #include <chrono>
 
 #include "agent/docker/docker_client.h"
+#include "fleet/core/text.h"
 #include "tests/integration/fake_dockerd.h"
 
 namespace {
@@ -41,6 +43,34 @@ TEST(DockerClientBounds, AnswerPastTheBoundFails) {
   ASSERT_FALSE(list.ok());
   EXPECT_NE(list.status().message().find("response larger than 8 MiB"), std::string::npos)
       << list.status().ToString();
+}
+
+TEST(DockerClientBounds, AStreamsErrorMessageIsBoundedAndValidUtf8) {
+  struct Case {
+    std::string name;
+    std::string body;
+    std::string message;  // what the status says after "HTTP 501"
+  };
+  const std::string huge = R"({"message":")" + std::string(1 << 20, 'x') + R"("})";
+  for (const Case& c : std::vector<Case>{
+           {"dockerd's message", R"({"message":"configured logging driver does not support reading"})",
+            ": configured logging driver does not support reading"},
+           {"a megabyte of message (cut, so no JSON)", huge, ""},
+           {"invalid UTF-8", "{\"message\":\"bad \xff\xfe byte\"}", ""}}) {
+    SCOPED_TRACE(c.name);
+    testsupport::TempDir dir;
+    FakeDockerd daemon(dir, [&](const std::string&, int fd) {
+      e2e::SendAll(fd, "HTTP/1.1 501 Not Implemented\r\nContent-Type: application/json\r\nContent-Length: " +
+                           std::to_string(c.body.size()) + "\r\n\r\n" + c.body);
+    });
+    agent::docker::StreamCancel cancel;
+    const auto status = DockerClient(daemon.path(), 10s)
+                            .StreamLogs("c1", {false, true, 0}, [](agent::docker::LogLine&&) {}, nullptr, cancel);
+    EXPECT_EQ(status.code(), fleet::Code::kBadRequest);
+    const std::string head = "docker /containers/c1/logs?stdout=1&stderr=1&timestamps=1&follow=1: HTTP 501";
+    EXPECT_EQ(status.message(), head + c.message);
+    EXPECT_TRUE(fleet::IsUtf8(status.message()));
+  }
 }
 
 TEST(DockerClientBounds, FiltersAreSentAsEngineApiJson) {
