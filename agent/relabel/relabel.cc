@@ -320,15 +320,70 @@ std::optional<Action> ParseAction(std::string_view name) {
 
 std::vector<std::string_view> ActionNames() { return {kActionNames.begin(), kActionNames.end()}; }
 
+namespace {
+
+// What a regex is known to match without running it. Most rules operators write use the default
+// `(.*)`, `(.+)`, or a plain name (`labeldrop: device`); matching those by a comparison instead of
+// RE2 takes the regex engine off the path of every series. The answers, groups included, are RE2's
+// for `^(?s:pattern)$`, except that `.` here also takes a byte that is not UTF-8 (as Go's does).
+enum class Shape {
+  kRegex,     // anything else: RE2 decides
+  kAny,       // (.*) or .*: every value; group 1 (if the pattern has it) is the whole value
+  kNonEmpty,  // (.+) or .+: every value but ""; the same groups
+  kLiteral,   // no metacharacter: the value equal to the pattern; no groups
+};
+
+Shape ShapeOf(std::string_view pattern) {
+  if (pattern == "(.*)" || pattern == ".*") return Shape::kAny;
+  if (pattern == "(.+)" || pattern == ".+") return Shape::kNonEmpty;
+  // Characters that are literal in RE2's syntax wherever they stand (no class, escape, repeat,
+  // group, alternation or anchor among them).
+  const bool literal = std::all_of(pattern.begin(), pattern.end(), [](char c) {
+    return IsWordChar(c) || c == ':' || c == '-' || c == '/' || c == '=' || c == ',' || c == ' ' ||
+           c == ';' || c == '@' || c == '%' || c == '!' || c == '~';
+  });
+  return literal ? Shape::kLiteral : Shape::kRegex;
+}
+
+}  // namespace
+
 struct CompiledRules::Compiled {
   struct One {
     std::unique_ptr<RE2> regex;
+    Shape shape = Shape::kRegex;
+    std::string literal;           // kLiteral: the pattern
     Template target, replacement;  // replace: both; labelmap: replacement
+    // A replace target without references (most are: `targetLabel: region`), expanded once.
+    bool target_is_fixed = false;
+    std::string fixed_target;
     int submatches = 0;            // groups a match must report: up to the highest referenced
+
+    // Whether `text` matches, anchored at both ends; groups[0, submatches) get the groups.
+    bool Match(std::string_view text, re2::StringPiece* groups) const {
+      const re2::StringPiece whole(text.data(), text.size());
+      switch (shape) {
+        case Shape::kAny:
+        case Shape::kNonEmpty:
+          if (shape == Shape::kNonEmpty && text.empty()) return false;
+          // Group 0 is the whole match; group 1 (when there is one, as in (.*)) is too.
+          for (int i = 0; i < submatches; ++i) groups[i] = whole;
+          return true;
+        case Shape::kLiteral:
+          if (text != literal) return false;
+          if (submatches > 0) groups[0] = whole;
+          return true;
+        case Shape::kRegex:
+          break;
+      }
+      return regex->Match(whole, 0, text.size(), RE2::UNANCHORED, groups, submatches);
+    }
   };
   std::vector<Rule> rules;
   std::vector<One> compiled;  // one per rule
   bool needs_set_order = false;
+  // The leading rules that keep or drop by __name__ alone: the same answer for every series of a
+  // name, which RelabelFamilies asks once per name instead of once per series.
+  size_t name_rules = 0;
 };
 
 namespace {
@@ -417,14 +472,23 @@ fleet::Result<CompiledRules> CompiledRules::Compile(std::vector<Rule> rules) {
     if (auto error = CheckRule(rule)) return Invalid(i, error->first, error->second);
     Compiled::One one;
     TemplateParser parser(*regex);
-    if (rule.action == Action::kReplace) one.target = parser.Parse(rule.target_label);
+    if (rule.action == Action::kReplace) {
+      one.target = parser.Parse(rule.target_label);
+      one.target_is_fixed = one.target.max_group == kNoGroup;
+      if (one.target_is_fixed) one.target.Expand(nullptr, &one.fixed_target);
+    }
     if (rule.action == Action::kReplace || rule.action == Action::kLabelMap) {
       one.replacement = parser.Parse(rule.replacement);
     }
     one.submatches = std::max(one.target.max_group, one.replacement.max_group) + 1;
+    one.shape = ShapeOf(pattern);
+    if (one.shape == Shape::kLiteral) one.literal = pattern;
     one.regex = std::move(regex);
     compiled->needs_set_order |= rule.action == Action::kLabelMap;
     compiled->compiled.push_back(std::move(one));
+    const bool by_name = (rule.action == Action::kKeep || rule.action == Action::kDrop) &&
+                         rule.source_labels == std::vector<std::string>{"__name__"};
+    if (by_name && compiled->name_rules == i) ++compiled->name_rules;
   }
   compiled->rules = std::move(rules);
   return CompiledRules(std::move(compiled));
@@ -437,7 +501,23 @@ const std::vector<Rule>& CompiledRules::rules() const {
   return compiled_ ? compiled_->rules : kNone;
 }
 
-bool CompiledRules::Process(Labels* labels) const {
+bool CompiledRules::Process(Labels* labels) const { return ProcessFrom(0, labels); }
+
+bool CompiledRules::NamePasses(std::string_view name) const {
+  if (!compiled_) return true;
+  std::array<re2::StringPiece, 10> groups;  // keep and drop take no groups: submatches is 0
+  for (size_t r = 0; r < compiled_->name_rules; ++r) {
+    const bool drop = compiled_->rules[r].action == Action::kDrop;
+    if (compiled_->compiled[r].Match(name, groups.data()) == drop) return false;
+  }
+  return true;
+}
+
+bool CompiledRules::ProcessNamed(Labels* labels) const {
+  return ProcessFrom(compiled_ ? compiled_->name_rules : 0, labels);
+}
+
+bool CompiledRules::ProcessFrom(size_t first_rule, Labels* labels) const {
   fleet::metrics::SortByName(labels);
   labels->erase(std::unique(labels->begin(), labels->end(),
                             [](const Label& a, const Label& b) { return a.name == b.name; }),
@@ -451,7 +531,7 @@ bool CompiledRules::Process(Labels* labels) const {
   // Submatches on the stack for the usual few groups.
   std::array<re2::StringPiece, 10> inline_groups;
   std::vector<re2::StringPiece> more_groups;
-  for (size_t r = 0; r < compiled_->rules.size(); ++r) {
+  for (size_t r = first_rule; r < compiled_->rules.size(); ++r) {
     const Rule& rule = compiled_->rules[r];
     const Compiled::One& one = compiled_->compiled[r];
     re2::StringPiece* groups = inline_groups.data();
@@ -459,10 +539,7 @@ bool CompiledRules::Process(Labels* labels) const {
       more_groups.resize(one.submatches);
       groups = more_groups.data();
     }
-    auto match = [&](std::string_view text) {
-      return one.regex->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(),
-                              RE2::UNANCHORED, groups, one.submatches);
-    };
+    auto match = [&](std::string_view text) { return one.Match(text, groups); };
     // The source labels' values joined; one source label is read where it is (no copy), and a
     // rule that changes labels is done with the view before it does.
     std::string_view value;
@@ -489,13 +566,18 @@ bool CompiledRules::Process(Labels* labels) const {
       case Action::kKeepEqual:
         if (set.Get(rule.target_label) != value) return false;
         break;
-      case Action::kReplace:
+      case Action::kReplace: {
         if (!match(value)) break;
-        one.target.Expand(groups, &target);
-        if (!IsLabelName(target)) break;
+        std::string_view name = one.fixed_target;
+        if (!one.target_is_fixed) {
+          one.target.Expand(groups, &target);
+          name = target;
+        }
+        if (!IsLabelName(name)) break;
         one.replacement.Expand(groups, &result);
-        set.Set(target, std::move(result));
+        set.Set(name, std::move(result));
         break;
+      }
       case Action::kLowercase:
       case Action::kUppercase:
         set.Set(rule.target_label, AsciiCase(std::string(value), rule.action == Action::kUppercase));
@@ -589,25 +671,37 @@ void RelabelFamilies(const CompiledRules& rules, std::vector<Family>* families) 
   // long as its labels and would be reallocated for __name__, and again for what rules add.
   Labels labels;
   std::string series;
+  // The name rules' answer for each suffix of the family at hand (a family has a few).
+  std::vector<std::pair<std::string, bool>> name_passes;
   for (size_t f = 0; f < families->size(); ++f) {
     Family& family = (*families)[f];
+    name_passes.clear();
     size_t kept = 0;
     for (auto& sample : family.samples) {
       series.assign(family.name).append(sample.suffix);
+      auto known = std::find_if(name_passes.begin(), name_passes.end(),
+                                [&](const auto& p) { return p.first == sample.suffix; });
+      if (known == name_passes.end()) {
+        known = name_passes.insert(name_passes.end(), {sample.suffix, rules.NamePasses(series)});
+      }
+      if (!known->second) continue;
+      // __name__ first: it sorts before the lower-case names collectors use, so labels that came
+      // sorted stay sorted; and it is the one that counts should a sample carry another.
       labels.clear();
-      std::move(sample.labels.begin(), sample.labels.end(), std::back_inserter(labels));
       labels.push_back({"__name__", series});
-      if (!rules.Process(&labels)) continue;
-      const auto name_label = std::find_if(labels.begin(), labels.end(),
-                                           [](const Label& l) { return l.name == "__name__"; });
+      std::move(sample.labels.begin(), sample.labels.end(), std::back_inserter(labels));
+      if (!rules.ProcessNamed(&labels)) continue;
       std::string name;
-      if (name_label != labels.end()) {
-        name = std::move(name_label->value);
-        labels.erase(name_label);
+      sample.labels.clear();
+      sample.labels.reserve(labels.size());
+      for (Label& label : labels) {
+        if (label.name == "__name__") {
+          name = std::move(label.value);
+        } else {
+          sample.labels.push_back(std::move(label));
+        }
       }
       if (!IsMetricName(name)) continue;
-      sample.labels.clear();
-      std::move(labels.begin(), labels.end(), std::back_inserter(sample.labels));
       if (name == series) {
         if (&family.samples[kept] != &sample) family.samples[kept] = std::move(sample);
         ++kept;

@@ -97,12 +97,21 @@ class CompiledRules {
   // empty values.
   [[nodiscard]] bool Process(fleet::metrics::Labels* labels) const;
 
+  // The leading rules that keep or drop by the metric name alone (sourceLabels [__name__]): false
+  // when they drop a series named `name`, whatever its other labels. A caller with many series of
+  // one name asks once, then calls ProcessNamed for each series of a name that passes.
+  [[nodiscard]] bool NamePasses(std::string_view name) const;
+  // Process for a series whose name passed NamePasses and is its labels' only __name__: the
+  // same result, without asking the leading name rules again.
+  [[nodiscard]] bool ProcessNamed(fleet::metrics::Labels* labels) const;
+
   // The same configured rules (what a config comparison needs; the compiled form follows).
   bool operator==(const CompiledRules& other) const { return rules() == other.rules(); }
 
  private:
   struct Compiled;
   explicit CompiledRules(std::shared_ptr<const Compiled> compiled);
+  bool ProcessFrom(size_t first_rule, fleet::metrics::Labels* labels) const;
   std::shared_ptr<const Compiled> compiled_;
 };
 

@@ -8,7 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
+#include <set>
+#include <string>
 
 // The rules below name only the fields that differ from Prometheus's defaults; GCC 12 warns about
 // the members a designated initializer leaves to their default initializers.
@@ -342,6 +345,40 @@ TEST(Relabel, CopiesShareTheRulesAndCompareByThem) {
   EXPECT_FALSE(copy.Process(&labels));
 }
 
+// The patterns matched without RE2 ((.*), (.+), a plain name) answer as RE2 does for the same
+// pattern made opaque to that shortcut by an empty group, which changes neither what it matches
+// nor its groups: match or not, and $0, $1 and an absent $2, for keep and for replace.
+TEST(Relabel, ShortcutPatternsMatchAsTheirRegexDoes) {
+  const std::vector<std::string> patterns = {"(.*)", ".*", "(.+)", ".+", "device", "", "a-b:c/d=e,f g;h@i%j!k~l"};
+  const std::vector<std::string> values = {"",        "a",           "device", "devices", "xdevice",
+                                           "a\nb",   "line\nbreak", "a-b:c/d=e,f g;h@i%j!k~l", "d\xc3\xa9vice"};
+  for (const std::string& pattern : patterns) {
+    for (const Action action : {Action::kKeep, Action::kReplace}) {
+      auto rule = [&](const std::string& regex) {
+        return Rule{.action = action, .source_labels = {"v"}, .regex = regex,
+                    .target_label = action == Action::kReplace ? "out" : "", .replacement = "[$0|$1|${2}]"};
+      };
+      auto shortcut = CompiledRules::Compile({rule(pattern)});
+      auto regex = CompiledRules::Compile({rule(pattern + "(?:)")});
+      ASSERT_TRUE(shortcut.ok() && regex.ok()) << pattern;
+      for (const std::string& value : values) {
+        Labels a = {{"v", value}}, b = a;
+        const bool kept_a = shortcut->Process(&a);
+        const bool kept_b = regex->Process(&b);
+        EXPECT_EQ(kept_a, kept_b) << pattern << " on " << value;
+        EXPECT_EQ(a, b) << pattern << " on " << value;
+      }
+    }
+  }
+  // A byte that is not UTF-8 is one character to Go's `.` (U+FFFD), and to the shortcut; RE2
+  // would not match it. Collectors make their values UTF-8, so this is the odd scraped value.
+  auto any = CompiledRules::Compile({{.source_labels = {"v"}, .target_label = "out"}});
+  ASSERT_TRUE(any.ok());
+  Labels labels = {{"v", "a\xff"}};
+  ASSERT_TRUE(any->Process(&labels));
+  EXPECT_EQ(labels, (Labels{{"out", "a\xff"}, {"v", "a\xff"}}));
+}
+
 Family Counter(const std::string& name, std::vector<fleet::metrics::Sample> samples) {
   return {name, name + " help", Type::kCounter, std::move(samples)};
 }
@@ -403,6 +440,76 @@ TEST(RelabelFamilies, NoRulesChangeNothing) {
   EXPECT_EQ(families[0].samples.size(), 2u);
   EXPECT_EQ(families[0].samples[0].labels, before[0].samples[0].labels);  // not even sorted
 }
+
+// RelabelFamilies asks the leading keep/drop rules of __name__ once per series name, and the rest
+// per series: the result is what Process gives each series, whatever the name rules' place.
+struct FamiliesCase {
+  const char* name;
+  std::vector<Rule> rules;
+};
+void PrintTo(const FamiliesCase& c, std::ostream* os) { *os << c.name; }
+
+class RelabelFamiliesAsProcess : public testing::TestWithParam<FamiliesCase> {};
+
+std::string SeriesText(const std::string& name, const Labels& labels) {
+  std::string text = name + "{";
+  for (const auto& l : labels) text += l.name + "=\"" + l.value + "\",";
+  return text + "}";
+}
+
+TEST_P(RelabelFamiliesAsProcess, EverySeriesAsProcessLeavesIt) {
+  auto rules = CompiledRules::Compile(GetParam().rules);
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  std::vector<Family> families = {
+      Counter("node_a_total", {{"", {{"mode", "user"}, {"cpu", "0"}}, 1}, {"", {{"cpu", "1"}, {"mode", "idle"}}, 2}}),
+      Counter("node_b_total", {{"", {{"device", "eth0"}}, 3}}),
+      {"http_seconds", "h", Type::kHistogram, {{"_bucket", {{"le", "1"}}, 4}, {"_bucket", {{"le", "+Inf"}}, 5},
+                                               {"_sum", {}, 6}, {"_count", {}, 7}}},
+  };
+  // Each series through Process on its own: the name it ends with and its labels.
+  std::multiset<std::string> want;
+  for (const Family& family : families) {
+    for (const auto& sample : family.samples) {
+      Labels labels = sample.labels;
+      labels.push_back({"__name__", family.name + sample.suffix});
+      if (!rules->Process(&labels)) continue;
+      const auto name = std::find_if(labels.begin(), labels.end(), [](const auto& l) { return l.name == "__name__"; });
+      ASSERT_NE(name, labels.end());
+      const std::string metric = name->value;
+      labels.erase(name);
+      want.insert(SeriesText(metric, labels));
+    }
+  }
+  RelabelFamilies(*rules, &families);
+  std::multiset<std::string> got;
+  for (const Family& family : families) {
+    for (const auto& sample : family.samples) got.insert(SeriesText(family.name + sample.suffix, sample.labels));
+  }
+  EXPECT_EQ(got, want);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Relabel, RelabelFamiliesAsProcess,
+    testing::Values(
+        FamiliesCase{"DropByNameFirst",
+                     {{.action = Action::kDrop, .source_labels = {"__name__"}, .regex = "node_a_.*"},
+                      {.action = Action::kLabelDrop, .regex = "cpu"}}},
+        FamiliesCase{"KeepOneSuffixOfAHistogram",
+                     {{.action = Action::kKeep, .source_labels = {"__name__"}, .regex = ".*_(bucket|total)"},
+                      {.action = Action::kDrop, .source_labels = {"__name__"}, .regex = "node_b_total"}}},
+        FamiliesCase{"NameRuleAfterARenameSeesTheNewName",
+                     {{.source_labels = {"__name__"}, .regex = "node_(.)_total", .target_label = "__name__",
+                       .replacement = "renamed_$1_total"},
+                      {.action = Action::kDrop, .source_labels = {"__name__"}, .regex = "renamed_a_total"}}},
+        FamiliesCase{"NameRuleAfterALabelRule",
+                     {{.target_label = "mode", .replacement = "fixed"},
+                      {.action = Action::kKeep, .source_labels = {"__name__"}, .regex = "node_.*"}}},
+        FamiliesCase{"NameJoinedWithALabelIsNotANameRule",
+                     {{.action = Action::kDrop, .source_labels = {"__name__", "mode"}, .regex = "node_a_total;idle"}}},
+        FamiliesCase{"OnlyNameRules",
+                     {{.action = Action::kDrop, .source_labels = {"__name__"}, .regex = "http_seconds_sum"},
+                      {.action = Action::kKeep, .source_labels = {"__name__"}, .regex = "http_.*|node_a_total"}}}),
+    [](const testing::TestParamInfo<FamiliesCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace agent::relabel
