@@ -18,7 +18,11 @@
 //   - lowercase and uppercase map ASCII letters only; other bytes are left as they are;
 //   - a labelmap result that is not a label name is not set (Prometheus would set it and then
 //     fail the scrape);
-//   - regexes are RE2's (Go's syntax is RE2's; (?<name>...) is read as (?P<name>...)).
+//   - regexes are RE2's (Go's syntax is RE2's; (?<name>...) is read as (?P<name>...)), so `.`
+//     does not match a byte that is not UTF-8, where Go's matches it as U+FFFD; except in the
+//     regexes matched without RE2, (.*), .*, (.+), .+ and a plain name, which answer as Go's do.
+//     Collectors make their label values UTF-8 and the scrape parser refuses others, so no value
+//     the rules see tells the two apart.
 #pragma once
 
 #include <cstdint>
