@@ -99,6 +99,22 @@ fleet::Status StatusFor(unsigned code, const std::string& target, const std::str
   return fleet::Status::Unavailable(message);
 }
 
+// Whether the container's logging driver rotates its file: json-file only with a max-size (the
+// daemon's log-opts are merged into the container's at creation), local unless max-size is -1.
+bool LogRotates(const json& inspect) {
+  const auto host = inspect.find("HostConfig");
+  if (host == inspect.end() || !host->is_object()) return false;
+  const auto log = host->find("LogConfig");
+  if (log == host->end() || !log->is_object()) return false;
+  const std::string type = StringAt(*log, "Type");
+  std::string max_size;
+  if (const auto config = log->find("Config"); config != log->end() && config->is_object()) {
+    max_size = StringAt(*config, "max-size");
+  }
+  if (type == "json-file") return !max_size.empty() && max_size != "-1";
+  return type == "local" && max_size != "-1";
+}
+
 Container ContainerFromList(const json& j) {
   Container c;
   c.id = StringAt(j, "Id");
@@ -315,6 +331,7 @@ fleet::Result<ContainerDetails> DockerClient::Inspect(const std::string& id) con
     if (j.contains("HostnamePath") && j["HostnamePath"].is_string()) {
       d.hostname_path = j["HostnamePath"].get<std::string>();
     }
+    d.log_rotates = LogRotates(j);
     return d;
   } catch (const json::exception& e) {
     return fleet::Status::Internal("docker " + target + ": " + e.what());

@@ -95,6 +95,9 @@ struct ContainerDetails : Container {
   int64_t finished_at_ns = 0;
   std::string upper_dir;      // GraphDriver.Data.UpperDir: overlay2's writable layer; "" if none
   std::string hostname_path;  // HostnamePath: a file in the daemon's directory of the container
+  // HostConfig.LogConfig: dockerd rotates the log it keeps (json-file with a max-size; local,
+  // which rotates unless max-size is -1), so a follower can meet a rotation.
+  bool log_rotates = false;
 };
 
 struct Event {

@@ -65,6 +65,24 @@ TEST_F(DockerClientTest, ListAndInspectReportNameImageLabelsAndTty) {
   EXPECT_EQ(client_.Inspect("no-such-container-xyz").status().code(), fleet::Code::kNotFound);
 }
 
+// The source reads a rotating log before following it (dockerd 20.10's followers can miss a
+// rotation): json-file rotates only with a max-size, local by default, none keeps no file.
+TEST_F(DockerClientTest, InspectSaysWhetherDockerdRotatesTheLog) {
+  const std::vector<std::pair<std::vector<std::string>, bool>> cases = {
+      {{}, false},
+      {{"--log-opt", "max-size=8k"}, true},
+      {{"--log-opt", "max-size=8k", "--log-opt", "max-file=3"}, true},
+      {{"--log-driver", "local"}, true},
+      {{"--log-driver", "none"}, false},
+  };
+  for (const auto& [flags, rotates] : cases) {
+    const std::string c = containers_.Run("sleep 60", flags);
+    auto details = client_.Inspect(c);
+    ASSERT_TRUE(details.ok()) << details.status().ToString();
+    EXPECT_EQ(details->log_rotates, rotates) << testing::PrintToString(flags);
+  }
+}
+
 TEST_F(DockerClientTest, LogsDemultiplexStdoutAndStderrInOrderWithTimestamps) {
   const std::string c = containers_.Run("for i in 1 2 3; do echo out-$i; echo err-$i >&2; done");
   ASSERT_TRUE(e2e::WaitFor([&] { return ReadLogs(client_, c, false).size() == 6; },

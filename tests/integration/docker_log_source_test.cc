@@ -88,13 +88,31 @@ class DockerLogSourceTest : public ::testing::Test {
     } else if (target.starts_with("GET /containers/" + kId + "/json")) {
       // A restart shows as a later StartedAt once the first stream has ended.
       const std::string started = restarted && logs_requests > 0 ? "2024-05-01T10:00:05Z" : "2024-05-01T10:00:00Z";
-      e2e::SendAll(fd, Json(R"({"Id":")" + kId + R"(","Name":"/app","Config":{"Image":"busybox","Tty":false},)"
-                            R"("State":{"Status":"running","Pid":42,"StartedAt":")" + started + R"("}})"));
+      const std::string log_config = rotating ? R"("HostConfig":{"LogConfig":{"Type":"json-file","Config":{"max-size":"8k"}}},)" : "";
+      e2e::SendAll(fd, Json(R"({"Id":")" + kId + R"(","Name":"/app","Config":{"Image":"busybox","Tty":false},)" +
+                            log_config + R"("State":{"Status":"running","Pid":42,"StartedAt":")" + started + R"("}})"));
     } else if (target.starts_with("GET /containers/" + kId + "/logs") && logs_refused) {
       ++logs_requests;
       const std::string message = R"({"message":"configured logging driver does not support reading"})";
       e2e::SendAll(fd, "HTTP/1.1 501 Not Implemented\r\nContent-Type: application/json\r\nContent-Length: " +
                            std::to_string(message.size()) + "\r\n\r\n" + message);
+    } else if (target.starts_with("GET /containers/" + kId + "/logs") && rotating) {
+      // As dockerd 20.10 with a rotation during a follower's tail phase: the follower stays on the
+      // renamed file and never sends the next one (here the three lines after the first it sends).
+      // A read that does not follow sends every line and ends.
+      ++logs_requests;
+      const bool follow = head.find("follow=1") != std::string::npos;
+      e2e::SendAll(fd, kStreamHead);
+      const int from = std::max(1, SinceSecond(head));
+      for (int i = from; i <= kLines; ++i) {
+        if (follow && i > from && i <= from + 3) continue;
+        e2e::SendAll(fd, Chunk(Frame(i)));
+      }
+      if (!follow) {
+        e2e::SendAll(fd, "0\r\n\r\n");
+        return;
+      }
+      FakeDockerd::WaitForClose(fd);
     } else if (target.starts_with("GET /containers/" + kId + "/logs")) {
       // Lines since the position asked for; the first stream ends after line 3 though the
       // container runs, as dockerd's does when it gives up; later ones stay open to the end.
@@ -175,6 +193,7 @@ class DockerLogSourceTest : public ::testing::Test {
   std::atomic<bool> started_in_subscription_gap{false};
   std::atomic<bool> logs_refused{false};
   std::atomic<bool> unstamped_line_first{false};
+  std::atomic<bool> rotating{false};
   std::atomic<int> logs_requests{0};
   FakeDockerd daemon_{dir_, [this](const std::string& head, int fd) { Answer(head, fd); }};
 };
@@ -205,6 +224,26 @@ TEST_F(DockerLogSourceTest, ALineWithoutDockerdsTimeDoesNotHideTheLinesAfterIt) 
   std::vector<std::string> want = {"no time here"};
   want.insert(want.end(), kAllLines.begin(), kAllLines.end());
   EXPECT_EQ(RunSource(want), "");
+}
+
+// Where the log rotates, what is written is read without following first, and the follow asks
+// from the newest time taken: the lines a late-subscribed follower skips (2-4 here, with one
+// follow from the start) are already taken, and the one both send (line 6) is taken once.
+TEST_F(DockerLogSourceTest, ARotatingLogIsReadBeforeItIsFollowed) {
+  rotating = true;
+  Source s(*this);
+  ASSERT_TRUE(e2e::WaitFor([&] { return s.metrics.log_lines_skipped.Value({"repeat"}) >= 1; }, 20s))
+      << testing::PrintToString(Buffered(*s.buffer));
+  EXPECT_EQ(Buffered(*s.buffer), kAllLines);
+  EXPECT_EQ(s.status->Snapshot().last_error, "");
+  std::vector<std::string> logs;
+  for (const auto& head : daemon_.requests()) {
+    if (head.find("/logs?") != std::string::npos) logs.push_back(head.substr(0, head.find(" HTTP/")));
+  }
+  ASSERT_EQ(logs.size(), 2u) << testing::PrintToString(logs);
+  EXPECT_EQ(logs[0].find("follow=1"), std::string::npos) << logs[0];
+  EXPECT_NE(logs[1].find("follow=1"), std::string::npos) << logs[1];
+  EXPECT_EQ(SinceSecond(logs[1]), kLines);
 }
 
 // A logging driver without a readable log (none, syslog) is the container's choice: dockerd 20.10
