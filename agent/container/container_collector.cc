@@ -86,7 +86,10 @@ class ContainerCollector : public Collector {
  public:
   ContainerCollector(std::unique_ptr<ContainerLister> lister, std::unique_ptr<Cgroups> cgroups,
                      ContainerCollectorOptions options)
-      : lister_(std::move(lister)), cgroups_(std::move(cgroups)), options_(std::move(options)) {
+      : lister_(std::move(lister)),
+        cgroups_(std::move(cgroups)),
+        options_(std::move(options)),
+        processes_(options_.paths.procfs) {
     if (options_.fs_usage_period.count() > 0) {
       fs_usage_ = std::make_unique<FsUsageTracker>(options_.fs_usage_period,
                                                    options_.paths.Proc("self/mountinfo"));
@@ -121,6 +124,7 @@ class ContainerCollector : public Collector {
            root && fs_usage_ ? fs_usage_->Usage("/") : std::vector<FsUsage>{}, now,
            /*walk_processes=*/false, &families);
     }
+    processes_.CloseUnused();
     for (Family& f : families) out->push_back(std::move(f));
     return listed;
   }
@@ -188,7 +192,7 @@ class ContainerCollector : public Collector {
     add(kProcesses, double(s.pids.size()));
     add(kThreads, double(s.tids.size()));
     if (walk_processes) {
-      const ProcessStats p = ReadProcessStats(options_.paths.procfs, s.pids, s.tids);
+      const ProcessStats p = processes_.Read(s.pids, s.tids);
       add(kFileDescriptors, double(p.file_descriptors));
       add(kSockets, double(p.sockets));
       add(kTasksState, double(p.sleeping), {{"state", "sleeping"}});
@@ -358,6 +362,7 @@ class ContainerCollector : public Collector {
   std::unique_ptr<ContainerLister> lister_;
   std::unique_ptr<Cgroups> cgroups_;
   ContainerCollectorOptions options_;
+  ProcessWalker processes_;  // the containers' /proc/<pid>/fd and /proc/<tid>/stat
   bool listed_ = false;
   std::chrono::steady_clock::time_point listed_at_{};
   std::vector<ContainerInfo> containers_;
