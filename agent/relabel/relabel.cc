@@ -384,6 +384,7 @@ struct CompiledRules::Compiled {
   // The leading rules that keep or drop by __name__ alone: the same answer for every series of a
   // name, which RelabelFamilies asks once per name instead of once per series.
   size_t name_rules = 0;
+  bool rest_leaves_name = true;  // see RestLeavesName
 };
 
 namespace {
@@ -490,6 +491,22 @@ fleet::Result<CompiledRules> CompiledRules::Compile(std::vector<Rule> rules) {
                          rule.source_labels == std::vector<std::string>{"__name__"};
     if (by_name && compiled->name_rules == i) ++compiled->name_rules;
   }
+  for (size_t i = compiled->name_rules; i < rules.size(); ++i) {
+    const Rule& rule = rules[i];
+    const bool reads = std::find(rule.source_labels.begin(), rule.source_labels.end(), "__name__") !=
+                       rule.source_labels.end();
+    // A replace target with $ references may expand to __name__.
+    const bool writes = rule.action == Action::kReplace
+                            ? !compiled->compiled[i].target_is_fixed ||
+                                  compiled->compiled[i].fixed_target == "__name__"
+                            : rule.target_label == "__name__";
+    std::vector<re2::StringPiece> groups(std::max(compiled->compiled[i].submatches, 1));
+    const bool matches_name = compiled->compiled[i].Match("__name__", groups.data());
+    const bool by_regex = (rule.action == Action::kLabelMap && matches_name) ||
+                          (rule.action == Action::kLabelDrop && matches_name) ||
+                          (rule.action == Action::kLabelKeep && !matches_name);
+    if (reads || writes || by_regex) compiled->rest_leaves_name = false;
+  }
   compiled->rules = std::move(rules);
   return CompiledRules(std::move(compiled));
 }
@@ -516,6 +533,8 @@ bool CompiledRules::NamePasses(std::string_view name) const {
 bool CompiledRules::ProcessNamed(Labels* labels) const {
   return ProcessFrom(compiled_ ? compiled_->name_rules : 0, labels);
 }
+
+bool CompiledRules::RestLeavesName() const { return !compiled_ || compiled_->rest_leaves_name; }
 
 bool CompiledRules::ProcessFrom(size_t first_rule, Labels* labels) const {
   fleet::metrics::SortByName(labels);
@@ -656,6 +675,12 @@ void RemoveRepeatedSeries(Family* family, std::vector<std::pair<size_t, size_t>>
   samples.resize(kept);
 }
 
+// Whether a sample carries a __name__ label of its own (which its family's name overrides).
+bool HasName(const Labels& labels) {
+  constexpr std::string_view kName = "__name__";  // compared by length first
+  return std::any_of(labels.begin(), labels.end(), [&](const Label& l) { return l.name == kName; });
+}
+
 }  // namespace
 
 void RelabelFamilies(const CompiledRules& rules, std::vector<Family>* families) {
@@ -673,6 +698,7 @@ void RelabelFamilies(const CompiledRules& rules, std::vector<Family>* families) 
   std::string series;
   // The name rules' answer for each suffix of the family at hand (a family has a few).
   std::vector<std::pair<std::string, bool>> name_passes;
+  const bool leaves_name = rules.RestLeavesName();
   for (size_t f = 0; f < families->size(); ++f) {
     Family& family = (*families)[f];
     name_passes.clear();
@@ -682,9 +708,18 @@ void RelabelFamilies(const CompiledRules& rules, std::vector<Family>* families) 
       auto known = std::find_if(name_passes.begin(), name_passes.end(),
                                 [&](const auto& p) { return p.first == sample.suffix; });
       if (known == name_passes.end()) {
-        known = name_passes.insert(name_passes.end(), {sample.suffix, rules.NamePasses(series)});
+        // A name that is not valid is dropped below whatever the rules do to the labels.
+        const bool passes = rules.NamePasses(series) && (!leaves_name || IsMetricName(series));
+        known = name_passes.insert(name_passes.end(), {sample.suffix, passes});
       }
       if (!known->second) continue;
+      if (leaves_name && !HasName(sample.labels)) {
+        // The series keeps its name (checked with the name rules); only its labels change.
+        if (!rules.ProcessNamed(&sample.labels)) continue;
+        if (&family.samples[kept] != &sample) family.samples[kept] = std::move(sample);
+        ++kept;
+        continue;
+      }
       // __name__ first: it sorts before the lower-case names collectors use, so labels that came
       // sorted stay sorted; and it is the one that counts should a sample carry another.
       labels.clear();

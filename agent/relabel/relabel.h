@@ -106,8 +106,14 @@ class CompiledRules {
   // one name asks once, then calls ProcessNamed for each series of a name that passes.
   [[nodiscard]] bool NamePasses(std::string_view name) const;
   // Process for a series whose name passed NamePasses and is its labels' only __name__: the
-  // same result, without asking the leading name rules again.
+  // same result, without asking the leading name rules again. When RestLeavesName, the labels may
+  // also come without __name__, and the result is the series' other labels.
   [[nodiscard]] bool ProcessNamed(fleet::metrics::Labels* labels) const;
+  // Whether the rules after the leading name rules neither read __name__ nor could change or
+  // remove it (judged from each rule: its sourceLabels and targetLabel, and for labelmap,
+  // labeldrop and labelkeep whether its regex matches "__name__"). A series then keeps its name
+  // whatever its labels, so RelabelFamilies need not copy the name into every series.
+  bool RestLeavesName() const;
 
   // The same configured rules (what a config comparison needs; the compiled form follows).
   bool operator==(const CompiledRules& other) const { return rules() == other.rules(); }

@@ -475,7 +475,7 @@ TEST_P(RelabelFamiliesAsProcess, EverySeriesAsProcessLeavesIt) {
       labels.push_back({"__name__", family.name + sample.suffix});
       if (!rules->Process(&labels)) continue;
       const auto name = std::find_if(labels.begin(), labels.end(), [](const auto& l) { return l.name == "__name__"; });
-      ASSERT_NE(name, labels.end());
+      if (name == labels.end()) continue;  // left without a name: not a series of any family
       const std::string metric = name->value;
       labels.erase(name);
       want.insert(SeriesText(metric, labels));
@@ -509,8 +509,76 @@ INSTANTIATE_TEST_SUITE_P(
                      {{.action = Action::kDrop, .source_labels = {"__name__", "mode"}, .regex = "node_a_total;idle"}}},
         FamiliesCase{"OnlyNameRules",
                      {{.action = Action::kDrop, .source_labels = {"__name__"}, .regex = "http_seconds_sum"},
-                      {.action = Action::kKeep, .source_labels = {"__name__"}, .regex = "http_.*|node_a_total"}}}),
+                      {.action = Action::kKeep, .source_labels = {"__name__"}, .regex = "http_.*|node_a_total"}}},
+        // The bench's set: after the name rules, none that reads or changes the name.
+        FamiliesCase{"LabelRulesThatLeaveTheName",
+                     {{.action = Action::kDrop, .source_labels = {"__name__"}, .regex = "node_b_total"},
+                      {.source_labels = {"device"}, .regex = "(.+)", .target_label = "dev"},
+                      {.action = Action::kLabelDrop, .regex = "device|mode"},
+                      {.target_label = "region", .replacement = "r1"}}},
+        FamiliesCase{"LabelKeepWithoutTheNameDropsEverySeries",
+                     {{.action = Action::kLabelKeep, .regex = "cpu|le"}}},
+        FamiliesCase{"LabelKeepWithTheName", {{.action = Action::kLabelKeep, .regex = "cpu|le|__name__"}}},
+        FamiliesCase{"LabelMapOfTheName",
+                     {{.action = Action::kLabelMap, .regex = "__(name)__", .replacement = "metric_$1"}}},
+        FamiliesCase{"LabelDropOfTheName", {{.action = Action::kLabelDrop, .regex = "__.*"}}},
+        FamiliesCase{"UppercaseTheName",
+                     {{.action = Action::kUppercase, .source_labels = {"__name__"}, .target_label = "__name__"}}},
+        FamiliesCase{"ATemplatedTargetThatBecomesTheName",
+                     {{.source_labels = {"mode"}, .regex = "us(e)r", .target_label = "__nam${1}__",
+                       .replacement = "node_user_total"}}}),
     [](const testing::TestParamInfo<FamiliesCase>& info) { return std::string(info.param.name); });
+
+TEST(Relabel, RestLeavesNameJudgesEachRuleAfterTheNameRules) {
+  const struct {
+    const char* name;
+    std::vector<Rule> rules;
+    bool want;
+  } cases[] = {
+      {"no rules", {}, true},
+      {"name rules only", {{.action = Action::kDrop, .source_labels = {"__name__"}, .regex = "a.*"}}, true},
+      {"replace between labels", {{.source_labels = {"device"}, .regex = "(.+)", .target_label = "dev"}}, true},
+      {"replace from the name", {{.source_labels = {"__name__"}, .regex = "(.+)", .target_label = "n"}}, false},
+      {"a name rule after a label rule",
+       {{.target_label = "mode", .replacement = "x"},
+        {.action = Action::kKeep, .source_labels = {"__name__"}, .regex = "a.*"}},
+       false},
+      {"replace into the name", {{.target_label = "__name__", .replacement = "x"}}, false},
+      {"replace into a templated target", {{.regex = "(.*)", .target_label = "${1}"}}, false},
+      {"labeldrop of another label", {{.action = Action::kLabelDrop, .regex = "device"}}, true},
+      {"labeldrop matching the name", {{.action = Action::kLabelDrop, .regex = "__.*"}}, false},
+      {"labelkeep without the name", {{.action = Action::kLabelKeep, .regex = "cpu|mode"}}, false},
+      {"labelkeep with the name", {{.action = Action::kLabelKeep, .regex = "cpu|__name__"}}, true},
+      {"labelmap of others", {{.action = Action::kLabelMap, .regex = "(.*)_id", .replacement = "$1"}}, true},
+      {"labelmap matching the name", {{.action = Action::kLabelMap, .regex = "__(name)__", .replacement = "$1"}}, false},
+      {"hashmod into the name", {{.action = Action::kHashMod, .source_labels = {"a"}, .modulus = 2, .target_label = "__name__"}}, false},
+      {"lowercase of a label", {{.action = Action::kLowercase, .source_labels = {"mode"}, .target_label = "mode"}}, true},
+      {"keepequal against the name", {{.action = Action::kKeepEqual, .source_labels = {"a"}, .target_label = "__name__"}}, false},
+  };
+  for (const auto& c : cases) {
+    auto rules = CompiledRules::Compile(c.rules);
+    ASSERT_TRUE(rules.ok()) << c.name << ": " << rules.status().ToString();
+    EXPECT_EQ(rules->RestLeavesName(), c.want) << c.name;
+  }
+}
+
+// A sample that carries a __name__ label of its own is named by its family, whichever way the
+// rules are applied: the label never reaches the output.
+TEST(RelabelFamilies, ASamplesOwnNameLabelGivesWayToItsFamilysName) {
+  for (const std::vector<Rule>& set : std::vector<std::vector<Rule>>{
+           {{.action = Action::kLabelDrop, .regex = "mode"}},  // leaves the name
+           {{.action = Action::kLabelDrop, .regex = "mode|__x"},
+            {.source_labels = {"__name__"}, .regex = "(.*)", .target_label = "n"}}}) {
+    auto rules = CompiledRules::Compile(set);
+    ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+    std::vector<Family> families = {Counter("node_b_total", {{"", {{"__name__", "bogus"}, {"device", "eth0"}}, 3}})};
+    RelabelFamilies(*rules, &families);
+    ASSERT_EQ(families.size(), 1u);
+    EXPECT_EQ(families[0].name, "node_b_total");
+    ASSERT_EQ(families[0].samples.size(), 1u);
+    for (const auto& label : families[0].samples[0].labels) EXPECT_NE(label.name, "__name__");
+  }
+}
 
 }  // namespace
 }  // namespace agent::relabel
