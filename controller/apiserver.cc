@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ansible-compat/inventory.h"
 #include "controller/serving_certificate.h"
 #include "fleet/core/crypto.h"
 #include "fleet/core/json_parse.h"
@@ -65,7 +66,7 @@ std::string ResourceLabel(const std::vector<std::string>& seg) {
   if (IsOpenPath(seg)) return seg[0];
   if (!IsApiPath(seg)) return "unknown";
   if (seg.size() == 3) return "discovery";
-  if (seg[3] == "apply") return "apply";
+  if (seg[3] == "apply" || seg[3] == "inventory") return seg[3];
   return KindAt(seg) ? seg[3] : "unknown";
 }
 
@@ -74,6 +75,7 @@ std::vector<std::string> AllowedMethods(const std::vector<std::string>& seg,
                                         const fleet::KindInfo* kind) {
   if (seg.size() == 3) return {methods::GET};
   if (seg.size() == 4 && seg[3] == "apply") return {methods::POST};
+  if (seg.size() == 4 && seg[3] == "inventory") return {methods::GET};
   if (!kind) return {};
   if (seg.size() == 4) return {methods::GET, methods::POST};
   if (seg.size() == 5) return {methods::GET, methods::PUT, methods::DEL};
@@ -467,6 +469,7 @@ struct ApiServer::Impl {
                          start);
     }
     if (seg.size() == 3) return Discovery(r, start);
+    if (seg[3] == "inventory") return Inventory(r, start);
     if (seg[3] == "apply") {
       r.verb = "apply";
       return WithBody(r, start, [this, dry_run, start](Request& r, Json body) {
@@ -616,6 +619,23 @@ struct ApiServer::Impl {
     }
     ReplyJson(r, 200, {{"kind", "APIResourceList"}, {"groupVersion", fleet::kApiVersion},
                        {"resources", resources}}, start);
+  }
+
+  // The Hosts as an Ansible dynamic inventory: ?host=NAME for one host's variables (--host),
+  // else the whole answer to --list, of the hosts labelSelector selects.
+  void Inventory(Request& r, std::chrono::steady_clock::time_point start) {
+    const fleet::KindInfo& hosts = *fleet::FindKind("Host");
+    r.verb = r.query["host"].empty() ? "list" : "get";
+    if (!r.query["host"].empty()) {
+      auto host = registry.Get(hosts, r.query["host"]);
+      if (!host.ok()) return ReplyStatus(r, host.status(), start);
+      return ReplyJson(r, 200, ansible_compat::HostVars(*host), start);
+    }
+    auto selector = fleet::LabelSelector::Parse(r.query["labelSelector"]);
+    if (!selector.ok()) return ReplyStatus(r, selector.status(), start);
+    auto list = registry.List(hosts, *selector);
+    if (!list.ok()) return ReplyStatus(r, list.status(), start);
+    ReplyJson(r, 200, ansible_compat::InventoryList(list->items), start);
   }
 
   void BulkApply(Request& r, bool dry_run, std::chrono::steady_clock::time_point start,

@@ -178,6 +178,16 @@ fleet::Result<Json> Client::Delete(const fleet::KindInfo& kind, const std::strin
 
 fleet::Result<Json> Client::Version() { return Call("GET", "/version", nullptr); }
 
+fleet::Result<Json> Client::Inventory(const std::string& selector, const std::string& host) {
+  std::string path = "/apis/" + std::string(fleet::kApiVersion) + "/inventory";
+  if (!host.empty()) {
+    path += "?host=" + web::uri::encode_data_string(host);
+  } else if (!selector.empty()) {
+    path += "?labelSelector=" + web::uri::encode_data_string(selector);
+  }
+  return Call("GET", path, nullptr);
+}
+
 fleet::Result<Json> Client::HostEvents(const std::string& name) {
   return Call("GET", CollectionPath(*fleet::FindKind("Host")) + "/" +
                          web::uri::encode_data_string(name) + "/events",

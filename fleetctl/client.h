@@ -28,6 +28,9 @@ class Client {
   fleet::Result<fleet::Json> Delete(const fleet::KindInfo& kind, const std::string& name,
                                     bool dry_run, bool force = false);
   fleet::Result<fleet::Json> Version();
+  // The Hosts as an Ansible dynamic inventory: one host's variables when host is set, else the
+  // answer to --list for the hosts selector selects.
+  fleet::Result<fleet::Json> Inventory(const std::string& selector, const std::string& host);
   // A host's recent events (an EventList).
   fleet::Result<fleet::Json> HostEvents(const std::string& name);
   // A host's support bundle (tar.gz bytes), fetched by the controller over SSH; the agent

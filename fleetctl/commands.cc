@@ -20,6 +20,7 @@
 #include "fleetctl/input.h"
 #include "fleetctl/printer.h"
 #include "fleetctl/rollout_commands.h"
+#include "fleetctl/inventory_command.h"
 #include "fleetctl/support_command.h"
 
 namespace fleetctl {
@@ -543,6 +544,7 @@ int Main(int argc, char** argv) {
 
   AddRolloutCommands(app, [&g] { return Connect(g); }, &rc);
   AddSupportCommand(app, [&g] { return Connect(g); }, &rc);
+  AddInventoryCommand(app, [&g] { return Connect(g); }, &rc);
 
   try {
     app.parse(argc, argv);
