@@ -621,18 +621,23 @@ struct ApiServer::Impl {
                        {"resources", resources}}, start);
   }
 
-  // The Hosts as an Ansible dynamic inventory: ?host=NAME for one host's variables (--host),
-  // else the whole answer to --list, of the hosts labelSelector selects.
+  // The Hosts labelSelector selects as an Ansible dynamic inventory: ?host=NAME for one host's
+  // variables (--host), else the whole answer to --list.
   void Inventory(Request& r, std::chrono::steady_clock::time_point start) {
     const fleet::KindInfo& hosts = *fleet::FindKind("Host");
-    r.verb = r.query["host"].empty() ? "list" : "get";
-    if (!r.query["host"].empty()) {
-      auto host = registry.Get(hosts, r.query["host"]);
-      if (!host.ok()) return ReplyStatus(r, host.status(), start);
-      return ReplyJson(r, 200, ansible_compat::HostVars(*host), start);
-    }
     auto selector = fleet::LabelSelector::Parse(r.query["labelSelector"]);
     if (!selector.ok()) return ReplyStatus(r, selector.status(), start);
+    const std::string name = r.query["host"];
+    r.verb = name.empty() ? "list" : "get";
+    if (!name.empty()) {
+      auto host = registry.Get(hosts, name);
+      if (!host.ok()) return ReplyStatus(r, host.status(), start);
+      if (!selector->MatchesObject(*host)) {
+        return ReplyStatus(r, Status::NotFound("host \"" + name + "\" is not selected by \"" +
+                                               r.query["labelSelector"] + "\""), start);
+      }
+      return ReplyJson(r, 200, ansible_compat::HostVars(*host), start);
+    }
     auto list = registry.List(hosts, *selector);
     if (!list.ok()) return ReplyStatus(r, list.status(), start);
     ReplyJson(r, 200, ansible_compat::InventoryList(list->items), start);

@@ -179,13 +179,11 @@ fleet::Result<Json> Client::Delete(const fleet::KindInfo& kind, const std::strin
 fleet::Result<Json> Client::Version() { return Call("GET", "/version", nullptr); }
 
 fleet::Result<Json> Client::Inventory(const std::string& selector, const std::string& host) {
-  std::string path = "/apis/" + std::string(fleet::kApiVersion) + "/inventory";
-  if (!host.empty()) {
-    path += "?host=" + web::uri::encode_data_string(host);
-  } else if (!selector.empty()) {
-    path += "?labelSelector=" + web::uri::encode_data_string(selector);
-  }
-  return Call("GET", path, nullptr);
+  std::string query;
+  if (!host.empty()) query += "&host=" + web::uri::encode_data_string(host);
+  if (!selector.empty()) query += "&labelSelector=" + web::uri::encode_data_string(selector);
+  if (!query.empty()) query[0] = '?';
+  return Call("GET", "/apis/" + std::string(fleet::kApiVersion) + "/inventory" + query, nullptr);
 }
 
 fleet::Result<Json> Client::HostEvents(const std::string& name) {

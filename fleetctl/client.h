@@ -28,8 +28,8 @@ class Client {
   fleet::Result<fleet::Json> Delete(const fleet::KindInfo& kind, const std::string& name,
                                     bool dry_run, bool force = false);
   fleet::Result<fleet::Json> Version();
-  // The Hosts as an Ansible dynamic inventory: one host's variables when host is set, else the
-  // answer to --list for the hosts selector selects.
+  // The Hosts selector selects as an Ansible dynamic inventory: one host's variables when host
+  // is set (NotFound when it is not selected), else the answer to --list.
   fleet::Result<fleet::Json> Inventory(const std::string& selector, const std::string& host);
   // A host's recent events (an EventList).
   fleet::Result<fleet::Json> HostEvents(const std::string& name);

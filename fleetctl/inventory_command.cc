@@ -35,8 +35,8 @@ void AddInventoryCommand(CLI::App& app, ConnectFn connect, int* rc) {
       "inventory", "Print the fleet as an Ansible dynamic inventory (JSON), for ansible -i SCRIPT");
   auto* list = cmd->add_flag("--list", flags->list, "Every host, its variables and its groups");
   auto* host = cmd->add_option("--host", flags->host, "One host's variables");
-  cmd->add_option("-l,--selector", flags->selector, "Only the hosts this label selector selects (with --list)")
-      ->excludes(host);
+  cmd->add_option("-l,--selector", flags->selector,
+                  "Only the hosts this label selector selects (--host: a host outside it is not found)");
   list->excludes(host);
   cmd->callback([connect, flags, rc] {
     if (!flags->list && flags->host.empty()) throw CLI::RequiredError("--list or --host");

@@ -50,6 +50,14 @@ TEST_F(InventoryCommandTest, ASelectorNarrowsTheList) {
   EXPECT_EQ(inventory["_meta"]["hostvars"].size(), 1u) << listed.out;
   EXPECT_TRUE(inventory["_meta"]["hostvars"].contains("fra-db"));
   EXPECT_FALSE(inventory.contains("atl"));
+
+  // The same script answers --host too: a host the selector leaves out is not found.
+  auto inside = Fleetctl({"inventory", "--host", "fra-db", "-l", "region=fra"});
+  ASSERT_EQ(inside.rc, 0) << inside.err;
+  EXPECT_EQ(Json::parse(inside.out)["ansible_port"], 2222);
+  auto outside = Fleetctl({"inventory", "--host", "atl-chat", "-l", "region=fra"});
+  EXPECT_EQ(outside.rc, 1);
+  EXPECT_NE(outside.err.find("not selected"), std::string::npos) << outside.err;
 }
 
 TEST_F(InventoryCommandTest, WrongCallsExitNonZeroAndSayWhy) {
