@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "fleet/core/text.h"
+
 namespace ansible_compat {
 namespace {
 
@@ -16,10 +18,7 @@ std::string ShellWord(const std::string& word) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '/' || c == '.' || c == '_' || c == '-' || c == '=' || c == ':' || c == '@' || c == '+';
   });
-  if (bare) return word;
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+  return bare ? word : fleet::ShellQuote(word);
 }
 
 // The groups a Host is in, from its labels.

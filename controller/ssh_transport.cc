@@ -25,18 +25,6 @@ using fleet::Code;
 using fleet::Result;
 using fleet::Status;
 
-std::string ShellQuote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
-
 Result<std::string> ShellCommand(const std::vector<std::string>& argv) {
   if (argv.empty()) return Status::Invalid("empty command");
   std::string command;
@@ -45,7 +33,7 @@ Result<std::string> ShellCommand(const std::vector<std::string>& argv) {
       return Status::Invalid("command argument contains a NUL byte");
     }
     if (!command.empty()) command += ' ';
-    command += ShellQuote(arg);
+    command += fleet::ShellQuote(arg);
   }
   return command;
 }

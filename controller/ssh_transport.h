@@ -1,5 +1,6 @@
 // libssh implementation of controller::Transport, plus the pure pieces of it that unit tests
-// check without a server: remote-shell quoting and the host key decision.
+// check without a server: the remote command line (fleet::ShellQuote's words) and the host key
+// decision.
 #pragma once
 
 #include <string>
@@ -10,8 +11,6 @@
 
 namespace controller {
 
-// One argument as a single-quoted word for a POSIX shell: ' becomes '\''.
-std::string ShellQuote(const std::string& arg);
 // The command line a remote shell runs for argv; kInvalid if argv is empty or has a NUL byte.
 fleet::Result<std::string> ShellCommand(const std::vector<std::string>& argv);
 

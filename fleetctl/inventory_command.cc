@@ -3,6 +3,8 @@
 #include <iostream>
 #include <memory>
 
+#include "fleet/core/text.h"
+
 namespace fleetctl {
 namespace {
 
@@ -23,7 +25,7 @@ int Run(const ConnectFn& connect, const InventoryFlags& f) {
     std::cerr << "error: " << inventory.status().message() << "\n";
     return 1;
   }
-  std::cout << inventory->dump(2) << "\n";
+  std::cout << fleet::DumpJson(*inventory, 2) << "\n";
   return 0;
 }
 

@@ -86,6 +86,18 @@ std::string ValidUtf8(std::string_view text) {
   return Json::parse(DumpJson(Json(std::string(text)))).get<std::string>();
 }
 
+std::string ShellQuote(std::string_view arg) {
+  std::string quoted = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
 std::string ForeignText(std::string_view text, size_t max_bytes) {
   std::string valid = ValidUtf8(text);
   if (valid.size() <= max_bytes) return valid;

@@ -27,6 +27,10 @@ std::string GoValidUtf8(std::string_view text);
 // ends with "… (N bytes cut)".
 std::string ForeignText(std::string_view text, size_t max_bytes = kForeignTextMax);
 
+// One argument as a single-quoted word for a POSIX shell (and Python's shlex, which Ansible
+// splits ssh arguments with): ' becomes '\''.
+std::string ShellQuote(std::string_view arg);
+
 // json.dump(indent) that cannot throw: invalid UTF-8 in its strings is written as U+FFFD. Every
 // JSON vpsfleet writes goes through it (Json or nlohmann::ordered_json).
 template <typename BasicJson>
