@@ -2,6 +2,7 @@
 // dynamic inventory, one host's variables, a selector, and the exit codes of the wrong calls.
 #include <nlohmann/json.hpp>
 
+#include "fleet/core/text.h"
 #include "tests/integration/api_fixture.h"
 
 namespace fleetctl {
@@ -77,6 +78,28 @@ TEST_F(InventoryCommandTest, WrongCallsExitNonZeroAndSayWhy) {
   auto bad_selector = Fleetctl({"inventory", "--list", "-l", "region in (("});
   EXPECT_EQ(bad_selector.rc, 1);
   EXPECT_EQ(bad_selector.out, "");
+}
+
+// What reaches the inventory path from a client is untrusted: bytes that are not UTF-8, and a
+// host name or selector value far longer than any valid one. A host name is not found (exit 1,
+// the message in valid UTF-8); a selector value selects no host, as it does for `get -l`.
+TEST_F(InventoryCommandTest, HostileHostNamesAndSelectorsSelectNothing) {
+  const std::string huge(100 * 1024, 'a');
+  for (const std::string& name : {std::string("fra-db\xff\xfe"), huge}) {
+    auto got = Fleetctl({"inventory", "--host", name});
+    EXPECT_EQ(got.rc, 1) << got.err.substr(0, 200);
+    EXPECT_EQ(got.out, "");
+    EXPECT_TRUE(fleet::IsUtf8(got.err));
+  }
+  for (const std::string& value : {std::string("\xc3\x28"), huge}) {
+    auto listed = Fleetctl({"inventory", "--list", "-l", "region=" + value});
+    ASSERT_EQ(listed.rc, 0) << listed.err.substr(0, 200);
+    EXPECT_EQ(Json::parse(listed.out)["_meta"]["hostvars"], Json::object());
+    auto one = Fleetctl({"inventory", "--host", "fra-db", "-l", "region=" + value});
+    EXPECT_EQ(one.rc, 1);
+    EXPECT_EQ(one.out, "");
+    EXPECT_TRUE(fleet::IsUtf8(one.err));
+  }
 }
 
 }  // namespace
