@@ -207,18 +207,35 @@ class Watchdog {
   uint64_t last_id_ = 0;
 };
 
-// Bounds the blocking libssh calls made while it lives (see Watchdog).
+// Bounds the blocking libssh calls made while it lives (see Watchdog), and keeps the session's
+// step deadline: libssh's own timeout, equal to the step's, may fire first and fail a call with an
+// empty message, and an error past that deadline is the step timing out all the same.
 class StepGuard {
  public:
-  StepGuard(ssh_session session, Clock::duration budget, std::atomic<bool>* expired)
-      : id_(Watchdog::Instance().Arm(ssh_get_fd(session), budget, expired)) {}
-  ~StepGuard() { Watchdog::Instance().Disarm(id_); }
+  StepGuard(ssh_session session, Clock::duration timeout, Clock::duration slack,
+            std::atomic<bool>* expired, Clock::time_point* step_deadline)
+      : id_(Watchdog::Instance().Arm(ssh_get_fd(session), timeout + slack, expired)),
+        timeout_(timeout),
+        step_deadline_(step_deadline),
+        outer_deadline_(*step_deadline) {
+    *step_deadline_ = std::min(outer_deadline_, Clock::now() + timeout_);
+  }
+  ~StepGuard() {
+    Watchdog::Instance().Disarm(id_);
+    *step_deadline_ = outer_deadline_;
+  }
   StepGuard(const StepGuard&) = delete;
   StepGuard& operator=(const StepGuard&) = delete;
-  void Progress() { Watchdog::Instance().Extend(id_); }
+  void Progress() {
+    Watchdog::Instance().Extend(id_);
+    *step_deadline_ = Clock::now() + timeout_;
+  }
 
  private:
   const uint64_t id_;
+  const Clock::duration timeout_;
+  Clock::time_point* const step_deadline_;
+  const Clock::time_point outer_deadline_;
 };
 
 class SshSession final : public RemoteSession {
@@ -264,7 +281,7 @@ class SshSession final : public RemoteSession {
   Status PosixRename(const std::string& from, const std::string& to);
 #endif
   StepGuard Guard(Clock::duration slack = {}) {
-    return StepGuard(session_, target_.timeout + slack, &expired_);
+    return StepGuard(session_, target_.timeout, slack, &expired_, &step_deadline_);
   }
 
   const SshTarget target_;
@@ -277,15 +294,20 @@ class SshSession final : public RemoteSession {
   // Paths the last Prefetch found present (so their directory exists) and cleared of stale
   // temporary files: their next Upload skips PrepareUpload's round trips.
   std::set<std::string> prepared_;
-  std::atomic<bool> expired_{false};  // a step overran the timeout; the socket is shut down
+  // A step overran the timeout: the watchdog shut the socket down, or libssh gave up waiting
+  // midway through a request, and the session cannot be trusted for another step.
+  mutable std::atomic<bool> expired_{false};
+  Clock::time_point step_deadline_ = Clock::time_point::max();  // of the guarded step under way
 };
 
 Status SshSession::SessionError(const std::string& what) const {
   // libssh's message may quote what the server sent (its banner, before any key is checked).
   const std::string message = what + " (" + target_.address + ":" + std::to_string(target_.port) +
                               "): " + fleet::ForeignText(ssh_get_error(session_));
-  // libssh reports its own timeouts (connect, key exchange) only in the message text.
-  if (expired_ || message.find("imeout") != std::string::npos) {
+  // libssh reports its own timeouts (connect, key exchange) only in the message text, and some
+  // (a channel request, sftp_new) not at all: the step's deadline having passed tells those.
+  if (expired_ || message.find("imeout") != std::string::npos || Clock::now() >= step_deadline_) {
+    expired_ = true;
     return {Code::kDeadlineExceeded, message};
   }
   if (ssh_is_connected(session_) == 0) return Status::Unavailable(message);
@@ -401,17 +423,11 @@ Result<ExecResult> SshSession::Run(const std::vector<std::string>& argv) {
   const auto deadline = Clock::now() + target_.timeout;
   // A backstop only: the read loop below ends at the deadline and leaves the session usable.
   StepGuard guard = Guard(std::chrono::seconds(1));
-  // libssh gives up on a channel request at the session timeout, without an error message.
-  auto failed = [&](const std::string& what) {
-    Status status = SessionError(what);
-    if (Clock::now() >= deadline) return Status(Code::kDeadlineExceeded, status.message());
-    return status;
-  };
   ChannelPtr channel(ssh_channel_new(session_));
-  if (!channel) return failed("creating channel");
-  if (ssh_channel_open_session(channel.get()) != SSH_OK) return failed("opening channel");
+  if (!channel) return SessionError("creating channel");
+  if (ssh_channel_open_session(channel.get()) != SSH_OK) return SessionError("opening channel");
   if (ssh_channel_request_exec(channel.get(), command->c_str()) != SSH_OK) {
-    return failed("starting " + argv[0]);
+    return SessionError("starting " + argv[0]);
   }
   ExecResult result;
   char buffer[16384];
@@ -434,7 +450,7 @@ Result<ExecResult> SshSession::Run(const std::vector<std::string>& argv) {
                                                is_stderr)) > 0) {
         FLEET_RETURN_IF_ERROR(collect(is_stderr, n));
       }
-      if (n == SSH_ERROR) return failed("reading output of " + argv[0]);
+      if (n == SSH_ERROR) return SessionError("reading output of " + argv[0]);
     }
     return {};
   };
@@ -452,7 +468,7 @@ Result<ExecResult> SshSession::Run(const std::vector<std::string>& argv) {
     constexpr long kSliceMs = 100;
     const int n = ssh_channel_read_timeout(channel.get(), buffer, sizeof buffer, 0,
                                            static_cast<int>(std::min(remaining, kSliceMs)));
-    if (n == SSH_ERROR) return failed("reading output of " + argv[0]);
+    if (n == SSH_ERROR) return SessionError("reading output of " + argv[0]);
     FLEET_RETURN_IF_ERROR(collect(0, n));
     FLEET_RETURN_IF_ERROR(drain());
     if (ssh_channel_is_eof(channel.get())) break;
