@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "fleet/core/crypto.h"
+#include "fleet/core/text.h"
 
 namespace fleet {
 namespace {
@@ -174,7 +175,7 @@ class Registry::Plan {
                      int64_t precondition) {
     auto cur_or = Current(kind, name);
     if (!cur_or.ok()) return cur_or.status();
-    if (!*cur_or) return Status::NotFound(kind + "/" + name + " not found");
+    if (!*cur_or) return Status::NotFound(kind + "/" + ShownName(name) + " not found");
     Json obj = **cur_or;
     if (precondition != 0 && RevisionOf(obj) != precondition) {
       return Status::Conflict("the object " + RefString(obj) +
@@ -194,7 +195,7 @@ class Registry::Plan {
                 bool force) {
     auto cur_or = Current(kind, name);
     if (!cur_or.ok()) return cur_or.status();
-    if (!*cur_or) return Status::NotFound(kind + "/" + name + " not found");
+    if (!*cur_or) return Status::NotFound(kind + "/" + ShownName(name) + " not found");
     Json obj = **cur_or;
     // A Host its group left Terminating may be deleted on its own: waited for, or forced.
     if (kind == kHost && via.empty() && !Terminating(obj)) {
@@ -225,7 +226,7 @@ class Registry::Plan {
                       const std::string& finalizer, bool present) {
     auto cur_or = Current(kind, name);
     if (!cur_or.ok()) return cur_or.status();
-    if (!*cur_or) return Status::NotFound(kind + "/" + name + " not found");
+    if (!*cur_or) return Status::NotFound(kind + "/" + ShownName(name) + " not found");
     Json obj = **cur_or;
     const std::string ref = RefString(obj);
     Json list = obj["metadata"].value("finalizers", Json::array());
@@ -400,7 +401,7 @@ Result<Json> Registry::Get(const KindInfo& kind, const std::string& name) {
   auto got = store_.Get(kind.kind, name);
   if (!got.ok()) {
     if (got.status().code() == Code::kNotFound) {
-      return Status::NotFound(kind.singular + "/" + name + " not found");
+      return Status::NotFound(kind.singular + "/" + ShownName(name) + " not found");
     }
     return got.status();
   }
@@ -513,7 +514,7 @@ Result<ApplyResult> Registry::Delete(const KindInfo& kind, const std::string& na
                                      bool force) {
   Plan plan(store_);
   Status st = plan.Remove(kind.kind, name, "", force);
-  if (st.code() == Code::kNotFound) return Status::NotFound(kind.singular + "/" + name + " not found");
+  if (st.code() == Code::kNotFound) return Status::NotFound(kind.singular + "/" + ShownName(name) + " not found");
   FLEET_RETURN_IF_ERROR(st);
   return Execute(plan, dry_run);
 }
@@ -522,7 +523,7 @@ Result<ApplyResult> Registry::SetFinalizer(const KindInfo& kind, const std::stri
                                            const std::string& finalizer, bool present) {
   Plan plan(store_);
   Status st = plan.SetFinalizer(kind.kind, name, finalizer, present);
-  if (st.code() == Code::kNotFound) return Status::NotFound(kind.singular + "/" + name + " not found");
+  if (st.code() == Code::kNotFound) return Status::NotFound(kind.singular + "/" + ShownName(name) + " not found");
   FLEET_RETURN_IF_ERROR(st);
   return Execute(plan, false);
 }

@@ -50,9 +50,6 @@ const std::map<std::string, int>& ApplyOrder() {
   return order;
 }
 
-// Names and label values are shown whole up to a little over their 63-character limit.
-constexpr size_t kShownNameLength = 80;
-
 // Hand-written checks, not regular expressions: these run on every key and value a client sends,
 // and need no more than one pass over the characters.
 bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
@@ -103,16 +100,15 @@ void ValidateStringMap(const Json& m, const std::string& path, bool label_values
   for (auto it = m.begin(); it != m.end(); ++it) {
     std::string child = JoinPath(path, it.key());
     std::string bad = CheckQualifiedName(it.key());
-    if (!bad.empty()) errors->push_back({child, "invalid key " + Brief(it.key(), kShownNameLength) + ": " + bad, true});
+    if (!bad.empty()) errors->push_back({child, "invalid key " + Brief(it.key(), kShownNameMax) + ": " + bad, true});
     if (!it.value().is_string()) {
       errors->push_back({child, "must be a string, got " + Brief(it.value()), false, kFieldValueTypeInvalid});
       continue;
     }
     const auto& v = it.value().get_ref<const std::string&>();
-    if (label_values && !v.empty() && (v.size() > 63 || !IsLabelText(v))) {
-      errors->push_back({child, "invalid label value " + Brief(v, kShownNameLength) +
-                                    ": must be at most 63 characters of alphanumerics, '-', "
-                                    "'_' or '.', starting and ending with an alphanumeric character"});
+    if (label_values && !IsLabelValue(v)) {
+      errors->push_back(
+          {child, "invalid label value " + Brief(v, kShownNameMax) + ": " + kLabelValueRule});
     }
   }
 }
@@ -145,7 +141,7 @@ void ValidatePrometheusLabels(const Json* labels, const std::string& path,
     const std::string child = JoinPath(path, it.key());
     if (!IsPrometheusLabelName(it.key())) {
       errors->push_back({child,
-                         "invalid label name " + Brief(it.key(), kShownNameLength) +
+                         "invalid label name " + Brief(it.key(), kShownNameMax) +
                              ": must match [a-zA-Z_][a-zA-Z0-9_]* and not start with \"__\" "
                              "(reserved), or the metrics and logs receivers refuse every batch",
                          true});
@@ -203,7 +199,7 @@ void ValidateMetadata(Json& object, std::vector<FieldError>* errors) {
     errors->push_back({"metadata.name", "must be a string", false, kFieldValueTypeInvalid});
   } else if (!IsDns1123Label(meta["name"].get<std::string>())) {
     errors->push_back({"metadata.name",
-                       "invalid name " + Brief(meta["name"], kShownNameLength) +
+                       "invalid name " + Brief(meta["name"], kShownNameMax) +
                            ": must be a DNS-1123 label (at most 63 lowercase letters, digits or "
                            "'-', starting and ending with a letter or digit)"});
   }
@@ -214,6 +210,12 @@ void ValidateMetadata(Json& object, std::vector<FieldError>* errors) {
 }
 
 }  // namespace
+
+std::string CheckLabelKey(const std::string& key) { return CheckQualifiedName(key); }
+
+bool IsLabelValue(std::string_view value) {
+  return value.empty() || (value.size() <= 63 && IsLabelText(value));
+}
 
 const std::vector<KindInfo>& Kinds() {
   static const std::vector<KindInfo> kinds = [] {

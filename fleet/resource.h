@@ -52,6 +52,15 @@ std::string RefString(const Json& object);
 
 // DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, <= 63.
 bool IsDns1123Label(std::string_view s);
+// Why key is not a Kubernetes label key ([prefix/]name, the prefix a DNS-1123 subdomain), or ""
+// when it is one.
+std::string CheckLabelKey(const std::string& key);
+// A Kubernetes label value: empty, or at most 63 alphanumerics, '-', '_' and '.', starting and
+// ending with an alphanumeric.
+bool IsLabelValue(std::string_view value);
+inline constexpr const char* kLabelValueRule =
+    "must be at most 63 characters of alphanumerics, '-', '_' or '.', starting and ending with an "
+    "alphanumeric character";
 
 // Validates a user-written object (apiVersion, kind, metadata, spec...). Status is not user
 // input: it is removed. Server-set metadata (uid, resourceVersion, generation,

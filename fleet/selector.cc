@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "fleet/core/text.h"
+#include "fleet/resource.h"
+
 namespace fleet {
 namespace {
 
@@ -31,19 +34,24 @@ std::vector<std::string> SplitTopLevel(const std::string& text) {
   return parts;
 }
 
-bool ValidKey(const std::string& k) {
-  return !k.empty() && k.find_first_of(" !=(),") == std::string::npos;
-}
+// Far more than any selector a person writes (a key is at most 317 bytes, a value 63), and little
+// enough that parsing and quoting one costs nothing.
+constexpr size_t kMaxSelectorBytes = 16 * 1024;
 
 }  // namespace
 
 Result<LabelSelector> LabelSelector::Parse(const std::string& text) {
   LabelSelector sel;
   if (Trim(text).empty()) return sel;
+  if (text.size() > kMaxSelectorBytes) {
+    return Status::Invalid("label selector \"" + ShownName(text) + "\": longer than " +
+                           std::to_string(kMaxSelectorBytes) + " bytes");
+  }
   for (const auto& raw : SplitTopLevel(text)) {
     std::string part = Trim(raw);
     auto bad = [&](const std::string& why) {
-      return Status::Invalid("label selector \"" + text + "\": \"" + part + "\": " + why);
+      return Status::Invalid("label selector \"" + ShownName(text) + "\": \"" + ShownName(part) +
+                             "\": " + why);
     };
     if (part.empty()) return bad("empty requirement");
     Requirement r;
@@ -91,7 +99,15 @@ Result<LabelSelector> LabelSelector::Parse(const std::string& text) {
       r.key = part;
       r.op = Op::kExists;
     }
-    if (!ValidKey(r.key)) return bad("invalid label key \"" + r.key + "\"");
+    if (r.key.empty()) return bad("empty label key");
+    if (std::string why = CheckLabelKey(r.key); !why.empty()) {
+      return bad("invalid label key \"" + ShownName(r.key) + "\": " + why);
+    }
+    for (const std::string& value : r.values) {
+      if (!IsLabelValue(value)) {
+        return bad("invalid label value \"" + ShownName(value) + "\": " + kLabelValueRule);
+      }
+    }
     sel.requirements_.push_back(std::move(r));
   }
   return sel;

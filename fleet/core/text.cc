@@ -109,4 +109,6 @@ std::string ForeignText(std::string_view text, size_t max_bytes) {
   return valid + "\u2026 (" + std::to_string(cut) + " bytes cut)";
 }
 
+std::string ShownName(std::string_view name) { return ForeignText(name, kShownNameMax); }
+
 }  // namespace fleet

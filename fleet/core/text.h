@@ -27,6 +27,12 @@ std::string GoValidUtf8(std::string_view text);
 // ends with "… (N bytes cut)".
 std::string ForeignText(std::string_view text, size_t max_bytes = kForeignTextMax);
 
+// Names and label values from a client are shown whole up to a little over their 63-character
+// limit, so a message quoting one stays short whatever was sent.
+inline constexpr size_t kShownNameMax = 80;
+// A name or value from a client as a message quotes it: ForeignText(name, kShownNameMax).
+std::string ShownName(std::string_view name);
+
 // One argument as a single-quoted word for a POSIX shell (and Python's shlex, which Ansible
 // splits ssh arguments with): ' becomes '\''.
 std::string ShellQuote(std::string_view arg);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fleet/core/text.h"
+
 namespace fleet {
 namespace {
 
@@ -40,6 +42,54 @@ TEST(LabelSelectorTest, RejectsMalformed) {
   for (const char* bad : {"role in (a", "role within (a)", "a=b,,c", "role in (a,,b)", "!"}) {
     EXPECT_FALSE(LabelSelector::Parse(bad).ok()) << bad;
   }
+}
+
+// Keys and values follow the rules labels are stored under, so a selector that could match no
+// stored object is an error that says why, as kubectl's is; an empty value is a value.
+TEST(LabelSelectorTest, KeysAndValuesFollowTheLabelRules) {
+  struct Row {
+    std::string selector;
+    std::string want_error;  // "" = parses
+  };
+  const Row rows[] = {
+      {"vpsfleet.io/paused!=true", ""},
+      {"region=", ""},
+      {"region in (atl, fra-1, x_y.z)", ""},
+      {"Example.com/tier=a", "invalid label key \"Example.com/tier\": prefix must be"},
+      {"-tier=a", "invalid label key \"-tier\""},
+      {"region=-atl", "invalid label value \"-atl\""},
+      {"region=" + std::string(64, 'a'), "invalid label value"},
+      {"role in (chat, d b)", "invalid label value \"d b\""},
+      {"region=\xc3\x28", "invalid label value \"\xef\xbf\xbd(\""},
+      {"!", "empty label key"},
+  };
+  for (const auto& r : rows) {
+    auto sel = LabelSelector::Parse(r.selector);
+    if (r.want_error.empty()) {
+      EXPECT_TRUE(sel.ok()) << r.selector << ": " << sel.status().message();
+      continue;
+    }
+    ASSERT_FALSE(sel.ok()) << r.selector;
+    EXPECT_EQ(sel.status().code(), Code::kInvalid);
+    EXPECT_NE(sel.status().message().find(r.want_error), std::string::npos)
+        << r.selector << ": " << sel.status().message();
+  }
+}
+
+// A client's selector is untrusted: the message quoting it is short and valid UTF-8 whatever it
+// held, and one past the size bound is refused before it is split.
+TEST(LabelSelectorTest, HostileSelectorsGetShortValidMessages) {
+  const std::string huge(100 * 1024, 'a');
+  for (const std::string& text :
+       {"region=" + huge, huge + "=a", "role in (" + huge + ")", "region=\xff" + huge,
+        "a in (" + std::string(8000, '(') + ")"}) {
+    auto sel = LabelSelector::Parse(text);
+    ASSERT_FALSE(sel.ok()) << text.substr(0, 40);
+    EXPECT_LT(sel.status().message().size(), 512u) << sel.status().message();
+    EXPECT_TRUE(IsUtf8(sel.status().message()));
+  }
+  EXPECT_NE(LabelSelector::Parse("region=" + huge).status().message().find("longer than 16384"),
+            std::string::npos);
 }
 
 TEST(LabelSelectorTest, StructuredFormFromRollouts) {
