@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "ansible-compat/import.h"
 #include "fleet/core/text.h"
 
 namespace ansible_compat {
@@ -27,7 +28,9 @@ std::set<std::string> GroupsOf(const Json& host) {
   const Json labels = host["metadata"].value("labels", Json::object());
   for (const auto& [key, value] : labels.items()) {
     if (!value.is_string()) continue;
-    if (key == fleet::kHostGroupLabel) {
+    if (key.rfind(kGroupLabelPrefix, 0) == 0) {  // an Ansible group the host was imported in
+      groups.insert(GroupName(key.substr(std::string_view(kGroupLabelPrefix).size())));
+    } else if (key == fleet::kHostGroupLabel) {
       std::string name = GroupName(value.get<std::string>());
       if (name == "all" || name == "ungrouped") name = "hostgroup_" + name;
       groups.insert(name);
@@ -47,6 +50,16 @@ std::string GroupName(std::string_view text) {
     if (!ok) c = '_';
   }
   return out;
+}
+
+std::string InventoryHostname(const fleet::Json& host) {
+  const Json metadata = host.value("metadata", Json::object());
+  const Json annotations = metadata.value("annotations", Json::object());
+  if (annotations.is_object() && annotations.contains(kInventoryHostnameAnnotation) &&
+      annotations[kInventoryHostnameAnnotation].is_string()) {
+    return annotations[kInventoryHostnameAnnotation];
+  }
+  return metadata.value("name", "");
 }
 
 Json HostVars(const Json& host) {
@@ -73,7 +86,7 @@ Json InventoryList(const std::vector<Json>& hosts) {
   std::map<std::string, std::vector<std::string>> members;  // group -> host names
   std::vector<std::string> ungrouped;
   for (const Json& host : hosts) {
-    const std::string name = host["metadata"].value("name", "");
+    const std::string name = InventoryHostname(host);
     if (name.empty()) continue;
     hostvars[name] = HostVars(host);
     const std::set<std::string> groups = GroupsOf(host);

@@ -631,10 +631,19 @@ struct ApiServer::Impl {
     r.verb = name.empty() ? "list" : "get";
     if (!name.empty()) {
       auto host = registry.Get(hosts, name);
+      if (host.status().code() == fleet::Code::kNotFound) {
+        // An imported host is known to Ansible by the hostname it was imported under.
+        auto all = registry.List(hosts, fleet::LabelSelector());
+        if (!all.ok()) return ReplyStatus(r, all.status(), start);
+        for (const Json& item : all->items) {
+          if (ansible_compat::InventoryHostname(item) == name) host = item;
+        }
+      }
       if (!host.ok()) return ReplyStatus(r, host.status(), start);
       if (!selector->MatchesObject(*host)) {
         return ReplyStatus(r, Status::NotFound("host \"" + name + "\" is not selected by \"" +
-                                               r.query["labelSelector"] + "\""), start);
+                                               fleet::ShownName(r.query["labelSelector"]) + "\""),
+                           start);
       }
       return ReplyJson(r, 200, ansible_compat::HostVars(*host), start);
     }

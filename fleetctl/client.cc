@@ -212,4 +212,21 @@ fleet::Result<std::string> Client::HostSupportBundle(const std::string& name, in
   }
 }
 
+fleet::Result<Json> ApplyWithRetry(Client& client, const std::vector<Json>& objects, bool dry_run,
+                                   bool with_objects) {
+  constexpr int kConflictRetries = 3;
+  for (int attempt = 0;; ++attempt) {
+    auto r = client.Apply(objects, dry_run, with_objects);
+    if (r.ok() || r.status().code() != fleet::Code::kConflict || attempt + 1 >= kConflictRetries) {
+      return r;
+    }
+  }
+}
+
+std::string ActionLine(const Json& result, const std::string& suffix) {
+  std::string line = result.value("ref", "") + " " + result.value("action", "");
+  if (result.contains("via")) line += " (via " + result["via"].get<std::string>() + ")";
+  return line + suffix + "\n";
+}
+
 }  // namespace fleetctl

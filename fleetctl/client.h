@@ -53,4 +53,11 @@ class Client {
 // The resource collection path for kind: /apis/vpsfleet.io/v1alpha1/hosts
 std::string CollectionPath(const fleet::KindInfo& kind);
 
+// Client::Apply, again when another writer got in between (Conflict): the server re-reads.
+fleet::Result<fleet::Json> ApplyWithRetry(Client& client, const std::vector<fleet::Json>& objects,
+                                          bool dry_run, bool with_objects);
+
+// "host/atl-chat created (via hostgroup/atl)" for one result of an apply.
+std::string ActionLine(const fleet::Json& result, const std::string& suffix);
+
 }  // namespace fleetctl

@@ -20,6 +20,7 @@
 #include "fleetctl/input.h"
 #include "fleetctl/printer.h"
 #include "fleetctl/rollout_commands.h"
+#include "fleetctl/import_command.h"
 #include "fleetctl/inventory_command.h"
 #include "fleetctl/support_command.h"
 
@@ -33,7 +34,6 @@ constexpr int kExitOk = 0;
 constexpr int kExitError = 1;
 constexpr int kExitDiffFound = 1;
 constexpr int kExitDiffError = 2;
-constexpr int kConflictRetries = 3;
 
 struct Globals {
   ConnectionFlags conn;
@@ -68,23 +68,6 @@ std::vector<Json> Objects(const std::vector<fleet::Document>& docs) {
   std::vector<Json> out;
   for (const auto& d : docs) out.push_back(d.object);
   return out;
-}
-
-// Applies with retries on Conflict (another writer got in between; the server re-reads).
-fleet::Result<Json> ApplyWithRetry(Client& client, const std::vector<Json>& objects, bool dry_run,
-                                   bool with_objects) {
-  for (int attempt = 0;; ++attempt) {
-    auto r = client.Apply(objects, dry_run, with_objects);
-    if (r.ok() || r.status().code() != fleet::Code::kConflict || attempt + 1 >= kConflictRetries) {
-      return r;
-    }
-  }
-}
-
-std::string ActionLine(const Json& result, const std::string& suffix) {
-  std::string line = result.value("ref", "") + " " + result.value("action", "");
-  if (result.contains("via")) line += " (via " + result["via"].get<std::string>() + ")";
-  return line + suffix + "\n";
 }
 
 // --- apply -------------------------------------------------------------------------------------
@@ -545,6 +528,7 @@ int Main(int argc, char** argv) {
   AddRolloutCommands(app, [&g] { return Connect(g); }, &rc);
   AddSupportCommand(app, [&g] { return Connect(g); }, &rc);
   AddInventoryCommand(app, [&g] { return Connect(g); }, &rc);
+  AddImportCommand(app, [&g] { return Connect(g); }, &rc);
 
   try {
     app.parse(argc, argv);
