@@ -184,13 +184,34 @@ asio::awaitable<void> ConnectTcp(beast::tcp_stream& stream, const std::string& h
   co_await stream.async_connect(endpoints, asio::use_awaitable);
 }
 
-// Runs on a fresh io_context per request; `tls` is null for http.
-asio::awaitable<void> Connect(const std::string& host, const std::string& port,
+// Asks the proxy on stream for a tunnel to host:port (RFC 9110 CONNECT); throws when it says no.
+asio::awaitable<void> OpenTunnel(beast::tcp_stream& stream, const Proxy& proxy, const std::string& host,
+                                 const std::string& port) {
+  const std::string authority = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
+  http::request<http::empty_body> connect{http::verb::connect, authority, 11};
+  connect.set(http::field::host, authority);
+  if (!proxy.authorization.empty()) connect.set(http::field::proxy_authorization, proxy.authorization);
+  co_await http::async_write(stream, connect, asio::use_awaitable);
+  http::response_parser<http::empty_body> answer;
+  answer.skip(true);  // a 2xx to CONNECT has no body: the tunnel starts after the header
+  answer.header_limit(16 * 1024);
+  beast::flat_buffer buffer;
+  co_await http::async_read_header(stream, buffer, answer, asio::use_awaitable);
+  const unsigned status = answer.get().result_int();
+  if (status < 200 || status >= 300) {
+    throw std::runtime_error("proxy " + proxy.shown + " refused CONNECT " + authority + ": " + std::to_string(status) +
+                             " " + std::string(answer.get().reason()));
+  }
+  if (buffer.size() != 0) throw std::runtime_error("proxy " + proxy.shown + " sent bytes after its CONNECT answer");
+}
+
+// Runs on a fresh io_context per request; `tls` is null for http, `proxy` when there is none.
+asio::awaitable<void> Connect(const std::string& host, const std::string& port, const Proxy* proxy,
                               asio::ssl::context* tls, Request& request, ResponseParser& parser) {
   auto executor = co_await asio::this_coro::executor;
   if (!tls) {
     beast::tcp_stream stream(executor);
-    co_await ConnectTcp(stream, host, port);
+    co_await ConnectTcp(stream, proxy ? proxy->host : host, proxy ? proxy->port : port);
     co_await Exchange(stream, request, parser);
     co_return;
   }
@@ -204,7 +225,12 @@ asio::awaitable<void> Connect(const std::string& host, const std::string& port,
   if (tls->native_handle() && SSL_CTX_get_verify_mode(tls->native_handle()) != SSL_VERIFY_NONE) {
     stream.set_verify_callback(asio::ssl::host_name_verification(host));
   }
-  co_await ConnectTcp(beast::get_lowest_layer(stream), host, port);
+  if (proxy) {
+    co_await ConnectTcp(beast::get_lowest_layer(stream), proxy->host, proxy->port);
+    co_await OpenTunnel(beast::get_lowest_layer(stream), *proxy, host, port);
+  } else {
+    co_await ConnectTcp(beast::get_lowest_layer(stream), host, port);
+  }
   co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
   co_await Exchange(stream, request, parser);
 }
@@ -266,6 +292,9 @@ fleet::Result<HttpClient> HttpClient::Create(const std::string& base_url,
       client.port_.find_first_not_of("0123456789") != std::string::npos) {
     return fleet::Status::Invalid("url " + base_url + ": no host, or a port that is not a number");
   }
+  auto proxy = ProxyFor(client.options_.proxy, client.options_.environment, client.https_, client.host_, client.port_);
+  if (!proxy.ok()) return proxy.status();
+  client.proxy_ = std::move(*proxy);
   return client;
 }
 
@@ -278,6 +307,10 @@ fleet::Result<HttpClientResponse> HttpClient::Send(
   request.version(11);
   request.method_string(method);
   request.target(target.empty() ? "/" : target);
+  if (proxy_ && !https_) {  // absolute-form: the proxy forwards it (RFC 9112 3.2.2)
+    request.target("http://" + authority_ + std::string(request.target()));
+    if (!proxy_->authorization.empty()) request.set(http::field::proxy_authorization, proxy_->authorization);
+  }
   request.set(http::field::host, authority_);
   if (limits.accept_gzip) request.set(http::field::accept_encoding, "gzip");
   for (const auto& [name, value] : headers) request.set(name, value);
@@ -313,7 +346,7 @@ fleet::Result<HttpClientResponse> HttpClient::Send(
     // Declared after everything the coroutine refers to, so its frame goes first when the
     // deadline leaves it unfinished.
     asio::io_context io;
-    asio::co_spawn(io, Connect(host_, port_, tls ? &*tls : nullptr, request, parser),
+    asio::co_spawn(io, Connect(host_, port_, proxy_ ? &*proxy_ : nullptr, tls ? &*tls : nullptr, request, parser),
                    [&](std::exception_ptr e) {
                      failure = e;
                      finished = true;

@@ -1,16 +1,18 @@
 // The agent's one HTTP client (Boost.Beast), for everything it sends: remote write and Loki
 // pushes, health reports to the controller, and the CLI's requests to its own listener.
 // Synchronous, one connection per request (a push every few seconds does not need keep-alive),
-// http and https, and one deadline over the whole exchange: resolve, connect, TLS handshake,
-// request and response.
+// http and https, directly or through an http proxy (CONNECT for https; agent/proxy.h), and one
+// deadline over the whole exchange: resolve, connect, proxy, TLS handshake, request and response.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "agent/proxy.h"
 #include "fleet/core/status.h"
 
 namespace agent {
@@ -20,6 +22,8 @@ struct HttpClientOptions {
   std::chrono::milliseconds timeout;
   std::string ca_file;  // https: the roots to trust; empty = the system's
   bool verify_certificates = true;
+  ProxySettings proxy;  // none by default (agent/proxy.h)
+  ProxyEnvironment environment = ProxyEnvironment::FromProcess();
 };
 
 struct HttpClientResponse {
@@ -67,6 +71,7 @@ class HttpClient {
   std::string port_;
   std::string authority_;  // the Host header: host[:port] as the URL has it
   std::string base_path_;  // without a trailing '/'
+  std::optional<Proxy> proxy_;  // the one every request goes through, when one applies
 };
 
 // A gzip stream (RFC 1952; members one after the other, as zlib's gunzip reads them) inflated, a

@@ -162,6 +162,15 @@ class Decoder {
       Bool(*tls, "insecureSkipVerify", &e->insecure_skip_verify);
     }
     Duration(obj, path, "timeout", &e->timeout);
+    String(obj, "proxyUrl", &e->proxy.proxy_url);
+    String(obj, "noProxy", &e->proxy.no_proxy);
+    Bool(obj, "proxyFromEnvironment", &e->proxy.from_environment);
+    if (e->proxy.from_environment && !e->proxy.proxy_url.empty()) {
+      Fail(path + ".proxyFromEnvironment", "cannot be set with proxyUrl");
+    }
+    if (!e->proxy.no_proxy.empty() && e->proxy.proxy_url.empty()) {
+      Fail(path + ".noProxy", "applies to proxyUrl, which is not set (the environment's NO_PROXY goes with proxyFromEnvironment)");
+    }
   }
 
   void Http(const Json& http, HttpConfig* c) {

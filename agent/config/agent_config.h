@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/config/proxy_settings.h"
 #include "agent/relabel/relabel.h"
 #include "fleet/core/metrics.h"
 #include "fleet/core/status.h"
@@ -141,6 +142,7 @@ struct PushEndpoint {
   std::string ca_file;  // empty = system roots
   bool insecure_skip_verify = false;
   std::chrono::milliseconds timeout{30000};
+  ProxySettings proxy;
   bool operator==(const PushEndpoint&) const = default;
 };
 

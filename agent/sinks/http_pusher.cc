@@ -54,6 +54,7 @@ fleet::Result<std::unique_ptr<HttpPusher>> HttpPusher::Create(const PushEndpoint
   HttpClientOptions options(endpoint.timeout);
   options.ca_file = endpoint.ca_file;
   options.verify_certificates = !endpoint.insecure_skip_verify;
+  options.proxy = endpoint.proxy;
   auto client = HttpClient::Create(endpoint.url, std::move(options));
   if (!client.ok()) return client.status();
   return std::unique_ptr<HttpPusher>(

@@ -284,7 +284,7 @@ TEST_F(HostReconcilerTest, ARenderedConfigTheAgentWouldRefuseIsAFailedConditionN
   EXPECT_EQ(Condition("ConfigApplied"), "False");
   EXPECT_EQ(Condition("ConfigApplied", "reason"), "RenderFailed");
   EXPECT_EQ(Condition("ConfigApplied", "message"),
-            "rendered config of host/web-1:19:17: scrapeInterval: must be positive");
+            "rendered config of host/web-1:20:17: scrapeInterval: must be positive");
   EXPECT_EQ(Condition("Reachable"), "") << "no SSH session was attempted";
   EXPECT_EQ(host_.uploads, 0);
 }
