@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <regex>
@@ -26,6 +28,15 @@ std::string Origin::ToString() const {
 namespace {
 
 constexpr size_t kMaxYamlNodes = 1000000;  // aliases can make a small file a huge tree
+constexpr size_t kMaxVariableNodes = 4000000;  // host variables over the whole inventory
+
+size_t CountNodes(const Json& value) {
+  size_t n = 1;
+  if (value.is_structured()) {
+    for (const Json& child : value) n += CountNodes(child);
+  }
+  return n;
+}
 constexpr int kMaxYamlDepth = 64;
 
 Status Failed(const Origin& at, const std::string& message) {
@@ -36,7 +47,30 @@ Status Failed(const Origin& at, const std::string& message) {
 
 bool MatchesAll(const std::string& s, const std::regex& re) { return std::regex_match(s, re); }
 
-// PyYAML's implicit resolvers for a plain scalar.
+// Digits in base 60 ("1:30:00", each part decimal), as PyYAML reads them; nullopt past 64 bits.
+std::optional<int64_t> Base60(const std::string& digits) {
+  int64_t value = 0;
+  size_t start = 0;
+  while (true) {
+    const size_t colon = digits.find(':', start);
+    const std::string part = digits.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    int64_t n = 0;
+    for (char c : part) {
+      if (c < '0' || c > '9' || __builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, c - '0', &n)) {
+        return std::nullopt;
+      }
+    }
+    if (start == 0) {
+      value = n;
+    } else if (__builtin_mul_overflow(value, 60, &value) || __builtin_add_overflow(value, n, &value)) {
+      return std::nullopt;
+    }
+    if (colon == std::string::npos) return value;
+    start = colon + 1;
+  }
+}
+
+// PyYAML's implicit resolvers for a plain scalar (resolver.py, YAML 1.1).
 Json Yaml11Scalar(const std::string& s) {
   static const std::regex kBool("yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF");
   static const std::regex kNull("~|null|Null|NULL|");
@@ -44,9 +78,12 @@ Json Yaml11Scalar(const std::string& s) {
       "[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|"
       "[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+");
   static const std::regex kFloat(
-      "[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?|\\.[0-9_]+(?:[eE][-+][0-9]+)?|"
+      "[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?|\\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|"
       "[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN)");
-  if (s.size() > 64) return Json(s);  // no number or keyword is that long
+  // As PyYAML, only scalars starting with a character some resolver starts with are tried.
+  if (s.size() > 64 || (!s.empty() && std::string_view("-+0123456789.~nNyYtTfFoO").find(s[0]) == std::string_view::npos)) {
+    return Json(s);
+  }
   if (MatchesAll(s, kNull)) return Json(nullptr);
   if (MatchesAll(s, kBool)) {
     const char c = static_cast<char>(std::tolower(s[0]));
@@ -56,55 +93,45 @@ Json Yaml11Scalar(const std::string& s) {
   for (char c : s) {
     if (c != '_') digits += c;
   }
-  int sign = 1;
+  bool negative = false;
   if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
-    if (digits[0] == '-') sign = -1;
+    negative = digits[0] == '-';
     digits.erase(0, 1);
   }
   if (MatchesAll(s, kInt)) {
-    try {
-      int64_t value = 0;
-      if (digits.find(':') != std::string::npos) {  // base 60: 1:30 is 90
-        size_t start = 0;
-        while (start <= digits.size()) {
-          const size_t colon = digits.find(':', start);
-          value = value * 60 + std::stoll(digits.substr(start, colon - start));
-          if (colon == std::string::npos) break;
-          start = colon + 1;
-        }
-      } else if (digits.rfind("0b", 0) == 0) {
-        value = std::stoll(digits.substr(2), nullptr, 2);
-      } else if (digits.rfind("0x", 0) == 0) {
-        value = std::stoll(digits.substr(2), nullptr, 16);
-      } else if (digits.size() > 1 && digits[0] == '0') {
-        value = std::stoll(digits, nullptr, 8);
-      } else {
-        value = std::stoll(digits);
-      }
-      return Json(sign * value);
-    } catch (const std::exception&) {
-      return Json(s);  // past 64 bits: kept as written
+    std::optional<int64_t> value;
+    int base = 10;
+    if (digits.rfind("0b", 0) == 0) {
+      base = 2;
+    } else if (digits.rfind("0x", 0) == 0) {
+      base = 16;
+    } else if (digits.size() > 1 && digits[0] == '0') {
+      base = 8;
     }
+    if (digits.find(':') != std::string::npos) {
+      value = Base60(digits);
+    } else {
+      const std::string body = base == 2 || base == 16 ? digits.substr(2) : digits;
+      errno = 0;
+      char* end = nullptr;
+      const long long n = std::strtoll(body.c_str(), &end, base);
+      if (errno == 0 && !body.empty() && end == body.c_str() + body.size()) value = n;
+    }
+    if (!value) return Json(s);  // past 64 bits: kept as written
+    return Json(negative ? -*value : *value);
   }
   if (MatchesAll(s, kFloat)) {
-    if (digits.find("inf") != std::string::npos || digits.find("Inf") != std::string::npos ||
-        digits.find("INF") != std::string::npos || digits.find("nan") != std::string::npos ||
-        digits.find("NaN") != std::string::npos || digits.find("NAN") != std::string::npos) {
-      return Json(s);  // JSON has no infinity or NaN
-    }
+    if (digits.find_first_of("iInN") != std::string::npos) return Json(s);  // JSON has no inf or NaN
     double value = 0;
-    if (digits.find(':') != std::string::npos) {
-      size_t start = 0;
-      while (true) {
-        const size_t colon = digits.find(':', start);
-        value = value * 60 + std::stod(digits.substr(start, colon - start));
-        if (colon == std::string::npos) break;
-        start = colon + 1;
-      }
+    if (const size_t last = digits.rfind(':'); last != std::string::npos) {  // "1:30.5" is 90.5
+      std::optional<int64_t> head = Base60(digits.substr(0, last));
+      if (!head) return Json(s);
+      value = static_cast<double>(*head) * 60 + std::strtod(digits.substr(last + 1).c_str(), nullptr);
     } else {
-      value = std::stod(digits);
+      value = std::strtod(digits.c_str(), nullptr);
     }
-    return Json(sign * value);
+    if (!std::isfinite(value)) return Json(s);
+    return Json(negative ? -value : value);
   }
   return Json(s);
 }
@@ -174,6 +201,13 @@ class YamlReader {
 
   const std::string& file() const { return file_; }
 
+  // One more node looked at outside Convert (a group or host entry, which aliases can make the
+  // same node many times over): against the same budget.
+  Status Visit(const YAML::Node& node) {
+    if (++nodes_ > kMaxYamlNodes) return Failed(At(node), "more than 1000000 YAML nodes (aliases?)");
+    return {};
+  }
+
  private:
   Result<Json> Decrypt(const YAML::Node& node, VaultUse* vault) {
     if (!vault_password_) {
@@ -207,6 +241,7 @@ Result<Variables> ReadVariables(YamlReader& reader, const YAML::Node& node) {
   if (!node.IsMap()) {
     return Failed(reader.At(node), "variables must be a mapping of names to values");
   }
+  std::vector<std::pair<Json, Origin>> merged;  // "<<" values: keys written here win over them
   for (const auto& entry : node) {
     if (!entry.first.IsScalar() || !fleet::IsUtf8(entry.first.Scalar())) {
       return Failed(reader.At(entry.first), "a variable name that is not a UTF-8 string");
@@ -214,8 +249,18 @@ Result<Variables> ReadVariables(YamlReader& reader, const YAML::Node& node) {
     YamlReader::VaultUse vault;
     auto value = reader.Convert(entry.second, 1, &vault);
     if (!value.ok()) return value.status();
+    if (entry.first.Scalar() == "<<" && entry.first.Tag() == "?") {
+      merged.emplace_back(std::move(*value), reader.At(entry.first));
+      continue;
+    }
     Variable var{std::move(*value), reader.At(entry.first), vault.unread, vault.decrypted};
     vars[entry.first.Scalar()] = std::move(var);
+  }
+  for (const auto& [value, origin] : merged) {
+    for (const Json& mapping : value.is_array() ? value : Json::array({value})) {
+      if (!mapping.is_object()) return Failed(origin, "<< merges only mappings");
+      for (const auto& [k, v] : mapping.items()) vars.try_emplace(k, Variable{v, origin});
+    }
   }
   return vars;
 }
@@ -235,75 +280,102 @@ bool IsYamlName(const std::string& path) {
 
 // --- host patterns -----------------------------------------------------------------------------
 
-Result<std::vector<std::string>> ExpandHostPattern(const std::string& pattern) {
-  std::vector<std::string> out;
-  std::function<Status(const std::string&)> expand = [&](const std::string& line) -> Status {
-    const size_t open = line.find('[');
-    if (open == std::string::npos) {
-      if (out.size() >= kMaxInventoryHosts) {
-        return Status::Invalid("host pattern " + fleet::ShownName(pattern) + " expands to more than " +
-                               std::to_string(kMaxInventoryHosts) + " hosts");
-      }
-      out.push_back(line);
-      return {};
-    }
-    const size_t close = line.find(']', open);
-    if (close == std::string::npos) return Status::Invalid("host range must be begin:end or begin:end:step");
-    const std::string head = line.substr(0, open);
-    const std::string tail = line.substr(close + 1);
-    std::vector<std::string> bounds;
-    std::string range = line.substr(open + 1, close - open - 1);
-    for (size_t start = 0;;) {
-      const size_t colon = range.find(':', start);
-      bounds.push_back(range.substr(start, colon - start));
-      if (colon == std::string::npos) break;
-      start = colon + 1;
-    }
-    if (bounds.size() != 2 && bounds.size() != 3) {
-      return Status::Invalid("host range must be begin:end or begin:end:step");
-    }
-    std::string begin = bounds[0].empty() ? "0" : bounds[0];
-    const std::string& end = bounds[1];
-    if (end.empty()) return Status::Invalid("host range must specify end value");
-    long step = 1;
-    auto number = [](const std::string& s, long* value) {
-      if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-      *value = std::stol(s);
-      return true;
-    };
-    if (bounds.size() == 3 && (!number(bounds[2], &step) || step <= 0)) {
-      return Status::Invalid("host range step must be a positive integer");
-    }
-    size_t width = 0;  // a leading zero pads every number to the begin's width
-    if (begin.size() > 1 && begin[0] == '0') {
-      if (begin.size() != end.size()) {
-        return Status::Invalid("host range must specify equal-length begin and end formats");
-      }
-      width = begin.size();
-    }
-    static const std::string kLetters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    const size_t letter_begin = begin.size() == 1 ? kLetters.find(begin[0]) : std::string::npos;
-    const size_t letter_end = end.size() == 1 ? kLetters.find(end[0]) : std::string::npos;
-    if (letter_begin != std::string::npos && letter_end != std::string::npos) {
-      if (letter_begin > letter_end) return Status::Invalid("host range must have begin <= end");
-      for (size_t i = letter_begin; i <= letter_end; i += static_cast<size_t>(step)) {
-        FLEET_RETURN_IF_ERROR(expand(head + kLetters[i] + tail));
-      }
-      return {};
-    }
-    long first = 0, last = 0;
-    if (!number(begin, &first) || !number(end, &last)) {
-      return Status::Invalid("host range bounds must be numbers or single letters");
-    }
-    for (long i = first; i <= last; i += step) {
-      std::string n = std::to_string(i);
-      if (n.size() < width) n.insert(0, width - n.size(), '0');
-      FLEET_RETURN_IF_ERROR(expand(head + n + tail));
-    }
-    return {};
+namespace {
+
+constexpr size_t kMaxRangesPerPattern = 16;
+
+// The values one "[begin:end[:step]]" stands for, as Ansible's expand_hostname_range gives them;
+// counted before any is made, so "[0:999999999]" is refused at once.
+Result<std::vector<std::string>> RangeValues(const std::string& range, size_t room) {
+  std::vector<std::string> bounds;
+  for (size_t start = 0;;) {
+    const size_t colon = range.find(':', start);
+    bounds.push_back(range.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  if (bounds.size() != 2 && bounds.size() != 3) {
+    return Status::Invalid("host range must be begin:end or begin:end:step");
+  }
+  const std::string begin = bounds[0].empty() ? "0" : bounds[0];
+  const std::string& end = bounds[1];
+  if (end.empty()) return Status::Invalid("host range must specify end value");
+  auto number = [](const std::string& text, long* value) {
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+    *value = std::stol(text);
+    return true;
   };
-  FLEET_RETURN_IF_ERROR(expand(pattern));
-  return out;
+  long step = 1;
+  if (bounds.size() == 3 && (!number(bounds[2], &step) || step <= 0)) {
+    return Status::Invalid("host range step must be a positive integer");
+  }
+  size_t width = 0;  // a leading zero pads every number to the begin's width
+  if (begin.size() > 1 && begin[0] == '0') {
+    if (begin.size() != end.size()) return Status::Invalid("host range must specify equal-length begin and end formats");
+    width = begin.size();
+  }
+  auto too_many = [&] {
+    return Status::Invalid("host pattern expands to more than " + std::to_string(kMaxInventoryHosts) + " hosts");
+  };
+  std::vector<std::string> values;
+  static const std::string kLetters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const size_t letter_begin = begin.size() == 1 ? kLetters.find(begin[0]) : std::string::npos;
+  const size_t letter_end = end.size() == 1 ? kLetters.find(end[0]) : std::string::npos;
+  if (letter_begin != std::string::npos && letter_end != std::string::npos) {
+    if (letter_begin > letter_end) return Status::Invalid("host range must have begin <= end");
+    for (size_t i = letter_begin; i <= letter_end; i += static_cast<size_t>(step)) values.push_back(std::string(1, kLetters[i]));
+    return values;
+  }
+  long first = 0, last = 0;
+  if (!number(begin, &first) || !number(end, &last)) {
+    return Status::Invalid("host range bounds must be numbers or single letters");
+  }
+  if (last >= first && static_cast<size_t>((last - first) / step + 1) > room) return too_many();
+  for (long i = first; i <= last; i += step) {
+    std::string n = std::to_string(i);
+    if (n.size() < width) n.insert(0, width - n.size(), '0');
+    values.push_back(std::move(n));
+  }
+  return values;  // empty when end < begin: the pattern names no host, as in Ansible
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ExpandHostPattern(const std::string& pattern) {
+  // The pattern as literal pieces and ranges, left to right: "web[01:02].x" is web, 01|02, .x.
+  std::vector<std::vector<std::string>> pieces;
+  size_t total = 1;
+  std::string rest = pattern;
+  for (size_t open; (open = rest.find('[')) != std::string::npos;) {
+    const size_t close = rest.find(']', open);
+    if (close == std::string::npos) return Status::Invalid("host range must be begin:end or begin:end:step");
+    if (pieces.size() >= 2 * kMaxRangesPerPattern) {
+      return Status::Invalid("host pattern has more than " + std::to_string(kMaxRangesPerPattern) + " ranges");
+    }
+    auto values = RangeValues(rest.substr(open + 1, close - open - 1), kMaxInventoryHosts / total);
+    if (!values.ok()) return values.status();
+    if (values->empty()) return std::vector<std::string>();
+    total *= values->size();
+    if (total > kMaxInventoryHosts) {
+      return Status::Invalid("host pattern expands to more than " + std::to_string(kMaxInventoryHosts) + " hosts");
+    }
+    pieces.push_back({rest.substr(0, open)});
+    pieces.push_back(std::move(*values));
+    rest = rest.substr(close + 1);
+  }
+  pieces.push_back({rest});
+  // Every combination, the last range varying fastest (an odometer), as Ansible's recursion gives.
+  std::vector<std::string> out;
+  out.reserve(total);
+  std::vector<size_t> digit(pieces.size(), 0);
+  while (true) {
+    std::string name;
+    for (size_t i = 0; i < pieces.size(); ++i) name += pieces[i][digit[i]];
+    out.push_back(std::move(name));
+    size_t i = pieces.size();
+    while (i > 0 && ++digit[i - 1] == pieces[i - 1].size()) digit[--i] = 0;
+    if (i == 0) return out;
+  }
 }
 
 // Splits "host:port" as Ansible's parse_address does for the forms inventories use: a name or
@@ -331,11 +403,12 @@ Status SplitPort(const std::string& pattern, std::string* host, std::optional<in
   }
   const std::string digits = pattern.substr(colon + 1);
   if (digits.empty()) return Status::Invalid("host pattern " + fleet::ShownName(pattern) + " ends in ':'");
-  if (digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) {
+  if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) {
     *host = pattern;  // not a port: ansible keeps the whole text as the name
     return {};
   }
   *port = std::stoi(digits);
+  if (*port == 0) port->reset();  // Ansible sets ansible_port only for a port that is not 0
   return {};
 }
 
@@ -393,6 +466,7 @@ void AnsibleInventory::AddHost(const std::string& name, const std::string& group
     host_order_.push_back(name);
   }
   Group(group).hosts.insert(name);
+  direct_groups_[name].insert(group);
 }
 
 void AnsibleInventory::AddChild(const std::string& parent, const std::string& child) {
@@ -411,11 +485,15 @@ void AnsibleInventory::Reconcile() {
     const bool only_implicit = std::all_of(groups.begin(), groups.end(), [](const std::string& g) {
       return g == "all" || g == "ungrouped";
     });
+    std::set<std::string>& direct = direct_groups_[host];
     if (!only_implicit) {
       groups_["ungrouped"].hosts.erase(host);
+      direct.erase("ungrouped");
     } else {
       groups_["ungrouped"].hosts.insert(host);
       groups_["all"].hosts.erase(host);
+      direct.insert("ungrouped");
+      direct.erase("all");
     }
   }
 }
@@ -423,8 +501,8 @@ void AnsibleInventory::Reconcile() {
 std::set<std::string> AnsibleInventory::GroupsOf(const std::string& host) const {
   std::set<std::string> out;
   std::vector<std::string> todo;
-  for (const auto& [name, group] : groups_) {
-    if (group.hosts.count(host)) todo.push_back(name);
+  if (auto direct = direct_groups_.find(host); direct != direct_groups_.end()) {
+    todo.assign(direct->second.begin(), direct->second.end());
   }
   while (!todo.empty()) {
     const std::string name = todo.back();
@@ -565,7 +643,7 @@ class InventoryReader {
 
   Status ReadYamlInventory(const YAML::Node& root, const std::string& path) {
     YamlReader reader(path, options_.vault_password);
-    if (root["plugin"]) {
+    if (root["plugin"] && !root["plugin"].IsNull()) {
       return Failed(reader.At(root), "an inventory plugin's configuration, not an inventory: "
                                      "run ansible-inventory -i FILE --list -y > inventory.yml and import that");
     }
@@ -576,7 +654,10 @@ class InventoryReader {
   }
 
   Status ReadYamlGroup(YamlReader& reader, const YAML::Node& key, const YAML::Node& body) {
-    if (!key.IsScalar()) return Failed(reader.At(key), "a group name must be a string");
+    if (!key.IsScalar() || (key.Tag() == "?" && !Yaml11Scalar(key.Scalar()).is_string())) {
+      return Failed(reader.At(key), "a group name must be a string");
+    }
+    FLEET_RETURN_IF_ERROR(reader.Visit(key));
     const std::string name = key.Scalar();
     FLEET_RETURN_IF_ERROR(CheckName(name, reader.At(key), "group"));
     if (++group_depth_ > kMaxYamlDepth) return Failed(reader.At(key), "groups nested deeper than 64");
@@ -605,6 +686,10 @@ class InventoryReader {
       return {};
     }
     if (!body || body.IsNull()) return {};
+    if (body.IsScalar() && body.Tag() == "?" && !Yaml11Scalar(body.Scalar()).is_string()) {
+      return Failed(reader.At(body), "invalid \"" + section + "\" entry for \"" + group +
+                                         "\" group, requires a dictionary");
+    }
     if (body.IsScalar()) {  // "hosts: web1" is {web1: null}
       YAML::Node as_map(YAML::NodeType::Map);
       as_map[body.Scalar()] = YAML::Node(YAML::NodeType::Null);
@@ -632,6 +717,7 @@ class InventoryReader {
         return Failed(reader.At(host.first), "Host pattern " + fleet::ShownName(host.first.Scalar()) +
                                                  " must be a string. Enclose integers/floats in quotation marks.");
       }
+      FLEET_RETURN_IF_ERROR(reader.Visit(host.first));
       auto vars = ReadVariables(reader, host.second);
       if (!vars.ok()) return vars.status();
       FLEET_RETURN_IF_ERROR(AddHosts(host.first.Scalar(), group, std::move(*vars), reader.At(host.first)));
@@ -735,16 +821,25 @@ class InventoryReader {
     return {};
   }
 
+  // The children sections that waited for group to be declared, and those that waited for them
+  // in turn (a worklist: a chain of 20,000 pending groups is no deeper a stack than one).
   template <typename PendingMap>
   Status AddPendingChildren(const std::string& group, PendingMap* pending, const Origin& at) {
-    const auto parents = (*pending)[group].parents;
-    for (const std::string& parent : parents) {
-      FLEET_RETURN_IF_ERROR(AddChild(parent, group, at));
-      if (auto it = pending->find(parent); it != pending->end() && it->second.state == "children") {
-        FLEET_RETURN_IF_ERROR(AddPendingChildren(parent, pending, at));
+    std::vector<std::string> todo = {group};
+    while (!todo.empty()) {
+      const std::string child = todo.back();
+      todo.pop_back();
+      auto it = pending->find(child);
+      if (it == pending->end()) continue;
+      const auto parents = it->second.parents;
+      pending->erase(it);
+      for (const std::string& parent : parents) {
+        FLEET_RETURN_IF_ERROR(AddChild(parent, child, at));
+        if (auto p = pending->find(parent); p != pending->end() && p->second.state == "children") {
+          todo.push_back(parent);
+        }
       }
     }
-    pending->erase(group);
     return {};
   }
 
@@ -765,6 +860,15 @@ class InventoryReader {
     auto names = ExpandHostPattern(host_pattern);
     if (!names.ok()) return Failed(at, names.status().message());
     if (port) vars.try_emplace("ansible_port", Variable{Json(*port), at});  // a var written out wins
+    // Each host of a pattern gets its own copy of the variables: bounded over the inventory, so a
+    // small file (aliases, a long value on a wide range) cannot make them a huge tree.
+    size_t nodes = 0;
+    for (const auto& [key, var] : vars) nodes += 1 + CountNodes(var.value);
+    variable_nodes_ += nodes * names->size();
+    if (variable_nodes_ > kMaxVariableNodes) {
+      return Failed(at, "the hosts' variables come to more than " + std::to_string(kMaxVariableNodes) +
+                            " values in all (a value repeated over a range of hosts?)");
+    }
     for (const std::string& name : *names) {
       FLEET_RETURN_IF_ERROR(CheckName(name, at, "host"));
       if (inv_.hosts_.size() >= kMaxInventoryHosts && !inv_.hosts_.count(name)) {
@@ -780,13 +884,16 @@ class InventoryReader {
     InventoryGroup& g = inv_.Group(group);
     for (auto& [key, var] : vars) {
       if (key == "ansible_group_priority") {
-        if (!var.value.is_number_integer() &&
-            !(var.value.is_string() && !var.value.get<std::string>().empty() &&
-              var.value.get<std::string>().size() < 10 &&
-              var.value.get<std::string>().find_first_not_of("0123456789") == std::string::npos)) {
+        // Ansible takes int(value): 1.5 is 1, "7" is 7.
+        const Json& v = var.value;
+        if (v.is_number() && !v.is_boolean() && std::abs(v.get<double>()) < 1e9) {
+          g.priority = static_cast<int>(v.get<double>());
+        } else if (v.is_string() && !v.get<std::string>().empty() && v.get<std::string>().size() < 10 &&
+                   v.get<std::string>().find_first_not_of("0123456789") == std::string::npos) {
+          g.priority = std::stoi(v.get<std::string>());
+        } else {
           return Failed(var.origin, "ansible_group_priority must be an integer");
         }
-        g.priority = var.value.is_string() ? std::stoi(var.value.get<std::string>()) : var.value.get<int>();
         continue;
       }
       g.vars[key] = std::move(var);
@@ -800,26 +907,33 @@ class InventoryReader {
     return {};
   }
 
-  // Depth is the longest path from all; a cycle is an error, as Ansible's "recursive dependency
-  // loop".
+  // Depth is the longest path from all, found in topological order (Kahn's algorithm, no
+  // recursion); a group left over is in a loop of children, an error as Ansible's "recursive
+  // dependency loop".
   Status ComputeDepths() {
-    std::map<std::string, int> state;  // 1 visiting, 2 done
-    std::function<Status(const std::string&)> visit = [&](const std::string& name) -> Status {
-      int& s = state[name];
-      if (s == 2) return {};
-      if (s == 1) return Status::Invalid("group " + fleet::ShownName(name) + " is its own ancestor (a loop of children)");
-      s = 1;
-      InventoryGroup& g = inv_.groups_.at(name);
-      int depth = 0;
-      for (const std::string& parent : g.parents) {
-        FLEET_RETURN_IF_ERROR(visit(parent));
-        depth = std::max(depth, inv_.groups_.at(parent).depth + 1);
+    std::map<std::string, size_t> waiting;  // parents not yet placed
+    std::vector<std::string> ready;
+    for (auto& [name, group] : inv_.groups_) {
+      group.depth = 0;
+      waiting[name] = group.parents.size();
+      if (group.parents.empty()) ready.push_back(name);
+    }
+    size_t placed = 0;
+    while (!ready.empty()) {
+      const std::string name = ready.back();
+      ready.pop_back();
+      ++placed;
+      const InventoryGroup& group = inv_.groups_.at(name);
+      for (const std::string& child : group.children) {
+        InventoryGroup& c = inv_.groups_.at(child);
+        c.depth = std::max(c.depth, group.depth + 1);
+        if (--waiting[child] == 0) ready.push_back(child);
       }
-      g.depth = name == "all" ? 0 : depth;
-      state[name] = 2;
-      return {};
-    };
-    for (const auto& [name, group] : inv_.groups_) FLEET_RETURN_IF_ERROR(visit(name));
+    }
+    if (placed == inv_.groups_.size()) return {};
+    for (const auto& [name, left] : waiting) {
+      if (left > 0) return Status::Invalid("group " + fleet::ShownName(name) + " is its own ancestor (a loop of children)");
+    }
     return {};
   }
 
@@ -893,6 +1007,7 @@ class InventoryReader {
   const InventoryOptions& options_;
   std::vector<std::string> var_dirs_;
   int group_depth_ = 0;
+  size_t variable_nodes_ = 0;  // host variables' values copied so far
 };
 
 Result<AnsibleInventory> AnsibleInventory::Read(const InventoryOptions& options) {

@@ -107,6 +107,7 @@ class AnsibleInventory {
   std::map<std::string, InventoryGroup> groups_;
   std::map<std::string, InventoryHost> hosts_;
   std::vector<std::string> host_order_;
+  std::map<std::string, std::set<std::string>> direct_groups_;  // host -> groups listing it
   // group_vars/ and host_vars/ contents, one entry per directory read, in precedence order.
   std::vector<std::map<std::string, Variables>> group_files_;
   std::vector<std::map<std::string, Variables>> host_files_;

@@ -249,7 +249,8 @@ class HostImport {
       }
       const size_t sep = option.find_first_of("= ");
       std::string key = option.substr(0, sep);
-      const std::string value = sep == std::string::npos ? "" : option.substr(option.find_first_not_of("= ", sep));
+      const size_t value_start = sep == std::string::npos ? std::string::npos : option.find_first_not_of("= ", sep);
+      const std::string value = value_start == std::string::npos ? "" : option.substr(value_start);
       for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (key == "stricthostkeychecking") {
         if (value == "yes" || value == "true") {

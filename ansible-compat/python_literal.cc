@@ -1,6 +1,8 @@
 #include "ansible-compat/python_literal.h"
 
 #include <cerrno>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -55,12 +57,18 @@ class LiteralReader {
     if (c == '(') return ReadParenthesised(depth);
     if (c == '{') return ReadDict(depth);
     if (c == '-' || c == '+') {
+      // literal_eval takes one sign on a number literal: "--1" and "-(1)" raise.
       ++pos_;
-      std::optional<Json> operand = ReadValue(depth + 1);
-      if (!operand || !operand->is_number() || operand->is_boolean()) return std::nullopt;
+      SkipSpace();
+      if (pos_ >= text_.size() || !(IsDigit(text_[pos_]) || text_[pos_] == '.')) return std::nullopt;
+      std::optional<Json> operand = ReadNumber();
+      if (!operand) return std::nullopt;
       if (c == '+') return operand;
       if (operand->is_number_float()) return Json(-operand->get<double>());
-      if (operand->is_number_unsigned() && operand->get<uint64_t>() > uint64_t{1} << 63) return std::nullopt;
+      if (operand->is_number_unsigned()) {
+        if (operand->get<uint64_t>() != uint64_t{1} << 63) return std::nullopt;  // past int64
+        return Json(INT64_MIN);
+      }
       return Json(-operand->get<int64_t>());
     }
     if (IsDigit(c) || (c == '.' && pos_ + 1 < text_.size() && IsDigit(text_[pos_ + 1]))) {
@@ -125,27 +133,29 @@ class LiteralReader {
                                     (text_[pos_ - 1] == 'e' || text_[pos_ - 1] == 'E')))) {
       ++pos_;
     }
-    std::string token(text_.substr(start, pos_ - start));
-    // Underscores group digits ("1_000"), one at a time and only between digits.
-    std::string digits;
-    for (size_t i = 0; i < token.size(); ++i) {
-      if (token[i] != '_') {
-        digits += token[i];
-        continue;
-      }
-      if (i == 0 || i + 1 == token.size() || token[i + 1] == '_' || !std::isxdigit(token[i - 1]) ||
-          !std::isxdigit(token[i + 1])) {
-        return std::nullopt;
-      }
-    }
+    const std::string token(text_.substr(start, pos_ - start));
     int base = 10;
-    std::string body = digits;
-    if (digits.size() > 2 && digits[0] == '0') {
-      const char prefix = static_cast<char>(std::tolower(digits[1]));
+    size_t body_start = 0;
+    if (token.size() > 2 && token[0] == '0') {
+      const char prefix = static_cast<char>(std::tolower(static_cast<unsigned char>(token[1])));
       if (prefix == 'x') base = 16;
       if (prefix == 'o') base = 8;
       if (prefix == 'b') base = 2;
-      if (base != 10) body = digits.substr(2);
+      if (base != 10) body_start = 2;
+    }
+    // Underscores group digits ("1_000", "0x_ff"): one at a time, between two digits of the base
+    // (or right after its prefix); "1_e5" and "1__0" raise.
+    auto is_digit = [base](char ch) {
+      return base == 16 ? std::isxdigit(static_cast<unsigned char>(ch)) != 0 : IsDigit(ch);
+    };
+    std::string body;
+    for (size_t i = body_start; i < token.size(); ++i) {
+      if (token[i] != '_') {
+        body += token[i];
+        continue;
+      }
+      const bool after_digit = i > body_start ? is_digit(token[i - 1]) : body_start > 0;
+      if (!after_digit || i + 1 == token.size() || !is_digit(token[i + 1])) return std::nullopt;
     }
     const bool is_float = base == 10 && body.find_first_of(".eE") != std::string::npos;
     if (is_float) {
@@ -154,6 +164,7 @@ class LiteralReader {
       errno = 0;
       const double value = std::strtod(body.c_str(), &end);
       if (end != body.c_str() + body.size()) return std::nullopt;
+      if (!std::isfinite(value)) return std::nullopt;  // Python's inf: JSON has none, the text stays
       return Json(value);
     }
     // Python 3 refuses a decimal with a leading zero ("0755"), except zeros alone ("00").

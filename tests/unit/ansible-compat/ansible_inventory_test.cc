@@ -213,6 +213,85 @@ TEST_F(AnsibleInventoryTest, HostileFilesAreBounded) {
   EXPECT_TRUE(fleet::IsUtf8(inv.status().message()));
 }
 
+TEST_F(AnsibleInventoryTest, Yaml11EdgesAndMergeKeys) {
+  dir_.Write("inv.yml", R"(
+all:
+  vars:
+    <<: {merged: 1, kept: merged}
+    kept: own
+    dot: ._
+    huge: 1.0e+400
+    tiny: 1.0e-400
+    sexa_overflow: 999999999999999999:0
+    sexa_float: 1:30.5
+    big_int: 99999999999999999999
+  hosts:
+    h1:
+)");
+  auto inv = Read({"inv.yml"});
+  ASSERT_TRUE(inv.ok()) << inv.status().message();
+  const Json vars = ValuesOf(inv->MergedVars("h1"));
+  EXPECT_EQ(vars["merged"], 1);
+  EXPECT_EQ(vars["kept"], "own");
+  EXPECT_FALSE(vars.contains("<<"));
+  EXPECT_EQ(vars["dot"], "._");
+  EXPECT_EQ(vars["huge"], "1.0e+400");  // inf in PyYAML; JSON has none
+  EXPECT_EQ(vars["tiny"], 0.0);
+  EXPECT_EQ(vars["sexa_overflow"], "999999999999999999:0");
+  EXPECT_EQ(vars["sexa_float"], 90.5);
+  EXPECT_EQ(vars["big_int"], "99999999999999999999");
+}
+
+// What Ansible refuses in a YAML inventory's structure, and a port of 0, which it leaves unset.
+TEST_F(AnsibleInventoryTest, StructureRulesAndPorts) {
+  for (const char* bad : {"all:\n  vars: 5\n", "all:\n  children: 5\n", "5:\n  hosts: {h: }\n",
+                          "all:\n  hosts: {1234: }\n"}) {
+    dir_.Write("bad.yml", bad);
+    EXPECT_FALSE(Read({"bad.yml"}).ok()) << bad;
+  }
+  dir_.Write("hosts", "h:0\nh2:2222\nh3:123456\n");
+  auto inv = Read({"hosts"});
+  ASSERT_TRUE(inv.ok()) << inv.status().message();
+  EXPECT_FALSE(inv->MergedVars("h").count("ansible_port"));
+  EXPECT_EQ(inv->MergedVars("h2").at("ansible_port").value, 2222);
+  EXPECT_EQ(inv->MergedVars("h3").at("ansible_port").value, 123456);  // the schema refuses it at import
+}
+
+// Found by the fuzz target: shapes that cost a deep stack, an endless loop or a huge tree.
+TEST_F(AnsibleInventoryTest, LongChainsAndAmplificationAreBounded) {
+  std::string chain;  // [g1:children] g0, [g2:children] g1, ... declared before g0 exists
+  for (int i = 0; i < 50000; ++i) chain += "[g" + std::to_string(i + 1) + ":children]\ng" + std::to_string(i) + "\n";
+  chain += "[g0]\nh\n";
+  dir_.Write("chain", chain);
+  auto inv = Read({"chain"});
+  ASSERT_TRUE(inv.ok()) << inv.status().message();
+  EXPECT_EQ(inv->groups().at("g0").depth, 50001);
+  EXPECT_EQ(inv->GroupsOf("h").size(), 50002u);
+
+  dir_.Write("amplified.yml", R"(
+all:
+  vars:
+    a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+  hosts:
+    h[0:9999]: {x: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]}
+)");
+  inv = Read({"amplified.yml"});
+  ASSERT_FALSE(inv.ok());
+  EXPECT_NE(inv.status().message().find("values in all"), std::string::npos) << inv.status().message();
+
+  std::string groups = "x0: &g0 {hosts: {h: }}\n";  // each level names the one below twice
+  for (int k = 1; k <= 25; ++k) {
+    groups += "x" + std::to_string(k) + ": &g" + std::to_string(k) + " {children: {a" + std::to_string(k) + ": *g" +
+              std::to_string(k - 1) + ", b" + std::to_string(k) + ": *g" + std::to_string(k - 1) + "}}\n";
+  }
+  dir_.Write("groups.yml", groups);
+  inv = Read({"groups.yml"});
+  ASSERT_FALSE(inv.ok());
+  EXPECT_NE(inv.status().message().find("more than 1000000 YAML nodes"), std::string::npos) << inv.status().message();
+}
+
 TEST(HostPatternTest, RangesExpandAsAnsibleDoes) {
   const struct {
     const char* pattern;
@@ -225,11 +304,28 @@ TEST(HostPatternTest, RangesExpandAsAnsibleDoes) {
       {"n[1:9:4]", {"n1", "n5", "n9"}},
       {"n[:2]", {"n0", "n1", "n2"}},
       {"r[1:2]c[a:b]", {"r1ca", "r1cb", "r2ca", "r2cb"}},
+      {"h[0:9]x[1:0]", {}},  // an empty range names no host
+      {"n[3:1]", {}},
   };
   for (const auto& r : rows) {
     auto got = ExpandHostPattern(r.pattern);
     ASSERT_TRUE(got.ok()) << r.pattern << ": " << got.status().message();
     EXPECT_EQ(*got, r.want) << r.pattern;
+  }
+}
+
+TEST(HostPatternTest, WideOrManyRangesAreRefusedBeforeExpanding) {
+  EXPECT_EQ(ExpandHostPattern("h[0:99999]")->size(), kMaxInventoryHosts);
+  for (const std::string& pattern : {std::string("h[0:100000]"), std::string("h[0:999999999]"),
+                                     std::string("h[0:999][0:999]"), std::string("h[0:999999999]x[1:0]"), "h" + std::string(20000 * 5, ' ')}) {
+    std::string p = pattern;
+    if (p.find(' ') != std::string::npos) {  // 20,000 one-value ranges
+      p = "h";
+      for (int i = 0; i < 20000; ++i) p += "[0:0]";
+    }
+    auto names = ExpandHostPattern(p);
+    ASSERT_FALSE(names.ok()) << p.substr(0, 40);
+    EXPECT_EQ(names.status().code(), fleet::Code::kInvalid);
   }
 }
 

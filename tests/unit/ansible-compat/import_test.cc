@@ -114,7 +114,7 @@ TEST_F(ImportTest, KeyFilesBecomeSecretReferencesAndAreReadOnlyWhenAsked) {
 
 TEST_F(ImportTest, SshOptionsThatWouldWeakenChecksAreReportedNotMapped) {
   auto r = Import(
-      "[web]\nw1 ansible_ssh_extra_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -J bastion'\n");
+      "[web]\nw1 ansible_ssh_extra_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -J bastion -oX='\n");
   ASSERT_TRUE(r.ok()) << r.status().message();
   const Json* host = Find(*r, "Host", "w1");
   ASSERT_NE(host, nullptr);
@@ -123,6 +123,7 @@ TEST_F(ImportTest, SshOptionsThatWouldWeakenChecksAreReportedNotMapped) {
   EXPECT_NE(notes.find("StrictHostKeyChecking=no not mapped"), std::string::npos) << notes;
   EXPECT_NE(notes.find("UserKnownHostsFile=/dev/null not mapped"), std::string::npos) << notes;
   EXPECT_NE(notes.find("ssh argument -J not mapped"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("ssh option X= not mapped"), std::string::npos) << notes;
 }
 
 TEST_F(ImportTest, WhatCannotBeAHostFailsTheWholeImportWithItsPlace) {

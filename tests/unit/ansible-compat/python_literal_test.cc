@@ -44,6 +44,10 @@ TEST(PythonLiteralTest, LiteralsReadAsPythonReadsThem) {
       {"[1, 2,]", Json::array({1, 2})},
       {"  7", 7},
       {"1 # note", 1},
+      {"-9223372036854775808", INT64_MIN},
+      {"-0x8000000000000000", INT64_MIN},
+      {"0x_1f", 31},
+      {"1e-400", 0.0},
   };
   for (const auto& r : rows) {
     auto got = PythonLiteral(r.text);
@@ -58,7 +62,8 @@ TEST(PythonLiteralTest, WhatLiteralEvalRefusesStaysText) {
   for (const char* text :
        {"", "web01", "yes", "true", "0755", "1.2.3.4", "a=b", "{{ var }}", "[1, 2", "'open",
         "{1, 2}", "1j", "b'x'", "f'x'", "1 + 2", "x.y", "-'a'", "-True", "{[1]: 2}", "inf",
-        "99999999999999999999999", "'\\N{BULLET}'", "1__0", "_1", "1_"}) {
+        "99999999999999999999999", "'\\N{BULLET}'", "1__0", "_1", "1_", "--1", "+-1", "-(1)", "1_e5",
+        "1e999", "-9223372036854775809"}) {
     EXPECT_FALSE(PythonLiteral(text).has_value()) << text;
     EXPECT_EQ(IniValue(text), Json(text)) << text;
   }
