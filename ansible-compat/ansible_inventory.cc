@@ -199,8 +199,6 @@ class YamlReader {
     return Json(nullptr);
   }
 
-  const std::string& file() const { return file_; }
-
   // One more node looked at outside Convert (a group or host entry, which aliases can make the
   // same node many times over): against the same budget.
   Status Visit(const YAML::Node& node) {
