@@ -21,6 +21,14 @@ using fleet::Result;
 using fleet::Status;
 namespace fs = std::filesystem;
 
+size_t ValueCount(const Json& value) {
+  size_t n = 1;
+  if (value.is_structured()) {
+    for (const Json& child : value) n += ValueCount(child);
+  }
+  return n;
+}
+
 std::string Origin::ToString() const {
   return line > 0 ? file + ":" + std::to_string(line) : file;
 }
@@ -30,13 +38,6 @@ namespace {
 constexpr size_t kMaxYamlNodes = 1000000;  // aliases can make a small file a huge tree
 constexpr size_t kMaxVariableNodes = 4000000;  // host variables over the whole inventory
 
-size_t CountNodes(const Json& value) {
-  size_t n = 1;
-  if (value.is_structured()) {
-    for (const Json& child : value) n += CountNodes(child);
-  }
-  return n;
-}
 constexpr int kMaxYamlDepth = 64;
 
 Status Failed(const Origin& at, const std::string& message) {
@@ -858,10 +859,14 @@ class InventoryReader {
     auto names = ExpandHostPattern(host_pattern);
     if (!names.ok()) return Failed(at, names.status().message());
     if (port) vars.try_emplace("ansible_port", Variable{Json(*port), at});  // a var written out wins
+    host_entries_ += names->size();
+    if (host_entries_ > kMaxHostEntries) {
+      return Failed(at, "more than " + std::to_string(kMaxHostEntries) + " host entries (patterns written again count again)");
+    }
     // Each host of a pattern gets its own copy of the variables: bounded over the inventory, so a
     // small file (aliases, a long value on a wide range) cannot make them a huge tree.
     size_t nodes = 0;
-    for (const auto& [key, var] : vars) nodes += 1 + CountNodes(var.value);
+    for (const auto& [key, var] : vars) nodes += 1 + ValueCount(var.value);
     variable_nodes_ += nodes * names->size();
     if (variable_nodes_ > kMaxVariableNodes) {
       return Failed(at, "the hosts' variables come to more than " + std::to_string(kMaxVariableNodes) +
@@ -1006,6 +1011,7 @@ class InventoryReader {
   std::vector<std::string> var_dirs_;
   int group_depth_ = 0;
   size_t variable_nodes_ = 0;  // host variables' values copied so far
+  size_t host_entries_ = 0;    // host names listed so far, with repeats
 };
 
 Result<AnsibleInventory> AnsibleInventory::Read(const InventoryOptions& options) {

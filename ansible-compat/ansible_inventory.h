@@ -68,6 +68,8 @@ struct InventoryOptions {
 // Limits on what one import reads; past them it fails with a message naming the file.
 inline constexpr size_t kMaxInventoryFileBytes = 8 << 20;
 inline constexpr size_t kMaxInventoryHosts = 100000;
+// Host names listed, counted with repeats (a pattern written again costs again).
+inline constexpr size_t kMaxHostEntries = 1000000;
 
 class AnsibleInventory {
  public:
@@ -113,6 +115,9 @@ class AnsibleInventory {
   std::vector<std::map<std::string, Variables>> host_files_;
   std::vector<std::string> warnings_;
 };
+
+// The values in value: 1 for a scalar, 1 plus its members' for a list or map.
+size_t ValueCount(const fleet::Json& value);
 
 // The host names a pattern stands for: "web[01:03]" is web01, web02, web03. Fails as Ansible's
 // expand_hostname_range does, and past kMaxInventoryHosts names.

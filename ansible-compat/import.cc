@@ -76,10 +76,18 @@ bool IsLabelName(const std::string& name) {
 
 class HostImport {
  public:
+  // What all hosts of one import share: its notes, the Secrets made so far, the groups already
+  // reported as no label.
+  struct Shared {
+    std::vector<ImportNote>& notes;
+    std::map<std::string, Json> secrets;  // by name; null: referenced, not created here
+    std::set<std::string> unlabelled_groups;
+  };
+
   HostImport(const AnsibleInventory& inventory, const ImportOptions& options, const std::string& host,
-             std::vector<ImportNote>* notes, std::map<std::string, Json>* secrets)
-      : inventory_(inventory), options_(options), host_(host), vars_(inventory.MergedVars(host)),
-        notes_(*notes), secrets_(*secrets) {}
+             Variables vars, Shared* shared)
+      : inventory_(inventory), options_(options), host_(host), vars_(std::move(vars)),
+        notes_(shared->notes), secrets_(shared->secrets), unlabelled_groups_(shared->unlabelled_groups) {}
 
   Result<Json> Build() {
     Json object = {{"apiVersion", fleet::kApiVersion}, {"kind", "Host"}, {"metadata", Json::object()},
@@ -141,10 +149,12 @@ class HostImport {
     for (const std::string& group : inventory_.GroupsOf(host_)) {
       if (group == "all" || group == "ungrouped") continue;
       if (!IsLabelName(group)) {
-        notes_.push_back({host_, "", host_origin(),
-                          "group " + fleet::ShownName(group) +
-                              " cannot be a label key (at most 63 alphanumerics, '-', '_' or '.', "
-                              "alphanumeric at both ends): the host is not labelled with it"});
+        if (unlabelled_groups_.insert(group).second) {  // once per group, not once per host
+          notes_.push_back({"", "", host_origin(),
+                            "group " + fleet::ShownName(group) +
+                                " cannot be a label key (at most 63 alphanumerics, '-', '_' or '.', "
+                                "alphanumeric at both ends): its hosts are not labelled with it"});
+        }
         continue;
       }
       labels[kGroupLabelPrefix + group] = "";
@@ -307,8 +317,9 @@ class HostImport {
   const std::string& host_;
   const Variables vars_;
   std::vector<ImportNote>& notes_;
-  std::map<std::string, Json>& secrets_;  // by name; null: referenced, not created here
-  std::set<std::string> used_;            // variables the spec took
+  std::map<std::string, Json>& secrets_;
+  std::set<std::string>& unlabelled_groups_;
+  std::set<std::string> used_;  // variables the spec took
 };
 
 }  // namespace
@@ -316,11 +327,20 @@ class HostImport {
 Result<ImportResult> ImportInventory(const AnsibleInventory& inventory, const ImportOptions& options) {
   ImportResult result;
   for (const std::string& warning : inventory.warnings()) result.notes.push_back({"", "", {}, warning});
-  std::map<std::string, Json> secrets;
+  HostImport::Shared shared{result.notes, {}, {}};
   std::map<std::string, std::string> names;  // Host name -> inventory hostname
   std::vector<Json> hosts;
+  // Group variables are copied into every host under the group: bounded over the import, so a
+  // small file (a large aliased value on `all` and a wide range) cannot make the Hosts huge.
+  size_t values = 0;
   for (const std::string& host : inventory.host_names()) {
-    auto object = HostImport(inventory, options, host, &result.notes, &secrets).Build();
+    Variables vars = inventory.MergedVars(host);
+    for (const auto& [name, var] : vars) values += 1 + ValueCount(var.value);
+    if (values > kMaxImportedValues) {
+      return Status::Invalid("the hosts' variables, group variables copied into each host, come to more than " +
+                             std::to_string(kMaxImportedValues) + " values");
+    }
+    auto object = HostImport(inventory, options, host, std::move(vars), &shared).Build();
     if (!object.ok()) return object.status();
     const std::string name = (*object)["metadata"]["name"];
     if (auto [it, added] = names.emplace(name, host); !added) {
@@ -329,7 +349,7 @@ Result<ImportResult> ImportInventory(const AnsibleInventory& inventory, const Im
     }
     hosts.push_back(std::move(*object));
   }
-  for (auto& [name, secret] : secrets) {
+  for (auto& [name, secret] : shared.secrets) {
     if (!secret.is_null()) result.objects.push_back(std::move(secret));
   }
   for (Json& host : hosts) result.objects.push_back(std::move(host));

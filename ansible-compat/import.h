@@ -36,6 +36,9 @@ namespace ansible_compat {
 inline constexpr char kInventoryHostnameAnnotation[] = "ansible.vpsfleet.io/inventory-hostname";
 inline constexpr char kGroupLabelPrefix[] = "group.ansible.vpsfleet.io/";
 
+// Values (each scalar, list and map counts one) over all imported hosts' variables.
+inline constexpr size_t kMaxImportedValues = 4000000;
+
 struct ImportOptions {
   std::string default_profile;  // spec.profile of hosts without vpsfleet_profile
   bool inline_keys = false;     // read private key files into the Secrets that reference them

@@ -314,7 +314,13 @@ Cause Placed(const Document& doc, Cause cause) {
 
 std::string Brief(const Json& v, size_t max) {
   std::string s = DumpJson(v);
-  if (s.size() > max) s = s.substr(0, max - 3) + "...";
+  if (s.size() > max) {
+    size_t cut = max - 3;
+    // Back to the first byte of a character (continuation bytes are 10xxxxxx), so a value cut
+    // short is still UTF-8.
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    s = s.substr(0, cut) + "...";
+  }
   return s;
 }
 

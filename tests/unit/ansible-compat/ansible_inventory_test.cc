@@ -281,6 +281,13 @@ all:
   ASSERT_FALSE(inv.ok());
   EXPECT_NE(inv.status().message().find("values in all"), std::string::npos) << inv.status().message();
 
+  std::string repeated;  // one range written again and again: each copy costs again
+  for (int i = 0; i < 11; ++i) repeated += "h[0:99999]\n";
+  dir_.Write("repeated", repeated);
+  inv = Read({"repeated"});
+  ASSERT_FALSE(inv.ok());
+  EXPECT_NE(inv.status().message().find("more than 1000000 host entries"), std::string::npos) << inv.status().message();
+
   std::string groups = "x0: &g0 {hosts: {h: }}\n";  // each level names the one below twice
   for (int k = 1; k <= 25; ++k) {
     groups += "x" + std::to_string(k) + ": &g" + std::to_string(k) + " {children: {a" + std::to_string(k) + ": *g" +

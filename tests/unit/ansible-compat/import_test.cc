@@ -155,6 +155,7 @@ e1
 vpsfleet_profile=edge
 [_private]
 e1
+e2
 )");
   ASSERT_TRUE(r.ok()) << r.status().message();
   const Json* host = Find(*r, "Host", "e1");
@@ -163,7 +164,26 @@ e1
   EXPECT_FALSE((*host)["spec"].contains("vars"));
   EXPECT_EQ((*host)["metadata"]["labels"],
             Json({{"group.ansible.vpsfleet.io/edge", ""}, {"group.ansible.vpsfleet.io/edge_eu", ""}}));
-  EXPECT_NE(NotesText(r->notes).find("group _private cannot be a label key"), std::string::npos);
+  const std::string notes = NotesText(r->notes);
+  EXPECT_NE(notes.find("group _private cannot be a label key"), std::string::npos) << notes;
+  EXPECT_EQ(notes.find("group _private", notes.find("group _private") + 1), std::string::npos)
+      << "one note for the group, not one per host:\n" << notes;
+}
+
+// Group variables are copied into every host: a large aliased value on all and a wide range
+// would make the Hosts huge, and fail the import instead.
+TEST_F(ImportTest, GroupVariablesCopiedIntoManyHostsAreBounded) {
+  auto r = Import(R"(all:
+  vars:
+    a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+    d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+  hosts:
+    h[0:999]:
+)");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("more than 4000000 values"), std::string::npos) << r.status().message();
 }
 
 // ansible-vault encrypt_string 'token-123' --name api_token, password "pw".
