@@ -17,6 +17,8 @@
 #include <functional>
 #include <optional>
 
+#include "fleet/core/text.h"
+
 namespace agent {
 namespace {
 
@@ -200,7 +202,7 @@ asio::awaitable<void> OpenTunnel(beast::tcp_stream& stream, const Proxy& proxy, 
   const unsigned status = answer.get().result_int();
   if (status < 200 || status >= 300) {
     throw std::runtime_error("proxy " + proxy.shown + " refused CONNECT " + authority + ": " + std::to_string(status) +
-                             " " + std::string(answer.get().reason()));
+                             " " + fleet::ForeignText(std::string(answer.get().reason()), 128));
   }
   if (buffer.size() != 0) throw std::runtime_error("proxy " + proxy.shown + " sent bytes after its CONNECT answer");
 }

@@ -128,6 +128,25 @@ TEST(HttpClient, ReadsTheBodyThatFollowsTheHeaderInALaterWrite) {
   }
 }
 
+// A proxy is a peer like any other: the reason it gives for refusing a tunnel reaches the error
+// message (and the log) as valid UTF-8, at most 128 bytes of it, whatever it sent.
+TEST(HttpClient, AProxysRefusalIsQuotedBrieflyAndAsValidUtf8) {
+  const std::string reason = "Denied \xff\xfe" + std::string(8000, 'x');
+  SplitAnswerServer proxy("HTTP/1.1 403 " + reason + "\r\nContent-Length: 0\r\n\r\n", "",
+                          std::chrono::milliseconds(0));
+  HttpClientOptions options(std::chrono::seconds(10));
+  options.proxy.proxy_url = proxy.url();
+  auto client = HttpClient::Create("https://example.invalid:8443/api/v1/write", options);
+  ASSERT_TRUE(client.ok()) << client.status().message();
+  auto answer = client->Send("POST", "", {}, "x");
+  ASSERT_FALSE(answer.ok());
+  const std::string& message = answer.status().message();
+  EXPECT_NE(message.find("refused CONNECT example.invalid:8443: 403 Denied"), std::string::npos) << message;
+  EXPECT_TRUE(fleet::IsUtf8(message)) << message.substr(0, 200);
+  EXPECT_LT(message.size(), 400u) << message.substr(0, 200);
+  EXPECT_NE(proxy.request().find("CONNECT example.invalid:8443 HTTP/1.1"), std::string::npos) << proxy.request();
+}
+
 // An IP address is connected to as it is (no resolver), a name is resolved first; either way a
 // port nobody listens on is no answer.
 TEST(HttpClient, ConnectsToAnAddressOrAResolvedName) {
