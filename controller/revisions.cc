@@ -52,6 +52,7 @@ fleet::Result<fleet::RenderedAgent> RenderHost(fleet::Store& store, const Json& 
   auto rendered = fleet::RenderAgentConfig(inputs);
   // kNotFound means the profile; a profile that cannot be rendered (a missing secret) is invalid.
   if (!rendered.ok()) return Status::Invalid(rendered.status().message());
+  if (rendered->flavor != fleet::kFlavorFleetAgent) return rendered;
   // The agent's own parser, before any SSH session: a config the agent would refuse is a failed
   // render (RenderFailed, with the agent's error), never a push.
   const std::string source = "rendered config of host/" + host["metadata"]["name"].get<std::string>();
@@ -79,6 +80,7 @@ Json ContentHashes(const std::map<std::string, std::string>& files) {
 Json ToJson(const fleet::RenderedAgent& r) {
   return {{"revision", r.revision}, {"configPath", r.config_path}, {"config", r.config},
           {"secretFileHashes", ContentHashes(r.secret_files)}, {"agentVersion", r.agent_version},
+          {"flavor", r.flavor}, {"files", r.files}, {"composeProject", r.compose_project},
           {"firstSeen", FormatRfc3339(std::chrono::system_clock::now())}};
 }
 
@@ -110,6 +112,10 @@ fleet::RenderedAgent FromJson(const Json& j, const fleet::RenderedAgent& current
     }
   }
   r.agent_version = j.value("agentVersion", "");  // "" in revisions recorded before versions were
+  // Revisions recorded before flavors were are fleet-agent's.
+  r.flavor = j.value("flavor", fleet::kFlavorFleetAgent);
+  r.files = j.value("files", Json::object()).get<std::map<std::string, std::string>>();
+  r.compose_project = j.value("composeProject", "");
   return r;
 }
 

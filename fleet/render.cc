@@ -4,6 +4,7 @@
 
 #include "agent/config/agent_config.h"
 #include "agent/config/profile_crd.h"
+#include "fleet/render_alloy_compose.h"
 #include "fleet/types/host.h"
 
 #include "fleet/core/crypto.h"
@@ -24,22 +25,6 @@ class Renderer {
  public:
   Renderer(const RenderInputs& in, std::string install_dir)
       : in_(in), install_dir_(std::move(install_dir)) {}
-
-  // A Secret key's clear value, or the error that names what is missing.
-  Result<std::string> SecretValue(const std::string& name, const std::string& key,
-                                  const std::string& field) {
-    auto it = in_.secrets->find(name);
-    if (it == in_.secrets->end()) {
-      return Status::NotFound(field + ": secret/" + name + " not found");
-    }
-    const Json& data = it->second.value("data", Json::object());
-    if (!data.contains(key)) {
-      return Status::NotFound(field + ": secret/" + name + " has no key \"" + key + "\"");
-    }
-    auto decoded = Base64Decode(data[key].get<std::string>());
-    if (!decoded) return Status::Invalid(field + ": secret/" + name + " key " + key + " is not base64");
-    return *decoded;
-  }
 
   // Replaces, in value (the part of the profile's spec at path), every Secret reference the
   // agent's schema declares (x-vpsfleet-profile: {secretRef, secretKey}) by the path of the file
@@ -73,7 +58,8 @@ class Renderer {
       }
       if (!value.contains(secret->ref_field)) continue;
       const std::string secret_name = value[secret->ref_field];
-      auto content = SecretValue(secret_name, secret->key, "spec." + JoinPath(path, secret->ref_field));
+      auto content = SecretKeyValue(*in_.secrets, secret_name, secret->key,
+                                    "spec." + JoinPath(path, secret->ref_field));
       if (!content.ok()) return content.status();
       const std::string file = install_dir_ + "/secrets/" + secret_name + "." + secret->key;
       files_[file] = *content;
@@ -91,7 +77,8 @@ class Renderer {
     // remoteWrite.queue.capacity, defaulted until the disk buffer became the only queue); the
     // agent refuses unknown fields, so what the CRD no longer declares is not rendered.
     PruneUnknownFields(FindKind("AgentProfile")->schema["properties"]["spec"], spec);
-    spec.erase("agent");  // what to install, not how to run
+    // What to install and how the other flavor would run, not how this agent runs.
+    for (const char* field : {"agent", "flavor", "alloyCompose"}) spec.erase(field);
     FLEET_RETURN_IF_ERROR(SecretsToFiles(AgentSchema(), spec, ""));
     // A host's vars.extraLabels become external labels on both its metrics and its logs.
     const Json& vars = host["spec"].value("vars", Json::object());
@@ -150,6 +137,21 @@ class Renderer {
 
 }  // namespace
 
+Result<std::string> SecretKeyValue(const std::map<std::string, Json>& secrets, const std::string& name,
+                                   const std::string& key, const std::string& field) {
+  auto it = secrets.find(name);
+  if (it == secrets.end()) return Status::NotFound(field + ": secret/" + name + " not found");
+  const Json& data = it->second.value("data", Json::object());
+  if (!data.contains(key)) {
+    return Status::NotFound(field + ": secret/" + name + " has no key \"" + key + "\"");
+  }
+  auto decoded = Base64Decode(data[key].get<std::string>());
+  if (!decoded) return Status::Invalid(field + ": secret/" + name + " key " + key + " is not base64");
+  return *decoded;
+}
+
+std::string ComposeStackDir(const std::string& install_dir) { return install_dir + "/alloy-compose"; }
+
 std::string AgentConfigPath(const std::string& install_dir) { return install_dir + "/config.yaml"; }
 std::string AgentTokenPath(const std::string& install_dir) {
   return install_dir + "/secrets/controller-token";
@@ -159,6 +161,8 @@ std::string AgentControllerCaPath(const std::string& install_dir) {
 }
 
 Result<RenderedAgent> RenderAgentConfig(const RenderInputs& in) {
+  const std::string flavor = in.profile->value("spec", Json::object()).value("flavor", kFlavorFleetAgent);
+  if (flavor == kFlavorAlloyCompose) return RenderAlloyCompose(in);
   return Renderer(in, (*in.host)["spec"].get<HostSpec>().InstallDir()).Render();
 }
 

@@ -11,10 +11,20 @@
 
 namespace fleet {
 
+// What runs on a host (AgentProfile spec.flavor).
+inline constexpr char kFlavorFleetAgent[] = "fleet-agent";
+// The Grafana Alloy + node_exporter + cAdvisor docker-compose stack fleet-agent replaces.
+inline constexpr char kFlavorAlloyCompose[] = "alloy-compose";
+
 struct RenderedAgent {
+  // fleet-agent: config is the agent's config.yaml. alloy-compose: config is compose.yaml, files
+  // holds config.alloy and secret_files the .env (it carries the basic auth password).
   std::string config_path;                          // <installDir>/config.yaml
   std::string config;                               // YAML (kind AgentConfig)
   std::map<std::string, std::string> secret_files;  // absolute path on the host -> content (0600)
+  std::string flavor = kFlavorFleetAgent;
+  std::map<std::string, std::string> files{};  // more files, not secret: path -> content (0644)
+  std::string compose_project{};               // alloy-compose: the compose project's name
   // Secret files of a revision from the history whose content the controller no longer has (the
   // Secret changed since; the history keeps no secret values): path -> SHA-256 of the content.
   // Delivering such a revision needs the host to hold them already.
@@ -39,12 +49,19 @@ struct RenderInputs {
   std::string agent_bundle_digest{};
 };
 
-// Fails with kNotFound naming the missing Secret or key, kInvalid for undecodable data.
+// Renders the profile's flavor. Fails with kNotFound naming the missing Secret or key, kInvalid
+// for undecodable data or a value the flavor cannot carry.
 Result<RenderedAgent> RenderAgentConfig(const RenderInputs& in);
+
+// The clear value of key in the stored Secret name; field names the reference in errors.
+Result<std::string> SecretKeyValue(const std::map<std::string, Json>& secrets, const std::string& name,
+                                   const std::string& key, const std::string& field);
 
 // Where things live under a host's install dir.
 std::string AgentConfigPath(const std::string& install_dir);
 std::string AgentTokenPath(const std::string& install_dir);  // per-host report token (0600)
 std::string AgentControllerCaPath(const std::string& install_dir);  // RenderInputs::controller_ca
+// alloy-compose: the directory holding compose.yaml, config.alloy and .env.
+std::string ComposeStackDir(const std::string& install_dir);
 
 }  // namespace fleet

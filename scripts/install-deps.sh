@@ -15,7 +15,7 @@ packages=(
   libsqlite3-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev zlib1g-dev libre2-dev
   # real peers for tests, demo and benchmarks
   openssh-server openssh-client prometheus prometheus-node-exporter etcd-server
-  docker.io busybox-static ansible tinyproxy curl procps iproute2 diffutils python3 python3-yaml bc jq
+  docker.io busybox-static ansible tinyproxy curl docker-compose procps iproute2 diffutils python3 python3-yaml bc jq
   # the openssl CLI: the demo's and the TLS tests' certificates
   openssl
   # sanitizer and libFuzzer builds (scripts/sanitize.sh, scripts/fuzz.sh); the normal build's

@@ -58,6 +58,12 @@ inline constexpr char kNoReport[] = "NoReport";
 inline constexpr char kReportsStopped[] = "ReportsStopped";
 inline constexpr char kRevisionMismatch[] = "RevisionMismatch";
 inline constexpr char kVersionMismatch[] = "VersionMismatch";
+// alloy-compose hosts: the stack is installed (AgentInstalled) and healthy or not (Healthy) as
+// `docker compose ps` shows its containers.
+inline constexpr char kComposeStackUp[] = "ComposeStackUp";
+inline constexpr char kComposeFailed[] = "ComposeFailed";
+inline constexpr char kStackHealthy[] = "StackHealthy";
+inline constexpr char kStackUnhealthy[] = "StackUnhealthy";
 // AgentRemoved
 inline constexpr char kRemoveFailed[] = "RemoveFailed";
 // Progressing (a Rollout's)

@@ -70,6 +70,7 @@ constexpr auto kHostStatusFields = [](auto& s, auto&& f) {
   f("resolvedAddress", s.resolved_address);
   f("sshHostKey", s.ssh_host_key);
   f("tokenHash", s.token_hash);
+  f("composeProject", s.compose_project);
   f("conditions", s.conditions);
 };
 

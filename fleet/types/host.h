@@ -65,6 +65,9 @@ struct HostStatus {
   std::string resolved_address;
   std::string ssh_host_key;  // recorded under accept-new
   std::string token_hash;
+  // The alloy-compose stack the controller started on the host and has not stopped yet: a host
+  // moving to fleet-agent stops it once the agent reports healthy.
+  std::string compose_project;
   std::vector<Condition> conditions;
   bool operator==(const HostStatus&) const = default;
 };

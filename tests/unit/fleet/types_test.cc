@@ -68,7 +68,7 @@ TEST(HostTypesTest, StatusCoversTheCrdStatusSchema) {
   HostStatus full;
   full.observed_generation = 1;
   full.revision = full.agent_version = full.last_seen = full.resolved_address = "x";
-  full.ssh_host_key = full.token_hash = "x";
+  full.ssh_host_key = full.token_hash = full.compose_project = "x";
   full.agent_resources = Json::object();
   full.conditions = {{"Healthy", "True", "AgentHealthy", "m", "t"}};
   std::set<std::string> written, declared;
