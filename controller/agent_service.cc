@@ -101,15 +101,6 @@ until [ -s "$run/agent.pid" ]; do  # 10 s in 20 ms steps
 done
 )sh";
 
-Status CheckExit(const Result<ExecResult>& result, const std::string& what) {
-  if (!result.ok()) return result.status().WithContext(what);
-  if (result->exit_code != 0) {
-    return Status::Internal(what + " exited " + std::to_string(result->exit_code) + ": " +
-                            result->err);
-  }
-  return {};
-}
-
 Status RunOrFail(RemoteSession& session, const std::vector<std::string>& argv,
                  const std::string& what) {
   return CheckExit(session.Exec(argv), what);
@@ -189,6 +180,15 @@ Status StartOrReload(RemoteSession& session, const std::string& action,
 }
 
 }  // namespace
+
+Status CheckExit(const Result<ExecResult>& result, const std::string& what) {
+  if (!result.ok()) return result.status().WithContext(what);
+  if (result->exit_code != 0) {
+    return Status::Internal(what + " exited " + std::to_string(result->exit_code) + ": " +
+                            result->err);
+  }
+  return {};
+}
 
 Status ValidateInstallPath(const std::string& path) {
   if (path.empty() || path.front() != '/') {

@@ -18,6 +18,9 @@ inline constexpr char kAgentUnitName[] = "fleet-agent.service";
 inline constexpr char kAgentUnitPath[] = "/etc/systemd/system/fleet-agent.service";
 
 
+// OK when the command ran and exited 0; else the error, naming what (and quoting its stderr).
+fleet::Status CheckExit(const fleet::Result<ExecResult>& result, const std::string& what);
+
 // Absolute, no NUL/newline/control characters, no "." or ".." components; kInvalid otherwise.
 fleet::Status ValidateInstallPath(const std::string& path);
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "controller/bundle.h"
+#include "controller/compose_stack.h"
 #include "controller/revisions.h"
 #include "fleet/core/crypto.h"
 #include "fleet/render.h"
@@ -65,6 +66,53 @@ class StepTimes {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
   std::string text_;
 };
+
+// Puts files on a host whose content it does not hold yet (by SHA-256, answered from the
+// session's prefetch), and checks the secret files a revision from the history needs.
+class FileSync {
+ public:
+  explicit FileSync(RemoteSession& session) : session_(session) {}
+
+  // Uploads content unless the host has it; true when it uploaded.
+  fleet::Result<bool> Put(const std::string& path, const std::string& content, int mode) {
+    auto remote = session_.Sha256(path);
+    if (!remote.ok()) return remote.status();
+    if (*remote == fleet::Sha256Hex(content)) return false;
+    FLEET_RETURN_IF_ERROR(session_.Upload(path, content, mode));
+    changed_ = true;
+    return true;
+  }
+  Status PutSecretFiles(const fleet::RenderedAgent& rendered) {
+    for (const auto& [path, content] : rendered.secret_files) {
+      if (auto put = Put(path, content, 0600); !put.ok()) return put.status();
+    }
+    for (const auto& [path, hash] : rendered.kept_secret_files) {
+      auto remote = session_.Sha256(path);
+      if (!remote.ok()) return remote.status();
+      if (*remote != hash) {
+        return Status::Invalid(
+            "revision " + rendered.revision + " needs an earlier value of " + path +
+            ", which the host no longer has and the controller does not keep (no secret value "
+            "outlives its Secret): roll forward, or put the earlier value back in the Secret");
+      }
+    }
+    return Status::Ok();
+  }
+  bool changed() const { return changed_; }
+
+ private:
+  RemoteSession& session_;
+  bool changed_ = false;
+};
+
+// Every file of rendered on the host, and more: what a reconcile hashes in one round trip.
+std::vector<std::string> RenderedPaths(const fleet::RenderedAgent& rendered, std::vector<std::string> more) {
+  more.push_back(rendered.config_path);
+  for (const auto& [path, content] : rendered.secret_files) more.push_back(path);
+  for (const auto& [path, hash] : rendered.kept_secret_files) more.push_back(path);
+  for (const auto& [path, content] : rendered.files) more.push_back(path);
+  return more;
+}
 
 }  // namespace
 
@@ -189,6 +237,39 @@ fleet::Result<SshTarget> SshTargetFor(const HostSpec& spec, const std::map<std::
   return t;
 }
 
+fleet::Result<std::unique_ptr<RemoteSession>> HostReconciler::Open(
+    const HostSpec& spec, const std::map<std::string, Json>& secrets, HostStatus& status,
+    const std::vector<std::string>& compared) {
+  const std::string now = FormatRfc3339(Clock::now());
+  auto reachable = [&](const char* value, std::string why, std::string message) {
+    fleet::SetCondition(status.conditions, {ctype::kReachable, value, std::move(why), std::move(message)}, now);
+  };
+  auto target = SshTargetFor(spec, secrets, status, tailnet_);
+  if (!target.ok()) {
+    reachable(cstatus::kFalse, reason::kTargetUnresolved, target.status().message());
+    return target.status();
+  }
+  auto session = transport_.Connect(*target);
+  if (!session.ok()) {
+    reachable(cstatus::kFalse, ConnectReason(session.status()), session.status().message());
+    return session.status();
+  }
+  reachable(cstatus::kTrue, reason::kConnected,
+            "ssh " + target->user + "@" + target->address + ":" + std::to_string(target->port));
+  // Recorded only for accept-new, which trusts it from now on; a pinned key or a known_hosts file
+  // is the truth on every connect, so a key rotated or revoked there takes effect.
+  if (target->policy == SshTarget::HostKeyPolicy::kAcceptNew && target->expected_host_key.empty()) {
+    status.ssh_host_key = (*session)->host_key();
+  } else {
+    status.ssh_host_key.clear();
+  }
+  if (auto st = (*session)->Prefetch(compared); !st.ok()) {
+    reachable(cstatus::kFalse, ConnectReason(st), st.message());
+    return st;
+  }
+  return session;
+}
+
 Status HostReconciler::Deliver(const std::string& name, const HostSpec& spec,
                                const fleet::RenderedAgent& rendered,
                                const std::map<std::string, Json>& secrets, HostStatus& status) {
@@ -198,39 +279,12 @@ Status HostReconciler::Deliver(const std::string& name, const HostSpec& spec,
   };
   StepTimes times;
   const std::string install_dir = spec.InstallDir();
-  auto target = SshTargetFor(spec, secrets, status, tailnet_);
-  if (!target.ok()) {
-    set(ctype::kReachable, cstatus::kFalse, reason::kTargetUnresolved, target.status().message());
-    return target.status();
-  }
-  auto session = transport_.Connect(*target);
-  if (!session.ok()) {
-    set(ctype::kReachable, cstatus::kFalse, ConnectReason(session.status()), session.status().message());
-    return session.status();
-  }
-  RemoteSession& s = **session;
-  times.Done("connect");
-  set(ctype::kReachable, cstatus::kTrue, reason::kConnected,
-      "ssh " + target->user + "@" + target->address + ":" + std::to_string(target->port));
-  // Recorded only for accept-new, which trusts it from now on; a pinned key or a known_hosts file
-  // is the truth on every connect, so a key rotated or revoked there takes effect.
-  if (target->policy == SshTarget::HostKeyPolicy::kAcceptNew && target->expected_host_key.empty()) {
-    status.ssh_host_key = s.host_key();
-  } else {
-    status.ssh_host_key.clear();
-  }
-
-  // Everything compared below, hashed on the host in one round trip.
   const std::string token_path = fleet::AgentTokenPath(install_dir);
-  std::vector<std::string> compared = {install_dir + "/" + kBundleManifestName, token_path,
-                                       rendered.config_path};
-  for (const auto& [path, content] : rendered.secret_files) compared.push_back(path);
-  for (const auto& [path, hash] : rendered.kept_secret_files) compared.push_back(path);
-  if (auto st = s.Prefetch(compared); !st.ok()) {
-    set(ctype::kReachable, cstatus::kFalse, ConnectReason(st), st.message());
-    return st;
-  }
-  times.Done("hashes");
+  auto session = Open(spec, secrets, status,
+                      RenderedPaths(rendered, {install_dir + "/" + kBundleManifestName, token_path}));
+  if (!session.ok()) return session.status();
+  RemoteSession& s = **session;
+  times.Done("connect and hash");
 
   auto installed = installer_.Install(s, install_dir, rendered.agent_version);
   if (!installed.ok()) {
@@ -241,47 +295,30 @@ Status HostReconciler::Deliver(const std::string& name, const HostSpec& spec,
       "fleet-agent " + rendered.agent_version + (rendered.agent_version.empty() ? "" : " ") +
           "installed in " + install_dir);
   const bool binary_changed = *installed;
-  bool files_changed = false;
   times.Done("install");
 
-  auto upload_if_different = [&](const std::string& path, const std::string& content, int mode) -> Status {
-    auto remote = s.Sha256(path);
-    if (!remote.ok()) return remote.status();
-    if (*remote == fleet::Sha256Hex(content)) return Status::Ok();
-    files_changed = true;
-    return s.Upload(path, content, mode);
-  };
+  FileSync files(s);
   auto fail_apply = [&](const Status& st) {
     set(ctype::kConfigApplied, cstatus::kFalse, reason::kUploadFailed, st.message());
     return st;
   };
-  for (const auto& [path, content] : rendered.secret_files) {
-    if (auto st = upload_if_different(path, content, 0600); !st.ok()) return fail_apply(st);
-  }
-  for (const auto& [path, hash] : rendered.kept_secret_files) {
-    auto remote = s.Sha256(path);
-    if (!remote.ok()) return fail_apply(remote.status());
-    if (*remote != hash) {
-      return fail_apply(Status::Invalid(
-          "revision " + rendered.revision + " needs an earlier value of " + path +
-          ", which the host no longer has and the controller does not keep (no secret value "
-          "outlives its Secret): roll forward, or put the earlier value back in the Secret"));
-    }
-  }
+  if (auto st = files.PutSecretFiles(rendered); !st.ok()) return fail_apply(st);
   // The report token: the host keeps it (0600), the controller keeps only its hash; a host
   // without the matching token gets a fresh one.
   auto remote_token = s.Sha256(token_path);
   if (!remote_token.ok()) return fail_apply(remote_token.status());
+  bool token_changed = false;
   if (status.token_hash.empty() || *remote_token != status.token_hash) {
     std::string token = fleet::RandomHex(32);
     if (auto st = s.Upload(token_path, token, 0600); !st.ok()) return fail_apply(st);
     status.token_hash = fleet::Sha256Hex(token);
-    files_changed = true;
+    token_changed = true;
   }
   health_.SetTokenHash(name, status.token_hash);
-  if (auto st = upload_if_different(rendered.config_path, rendered.config, 0640); !st.ok()) {
-    return fail_apply(st);
+  if (auto put = files.Put(rendered.config_path, rendered.config, 0640); !put.ok()) {
+    return fail_apply(put.status());
   }
+  const bool files_changed = token_changed || files.changed();
   // A running agent takes new files by reloading in place (no new process, buffers kept); a new
   // binary, or an agent that is not reporting, needs a restart.
   times.Done("upload");
@@ -309,6 +346,105 @@ Status HostReconciler::Deliver(const std::string& name, const HostSpec& spec,
   set(ctype::kConfigApplied, cstatus::kTrue, reason::kApplied, "revision " + rendered.revision);
   status.revision = rendered.revision;
   spdlog::info("host/{}: delivered revision {}{} ({})", name, rendered.revision, how, times.text());
+  return Status::Ok();
+}
+
+ReconcileResult HostReconciler::ReconcileComposeStack(const Json& host, const HostSpec& spec,
+                                                      const fleet::RenderedAgent& rendered,
+                                                      const std::map<std::string, Json>& secrets,
+                                                      HostStatus status) {
+  const std::string name = host["metadata"]["name"];
+  const std::string now = FormatRfc3339(Clock::now());
+  auto set = [&](fleet::Condition c) { fleet::SetCondition(status.conditions, std::move(c), now); };
+  auto fail = [&](const char* type, const char* why, const Status& st) -> ReconcileResult {
+    set({type, cstatus::kFalse, why, st.message()});
+    spdlog::warn("host/{}: alloy-compose stack: {}", name, st.message());
+    (void)WriteStatus(host, status);
+    return {st, {}};
+  };
+  StepTimes times;
+  const std::string dir = fleet::ComposeStackDir(spec.InstallDir());
+  const std::string& project = rendered.compose_project;
+  auto session = Open(spec, secrets, status, RenderedPaths(rendered, {}));
+  if (!session.ok()) {
+    set({ctype::kHealthy, cstatus::kUnknown, reason::kConnectFailed, "cannot look at the stack: " + session.status().message()});
+    (void)WriteStatus(host, status);
+    return {session.status(), {}};
+  }
+  RemoteSession& s = **session;
+  FileSync files(s);
+  bool alloy_config_changed = false;
+  if (auto st = files.PutSecretFiles(rendered); !st.ok()) return fail(ctype::kConfigApplied, reason::kUploadFailed, st);
+  for (const auto& [path, content] : rendered.files) {
+    auto put = files.Put(path, content, 0644);
+    if (!put.ok()) return fail(ctype::kConfigApplied, reason::kUploadFailed, put.status());
+    alloy_config_changed = alloy_config_changed || *put;
+  }
+  if (auto put = files.Put(rendered.config_path, rendered.config, 0644); !put.ok()) {
+    return fail(ctype::kConfigApplied, reason::kUploadFailed, put.status());
+  }
+  times.Done("connect and upload");
+  auto containers = ComposeContainers(s, dir, project);
+  if (!containers.ok()) return fail(ctype::kAgentInstalled, reason::kComposeFailed, containers.status());
+  fleet::Condition healthy = StackHealth(*containers, project);
+  // compose up is idempotent: run on a change, and on a stack that is not all up (a container
+  // that exited, or one removed by hand), as `docker compose up -d` by hand would be.
+  const bool up = files.changed() || status.revision != rendered.revision || status.compose_project != project ||
+                  healthy.status != cstatus::kTrue;
+  if (up) {
+    // A running alloy reads config.alloy only at start; a stack started now reads the new one.
+    const bool was_up = status.compose_project == project;
+    if (auto st = ComposeUp(s, dir, project, alloy_config_changed && was_up); !st.ok()) {
+      return fail(ctype::kAgentInstalled, reason::kComposeFailed, st);
+    }
+    times.Done("compose up");
+    containers = ComposeContainers(s, dir, project);
+    if (!containers.ok()) return fail(ctype::kAgentInstalled, reason::kComposeFailed, containers.status());
+    healthy = StackHealth(*containers, project);
+  }
+  // A stack started under another project name (alloyCompose.project changed) goes once the new
+  // one is up; compose finds its containers by the project label and the same service names.
+  if (!status.compose_project.empty() && status.compose_project != project) {
+    if (auto st = ComposeDown(s, dir, status.compose_project, false); !st.ok()) {
+      return fail(ctype::kAgentInstalled, reason::kComposeFailed, st);
+    }
+    if (events_) events_->Record(name, "Normal", "ComposeStackStopped", "compose project " + status.compose_project + " replaced by " + project);
+  }
+  set({ctype::kAgentInstalled, cstatus::kTrue, reason::kComposeStackUp,
+       "alloy-compose stack (compose project " + project + ") in " + dir});
+  set({ctype::kConfigApplied, cstatus::kTrue, reason::kApplied, "revision " + rendered.revision});
+  status.revision = rendered.revision;
+  status.compose_project = project;
+  // The stack runs: a fleet-agent from before (a rollback, or a host moved back) goes, now and
+  // not earlier, so the host is never left without either.
+  if (!status.token_hash.empty()) {
+    if (auto st = installer_.Remove(s, spec.InstallDir()); !st.ok()) {
+      return fail(ctype::kAgentInstalled, reason::kRemoveFailed, st);
+    }
+    status.token_hash.clear();
+    health_.Forget(name);
+    if (events_) events_->Record(name, "Normal", "AgentStopped", "fleet-agent stopped: the alloy-compose stack runs");
+    times.Done("fleet-agent stopped");
+  }
+  set(std::move(healthy));
+  status.agent_version.clear();
+  status.last_seen = now;
+  if (up) spdlog::info("host/{}: alloy-compose revision {} up ({})", name, rendered.revision, times.text());
+  if (auto st = WriteStatus(host, status); !st.ok()) return {st, {}};
+  return {Status::Ok(), std::chrono::duration_cast<std::chrono::milliseconds>(options_.resync)};
+}
+
+Status HostReconciler::StopComposeStack(const std::string& name, const HostSpec& spec,
+                                        const std::map<std::string, Json>& secrets, HostStatus& status) {
+  auto session = Open(spec, secrets, status, {});
+  if (!session.ok()) return session.status();
+  FLEET_RETURN_IF_ERROR(ComposeDown(**session, fleet::ComposeStackDir(spec.InstallDir()), status.compose_project, false));
+  spdlog::info("host/{}: alloy-compose stack {} stopped: fleet-agent reports healthy", name, status.compose_project);
+  if (events_) {
+    events_->Record(name, "Normal", "ComposeStackStopped",
+                    "compose project " + status.compose_project + " stopped: fleet-agent reports healthy");
+  }
+  status.compose_project.clear();
   return Status::Ok();
 }
 
@@ -349,6 +485,11 @@ ReconcileResult HostReconciler::Finalize(const Json& host, HostStatus status) {
     if (!target.ok()) return fail(reason::kTargetUnresolved, target.status());
     auto session = transport_.Connect(*target);
     if (!session.ok()) return fail(ConnectReason(session.status()), session.status());
+    // An alloy-compose stack (running, or stopped after a move to fleet-agent: its .env holds a
+    // password) goes with the host.
+    if (auto st = ComposeDown(**session, fleet::ComposeStackDir(install_dir), status.compose_project, true); !st.ok()) {
+      return fail(reason::kRemoveFailed, st);
+    }
     if (auto st = installer_.Remove(**session, install_dir); !st.ok()) return fail(reason::kRemoveFailed, st);
     spdlog::info("host/{}: agent stopped and its config removed", name);
     if (events_) events_->Record(name, "Normal", "AgentRemoved", "agent stopped, config and secrets removed");
@@ -408,10 +549,18 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
     rendered = std::move(*held);
   }
 
+  if (rendered->flavor == fleet::kFlavorAlloyCompose) {
+    return ReconcileComposeStack(*host, spec, *rendered, *secrets, std::move(status));
+  }
+
   auto decide = [&] {
     const Clock::time_point at = Clock::now();
     return DecideHost(*rendered, status, health_.Last(name), health_.ReportExpectedSince(name, at), at, options_);
   };
+  // Whether the stored status already says the agent is healthy on this revision (see below).
+  const fleet::Condition* stored_healthy = fleet::FindCondition(status.conditions, ctype::kHealthy);
+  const bool recorded_healthy = stored_healthy && stored_healthy->status == cstatus::kTrue &&
+                                stored_healthy->reason == reason::kAgentHealthy && status.revision == rendered->revision;
   auto decision = decide();
   Status delivered = Status::Ok();
   if (decision.deliver) {
@@ -423,6 +572,18 @@ ReconcileResult HostReconciler::Reconcile(const std::string& name) {
   }
   fleet::SetCondition(status.conditions, decision.healthy, now);
   if (auto report = health_.Last(name)) status.agent_version = report->version;
+  // A host moving from alloy-compose: its stack stops once the Host is recorded Healthy on the
+  // desired revision (the reconcile after the one that wrote it, a second later), so what the
+  // API shows never has the stack gone before the agent was healthy; never if the move is
+  // rolled back.
+  if (delivered.ok() && !status.compose_project.empty() && decision.healthy.status == cstatus::kTrue) {
+    if (recorded_healthy) {
+      delivered = StopComposeStack(name, spec, *secrets, status);
+      if (!delivered.ok()) spdlog::warn("host/{}: stopping the alloy-compose stack: {}", name, delivered.message());
+    } else {
+      decision.requeue_after = std::min<std::chrono::seconds>(decision.requeue_after, std::chrono::seconds(1));
+    }
+  }
   Status written = WriteStatus(*host, status);
   if (!delivered.ok()) return {delivered, {}};
   if (!written.ok()) return {written, {}};

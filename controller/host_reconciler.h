@@ -12,8 +12,10 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "controller/agent_installer.h"
 #include "controller/events.h"
@@ -43,6 +45,21 @@ class HostReconciler {
   fleet::Status Deliver(const std::string& name, const fleet::HostSpec& spec,
                         const fleet::RenderedAgent& rendered,
                         const std::map<std::string, fleet::Json>& secrets, fleet::HostStatus& status);
+  // Connects (setting Reachable, recording an accept-new host key) and hashes compared there.
+  fleet::Result<std::unique_ptr<RemoteSession>> Open(const fleet::HostSpec& spec,
+                                                     const std::map<std::string, fleet::Json>& secrets,
+                                                     fleet::HostStatus& status,
+                                                     const std::vector<std::string>& compared);
+  // The alloy-compose flavor: puts the stack's files on the host, keeps it up (compose up -d when
+  // anything changed or a service is down), reads its health from compose ps on every resync,
+  // and stops a fleet-agent left from before once the stack runs.
+  ReconcileResult ReconcileComposeStack(const fleet::Json& host, const fleet::HostSpec& spec,
+                                        const fleet::RenderedAgent& rendered,
+                                        const std::map<std::string, fleet::Json>& secrets,
+                                        fleet::HostStatus status);
+  // compose down of the stack status.compose_project names (the host now runs fleet-agent).
+  fleet::Status StopComposeStack(const std::string& name, const fleet::HostSpec& spec,
+                                 const std::map<std::string, fleet::Json>& secrets, fleet::HostStatus& status);
   fleet::Status WriteStatus(const fleet::Json& host, const fleet::HostStatus& status);
   // The Host is Terminating: remove the agent (when anything was put on the host), then the
   // finalizer.

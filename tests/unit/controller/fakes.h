@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -30,7 +32,22 @@ struct FakeHost {
   Status connect_error = Status::Ok();
   std::string host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEKEY";
   SshTarget last_target;
+  // The alloy-compose stack (compose_stack.cc's script, by its action): the state of each
+  // service's container, "running" once up; a service in compose_broken exits again at once.
+  std::map<std::string, std::string> compose_services;
+  std::set<std::string> compose_broken;
+  std::vector<std::string> compose_actions;  // "up", "down", ..., with "agent removed" between
 };
+
+// What `docker inspect` prints of the fake stack's containers.
+inline std::string FakeInspect(const FakeHost& h) {
+  fleet::Json out = fleet::Json::array();
+  for (const auto& [service, state] : h.compose_services) {
+    out.push_back({{"Config", {{"Labels", {{"com.docker.compose.service", service}}}}},
+                   {"State", {{"Status", state}, {"ExitCode", state == "running" ? 0 : 1}}}});
+  }
+  return out.dump();
+}
 
 class FakeSession : public RemoteSession {
  public:
@@ -45,7 +62,20 @@ class FakeSession : public RemoteSession {
     h_.files[path] = {std::string(content), mode};
     return Status::Ok();
   }
-  fleet::Result<ExecResult> Exec(const std::vector<std::string>&) override { return ExecResult{0, "", ""}; }
+  fleet::Result<ExecResult> Exec(const std::vector<std::string>& argv) override {
+    if (argv.size() < 7 || argv[3] != "fleet-compose") return ExecResult{0, "", ""};
+    const std::string& action = argv[4];
+    if (action == "containers") return ExecResult{0, FakeInspect(h_), ""};
+    h_.compose_actions.push_back(action);
+    if (action == "up" || action == "up-restart") {
+      for (const char* service : {"alloy", "node-exporter", "cadvisor"}) {
+        h_.compose_services[service] = h_.compose_broken.count(service) ? "exited" : "running";
+      }
+    } else {
+      h_.compose_services.clear();
+    }
+    return ExecResult{0, "", ""};
+  }
 
  private:
   FakeHost& h_;
@@ -87,6 +117,7 @@ class FakeInstaller : public AgentInstaller {
   // As RemoveAgent does: config and secrets/ go, the bundle stays.
   Status Remove(RemoteSession&, const std::string& dir) override {
     ++h_.removals;
+    h_.compose_actions.push_back("agent removed");
     std::erase_if(h_.files, [&](const auto& f) {
       return f.first == dir + "/config.yaml" || f.first.rfind(dir + "/secrets/", 0) == 0;
     });

@@ -550,3 +550,111 @@ TEST_F(HostReconcilerTest, DeletionOverridesPaused) {
 
 }  // namespace
 }  // namespace controller
+
+namespace controller {
+namespace {
+
+class AlloyComposeReconcilerTest : public HostReconcilerTest {
+ protected:
+  void SetFlavor(const std::string& flavor) { PatchSpec({{"flavor", flavor}}); }
+  void PatchSpec(const Json& patch) {
+    Json profile = *store_->Get("AgentProfile", "standard");
+    profile["spec"].merge_patch(patch);
+    profile["metadata"].erase("resourceVersion");
+    ASSERT_TRUE(registry_->Apply({profile}, false).ok());
+  }
+  int Mode(const std::string& path) { return host_.files.count(path) ? host_.files[path].second : -1; }
+};
+
+TEST_F(AlloyComposeReconcilerTest, TheStackRunsAndHealsAndAMoveToFleetAgentStopsItOnlyOnceTheAgentIsHealthy) {
+  SetFlavor("alloy-compose");
+  auto r = reconciler_->Reconcile("web-1");
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(r.requeue_after, std::chrono::seconds(30)) << "its health is looked at every resync";
+  EXPECT_EQ(host_.compose_actions, std::vector<std::string>{"up"});
+  EXPECT_EQ(Mode("/srv/fa/alloy-compose/.env"), 0600);
+  EXPECT_EQ(Mode("/srv/fa/alloy-compose/config.alloy"), 0644);
+  EXPECT_EQ(Mode("/srv/fa/alloy-compose/compose.yaml"), 0644);
+  EXPECT_EQ(host_.installs, 0) << "no fleet-agent on a compose host";
+  EXPECT_EQ(Condition("Healthy", "reason"), "StackHealthy");
+  EXPECT_EQ(Condition("AgentInstalled", "reason"), "ComposeStackUp");
+  EXPECT_EQ(Status_()["composeProject"], "vpsfleet-web-1");
+  const std::string stack_revision = Status_()["revision"];
+
+  // Steady: nothing uploaded, no compose up.
+  int uploads = host_.uploads;
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.uploads, uploads);
+  EXPECT_EQ(host_.compose_actions.size(), 1u);
+
+  // A container that stopped is brought back by compose up; one that cannot run is reported.
+  host_.compose_services["cadvisor"] = "exited";
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.compose_actions.back(), "up");
+  EXPECT_EQ(Condition("Healthy"), "True");
+  host_.compose_broken = {"cadvisor"};
+  host_.compose_services["cadvisor"] = "exited";
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(Condition("Healthy"), "False");
+  EXPECT_EQ(Condition("Healthy", "reason"), "StackUnhealthy");
+  EXPECT_EQ(Condition("Healthy", "message"), "compose project vpsfleet-web-1: cadvisor: exited (code 1)");
+  host_.compose_broken.clear();
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(Condition("Healthy"), "True");
+
+  // A new config.alloy: compose does not see a bind mount change, so alloy is restarted.
+  PatchSpec({{"scrapeInterval", "45s"}});
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.compose_actions.back(), "up-restart");
+  EXPECT_NE(host_.files["/srv/fa/alloy-compose/config.alloy"].first.find("scrape_interval = \"45s\""), std::string::npos);
+  PatchSpec({{"scrapeInterval", "15s"}});
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+
+  // To fleet-agent: installed and started beside the stack, which keeps running ...
+  SetFlavor("fleet-agent");
+  const size_t actions = host_.compose_actions.size();
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  const std::string agent_revision = Status_()["revision"];
+  EXPECT_NE(agent_revision, stack_revision);
+  EXPECT_EQ(host_.installs, 1);
+  EXPECT_EQ(host_.compose_actions.size(), actions) << "not stopped before the agent reports";
+  Report(agent_revision, false);
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.compose_actions.size(), actions) << "not stopped while the agent is unhealthy";
+  EXPECT_EQ(Status_()["composeProject"], "vpsfleet-web-1");
+  // ... until the Host is recorded healthy on the new revision (then the next reconcile, a
+  // second later, stops it).
+  Report(agent_revision, true);
+  auto healthy = reconciler_->Reconcile("web-1");
+  ASSERT_TRUE(healthy.status.ok());
+  EXPECT_EQ(Condition("Healthy", "reason"), "AgentHealthy");
+  EXPECT_EQ(host_.compose_actions.size(), actions) << "recorded first";
+  EXPECT_EQ(healthy.requeue_after, std::chrono::seconds(1));
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.compose_actions.back(), "down");
+  EXPECT_FALSE(Status_().contains("composeProject"));
+  EXPECT_EQ(Mode("/srv/fa/alloy-compose/.env"), 0600) << "kept: a rollback to the stack needs it";
+
+  // Back to the stack (what a rollback delivers): up first, then the agent goes.
+  SetFlavor("alloy-compose");
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  ASSERT_GE(host_.compose_actions.size(), 2u);
+  EXPECT_EQ(host_.compose_actions[host_.compose_actions.size() - 2], "up");
+  EXPECT_EQ(host_.compose_actions.back(), "agent removed");
+  EXPECT_EQ(Status_()["revision"], stack_revision);
+  EXPECT_FALSE(Status_().contains("tokenHash"));
+  EXPECT_EQ(Condition("Healthy", "reason"), "StackHealthy");
+}
+
+TEST_F(AlloyComposeReconcilerTest, DeletingAComposeHostRemovesTheStackAndItsFiles) {
+  SetFlavor("alloy-compose");
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  ASSERT_TRUE(registry_->Delete(*fleet::FindKind("Host"), "web-1", false).ok());
+  ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
+  EXPECT_EQ(host_.compose_actions.back(), "agent removed");
+  EXPECT_EQ(host_.compose_actions[host_.compose_actions.size() - 2], "remove");
+  EXPECT_FALSE(store_->Get("Host", "web-1").ok());
+}
+
+}  // namespace
+}  // namespace controller
