@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/e2e/forward_peers.h"
 #include "tests/e2e/harness.h"
 #include "tests/e2e/ssh_hosts.h"
 
@@ -128,8 +129,9 @@ class RolloutE2E : public ::testing::Test {
   }
 
   // Applies the fleet and waits until every host runs the agent, healthy, and the rollout settled.
-  void Install(const std::string& scrape_interval, const std::string& strategy) {
-    auto applied = Fleetctl({"apply", "-f", "-"}, Fleet(scrape_interval, strategy));
+  void Install(const std::string& scrape_interval, const std::string& strategy,
+               const std::string& profile_extra = "") {
+    auto applied = Fleetctl({"apply", "-f", "-"}, Fleet(scrape_interval, strategy, "", profile_extra));
     ASSERT_EQ(applied.exit_code, 0) << applied.err;
     ASSERT_TRUE(e2e::WaitFor([&] {
       Json hosts = Get("/apis/vpsfleet.io/v1alpha1/hosts");
@@ -445,6 +447,163 @@ TEST_F(RolloutE2E, ControllerKilledMidRolloutResumesFromTheStoreWithTheSameGuara
   for (const auto& c : Configs()) EXPECT_NE(c.find("scrapeInterval: 3s"), std::string::npos);
   EXPECT_LE(MaxUpdating(), 2);
   ExpectCanaryFirst(before);
+}
+
+// The alloy-compose flavor with the real docker-compose and Docker, driven over SSH by the
+// controller. The stack's images cannot be pulled here (no registry): stand-ins are built from
+// the offline busybox image under the names the profile gives, and sleep until stopped. This
+// machine runs no privileged container and its / is not a shared mount, so the profile's
+// composePatch turns those two upstream settings off, which is what the patch is for.
+class AlloyComposeE2E : public RolloutE2E {
+ protected:
+  void SetUp() override {
+    std::string output;
+    ASSERT_TRUE(e2e::EnsureDockerd(&output)) << output;
+    const std::string dockerfile = tmp_.path() / "Dockerfile";
+    std::ofstream(dockerfile) << "FROM vpsfleet-busybox:latest\n"
+                                 "ENTRYPOINT [\"sh\", \"-c\", \"trap 'exit 0' TERM; while :; do sleep 1; done\", \"stand-in\"]\n";
+    for (const char* image : {"alloy", "node-exporter", "cadvisor"}) {
+      auto built = e2e::Run({"docker", "build", "-q", "-t", std::string("vpsfleet-test/") + image + ":stand-in",
+                             "-f", dockerfile, tmp_.path().string()}, "", {}, 120s);
+      ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
+    }
+  }
+  // Every stack a test started goes, whatever the controller managed to do.
+  void TearDown() override {
+    RolloutE2E::TearDown();
+    if (controller_) controller_->Stop();  // before the stacks go, or it would bring them back
+    for (size_t i = 0; i < hosts_.size(); ++i) {
+      e2e::Run({"sh", "-c", "docker ps -aq --filter label=com.docker.compose.project=\"$1\" | xargs -r docker rm -f; "
+                            "docker network rm \"$1_default\" 2>/dev/null; true", "sh", Project(i)}, "", {}, 60s);
+    }
+  }
+
+  static std::string Project(size_t i) { return "vpsfleet-" + HostName(i); }
+  static std::string StackProfile() {
+    return "  flavor: alloy-compose\n  alloyCompose:\n    uiListen: ''\n"
+           "    images: {alloy: 'vpsfleet-test/alloy:stand-in', nodeExporter: 'vpsfleet-test/node-exporter:stand-in',"
+           " cadvisor: 'vpsfleet-test/cadvisor:stand-in'}\n"
+           "    composePatch: {services: {cadvisor: {privileged: false}, node-exporter: {volumes: ['/:/host:ro']}}}\n";
+  }
+  // service -> "status startedAt" of host i's stack, as Docker has it.
+  std::map<std::string, std::string> Stack(size_t i) {
+    auto r = e2e::Run({"sh", "-c", "ids=$(docker ps -aq --filter label=com.docker.compose.project=\"$1\"); "
+                                   "[ -z \"$ids\" ] || docker inspect --format "
+                                   "'{{index .Config.Labels \"com.docker.compose.service\"}} {{.State.Status}} {{.State.StartedAt}}' $ids",
+                       "sh", Project(i)}, "", {}, 60s);
+    std::map<std::string, std::string> out;
+    std::istringstream lines(r.out);
+    for (std::string service, rest; lines >> service && std::getline(lines, rest);) out[service] = rest.substr(1);
+    return out;
+  }
+  bool StackRunning(size_t i) {
+    auto stack = Stack(i);
+    if (stack.size() != 3) return false;
+    for (const auto& [service, state] : stack) {
+      if (state.rfind("running ", 0) != 0) return false;
+    }
+    return true;
+  }
+  // When host i's stack containers died since `since` (Docker's events, in ns), oldest first.
+  std::vector<int64_t> StackDeaths(size_t i, int64_t since_unix) {
+    auto r = e2e::Run({"docker", "events", "--since", std::to_string(since_unix), "--until",
+                       std::to_string(time(nullptr) + 1), "--filter", "type=container", "--filter", "event=die",
+                       "--filter", "label=com.docker.compose.project=" + Project(i), "--format", "{{.TimeNano}}"},
+                      "", {}, 60s);
+    std::vector<int64_t> out;
+    std::istringstream lines(r.out);
+    for (int64_t t; lines >> t;) out.push_back(t);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  Json Host(size_t i) { return Get("/apis/vpsfleet.io/v1alpha1/hosts/" + HostName(i)); }
+  static std::string ConditionField(const Json& host, const std::string& type, const std::string& field) {
+    for (const auto& c : host.value("status", Json::object()).value("conditions", Json::array())) {
+      if (c["type"] == type) return c.value(field, "");
+    }
+    return "";
+  }
+};
+
+TEST_F(AlloyComposeE2E, StackHostsHealFromComposePsAndMoveToFleetAgentCanaryFirstStoppingTheStackOnlyOnceHealthy) {
+  StartFleet(3);
+  ASSERT_NO_FATAL_FAILURE(Install("2s", kCanaryThenTwo, StackProfile()));
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    EXPECT_TRUE(StackRunning(i)) << HostName(i);
+    const Json host = Host(i);
+    EXPECT_EQ(ConditionField(host, "Healthy", "reason"), "StackHealthy") << host.dump(2);
+    EXPECT_EQ(host["status"].value("composeProject", ""), Project(i));
+    const std::string dir = hosts_[i]->install_dir() + "/alloy-compose";
+    EXPECT_EQ(std::filesystem::status(dir + "/.env").permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    EXPECT_NE(ReadFile(dir + "/.env").find("HOSTNAME='" + HostName(i) + "'"), std::string::npos);
+    EXPECT_NE(ReadFile(dir + "/config.alloy").find("livedebugging {"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(hosts_[i]->install_dir() + "/config.yaml")) << "no fleet-agent";
+  }
+
+  // A service stopped by hand: unhealthy as compose ps shows it, then brought back by compose up.
+  auto stopped = e2e::Run({"sh", "-c", "docker stop $(docker ps -q --filter label=com.docker.compose.project=\"$1\" "
+                                       "--filter label=com.docker.compose.service=cadvisor)", "sh", Project(1)},
+                          "", {}, 60s);
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  ASSERT_TRUE(e2e::WaitFor([&] { return StackRunning(1) && ConditionField(Host(1), "Healthy", "status") == "True"; }, 60s))
+      << Host(1).dump(2) << controller_->Log();
+
+  // To fleet-agent, canary first; each stack stops once its host's agent reports healthy.
+  auto before = Revisions();
+  const int64_t move_started = time(nullptr);
+  StartSampling();
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, Fleet("2s", kCanaryThenTwo)).exit_code, 0);
+  auto status = Fleetctl({"rollout", "status", "web", "--timeout", "150"});
+  StopSampling();
+  ASSERT_EQ(status.exit_code, 0) << status.out << status.err << controller_->Log();
+  ExpectCanaryFirst(before);
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    SCOPED_TRACE(HostName(i));
+    ASSERT_TRUE(e2e::WaitFor([&] { return Stack(i).empty(); }, 60s)) << "the stack was stopped";
+    const Json host = Host(i);
+    EXPECT_EQ(ConditionField(host, "Healthy", "reason"), "AgentHealthy");
+    EXPECT_FALSE(host["status"].contains("composeProject"));
+    EXPECT_TRUE(std::filesystem::exists(hosts_[i]->install_dir() + "/config.yaml"));
+    // Docker's own record: no container of the stack died before the Host was first recorded
+    // healthy on fleet-agent (its first AgentHealthy event; RFC 3339 seconds, so a lower bound).
+    std::string healthy_since;
+    for (const auto& e : Get("/apis/vpsfleet.io/v1alpha1/hosts/" + HostName(i) + "/events").value("items", Json::array())) {
+      if (e.value("reason", "") == "AgentHealthy" && healthy_since.empty()) healthy_since = e.value("firstTimestamp", "");
+    }
+    ASSERT_FALSE(healthy_since.empty()) << "no AgentHealthy event";
+    auto healthy_at = e2e::Run({"date", "-d", healthy_since, "+%s"});
+    ASSERT_EQ(healthy_at.exit_code, 0) << healthy_since;
+    const int64_t healthy_ns = std::stoll(healthy_at.out) * 1000000000LL;
+    auto deaths = StackDeaths(i, move_started);
+    ASSERT_EQ(deaths.size(), 3u) << "alloy, node-exporter and cadvisor stopped once each";
+    EXPECT_GE(deaths.front(), healthy_ns) << "a container stopped before the agent reported healthy at " << healthy_since;
+  }
+}
+
+TEST_F(AlloyComposeE2E, AMoveToFleetAgentThatNeverGetsHealthyRollsBackAndTheStackNeverStopped) {
+  StartFleet(2);
+  ASSERT_NO_FATAL_FAILURE(Install("2s", kCanaryThenTwo, StackProfile()));
+  std::vector<std::map<std::string, std::string>> stacks = {Stack(0), Stack(1)};
+  const int64_t move_started = time(nullptr);
+  // The agent cannot start with a listener certificate that is not one.
+  const std::string bad_tls = "apiVersion: vpsfleet.io/v1alpha1\nkind: Secret\nmetadata: {name: bad-tls}\n"
+                              "type: tls\nstringData: {tls.crt: not a certificate, tls.key: not a key}\n---\n";
+  ASSERT_EQ(Fleetctl({"apply", "-f", "-"}, bad_tls + Fleet("2s", kCanaryThenTwo, "", "  http: {tls: {secretRef: bad-tls}}\n"))
+                .exit_code, 0);
+  auto status = Fleetctl({"rollout", "status", "web", "--timeout", "90"});
+  EXPECT_EQ(status.exit_code, 1) << status.out << status.err;
+  EXPECT_NE(status.err.find("RolledBack"), std::string::npos) << status.err;
+  // The canary is back on the stack, healthy by compose ps, its fleet-agent gone.
+  ASSERT_TRUE(e2e::WaitFor([&] {
+    const Json host = Host(0);
+    return ConditionField(host, "Healthy", "reason") == "StackHealthy" && !host["status"].contains("tokenHash");
+  }, 60s)) << Host(0).dump(2) << controller_->Log();
+  EXPECT_FALSE(std::filesystem::exists(hosts_[0]->install_dir() + "/config.yaml")) << "the agent was removed";
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    EXPECT_EQ(Stack(i), stacks[i]) << HostName(i) << ": the same containers, started once";
+    EXPECT_TRUE(StackDeaths(i, move_started).empty()) << HostName(i);
+  }
 }
 
 }  // namespace
