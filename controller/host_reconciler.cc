@@ -358,6 +358,8 @@ ReconcileResult HostReconciler::ReconcileComposeStack(const Json& host, const Ho
   auto set = [&](fleet::Condition c) { fleet::SetCondition(status.conditions, std::move(c), now); };
   auto fail = [&](const char* type, const char* why, const Status& st) -> ReconcileResult {
     set({type, cstatus::kFalse, why, st.message()});
+    // A stack compose could not run or list is not known to be healthy.
+    if (std::string_view(type) == ctype::kAgentInstalled) set({ctype::kHealthy, cstatus::kFalse, why, st.message()});
     spdlog::warn("host/{}: alloy-compose stack: {}", name, st.message());
     (void)WriteStatus(host, status);
     return {st, {}};

@@ -560,10 +560,11 @@ TEST_F(AlloyComposeE2E, StackHostsHealFromComposePsAndMoveToFleetAgentCanaryFirs
   ExpectCanaryFirst(before);
   for (size_t i = 0; i < hosts_.size(); ++i) {
     SCOPED_TRACE(HostName(i));
-    ASSERT_TRUE(e2e::WaitFor([&] { return Stack(i).empty(); }, 60s)) << "the stack was stopped";
+    // compose down returns, then the status says so.
+    ASSERT_TRUE(e2e::WaitFor([&] { return Stack(i).empty() && !Host(i)["status"].contains("composeProject"); }, 60s))
+        << "the stack was stopped: " << Host(i).dump(2);
     const Json host = Host(i);
     EXPECT_EQ(ConditionField(host, "Healthy", "reason"), "AgentHealthy");
-    EXPECT_FALSE(host["status"].contains("composeProject"));
     EXPECT_TRUE(std::filesystem::exists(hosts_[i]->install_dir() + "/config.yaml"));
     // Docker's own record: no container of the stack died before the Host was first recorded
     // healthy on fleet-agent (its first AgentHealthy event; RFC 3339 seconds, so a lower bound).

@@ -36,6 +36,7 @@ struct FakeHost {
   // service's container, "running" once up; a service in compose_broken exits again at once.
   std::map<std::string, std::string> compose_services;
   std::set<std::string> compose_broken;
+  bool compose_missing = false;  // the host has neither docker compose nor docker-compose
   std::vector<std::string> compose_actions;  // "up", "down", ..., with "agent removed" between
 };
 
@@ -65,6 +66,7 @@ class FakeSession : public RemoteSession {
   fleet::Result<ExecResult> Exec(const std::vector<std::string>& argv) override {
     if (argv.size() < 7 || argv[3] != "fleet-compose") return ExecResult{0, "", ""};
     const std::string& action = argv[4];
+    if (h_.compose_missing) return ExecResult{127, "", "neither docker compose nor docker-compose is installed"};
     if (action == "containers") return ExecResult{0, FakeInspect(h_), ""};
     h_.compose_actions.push_back(action);
     if (action == "up" || action == "up-restart") {

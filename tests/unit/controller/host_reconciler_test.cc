@@ -646,6 +646,19 @@ TEST_F(AlloyComposeReconcilerTest, TheStackRunsAndHealsAndAMoveToFleetAgentStops
   EXPECT_EQ(Condition("Healthy", "reason"), "StackHealthy");
 }
 
+TEST_F(AlloyComposeReconcilerTest, AHostWithoutComposeIsAFailedConditionAndARetry) {
+  host_.compose_missing = true;
+  SetFlavor("alloy-compose");
+  auto r = reconciler_->Reconcile("web-1");
+  EXPECT_FALSE(r.status.ok()) << "retried with backoff";
+  EXPECT_EQ(Condition("AgentInstalled"), "False");
+  EXPECT_EQ(Condition("AgentInstalled", "reason"), "ComposeFailed");
+  EXPECT_EQ(Condition("Healthy"), "False");
+  EXPECT_EQ(Condition("Healthy", "message"),
+            "compose ps exited 127: neither docker compose nor docker-compose is installed");
+  EXPECT_EQ(Condition("ConfigApplied"), "") << "nothing claims the stack runs";
+}
+
 TEST_F(AlloyComposeReconcilerTest, DeletingAComposeHostRemovesTheStackAndItsFiles) {
   SetFlavor("alloy-compose");
   ASSERT_TRUE(reconciler_->Reconcile("web-1").status.ok());
