@@ -79,7 +79,7 @@ fleet::Status HealthReporter::SendOnce() {
   auto token = fleet::ReadTrimmedFile(controller_.token_file);
   if (!token.ok()) return token.status().WithContext("controller.tokenFile");
   HttpClientOptions options(std::chrono::seconds(10));
-  options.ca_file = controller_.ca_file;  // the controller's CA, delivered with the config
+  options.tls.ca_file = controller_.ca_file;  // the controller's CA, delivered with the config
   auto client = HttpClient::Create(controller_.url, std::move(options));
   if (!client.ok()) return client.status().WithContext("controller.url");
   auto resp = client->Send("POST", "/apis/vpsfleet.io/v1alpha1/hosts/" + PercentEncode(instance_) + "/report",

@@ -327,19 +327,31 @@ fleet::Result<HttpClientResponse> HttpClient::Send(
   std::optional<asio::ssl::context> tls;
   if (https_) {
     tls.emplace(asio::ssl::context::tls_client);
+    const ClientTls& settings = options_.tls;
     try {
-      if (options_.verify_certificates) {
+      if (!settings.insecure_skip_verify) {
         tls->set_verify_mode(asio::ssl::verify_peer);
-        if (options_.ca_file.empty()) {
+        if (settings.ca_file.empty()) {
           tls->set_default_verify_paths();
         } else {
-          tls->load_verify_file(options_.ca_file);
+          tls->load_verify_file(settings.ca_file);
         }
       } else {
         tls->set_verify_mode(asio::ssl::verify_none);
       }
     } catch (const std::exception& e) {
-      return fleet::Status::Invalid("TLS roots " + options_.ca_file + ": " + e.what());
+      return fleet::Status::Invalid("TLS roots " + settings.ca_file + ": " + e.what());
+    }
+    // Read at every request, like the roots: a certificate renewed on disk is used from the next
+    // push on, without a reload.
+    if (!settings.cert_file.empty()) {
+      try {
+        tls->use_certificate_chain_file(settings.cert_file);
+        tls->use_private_key_file(settings.key_file, asio::ssl::context::pem);
+      } catch (const std::exception& e) {
+        return fleet::Status::Invalid("TLS client certificate " + settings.cert_file + " with key " +
+                                      settings.key_file + ": " + e.what());
+      }
     }
   }
   std::exception_ptr failure;

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "agent/config/client_tls.h"
 #include "agent/proxy.h"
 #include "fleet/core/status.h"
 
@@ -20,8 +21,7 @@ namespace agent {
 struct HttpClientOptions {
   explicit HttpClientOptions(std::chrono::milliseconds timeout) : timeout(timeout) {}
   std::chrono::milliseconds timeout;
-  std::string ca_file;  // https: the roots to trust; empty = the system's
-  bool verify_certificates = true;
+  ClientTls tls;  // https: the roots to trust (the system's by default), a client certificate
   ProxySettings proxy;  // none by default (agent/proxy.h)
   ProxyEnvironment environment = ProxyEnvironment::FromProcess();
 };

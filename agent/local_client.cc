@@ -20,7 +20,7 @@ fleet::Result<std::string> GetFromLocalListener(const HttpConfig& http, const st
   HttpClientOptions options(timeout);
   // The listener's certificate names the host as clients outside know it, not the loopback
   // address this connects to; the connection never leaves the host.
-  if (http.tls) options.verify_certificates = false;
+  if (http.tls) options.tls.insecure_skip_verify = true;
   std::map<std::string, std::string> headers;
   if (http.basic_auth) {
     auto password = fleet::ReadTrimmedFile(http.basic_auth->password_file);

@@ -147,20 +147,43 @@ class Decoder {
     if (*max < *min) Fail(fleet::JoinPath(path, "maxBackoff"), "must not be less than minBackoff");
   }
 
+  // basicAuth or bearerTokenFile of a push endpoint or a scrape job.
+  void Authorization(const Json& obj, const std::string& path, BasicAuth* basic, std::string* bearer_token_file) {
+    if (const Json* auth = Child(obj, "basicAuth")) {
+      String(*auth, "username", &basic->username);
+      if (basic->username.find(':') != std::string::npos) {
+        Fail(fleet::JoinPath(fleet::JoinPath(path, "basicAuth"), "username"), "must not contain ':'");
+      }
+      String(*auth, "passwordFile", &basic->password_file);
+    }
+    String(obj, "bearerTokenFile", bearer_token_file);
+    if (!basic->username.empty() && !bearer_token_file->empty()) {
+      Fail(fleet::JoinPath(path, "bearerTokenFile"), "cannot be combined with basicAuth");
+    }
+  }
+
+  // tls of a push endpoint or a scrape job.
+  void Tls(const Json& obj, const std::string& path, ClientTls* tls) {
+    const Json* t = Child(obj, "tls");
+    if (!t) return;
+    String(*t, "caFile", &tls->ca_file);
+    Bool(*t, "insecureSkipVerify", &tls->insecure_skip_verify);
+    String(*t, "certFile", &tls->cert_file);
+    String(*t, "keyFile", &tls->key_file);
+    if (tls->cert_file.empty() != tls->key_file.empty()) {
+      Fail(fleet::JoinPath(fleet::JoinPath(path, "tls"), tls->cert_file.empty() ? "certFile" : "keyFile"),
+           "is required with " + std::string(tls->cert_file.empty() ? "keyFile" : "certFile"));
+    }
+  }
+
   void Endpoint(const Json& obj, const std::string& path, PushEndpoint* e) {
     String(obj, "url", &e->url);
     if (!e->url.starts_with("http://") && !e->url.starts_with("https://")) {
       Fail(path + ".url", "must start with http:// or https://, got \"" + e->url + "\"");
     }
-    if (const Json* auth = Child(obj, "basicAuth")) {
-      String(*auth, "username", &e->basic_auth.username);
-      String(*auth, "passwordFile", &e->basic_auth.password_file);
-    }
+    Authorization(obj, path, &e->basic_auth, &e->bearer_token_file);
     StringMap(obj, "headers", &e->headers);
-    if (const Json* tls = Child(obj, "tls")) {
-      String(*tls, "caFile", &e->ca_file);
-      Bool(*tls, "insecureSkipVerify", &e->insecure_skip_verify);
-    }
+    Tls(obj, path, &e->tls);
     Duration(obj, path, "timeout", &e->timeout);
     String(obj, "proxyUrl", &e->proxy.proxy_url);
     String(obj, "noProxy", &e->proxy.no_proxy);
@@ -248,21 +271,8 @@ class Decoder {
       Bool(item, "honorTimestamps", &c.honor_timestamps);
       if (const Json* v = Child(item, "sampleLimit")) c.sample_limit = v->get<size_t>();
       Bytes(item, path, "bodySizeLimit", 0, "0", &c.body_size_limit);
-      if (const Json* auth = Child(item, "basicAuth")) {
-        String(*auth, "username", &c.basic_auth.username);
-        if (c.basic_auth.username.find(':') != std::string::npos) {
-          Fail(fleet::JoinPath(path, "basicAuth.username"), "must not contain ':'");
-        }
-        String(*auth, "passwordFile", &c.basic_auth.password_file);
-      }
-      String(item, "bearerTokenFile", &c.bearer_token_file);
-      if (!c.basic_auth.username.empty() && !c.bearer_token_file.empty()) {
-        Fail(fleet::JoinPath(path, "bearerTokenFile"), "cannot be combined with basicAuth");
-      }
-      if (const Json* tls = Child(item, "tls")) {
-        String(*tls, "caFile", &c.ca_file);
-        Bool(*tls, "insecureSkipVerify", &c.insecure_skip_verify);
-      }
+      Authorization(item, path, &c.basic_auth, &c.bearer_token_file);
+      Tls(item, path, &c.tls);
       const Json empty = Json::array();
       const Json* static_configs = Child(item, "staticConfigs");
       const Json& groups = static_configs ? *static_configs : empty;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/config/client_tls.h"
 #include "agent/config/proxy_settings.h"
 #include "agent/relabel/relabel.h"
 #include "fleet/core/metrics.h"
@@ -138,9 +139,9 @@ struct DebugConfig {
 struct PushEndpoint {
   std::string url;
   BasicAuth basic_auth;  // username empty = no auth
+  std::string bearer_token_file;  // not with basic_auth
   std::map<std::string, std::string> headers;
-  std::string ca_file;  // empty = system roots
-  bool insecure_skip_verify = false;
+  ClientTls tls;
   std::chrono::milliseconds timeout{30000};
   ProxySettings proxy;
   bool operator==(const PushEndpoint&) const = default;
@@ -245,9 +246,8 @@ struct ScrapeConfig {
   size_t sample_limit = 0;       // 0: none
   uint64_t body_size_limit = 0;  // bytes; 0: kDefaultScrapeBodyBytes
   BasicAuth basic_auth;          // username empty = none
-  std::string bearer_token_file;
-  std::string ca_file;  // empty = system roots
-  bool insecure_skip_verify = false;
+  std::string bearer_token_file;  // not with basic_auth
+  ClientTls tls;
   std::vector<StaticTargetGroup> static_configs;
   std::vector<DockerSdConfig> docker_sd_configs;
   relabel::CompiledRules relabel;         // relabelConfigs, on each target's labels

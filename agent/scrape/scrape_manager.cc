@@ -197,8 +197,7 @@ FetchedBody HttpFetch(const ScrapeConfig& config, const ScrapeTarget& target) {
     headers["Authorization"] = "Bearer " + *token;
   }
   HttpClientOptions client_options(target.timeout);
-  client_options.ca_file = config.ca_file;
-  client_options.verify_certificates = !config.insecure_skip_verify;
+  client_options.tls = config.tls;
   auto client = HttpClient::Create(target.url, std::move(client_options));
   if (!client.ok()) {
     out.error = client.status();

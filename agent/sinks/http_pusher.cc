@@ -1,5 +1,6 @@
 #include "agent/sinks/http_pusher.h"
 
+#include <algorithm>
 
 #include "agent/http_client.h"
 #include "fleet/core/crypto.h"
@@ -50,10 +51,17 @@ fleet::Result<std::unique_ptr<HttpPusher>> HttpPusher::Create(const PushEndpoint
     auto password = ReadPassword(endpoint.basic_auth.password_file);
     if (!password.ok()) return password.status();
     authorization = "Basic " + fleet::Base64Encode(endpoint.basic_auth.username + ":" + *password);
+  } else if (!endpoint.bearer_token_file.empty()) {
+    auto token = fleet::ReadTrimmedFile(endpoint.bearer_token_file);
+    if (!token.ok()) return fleet::Status::Invalid("cannot read bearer token file " + endpoint.bearer_token_file);
+    // A header value cannot hold a line break (it would end the header) or other controls.
+    if (std::any_of(token->begin(), token->end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+      return fleet::Status::Invalid("bearer token file " + endpoint.bearer_token_file + " holds a control character");
+    }
+    authorization = "Bearer " + *token;
   }
   HttpClientOptions options(endpoint.timeout);
-  options.ca_file = endpoint.ca_file;
-  options.verify_certificates = !endpoint.insecure_skip_verify;
+  options.tls = endpoint.tls;
   options.proxy = endpoint.proxy;
   auto client = HttpClient::Create(endpoint.url, std::move(options));
   if (!client.ok()) return client.status();

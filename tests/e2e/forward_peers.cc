@@ -17,8 +17,11 @@ PrometheusReceiver::PrometheusReceiver(const std::string& dir, std::vector<std::
   const std::string config = dir + "/prometheus.yml";
   std::ofstream(config) << "global:\n  scrape_interval: 1h\n";
   if (tls_) {
-    std::ofstream(dir + "/web.yml") << "tls_server_config:\n  cert_file: " << tls_->cert_file
-                                    << "\n  key_file: " << tls_->key_file << "\n";
+    std::ofstream web(dir + "/web.yml");
+    web << "tls_server_config:\n  cert_file: " << tls_->cert_file << "\n  key_file: " << tls_->key_file << "\n";
+    if (tls_->require_client_certificate) {
+      web << "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: " << tls_->ca_file << "\n";
+    }
     extra_flags.push_back("--web.config.file=" + dir + "/web.yml");
   }
   argv_ = {"/usr/bin/prometheus", "--config.file=" + config, "--web.enable-remote-write-receiver",
@@ -35,8 +38,12 @@ void PrometheusReceiver::Start() {
 
 HttpResponse PrometheusReceiver::Get(const std::string& target) const {
   if (!tls_) return Http("GET", port_, target);
-  auto r = e2e::Run({"/usr/bin/curl", "-s", "--cacert", tls_->ca_file, "-w", "\n%{http_code}",
-                     "https://127.0.0.1:" + std::to_string(port_) + target});
+  std::vector<std::string> argv = {"/usr/bin/curl", "-s", "--cacert", tls_->ca_file, "-w", "\n%{http_code}"};
+  if (tls_->require_client_certificate) {
+    argv.insert(argv.end(), {"--cert", tls_->client_cert_file, "--key", tls_->client_key_file});
+  }
+  argv.push_back("https://127.0.0.1:" + std::to_string(port_) + target);
+  auto r = e2e::Run(argv);
   const size_t cut = r.out.rfind('\n');
   if (r.exit_code != 0 || cut == std::string::npos) return {};
   return {std::atoi(r.out.c_str() + cut + 1), r.out.substr(0, cut), {}};
@@ -52,7 +59,12 @@ PrometheusReceiver::Tls MakeTestCertificates(const std::string& dir) {
        dir + "/server.key", "-out", dir + "/server.csr"});
   Run({openssl, "x509", "-req", "-in", dir + "/server.csr", "-CA", dir + "/ca.pem", "-CAkey", dir + "/ca.key",
        "-CAcreateserial", "-days", "1", "-extfile", dir + "/san.ext", "-out", dir + "/server.pem"});
-  return {dir + "/server.pem", dir + "/server.key", dir + "/ca.pem"};
+  std::ofstream(dir + "/client.ext") << "extendedKeyUsage=clientAuth\n";
+  Run({openssl, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=fleet-agent", "-keyout",
+       dir + "/client.key", "-out", dir + "/client.csr"});
+  Run({openssl, "x509", "-req", "-in", dir + "/client.csr", "-CA", dir + "/ca.pem", "-CAkey", dir + "/ca.key",
+       "-CAcreateserial", "-days", "1", "-extfile", dir + "/client.ext", "-out", dir + "/client.pem"});
+  return {dir + "/server.pem", dir + "/server.key", dir + "/ca.pem", dir + "/client.pem", dir + "/client.key"};
 }
 
 void PrometheusReceiver::Stop() { process_->Stop(); }

@@ -20,6 +20,10 @@ class PrometheusReceiver {
   // With tls (server cert + key, and the CA that signed them) it serves HTTPS only.
   struct Tls {
     std::string cert_file, key_file, ca_file;
+    // A client certificate the same CA signed, for mutual TLS; the receiver requires one when
+    // require_client_certificate is set (and Get presents it).
+    std::string client_cert_file, client_key_file;
+    bool require_client_certificate = false;
   };
   explicit PrometheusReceiver(const std::string& dir, std::vector<std::string> extra_flags = {},
                               std::optional<Tls> tls = std::nullopt);

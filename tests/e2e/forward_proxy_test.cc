@@ -96,7 +96,7 @@ TEST(ForwardProxy, NoProxyAndARefusedTunnel) {
   e2e::PrometheusReceiver prometheus(dir.path() / "prom", {}, tls);
 
   agent::HttpClientOptions options(std::chrono::seconds(10));
-  options.ca_file = tls.ca_file;
+  options.tls.ca_file = tls.ca_file;
   options.proxy.proxy_url = proxy.url();
   auto refused = agent::HttpClient::Create(prometheus.WriteUrl(), options);
   ASSERT_TRUE(refused.ok()) << refused.status().message();

@@ -105,38 +105,77 @@ TEST(ForwardRemoteWrite, SamplesBufferedWhileReceiverIsDownArriveAfterwardsWitho
   EXPECT_EQ(scalar("sum_over_time(fwd_test_seq[10m])"), n * (n + 1) / 2);
 }
 
+// Pushes by outcome ("delivered", "retry", ...), from the forwarder's own metrics.
+std::map<std::string, double> SinkOutcomes(agent::Forwarder& forwarder) {
+  std::vector<Family> own;
+  forwarder.Collect(&own);
+  std::map<std::string, double> out;
+  for (const auto& f : own) {
+    if (f.name != "fleet_agent_sink_requests_total") continue;
+    for (const auto& s : f.samples) out[s.labels[1].value] += s.value;
+  }
+  return out;
+}
+
+// A forwarder that pushes fwd_test_tls to url with the given tls: lines under remoteWrite, and
+// whether anything it pushed was refused and retried (nothing delivered) or arrived.
+class TlsPush {
+ public:
+  TlsPush(const e2e::PrometheusReceiver& prometheus, const std::string& buffer_dir, const std::string& tls_lines)
+      : prometheus_(prometheus),
+        forwarder_(MakeForwarder(Config(prometheus.WriteUrl(), buffer_dir, tls_lines))) {
+    EXPECT_TRUE(forwarder_ && forwarder_->Start([] {
+      return std::vector<Family>{{"fwd_test_tls", "", Type::kGauge, {{"", {}, 7}}}};
+    }).ok());
+  }
+  ~TlsPush() {
+    if (forwarder_) forwarder_->Stop();
+  }
+  // Until one push was tried and refused, "nothing delivered" would prove nothing.
+  void ExpectRefused() {
+    ASSERT_TRUE(e2e::WaitFor([&] { return SinkOutcomes(*forwarder_)["retry"] >= 1; }, std::chrono::seconds(20)));
+    const auto seen = SinkOutcomes(*forwarder_);
+    forwarder_->Stop();
+    EXPECT_TRUE(prometheus_.Query("fwd_test_tls").empty());
+    EXPECT_EQ(seen.count("delivered"), 0u) << seen.at("delivered");
+  }
+  void ExpectDelivered() {
+    ASSERT_TRUE(e2e::WaitFor([&] { return !prometheus_.Query("fwd_test_tls").empty(); }, std::chrono::seconds(20)));
+    EXPECT_EQ(prometheus_.Query("fwd_test_tls")[0]["value"][1], "7");
+  }
+
+ private:
+  const e2e::PrometheusReceiver& prometheus_;
+  std::unique_ptr<agent::Forwarder> forwarder_;
+};
+
 TEST(ForwardRemoteWrite, TlsReceiverIsTrustedThroughTheConfiguredCaOnly) {
   e2e::TempDir dir;
   const auto tls = e2e::MakeTestCertificates((dir.path() / "certs").string());
   e2e::PrometheusReceiver prometheus((dir.path() / "prom").string(), {}, tls);
   ASSERT_FALSE(prometheus.Query("vector(1)").empty()) << prometheus.process().Log();
-  auto collect = [] { return std::vector<Family>{{"fwd_test_tls", "", Type::kGauge, {{"", {}, 7}}}}; };
-
   // Without the CA the server certificate is not trusted: nothing is delivered, all is retried.
-  auto untrusting = MakeForwarder(Config(prometheus.WriteUrl(), (dir.path() / "buffer1").string()));
-  ASSERT_TRUE(untrusting->Start(collect).ok());
-  // Pushes by outcome. Until one was tried and refused, "nothing delivered" would prove nothing.
-  const auto outcomes = [&] {
-    std::vector<Family> own;
-    untrusting->Collect(&own);
-    std::map<std::string, double> out;
-    for (const auto& f : own) {
-      if (f.name != "fleet_agent_sink_requests_total") continue;
-      for (const auto& s : f.samples) out[s.labels[1].value] += s.value;
-    }
-    return out;
-  };
-  ASSERT_TRUE(e2e::WaitFor([&] { return outcomes()["retry"] >= 1; }, std::chrono::seconds(20)));
-  const auto seen = outcomes();
-  untrusting->Stop();
-  EXPECT_TRUE(prometheus.Query("fwd_test_tls").empty());
-  EXPECT_EQ(seen.count("delivered"), 0u) << seen.at("delivered");
+  TlsPush(prometheus, (dir.path() / "buffer1").string(), "").ExpectRefused();
+  TlsPush(prometheus, (dir.path() / "buffer2").string(), "  tls: {caFile: " + tls.ca_file + "}\n").ExpectDelivered();
+}
 
-  auto trusting = MakeForwarder(Config(prometheus.WriteUrl(), (dir.path() / "buffer2").string(),
-                                       "  tls: {caFile: " + tls.ca_file + "}\n"));
-  ASSERT_TRUE(trusting->Start(collect).ok());
-  ASSERT_TRUE(e2e::WaitFor([&] { return !prometheus.Query("fwd_test_tls").empty(); }, std::chrono::seconds(20)));
-  EXPECT_EQ(prometheus.Query("fwd_test_tls")[0]["value"][1], "7");
+// Mutual TLS: a real Prometheus that requires a client certificate its CA signed.
+TEST(ForwardRemoteWrite, AReceiverThatRequiresAClientCertificateTakesPushesThatPresentOne) {
+  e2e::TempDir dir;
+  auto tls = e2e::MakeTestCertificates((dir.path() / "certs").string());
+  tls.require_client_certificate = true;
+  e2e::PrometheusReceiver prometheus((dir.path() / "prom").string(), {}, tls);
+  ASSERT_FALSE(prometheus.Query("vector(1)").empty()) << prometheus.process().Log();
+  const std::string roots = "  tls: {caFile: " + tls.ca_file;
+  TlsPush(prometheus, (dir.path() / "buffer1").string(), roots + "}\n").ExpectRefused();
+  // A certificate of another CA is refused as well.
+  const auto other = e2e::MakeTestCertificates((dir.path() / "other").string());
+  TlsPush(prometheus, (dir.path() / "buffer2").string(),
+          roots + ", certFile: " + other.client_cert_file + ", keyFile: " + other.client_key_file + "}\n")
+      .ExpectRefused();
+  TlsPush(prometheus, (dir.path() / "buffer3").string(),
+          roots + ", certFile: " + tls.client_cert_file + ", keyFile: " + tls.client_key_file + "}\n")
+      .ExpectDelivered();
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 
 #include "agent/health_reporter.h"
 #include "agent/scrape/scrape_manager.h"
+#include "agent/sinks/http_pusher.h"
 #include "fleet/core/text.h"
 #include "tests/e2e/harness.h"
 
@@ -253,6 +254,28 @@ TEST(HttpFetch, SendsPrometheusScrapeHeadersAndCredentials) {
                                    std::string("Authorization: Bearer s3cret")}) {
     EXPECT_NE(request.find(header + "\r\n"), std::string::npos) << header << "\n" << request;
   }
+}
+
+// A push endpoint's bearer token goes out as Authorization: Bearer, read from its file once; a
+// file whose token would break the header is refused when the sink starts.
+TEST(HttpPusher, SendsTheBearerTokenFromItsFileAndRefusesOneThatWouldBreakTheHeader) {
+  const std::string dir = ::testing::TempDir();
+  { std::ofstream(dir + "/push-token") << "t0ken\n"; }
+  { std::ofstream(dir + "/bad-token") << "t0ken\r\nX-Injected: 1\n"; }
+  SplitAnswerServer server("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", "", std::chrono::milliseconds(0));
+  PushEndpoint endpoint;
+  endpoint.url = server.url() + "/api/v1/push";
+  endpoint.bearer_token_file = dir + "/push-token";
+  auto pusher = HttpPusher::Create(endpoint);
+  ASSERT_TRUE(pusher.ok()) << pusher.status().ToString();
+  const PushResponse response = (*pusher)->Post("body", {{"Content-Type", "application/x-protobuf"}});
+  EXPECT_EQ(response.status, 204) << response.error;
+  EXPECT_NE(server.request().find("\r\nAuthorization: Bearer t0ken\r\n"), std::string::npos) << server.request();
+
+  endpoint.bearer_token_file = dir + "/bad-token";
+  auto refused = HttpPusher::Create(endpoint);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "bearer token file " + dir + "/bad-token holds a control character");
 }
 
 // Whatever answers the report (the controller, or a proxy in between) reaches the agent's log

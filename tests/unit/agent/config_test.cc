@@ -253,6 +253,13 @@ TEST(ParseConfig, ErrorsNameFileLineColumnAndField) {
       {"scrapeConfigs: [{jobName: a, bearerTokenFile: /t, basicAuth: {username: u, passwordFile: /p}}]",
        "agent.yaml:3:47: scrapeConfigs[0].bearerTokenFile: cannot be combined with basicAuth"},
       {"scrapeConfigs: [{jobName: a, relabelConfigs: [{action: keep, regex: \"(\"}]}]", ""},
+      {"remoteWrite: {url: 'http://m/p', bearerTokenFile: /t, basicAuth: {username: u, passwordFile: /p}}",
+       "agent.yaml:3:51: remoteWrite.bearerTokenFile: cannot be combined with basicAuth"},
+      {"remoteWrite: {url: 'http://m/p', basicAuth: {username: 'a:b', passwordFile: /p}}",
+       "agent.yaml:3:56: remoteWrite.basicAuth.username: must not contain ':'"},
+      {"loki: {url: 'http://l/p', tls: {certFile: /c}}", "agent.yaml:3:32: loki.tls.keyFile: is required with certFile"},
+      {"scrapeConfigs: [{jobName: a, tls: {keyFile: /k}}]",
+       "agent.yaml:3:35: scrapeConfigs[0].tls.certFile: is required with keyFile"},
       {"scrapeInterval: 0s\nlogging: {level: loud}",
        "agent.yaml:4:18: logging.level: must be one of: error, warn, info, debug (got \"loud\")"},
       {"apiVersion: v1\nkind: AgentConfig",
@@ -348,8 +355,8 @@ scrapeLabelledContainers: {jobName: labelled}
   EXPECT_EQ(a.sample_limit, 1000u);
   EXPECT_EQ(a.body_size_limit, 4u << 20);
   EXPECT_EQ(a.bearer_token_file, "/run/token");
-  EXPECT_EQ(a.ca_file, "/ca.pem");
-  EXPECT_TRUE(a.insecure_skip_verify);
+  EXPECT_EQ(a.tls.ca_file, "/ca.pem");
+  EXPECT_TRUE(a.tls.insecure_skip_verify);
   ASSERT_EQ(a.static_configs.size(), 1u);
   EXPECT_EQ(a.static_configs[0].targets, (std::vector<std::string>{"127.0.0.1:8080", "[::1]:9000"}));
   EXPECT_EQ(a.static_configs[0].labels, (fleet::metrics::Labels{{"env", "prod"}}));

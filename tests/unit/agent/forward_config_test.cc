@@ -38,8 +38,8 @@ buffer: {dir: /var/lib/x, maxBytes: 2Gi, fsync: always, fsyncInterval: 5s}
   ASSERT_TRUE(c->remote_write && c->loki);
   EXPECT_EQ(c->remote_write->endpoint.basic_auth.password_file, "/etc/fleet/pw");
   EXPECT_EQ(c->remote_write->endpoint.headers.at("X-A"), "b");
-  EXPECT_EQ(c->remote_write->endpoint.ca_file, "/etc/ca.pem");
-  EXPECT_TRUE(c->remote_write->endpoint.insecure_skip_verify);
+  EXPECT_EQ(c->remote_write->endpoint.tls.ca_file, "/etc/ca.pem");
+  EXPECT_TRUE(c->remote_write->endpoint.tls.insecure_skip_verify);
   EXPECT_EQ(c->remote_write->max_samples_per_send, 500u);
   EXPECT_EQ(c->remote_write->batch_send_deadline, std::chrono::seconds(2));
   EXPECT_EQ(c->remote_write->max_backoff, std::chrono::minutes(1));

@@ -129,6 +129,17 @@ class AlloyParser {
     return value;
   }
 
+  // item, item, ... close (a trailing comma allowed), after the opening bracket.
+  template <typename Item>
+  void Items(char close, Item item) {
+    while (!Failed() && !Peek(close)) {
+      item();
+      if (!Peek(',')) break;
+      ++pos_;
+    }
+    Expect(close);
+  }
+
   void Expression() {
     Skip();
     if (pos_ >= text_.size()) return Fail("expected an expression");
@@ -140,15 +151,10 @@ class AlloyParser {
       while (pos_ < text_.size() && (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '.')) ++pos_;
     } else if (c == '[') {
       ++pos_;
-      while (!Failed() && !Peek(']')) {
-        Expression();
-        if (!Peek(',')) break;
-        ++pos_;
-      }
-      Expect(']');
+      Items(']', [&] { Expression(); });
     } else if (c == '{') {
       ++pos_;
-      while (!Failed() && !Peek('}')) {
+      Items('}', [&] {
         Skip();
         if (text_[pos_] == '"') {
           String();
@@ -157,22 +163,14 @@ class AlloyParser {
         }
         Expect('=');
         Expression();
-        if (!Peek(',')) break;
-        ++pos_;
-      }
-      Expect('}');
+      });
     } else {
       const std::string path = Path();
       if (path == "true" || path == "false" || path == "null") return;
       if (Peek('(')) {
         file_.calls.insert(path);
         ++pos_;
-        while (!Failed() && !Peek(')')) {
-          Expression();
-          if (!Peek(',')) break;
-          ++pos_;
-        }
-        Expect(')');
+        Items(')', [&] { Expression(); });
       } else {
         file_.references.insert(path);
       }

@@ -325,3 +325,38 @@ TEST_F(RenderTest, MissingSecretNamesTheField) {
 
 }  // namespace
 }  // namespace fleet
+
+namespace fleet {
+namespace {
+
+// Mutual TLS and bearer tokens on the push endpoints: Secrets in the profile, files on the host.
+TEST_F(RenderTest, EndpointClientCertificatesAndBearerTokensBecomeSecretFiles) {
+  profile_ = Defaulted(Yaml(
+      "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
+      "  remoteWrite: {url: 'https://mimir:8080/api/v1/push', tls: {caSecretRef: central-ca, certSecretRef: agent-cert}}\n"
+      "  loki: {url: 'https://loki:3100/loki/api/v1/push', bearerTokenSecretRef: loki-token}\n"));
+  secrets_["central-ca"] = SecretObj("central-ca", {{"ca.crt", "CA"}});
+  secrets_["agent-cert"] = SecretObj("agent-cert", {{"tls.crt", "CERT"}, {"tls.key", "KEY"}});
+  secrets_["loki-token"] = SecretObj("loki-token", {{"token", "t0ken"}});
+  auto r = Render();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->secret_files.at("/srv/agent/secrets/agent-cert.tls.key"), "KEY");
+  EXPECT_EQ(r->secret_files.at("/srv/agent/secrets/loki-token.token"), "t0ken");
+  auto parsed = ParseYamlDocuments(r->config, "config.yaml");
+  ASSERT_TRUE(parsed.ok());
+  const Json& c = (*parsed)[0].object;
+  EXPECT_EQ(c["remoteWrite"]["tls"], Json({{"caFile", "/srv/agent/secrets/central-ca.ca.crt"},
+                                           {"certFile", "/srv/agent/secrets/agent-cert.tls.crt"},
+                                           {"keyFile", "/srv/agent/secrets/agent-cert.tls.key"},
+                                           {"insecureSkipVerify", false}}));
+  EXPECT_EQ(c["loki"]["bearerTokenFile"], "/srv/agent/secrets/loki-token.token");
+  EXPECT_EQ(r->config.find("t0ken"), std::string::npos);
+
+  secrets_.erase("agent-cert");
+  auto missing = Render();
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(), "spec.remoteWrite.tls.certSecretRef: secret/agent-cert not found");
+}
+
+}  // namespace
+}  // namespace fleet
