@@ -297,6 +297,10 @@ fleet::Result<HttpClient> HttpClient::Create(const std::string& base_url,
   auto proxy = ProxyFor(client.options_.proxy, client.options_.environment, client.https_, client.host_, client.port_);
   if (!proxy.ok()) return proxy.status();
   client.proxy_ = std::move(*proxy);
+  // The configured proxy's credentials (an environment proxy brings its own in its URL).
+  if (client.proxy_ && !client.options_.proxy.proxy_url.empty() && client.proxy_->authorization.empty()) {
+    client.proxy_->authorization = client.options_.proxy_authorization;
+  }
   return client;
 }
 

@@ -23,6 +23,8 @@ struct HttpClientOptions {
   std::chrono::milliseconds timeout;
   ClientTls tls;  // https: the roots to trust (the system's by default), a client certificate
   ProxySettings proxy;  // none by default (agent/proxy.h)
+  // "Basic ..." for proxy.proxy_url (from its config's credentials, not the URL); "" = none.
+  std::string proxy_authorization;
   ProxyEnvironment environment = ProxyEnvironment::FromProcess();
 };
 

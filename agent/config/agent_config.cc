@@ -186,6 +186,14 @@ class Decoder {
     Tls(obj, path, &e->tls);
     Duration(obj, path, "timeout", &e->timeout);
     String(obj, "proxyUrl", &e->proxy.proxy_url);
+    if (const Json* auth = Child(obj, "proxyBasicAuth")) {
+      String(*auth, "username", &e->proxy_basic_auth.username);
+      if (e->proxy_basic_auth.username.find(':') != std::string::npos) {
+        Fail(fleet::JoinPath(fleet::JoinPath(path, "proxyBasicAuth"), "username"), "must not contain ':'");
+      }
+      String(*auth, "passwordFile", &e->proxy_basic_auth.password_file);
+      if (e->proxy.proxy_url.empty()) Fail(fleet::JoinPath(path, "proxyBasicAuth"), "applies to proxyUrl, which is not set");
+    }
     String(obj, "noProxy", &e->proxy.no_proxy);
     Bool(obj, "proxyFromEnvironment", &e->proxy.from_environment);
     if (e->proxy.from_environment && !e->proxy.proxy_url.empty()) {

@@ -144,6 +144,7 @@ struct PushEndpoint {
   ClientTls tls;
   std::chrono::milliseconds timeout{30000};
   ProxySettings proxy;
+  BasicAuth proxy_basic_auth;  // for proxy.proxy_url; username empty = none
   bool operator==(const PushEndpoint&) const = default;
 };
 

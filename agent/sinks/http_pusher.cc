@@ -63,6 +63,12 @@ fleet::Result<std::unique_ptr<HttpPusher>> HttpPusher::Create(const PushEndpoint
   HttpClientOptions options(endpoint.timeout);
   options.tls = endpoint.tls;
   options.proxy = endpoint.proxy;
+  if (!endpoint.proxy_basic_auth.username.empty()) {
+    auto password = ReadPassword(endpoint.proxy_basic_auth.password_file);
+    if (!password.ok()) return password.status();
+    options.proxy_authorization =
+        "Basic " + fleet::Base64Encode(endpoint.proxy_basic_auth.username + ":" + *password);
+  }
   auto client = HttpClient::Create(endpoint.url, std::move(options));
   if (!client.ok()) return client.status();
   return std::unique_ptr<HttpPusher>(

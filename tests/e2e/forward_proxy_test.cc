@@ -18,15 +18,18 @@ using fleet::metrics::Family;
 using fleet::metrics::Type;
 
 // tinyproxy on a free loopback port, in the foreground, logging every request to its log file.
-// connect_port: the only port CONNECT may reach (0: any).
+// connect_port: the only port CONNECT may reach (0: any); credentials: "user password" it requires
+// (none when empty).
 class TinyProxy {
  public:
-  TinyProxy(const std::filesystem::path& dir, int connect_port = 0) : port_(e2e::FreePort()), log_(dir / "tinyproxy.log") {
+  TinyProxy(const std::filesystem::path& dir, int connect_port = 0, const std::string& credentials = "")
+      : port_(e2e::FreePort()), log_(dir / "tinyproxy.log") {
     std::filesystem::create_directories(dir);
     const auto conf = dir / "tinyproxy.conf";
     std::ofstream(conf) << "Port " << port_ << "\nListen 127.0.0.1\nAllow 127.0.0.1\nTimeout 30\nMaxClients 20\n"
                         << "LogFile \"" << log_.string() << "\"\nLogLevel Info\nPidFile \"" << (dir / "pid").string() << "\"\n"
-                        << (connect_port ? "ConnectPort " + std::to_string(connect_port) + "\n" : "");
+                        << (connect_port ? "ConnectPort " + std::to_string(connect_port) + "\n" : "")
+                        << (credentials.empty() ? "" : "BasicAuth " + credentials + "\n");
     process_ = std::make_unique<e2e::Process>(std::vector<std::string>{"/usr/bin/tinyproxy", "-d", "-c", conf.string()});
     EXPECT_TRUE(e2e::WaitFor([&] { return Log().find("listening on fd") != std::string::npos; }, std::chrono::seconds(10)))
         << Log() << process_->Log();
@@ -117,6 +120,30 @@ TEST(ForwardProxy, NoProxyAndARefusedTunnel) {
   EXPECT_EQ(proxy.Log().find("CONNECT 127.0.0.1:" + std::to_string(prometheus.port()) + " HTTP"),
             proxy.Log().rfind("CONNECT 127.0.0.1:" + std::to_string(prometheus.port()) + " HTTP"))
       << "one CONNECT (the refused one), none for the direct request:\n" << proxy.Log();
+}
+
+// A proxy that requires credentials: without them its 407 is the answer; with proxyBasicAuth
+// (the password from its file, as a Secret is delivered) the pushes go through.
+TEST(ForwardProxy, AProxyThatRequiresCredentialsGetsThemFromProxyBasicAuth) {
+  e2e::TempDir dir;
+  TinyProxy proxy(dir.path() / "proxy", 0, "fleet s3cret");
+  e2e::PrometheusReceiver prometheus(dir.path() / "prom");
+  agent::HttpClientOptions options(std::chrono::seconds(10));
+  options.proxy.proxy_url = proxy.url();
+  auto anonymous = agent::HttpClient::Create(prometheus.WriteUrl(), options);
+  ASSERT_TRUE(anonymous.ok());
+  auto answer = anonymous->Send("POST", "", {}, "");
+  ASSERT_TRUE(answer.ok()) << answer.status().message();
+  EXPECT_EQ(answer->status, 407);
+
+  const std::string password_file = (dir.path() / "proxy-password").string();
+  std::ofstream(password_file) << "s3cret\n";
+  auto forwarder = ForwarderTo(prometheus.WriteUrl(), dir.path() / "buffer",
+                               "  proxyUrl: " + proxy.url() + "\n  proxyBasicAuth: {username: fleet, passwordFile: " +
+                                   password_file + "}\n");
+  ASSERT_TRUE(forwarder);
+  PushUntilQueried(*forwarder, prometheus, "proxied_with_credentials");
+  EXPECT_NE(proxy.Log().find("POST " + prometheus.WriteUrl()), std::string::npos) << proxy.Log();
 }
 
 }  // namespace

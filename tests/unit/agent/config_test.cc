@@ -258,6 +258,8 @@ TEST(ParseConfig, ErrorsNameFileLineColumnAndField) {
       {"remoteWrite: {url: 'http://m/p', basicAuth: {username: 'a:b', passwordFile: /p}}",
        "agent.yaml:3:56: remoteWrite.basicAuth.username: must not contain ':'"},
       {"loki: {url: 'http://l/p', tls: {certFile: /c}}", "agent.yaml:3:32: loki.tls.keyFile: is required with certFile"},
+      {"loki: {url: 'http://l/p', proxyBasicAuth: {username: u, passwordFile: /p}}",
+       "agent.yaml:3:43: loki.proxyBasicAuth: applies to proxyUrl, which is not set"},
       {"scrapeConfigs: [{jobName: a, tls: {keyFile: /k}}]",
        "agent.yaml:3:35: scrapeConfigs[0].tls.certFile: is required with keyFile"},
       {"scrapeInterval: 0s\nlogging: {level: loud}",

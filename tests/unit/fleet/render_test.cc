@@ -329,15 +329,18 @@ TEST_F(RenderTest, MissingSecretNamesTheField) {
 namespace fleet {
 namespace {
 
-// Mutual TLS and bearer tokens on the push endpoints: Secrets in the profile, files on the host.
-TEST_F(RenderTest, EndpointClientCertificatesAndBearerTokensBecomeSecretFiles) {
+// Mutual TLS, bearer tokens and proxy credentials on the push endpoints: Secrets in the profile,
+// files on the host.
+TEST_F(RenderTest, EndpointClientCertificatesBearerTokensAndProxyCredentialsBecomeSecretFiles) {
   profile_ = Defaulted(Yaml(
       "apiVersion: vpsfleet.io/v1alpha1\nkind: AgentProfile\nmetadata: {name: standard}\nspec:\n"
       "  remoteWrite: {url: 'https://mimir:8080/api/v1/push', tls: {caSecretRef: central-ca, certSecretRef: agent-cert}}\n"
-      "  loki: {url: 'https://loki:3100/loki/api/v1/push', bearerTokenSecretRef: loki-token}\n"));
+      "  loki: {url: 'https://loki:3100/loki/api/v1/push', bearerTokenSecretRef: loki-token,\n"
+      "         proxyUrl: 'http://proxy:3128', proxyBasicAuth: {username: fleet, passwordSecretRef: proxy-auth}}\n"));
   secrets_["central-ca"] = SecretObj("central-ca", {{"ca.crt", "CA"}});
   secrets_["agent-cert"] = SecretObj("agent-cert", {{"tls.crt", "CERT"}, {"tls.key", "KEY"}});
   secrets_["loki-token"] = SecretObj("loki-token", {{"token", "t0ken"}});
+  secrets_["proxy-auth"] = SecretObj("proxy-auth", {{"password", "pr0xy"}});
   auto r = Render();
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->secret_files.at("/srv/agent/secrets/agent-cert.tls.key"), "KEY");
@@ -350,7 +353,8 @@ TEST_F(RenderTest, EndpointClientCertificatesAndBearerTokensBecomeSecretFiles) {
                                            {"keyFile", "/srv/agent/secrets/agent-cert.tls.key"},
                                            {"insecureSkipVerify", false}}));
   EXPECT_EQ(c["loki"]["bearerTokenFile"], "/srv/agent/secrets/loki-token.token");
-  EXPECT_EQ(r->config.find("t0ken"), std::string::npos);
+  EXPECT_EQ(c["loki"]["proxyBasicAuth"], Json({{"username", "fleet"}, {"passwordFile", "/srv/agent/secrets/proxy-auth.password"}}));
+  for (const char* secret : {"t0ken", "pr0xy", "KEY"}) EXPECT_EQ(r->config.find(secret), std::string::npos) << secret;
 
   secrets_.erase("agent-cert");
   auto missing = Render();
