@@ -277,20 +277,13 @@ fleet::Result<HttpClient> HttpClient::Create(const std::string& base_url,
   client.authority_ = base_url.substr(authority_start, path_start - authority_start);
   if (path_start != std::string::npos) client.base_path_ = base_url.substr(path_start);
   while (!client.base_path_.empty() && client.base_path_.back() == '/') client.base_path_.pop_back();
-  std::string host_port = client.authority_.substr(client.authority_.find('@') + 1);
-  size_t port_colon = std::string::npos;
-  if (!host_port.empty() && host_port.front() == '[') {
-    const size_t close = host_port.find(']');
-    if (close == std::string::npos) return fleet::Status::Invalid("url " + base_url + ": unclosed [");
-    client.host_ = host_port.substr(1, close - 1);
-    if (close + 1 < host_port.size() && host_port[close + 1] == ':') port_colon = close + 1;
-  } else {
-    port_colon = host_port.rfind(':');
-    client.host_ = host_port.substr(0, port_colon);
+  const std::string host_port = client.authority_.substr(client.authority_.find('@') + 1);
+  if (!host_port.empty() && host_port.front() == '[' && host_port.find(']') == std::string::npos) {
+    return fleet::Status::Invalid("url " + base_url + ": unclosed [");
   }
-  client.port_ = port_colon == std::string::npos ? (client.https_ ? "443" : "80")
-                                                  : host_port.substr(port_colon + 1);
-  if (client.host_.empty() || client.port_.empty() ||
+  SplitHostPort(host_port, &client.host_, &client.port_);
+  if (client.port_.empty()) client.port_ = client.https_ ? "443" : "80";
+  if (client.host_.empty() ||
       client.port_.find_first_not_of("0123456789") != std::string::npos) {
     return fleet::Status::Invalid("url " + base_url + ": no host, or a port that is not a number");
   }

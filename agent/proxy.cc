@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "agent/procfs.h"
 #include "fleet/core/crypto.h"
 
 namespace agent {
@@ -15,12 +16,6 @@ namespace {
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::string Trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
 // An IPv4 or IPv6 address as 16 bytes (IPv4 mapped, as Go's net.IP holds it), or nullopt.
@@ -66,24 +61,6 @@ bool InCidr(const std::array<uint8_t, 16>& ip, const std::string& cidr) {
   return true;
 }
 
-// "[::1]:8080" / "host:8080" / "host" as host and port ("" when absent).
-void SplitHostPort(const std::string& text, std::string* host, std::string* port) {
-  port->clear();
-  if (!text.empty() && text[0] == '[') {
-    const size_t close = text.find(']');
-    *host = text.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-    if (close != std::string::npos && close + 1 < text.size() && text[close + 1] == ':') *port = text.substr(close + 2);
-    return;
-  }
-  const size_t colon = text.find(':');
-  if (colon != std::string::npos && text.find(':', colon + 1) == std::string::npos) {
-    *host = text.substr(0, colon);
-    *port = text.substr(colon + 1);
-  } else {
-    *host = text;  // a name, or a bare IPv6 address
-  }
-}
-
 // %XX sequences decoded, as Go's url.Parse decodes a URL's user and password.
 std::string PercentDecoded(const std::string& text) {
   std::string out;
@@ -100,6 +77,23 @@ std::string PercentDecoded(const std::string& text) {
 }
 
 }  // namespace
+
+void SplitHostPort(const std::string& text, std::string* host, std::string* port) {
+  port->clear();
+  if (!text.empty() && text[0] == '[') {
+    const size_t close = text.find(']');
+    *host = text.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    if (close != std::string::npos && close + 1 < text.size() && text[close + 1] == ':') *port = text.substr(close + 2);
+    return;
+  }
+  const size_t colon = text.find(':');
+  if (colon != std::string::npos && text.find(':', colon + 1) == std::string::npos) {
+    *host = text.substr(0, colon);
+    *port = text.substr(colon + 1);
+  } else {
+    *host = text;  // a name, or a bare IPv6 address
+  }
+}
 
 ProxyEnvironment ProxyEnvironment::FromProcess() {
   auto get = [](const char* upper, const char* lower) {
@@ -150,7 +144,7 @@ bool Exempt(const std::string& no_proxy, const std::string& host_in, const std::
   size_t start = 0;
   while (start <= no_proxy.size()) {
     const size_t comma = no_proxy.find(',', start);
-    std::string entry = Lower(Trim(no_proxy.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    std::string entry = Lower(TrimSpace(no_proxy.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
     start = comma == std::string::npos ? no_proxy.size() + 1 : comma + 1;
     if (entry.empty()) continue;
     if (entry == "*") return true;

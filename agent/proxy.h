@@ -45,6 +45,10 @@ struct ProxyEnvironment {
 fleet::Result<std::optional<Proxy>> ProxyFor(const ProxySettings& settings, const ProxyEnvironment& environment,
                                              bool https, const std::string& host, const std::string& port);
 
+// "[::1]:8080" / "host:8080" / "host" as host (brackets removed) and port ("" when absent); a bare
+// IPv6 address is all host.
+void SplitHostPort(const std::string& text, std::string* host, std::string* port);
+
 // Whether no_proxy (NO_PROXY's syntax) exempts host:port, localhost and loopback included.
 bool Exempt(const std::string& no_proxy, const std::string& host, const std::string& port);
 
