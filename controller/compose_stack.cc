@@ -16,7 +16,7 @@ constexpr char kComposeScript[] = R"sh(set -u
 action=$1 dir=$2 project=$3
 # No stack there, or none running (project ""): only files to remove.
 if [ ! -f "$dir/compose.yaml" ] || [ -z "$project" ]; then
-  case $action in down|remove) rm -rf -- "$dir"; exit 0 ;; containers) echo '[]'; exit 0 ;; esac
+  case $action in down) exit 0 ;; remove) rm -rf -- "$dir"; exit 0 ;; containers) echo '[]'; exit 0 ;; esac
 fi
 cd -- "$dir" || exit 1
 # v2 lists stopped containers with ps -a; v1 lists them by default (its -a adds one-off ones).
