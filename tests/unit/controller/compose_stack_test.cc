@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fleet/core/text.h"
+
 namespace controller {
 namespace {
 
@@ -46,6 +48,15 @@ TEST(StackHealthTest, Table) {
                                          {{"Config", {{"Labels", {{"com.docker.compose.service", "cadvisor"}}}}}, {"State", 1}}},
        "False", "compose project p: cadvisor: no state"},
   };
+  // What the host prints is quoted bounded and as valid UTF-8.
+  const fleet::Condition hostile = StackHealth(
+      {Container("alloy", std::string("\xff\xfe") + std::string(100, 'x')), Container("node-exporter", "running"),
+       Container("cadvisor", "running", {{"Health", {{"Status", "\xc3"}}}})},
+      "p");
+  EXPECT_EQ(hostile.status, "False");
+  EXPECT_TRUE(fleet::IsUtf8(hostile.message)) << hostile.message;
+  EXPECT_LT(hostile.message.size(), 200u) << hostile.message;
+  EXPECT_EQ(hostile.message.find(std::string(40, 'x')), std::string::npos) << "the status is cut: " << hostile.message;
   for (const Row& row : table) {
     SCOPED_TRACE(row.name);
     const fleet::Condition c = StackHealth(row.containers, "p");
